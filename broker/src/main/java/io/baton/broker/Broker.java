@@ -1,0 +1,255 @@
+package io.baton.broker;
+
+import io.baton.api.ErrorCode;
+import io.baton.api.v1.BrokerInfo;
+import io.baton.api.v1.ClusterMap;
+import io.baton.api.v1.SlotOwner;
+import io.baton.broker.cluster.AssignmentStore;
+import io.baton.broker.cluster.BrokerRegistry;
+import io.baton.broker.cluster.ClusterPaths;
+import io.baton.broker.cluster.OwnershipReconciler;
+import io.baton.broker.cluster.SelfAssigner;
+import io.baton.broker.cluster.SlotAssignment;
+import io.baton.broker.log.FileSlotLogFactory;
+import io.baton.broker.metrics.BrokerMetrics;
+import io.baton.broker.metrics.GrpcMetricsInterceptor;
+import io.baton.broker.metrics.MetricsServer;
+import io.baton.broker.rpc.ClaimRpc;
+import io.baton.broker.rpc.ClusterRpc;
+import io.baton.broker.rpc.MessageRpc;
+import io.baton.broker.rpc.QueueRpc;
+import io.baton.broker.runtime.LocalSlots;
+import io.baton.broker.runtime.SlotDriver;
+import io.baton.broker.runtime.SlotHost;
+import io.baton.broker.runtime.SlotThreads;
+import io.baton.broker.runtime.SlotUnavailableException;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One broker node. Start order: ZooKeeper client, slot count, gRPC server (its port goes into the
+ * registration), registration, assignment (standalone: take every slot), then serve what the
+ * assignment gives. {@link #close()} undoes it in reverse, flushing every slot log.
+ */
+public final class Broker implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Broker.class);
+
+    private final BrokerConfig config;
+    private final CuratorFramework zk;
+    private final BrokerMetrics metrics = new BrokerMetrics();
+    private final ClusterPaths paths;
+    private AssignmentStore assignments;
+    private BrokerRegistry registry;
+    private SlotThreads threads;
+    private FileSlotLogFactory logs;
+    private SlotHost host;
+    private OwnershipReconciler reconciler;
+    private Server grpc;
+    private MetricsServer metricsServer;
+    private ScheduledExecutorService ticker;
+    private int slotCount;
+
+    private Broker(BrokerConfig config) {
+        this.config = config;
+        this.paths = new ClusterPaths(config.cluster());
+        this.zk = CuratorFrameworkFactory.builder()
+                .connectString(config.zkConnect())
+                .sessionTimeoutMs((int) config.zkSessionTimeout().toMillis())
+                .connectionTimeoutMs(15_000)
+                .retryPolicy(new ExponentialBackoffRetry(100, 10, 2_000))
+                .build();
+    }
+
+    public static Broker start(BrokerConfig config) throws Exception {
+        Broker b = new Broker(config);
+        try {
+            b.startUp();
+            return b;
+        } catch (Exception | Error e) {
+            b.close();
+            throw e;
+        }
+    }
+
+    private void startUp() throws Exception {
+        zk.start();
+        if (!zk.blockUntilConnected(30, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("could not connect to ZooKeeper at " + config.zkConnect());
+        }
+        assignments = new AssignmentStore(zk, paths);
+        slotCount = assignments.ensureSlotCount(config.slotCount());
+        registry = new BrokerRegistry(zk, paths);
+        threads = new SlotThreads(config.slotThreads());
+        logs = new FileSlotLogFactory(config.dataDir(), metrics.flushListener(), config.segmentBytes());
+        LocalSlots slots = new LocalSlots(slotCount, this::notServedHere);
+        host = new SlotHost(slots, logs, threads, config.clock(), config.limits(), config.checkpoints(), metrics::recordDurable);
+        metrics.bind(slots);
+
+        grpc = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.grpcPort()))
+                .addService(ServerInterceptors.intercept(new QueueRpc(slots), new GrpcMetricsInterceptor(metrics.registry())))
+                .addService(ServerInterceptors.intercept(new MessageRpc(slots), new GrpcMetricsInterceptor(metrics.registry())))
+                .addService(ServerInterceptors.intercept(new ClaimRpc(slots), new GrpcMetricsInterceptor(metrics.registry())))
+                .addService(new ClusterRpc(this::clusterMap))
+                .maxInboundMessageSize(8 << 20)
+                .build()
+                .start();
+        registry.register(BrokerInfo.newBuilder().setId(config.brokerId()).setGrpcAddress(grpcAddress()).build());
+        if (config.selfAssignAllSlots()) {
+            SelfAssigner.assignAll(assignments, config.brokerId(), slotCount);
+        }
+        reconciler = new OwnershipReconciler(config.brokerId(), host, assignments, slotCount);
+        reconciler.start(zk);
+        ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "slot-ticker");
+            t.setDaemon(true);
+            return t;
+        });
+        ticker.scheduleWithFixedDelay(() -> host.slots().all().forEach(SlotDriver::tick), 1, 1, TimeUnit.SECONDS);
+        if (config.metricsPort() >= 0) {
+            metricsServer = new MetricsServer(config.host(), config.metricsPort(), metrics.registry(), this::healthy);
+        }
+        log.info("broker {} serving gRPC on {}", config.brokerId(), grpcAddress());
+    }
+
+    /** Why a slot with no local driver is not served here: another owner (redirect) or none yet (retry). */
+    private SlotUnavailableException notServedHere(int slot) {
+        SlotAssignment a = assignments.latest();
+        String owner = a == null ? null : a.owner(slot);
+        if (owner == null || owner.equals(config.brokerId())) {
+            return SlotUnavailableException.retry("Slot " + slot + " is not being served yet. Please try again in a few seconds.", slot);
+        }
+        BrokerInfo info = registry.broker(owner);
+        return new SlotUnavailableException(ErrorCode.NOT_OWNER, "Slot " + slot + " is owned by broker " + owner + ".",
+                slot, a.epoch(slot), owner, info == null ? "" : info.getGrpcAddress());
+    }
+
+    public ClusterMap clusterMap() {
+        SlotAssignment a = assignments.latest();
+        ClusterMap.Builder b = ClusterMap.newBuilder().setSlotCount(slotCount);
+        for (Map.Entry<String, BrokerInfo> e : registry.brokers().entrySet()) {
+            b.addBrokers(e.getValue());
+        }
+        if (a != null) {
+            b.setVersion(a.version());
+            for (int s = 0; s < a.slotCount(); s++) {
+                b.addSlots(SlotOwner.newBuilder().setSlot(s).setBrokerId(a.owner(s) == null ? "" : a.owner(s)).setEpoch(a.epoch(s)));
+            }
+        }
+        return b.build();
+    }
+
+    /** Healthy: connected to ZooKeeper and serving every slot assigned here. */
+    public boolean healthy() {
+        SlotAssignment a = assignments.latest();
+        if (a == null || !zk.getZookeeperClient().isConnected()) {
+            return false;
+        }
+        for (int s = 0; s < a.slotCount(); s++) {
+            if (config.brokerId().equals(a.owner(s))) {
+                SlotDriver d = host.slots().get(s);
+                if (d == null || d.state() != io.baton.broker.runtime.SlotOwnershipState.SERVING) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** Blocks until {@link #healthy()} or the timeout passes. */
+    public void awaitServing(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!healthy()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("broker " + config.brokerId() + " not serving after " + timeout);
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    public String grpcAddress() {
+        return config.host() + ":" + grpc.getPort();
+    }
+
+    public int grpcPort() {
+        return grpc.getPort();
+    }
+
+    public int metricsPort() {
+        return metricsServer == null ? -1 : metricsServer.port();
+    }
+
+    public BrokerMetrics metrics() {
+        return metrics;
+    }
+
+    public LocalSlots slots() {
+        return host.slots();
+    }
+
+    public String id() {
+        return config.brokerId();
+    }
+
+    public CuratorFramework zk() {
+        return zk;
+    }
+
+    @Override
+    public void close() {
+        if (grpc != null) {
+            grpc.shutdown();
+            try {
+                grpc.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            grpc.shutdownNow();
+        }
+        if (ticker != null) {
+            ticker.shutdownNow();
+        }
+        if (reconciler != null) {
+            reconciler.close();
+        }
+        if (host != null) {
+            host.closeAll();
+        }
+        if (threads != null) {
+            threads.close();
+        }
+        if (logs != null) {
+            logs.close();
+        }
+        if (metricsServer != null) {
+            metricsServer.close();
+        }
+        try {
+            if (assignments != null) {
+                assignments.close();
+            }
+            if (registry != null) {
+                registry.close();
+            }
+        } catch (Exception e) {
+            log.warn("closing ZooKeeper registrations", e);
+        }
+        zk.close();
+    }
+}

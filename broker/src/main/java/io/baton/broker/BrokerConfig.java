@@ -1,0 +1,151 @@
+package io.baton.broker;
+
+import io.baton.api.Limits;
+import io.baton.broker.log.FileSlotLog;
+import io.baton.broker.runtime.SlotDriver;
+import io.baton.broker.slot.SlotLimits;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+
+/** Everything a broker is started with. Build with {@link #builder()}; every value is checked there. */
+public record BrokerConfig(
+        String brokerId,
+        String cluster,
+        String zkConnect,
+        Duration zkSessionTimeout,
+        String host,
+        int grpcPort,
+        int metricsPort,
+        Path dataDir,
+        int slotCount,
+        boolean selfAssignAllSlots,
+        SlotLimits limits,
+        int slotThreads,
+        long segmentBytes,
+        SlotDriver.CheckpointPolicy checkpoints,
+        Clock clock) {
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public static final class Builder {
+        private String brokerId = "broker-1";
+        private String cluster = "default";
+        private String zkConnect;
+        private Duration zkSessionTimeout = Duration.ofSeconds(10);
+        private String host = "127.0.0.1";
+        private int grpcPort = 0;
+        private int metricsPort = -1;
+        private Path dataDir;
+        private int slotCount = Limits.DEFAULT_SLOT_COUNT;
+        private boolean selfAssignAllSlots = true;
+        private SlotLimits limits = SlotLimits.v1();
+        private int slotThreads = Math.max(2, Runtime.getRuntime().availableProcessors());
+        private long segmentBytes = FileSlotLog.DEFAULT_SEGMENT_BYTES;
+        private SlotDriver.CheckpointPolicy checkpoints = SlotDriver.CheckpointPolicy.defaults();
+        private Clock clock = Clock.systemUTC();
+
+        public Builder brokerId(String v) {
+            brokerId = v;
+            return this;
+        }
+
+        public Builder cluster(String v) {
+            cluster = v;
+            return this;
+        }
+
+        public Builder zkConnect(String v) {
+            zkConnect = v;
+            return this;
+        }
+
+        public Builder zkSessionTimeout(Duration v) {
+            zkSessionTimeout = v;
+            return this;
+        }
+
+        public Builder host(String v) {
+            host = v;
+            return this;
+        }
+
+        /** 0 picks a free port. */
+        public Builder grpcPort(int v) {
+            grpcPort = v;
+            return this;
+        }
+
+        /** 0 picks a free port; -1 (the default) serves no metrics endpoint. */
+        public Builder metricsPort(int v) {
+            metricsPort = v;
+            return this;
+        }
+
+        public Builder dataDir(Path v) {
+            dataDir = v;
+            return this;
+        }
+
+        public Builder slotCount(int v) {
+            slotCount = v;
+            return this;
+        }
+
+        /** Standalone: this broker takes every slot. Otherwise it serves what a controller assigns. */
+        public Builder selfAssignAllSlots(boolean v) {
+            selfAssignAllSlots = v;
+            return this;
+        }
+
+        public Builder limits(SlotLimits v) {
+            limits = v;
+            return this;
+        }
+
+        public Builder slotThreads(int v) {
+            slotThreads = v;
+            return this;
+        }
+
+        public Builder segmentBytes(long v) {
+            segmentBytes = v;
+            return this;
+        }
+
+        public Builder checkpoints(SlotDriver.CheckpointPolicy v) {
+            checkpoints = v;
+            return this;
+        }
+
+        public Builder clock(Clock v) {
+            clock = v;
+            return this;
+        }
+
+        public BrokerConfig build() {
+            Objects.requireNonNull(zkConnect, "zkConnect");
+            Objects.requireNonNull(dataDir, "dataDir");
+            if (!brokerId.matches("[A-Za-z0-9_.-]{1,64}")) {
+                throw new IllegalArgumentException("broker id must be 1-64 letters, digits, '.', '_' or '-': " + brokerId);
+            }
+            if (!cluster.matches("[A-Za-z0-9_.-]{1,64}")) {
+                throw new IllegalArgumentException("cluster name must be 1-64 letters, digits, '.', '_' or '-': " + cluster);
+            }
+            if (slotCount < 1 || slotCount > 0xFFFF) {
+                throw new IllegalArgumentException("slot count must be 1..65535: " + slotCount);
+            }
+            if (grpcPort < 0 || grpcPort > 65535 || metricsPort < -1 || metricsPort > 65535) {
+                throw new IllegalArgumentException("ports must be 0..65535");
+            }
+            if (slotThreads < 1 || segmentBytes < 4096) {
+                throw new IllegalArgumentException("slotThreads >= 1 and segmentBytes >= 4096");
+            }
+            return new BrokerConfig(brokerId, cluster, zkConnect, zkSessionTimeout, host, grpcPort, metricsPort, dataDir,
+                    slotCount, selfAssignAllSlots, limits, slotThreads, segmentBytes, checkpoints, clock);
+        }
+    }
+}

@@ -1,0 +1,28 @@
+package io.baton.broker.log;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/** Slot logs under {@code <data dir>/slots/<slot>}, all group-committed by one {@link LogFlusher}. */
+public final class FileSlotLogFactory implements SlotLogFactory {
+    private final Path root;
+    private final LogFlusher flusher;
+    private final long segmentBytes;
+
+    public FileSlotLogFactory(Path dataDir, FlushListener listener, long segmentBytes) {
+        this.root = dataDir.resolve("slots");
+        this.flusher = new LogFlusher("log-flusher", listener);
+        this.segmentBytes = segmentBytes;
+    }
+
+    @Override
+    public SlotLog open(int slot, long epoch) throws IOException {
+        // The local disk has a single writer per slot (this process), so the epoch needs no fencing here.
+        return FileSlotLog.open(root.resolve(String.format("%04d", slot)), flusher, segmentBytes);
+    }
+
+    @Override
+    public void close() {
+        flusher.close();
+    }
+}

@@ -1,0 +1,9 @@
+package io.baton.broker.log;
+
+/** Told about every group commit (for metrics). Called on the flusher thread: keep it cheap. */
+public interface FlushListener {
+    FlushListener NONE = (nanos, records, bytes) -> { };
+
+    /** One fsync made {@code records} records ({@code bytes} bytes) durable in {@code fsyncNanos}. */
+    void flushed(long fsyncNanos, int records, long bytes);
+}

@@ -1,0 +1,80 @@
+package io.baton.broker.metrics;
+
+import io.baton.broker.log.FlushListener;
+import io.baton.broker.runtime.LocalSlots;
+import io.baton.broker.runtime.SlotDriver;
+import io.baton.broker.runtime.SlotOwnershipState;
+import io.baton.broker.slot.SlotCounters;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToLongFunction;
+
+/**
+ * A broker's meters. Queue depth and message rates are read from what each slot publishes after
+ * its housekeeping tick (once a second), never from the slot threads' live state.
+ */
+public final class BrokerMetrics {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Timer fsync;
+    private final DistributionSummary groupCommit;
+    private final Timer durable;
+
+    public BrokerMetrics() {
+        fsync = Timer.builder("baton.log.fsync").description("Time of one fsync (one group commit)")
+                .publishPercentileHistogram().register(registry);
+        groupCommit = DistributionSummary.builder("baton.log.group.commit.records")
+                .description("Records made durable by one fsync").publishPercentileHistogram().register(registry);
+        durable = Timer.builder("baton.log.append").description("From a command's append to its records being durable")
+                .publishPercentileHistogram().register(registry);
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    public FlushListener flushListener() {
+        return (nanos, records, bytes) -> {
+            fsync.record(nanos, TimeUnit.NANOSECONDS);
+            groupCommit.record(records);
+        };
+    }
+
+    public void recordDurable(long nanos) {
+        durable.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    public void bind(LocalSlots slots) {
+        Gauge.builder("baton.messages", slots, s -> sum(s, SlotDriver::liveMessages) - sum(s, SlotDriver::claimedMessages))
+                .tag("state", "free").description("Messages waiting to be claimed").register(registry);
+        Gauge.builder("baton.messages", slots, s -> sum(s, SlotDriver::claimedMessages))
+                .tag("state", "claimed").description("Messages under a valid claim").register(registry);
+        Gauge.builder("baton.slots.owned", slots,
+                s -> s.all().stream().filter(d -> d.state() == SlotOwnershipState.SERVING).count())
+                .description("Slots this broker serves").register(registry);
+        counter(slots, "baton.messages.posted", "Messages posted", c -> c.messagesPosted);
+        counter(slots, "baton.messages.claimed", "Messages handed out under a claim", c -> c.messagesClaimed);
+        counter(slots, "baton.messages.deleted", "Messages deleted (acknowledged)", c -> c.messagesDeleted);
+        counter(slots, "baton.messages.expired", "Messages whose TTL ran out", c -> c.messagesExpired);
+        counter(slots, "baton.claims.created", "Claims created", c -> c.claimsCreated);
+        counter(slots, "baton.claims.expired", "Claims whose TTL ran out (their messages became claimable again)",
+                c -> c.claimsExpired);
+    }
+
+    private void counter(LocalSlots slots, String name, String description, ToLongFunction<SlotCounters> field) {
+        FunctionCounter.builder(name, slots, s -> sum(s, d -> field.applyAsLong(d.counters())))
+                .description(description).register(registry);
+    }
+
+    private static double sum(LocalSlots slots, ToLongFunction<SlotDriver> f) {
+        long total = 0;
+        for (SlotDriver d : slots.all()) {
+            total += f.applyAsLong(d);
+        }
+        return total;
+    }
+}

@@ -1,0 +1,49 @@
+package io.baton.broker.metrics;
+
+import com.sun.net.httpserver.HttpServer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Executors;
+import java.util.function.BooleanSupplier;
+
+/**
+ * {@code GET /metrics} (Prometheus text format) and {@code GET /health} (204 when healthy, 503 when
+ * not) on the JDK's built-in HTTP server: an admin port, not the v1 API.
+ */
+public final class MetricsServer implements AutoCloseable {
+    private final HttpServer server;
+
+    public MetricsServer(String host, int port, PrometheusMeterRegistry registry, BooleanSupplier healthy) throws IOException {
+        server = HttpServer.create(new InetSocketAddress(host, port), 64);
+        server.createContext("/metrics", exchange -> {
+            byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        server.createContext("/health", exchange -> {
+            exchange.sendResponseHeaders(healthy.getAsBoolean() ? 204 : 503, -1);
+            exchange.close();
+        });
+        server.setExecutor(Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "metrics-http");
+            t.setDaemon(true);
+            return t;
+        }));
+        server.start();
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}

@@ -1,0 +1,136 @@
+package io.baton.broker.rpc;
+
+import io.baton.api.ClientIds;
+import io.baton.api.v1.DeleteMessageRequest;
+import io.baton.api.v1.DeleteMessageResponse;
+import io.baton.api.v1.DeleteMessagesRequest;
+import io.baton.api.v1.DeleteMessagesResponse;
+import io.baton.api.v1.GetMessageRequest;
+import io.baton.api.v1.GetMessageResponse;
+import io.baton.api.v1.GetMessagesRequest;
+import io.baton.api.v1.GetMessagesResponse;
+import io.baton.api.v1.ListMessagesRequest;
+import io.baton.api.v1.ListMessagesResponse;
+import io.baton.api.v1.MessageServiceGrpc;
+import io.baton.api.v1.PublishRequest;
+import io.baton.api.v1.PublishResponse;
+import io.baton.api.Ids;
+import io.baton.broker.runtime.LocalSlots;
+import io.baton.broker.slot.NewMessage;
+import io.baton.broker.slot.SlotCommand;
+import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/** Messages over gRPC: publish, list, get, delete. */
+public final class MessageRpc extends MessageServiceGrpc.MessageServiceImplBase {
+    private final SlotCalls calls;
+
+    public MessageRpc(LocalSlots slots) {
+        this.calls = new SlotCalls(slots);
+    }
+
+    private static UUID clientId(String text, boolean required) {
+        if (text.isEmpty() && !required) {
+            return null;
+        }
+        UUID id = ClientIds.parse(text);
+        if (id == null) {
+            throw SlotCalls.invalid(text.isEmpty() ? "A Client-ID is required." : "Client-ID must be a UUID.");
+        }
+        return id;
+    }
+
+    @Override
+    public void publish(PublishRequest req, StreamObserver<PublishResponse> out) {
+        calls.run(req.getQueue(), out, slot -> {
+            UUID client = clientId(req.getClientId(), true);
+            List<NewMessage> messages = new ArrayList<>(req.getMessagesCount());
+            for (io.baton.api.v1.NewMessage m : req.getMessagesList()) {
+                byte[] body = m.getBodyJson().toByteArray();
+                String problem = JsonChecks.checkValue(body);
+                if (problem != null) {
+                    throw SlotCalls.invalid("Message " + messages.size() + ": " + problem);
+                }
+                long ttl = m.getTtlSeconds();
+                messages.add(new NewMessage((int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, ttl)), body));
+            }
+            return new SlotCommand.Publish(req.getQueue().getProject(), req.getQueue().getName(), client,
+                    req.getRequestId(), messages);
+        }, result -> {
+            int slot = calls.slotOf(req.getQueue());
+            PublishResponse.Builder b = PublishResponse.newBuilder().setDuplicate(result.duplicate());
+            result.seqs().forEach(s -> b.addMessageIds(Ids.encode(slot, s)));
+            return b.build();
+        });
+    }
+
+    @Override
+    public void listMessages(ListMessagesRequest req, StreamObserver<ListMessagesResponse> out) {
+        int slot = calls.slotOf(req.getQueue());
+        calls.run(req.getQueue(), out, s -> {
+            UUID client = clientId(req.getClientId(), true);
+            return new SlotCommand.ListMessages(req.getQueue().getProject(), req.getQueue().getName(), client,
+                    marker(req.getMarker()), req.getLimit(), req.getEcho(), req.getIncludeClaimed());
+        }, page -> {
+            ListMessagesResponse.Builder b = ListMessagesResponse.newBuilder().addAllMessages(Protos.messages(slot, page.messages()));
+            if (!page.messages().isEmpty()) {
+                b.setNextMarker(Long.toString(page.nextMarker()));
+            }
+            return b.build();
+        });
+    }
+
+    /** Markers are decimal sequences; anything else (or one past every sequence) lists nothing. */
+    private static long marker(String text) {
+        if (text.isEmpty()) {
+            return -1;
+        }
+        for (int i = 0; i < text.length(); i++) {
+            if (text.charAt(i) < '0' || text.charAt(i) > '9') {
+                return Long.MAX_VALUE;
+            }
+        }
+        try {
+            return Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    @Override
+    public void getMessage(GetMessageRequest req, StreamObserver<GetMessageResponse> out) {
+        int slot = calls.slotOf(req.getQueue());
+        calls.run(req.getQueue(), out, s -> new SlotCommand.GetMessage(req.getQueue().getProject(), req.getQueue().getName(),
+                        Protos.seqOf(req.getMessageId(), s)),
+                v -> GetMessageResponse.newBuilder().setMessage(Protos.message(slot, v)).build());
+    }
+
+    @Override
+    public void getMessages(GetMessagesRequest req, StreamObserver<GetMessagesResponse> out) {
+        int slot = calls.slotOf(req.getQueue());
+        calls.run(req.getQueue(), out, s -> new SlotCommand.GetMessages(req.getQueue().getProject(), req.getQueue().getName(),
+                        Protos.seqsOf(req.getMessageIdsList(), s)),
+                views -> GetMessagesResponse.newBuilder().addAllMessages(Protos.messages(slot, views)).build());
+    }
+
+    @Override
+    public void deleteMessage(DeleteMessageRequest req, StreamObserver<DeleteMessageResponse> out) {
+        calls.run(req.getQueue(), out, s -> {
+            long claim = req.getClaimId().isEmpty() ? SlotCommand.DeleteMessage.NO_CLAIM : Protos.seqOf(req.getClaimId(), s);
+            if (claim < 0) {
+                claim = SlotCommand.DeleteMessage.BAD_CLAIM;
+            }
+            return new SlotCommand.DeleteMessage(req.getQueue().getProject(), req.getQueue().getName(),
+                    Protos.seqOf(req.getMessageId(), s), claim);
+        }, deleted -> DeleteMessageResponse.newBuilder().setDeleted(deleted).build());
+    }
+
+    @Override
+    public void deleteMessages(DeleteMessagesRequest req, StreamObserver<DeleteMessagesResponse> out) {
+        calls.run(req.getQueue(), out, s -> new SlotCommand.DeleteMessages(req.getQueue().getProject(), req.getQueue().getName(),
+                        Protos.seqsOf(req.getMessageIdsList(), s)),
+                n -> DeleteMessagesResponse.newBuilder().setDeleted(n).build());
+    }
+}

@@ -1,0 +1,331 @@
+package io.baton.broker.runtime;
+
+import io.baton.api.ErrorCode;
+import io.baton.broker.log.SlotLog;
+import io.baton.broker.slot.Decision;
+import io.baton.broker.slot.RecordCodec;
+import io.baton.broker.slot.SlotCommand;
+import io.baton.broker.slot.SlotCounters;
+import io.baton.broker.slot.SlotException;
+import io.baton.broker.slot.SlotLimits;
+import io.baton.broker.slot.SlotRecord;
+import io.baton.broker.slot.SlotSnapshot;
+import io.baton.broker.slot.SlotStateMachine;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.LongConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The thin driver of one slot: it owns the slot's state machine and log, and runs every command on
+ * the slot's thread. For each command it reads the clock, decides, applies the records, appends
+ * them, and completes the caller's future only when the log says they are durable. A command that
+ * writes nothing still waits for every earlier record to be durable (a read never shows what a
+ * crash could take back).
+ *
+ * <p>If the log fails, the state machine is ahead of storage: the slot turns FAILED and refuses
+ * everything until it is recovered from the log again (by reassignment or restart).
+ */
+public final class SlotDriver {
+    private static final Logger log = LoggerFactory.getLogger(SlotDriver.class);
+
+    /** When to cut the log: once it holds this many bytes and twice the live state. */
+    public record CheckpointPolicy(long minBytes) {
+        public static CheckpointPolicy defaults() {
+            return new CheckpointPolicy(8L << 20);
+        }
+    }
+
+    private final int slot;
+    private final long epoch;
+    private final SlotLog slotLog;
+    private final Executor thread;
+    private final Clock clock;
+    private final CheckpointPolicy checkpoints;
+    private final LongConsumer durableLatencyNanos;
+    private SlotStateMachine sm;
+    private volatile SlotOwnershipState state = SlotOwnershipState.RECOVERING;
+
+    // Slot thread only.
+    private long appendedSinceCheckpoint;
+    private long nextCheckpointCheck;
+
+    // Published by the slot thread for metrics readers.
+    private volatile long liveMessages;
+    private volatile long claimedMessages;
+    private volatile SlotCounters publishedCounters = new SlotCounters();
+
+    public SlotDriver(int slot, long epoch, SlotLog slotLog, Executor thread, Clock clock, SlotLimits limits,
+                      CheckpointPolicy checkpoints, LongConsumer durableLatencyNanos) {
+        this.slot = slot;
+        this.epoch = epoch;
+        this.slotLog = slotLog;
+        this.thread = thread;
+        this.clock = clock;
+        this.checkpoints = checkpoints;
+        this.durableLatencyNanos = durableLatencyNanos;
+        this.sm = new SlotStateMachine(slot, limits);
+        this.nextCheckpointCheck = checkpoints.minBytes();
+    }
+
+    public int slot() {
+        return slot;
+    }
+
+    public long epoch() {
+        return epoch;
+    }
+
+    public SlotOwnershipState state() {
+        return state;
+    }
+
+    /** Replays the log into a fresh state machine, then serves. Runs on the slot thread. */
+    public CompletableFuture<Void> recover() {
+        return CompletableFuture.runAsync(() -> {
+            long t0 = System.nanoTime();
+            SlotLimits limits = sm.limits();
+            long[] records = {0};
+            try {
+                slotLog.replay(new SlotLog.Replayer() {
+                    @Override
+                    public void snapshot(long position, byte[] snapshot) throws IOException {
+                        sm = SlotSnapshot.read(new DataInputStream(new ByteArrayInputStream(snapshot)), limits);
+                    }
+
+                    @Override
+                    public void record(long position, byte[] record) {
+                        sm.apply(RecordCodec.decode(record));
+                        records[0]++;
+                        appendedSinceCheckpoint += record.length;
+                    }
+                });
+            } catch (IOException | RuntimeException e) {
+                transition(SlotOwnershipState.FAILED);
+                log.error("slot {}: recovery failed", slot, e);
+                throw new IllegalStateException("slot " + slot + " recovery failed", e);
+            }
+            publish();
+            transition(SlotOwnershipState.SERVING);
+            log.debug("slot {} epoch {}: recovered {} records in {} ms", slot, epoch, records[0],
+                    (System.nanoTime() - t0) / 1_000_000);
+        }, thread);
+    }
+
+    /** Runs {@code command}; the future completes once its effects are durable. */
+    public <R> CompletableFuture<R> submit(SlotCommand<R> command) {
+        CompletableFuture<R> result = new CompletableFuture<>();
+        try {
+            thread.execute(() -> run(command, result));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            result.completeExceptionally(SlotUnavailableException.retry("Broker is shutting down.", slot));
+        }
+        return result;
+    }
+
+    private <R> void run(SlotCommand<R> command, CompletableFuture<R> result) {
+        if (state != SlotOwnershipState.SERVING) {
+            result.completeExceptionally(unavailable());
+            return;
+        }
+        long now = Math.max(clock.millis(), sm.time());
+        Decision<R> decision;
+        try {
+            decision = command.decide(sm, now);
+        } catch (SlotException e) {
+            // A refusal may rest on records not yet durable: let it wait for them too.
+            slotLog.sync().whenComplete((v, err) -> result.completeExceptionally(err != null ? unavailable() : e));
+            return;
+        } catch (RuntimeException e) {
+            log.error("slot {}: deciding {} failed", slot, command, e);
+            result.completeExceptionally(new SlotException(ErrorCode.INTERNAL, "Internal error: " + e));
+            return;
+        }
+        CompletableFuture<?> durable = null;
+        R reply;
+        long t0 = System.nanoTime();
+        try {
+            for (SlotRecord r : decision.records()) {
+                byte[] bytes = RecordCodec.encode(r);
+                sm.apply(r);
+                durable = slotLog.append(bytes);
+                appendedSinceCheckpoint += bytes.length;
+            }
+            reply = decision.reply().get();
+        } catch (RuntimeException e) {
+            // State and log may now disagree: stop serving rather than answer from a state we cannot trust.
+            fail("applying " + command, e);
+            result.completeExceptionally(new SlotException(ErrorCode.INTERNAL, "Internal error: " + e));
+            return;
+        }
+        boolean wrote = durable != null;
+        if (!wrote) {
+            durable = slotLog.sync();
+        }
+        durable.whenComplete((position, err) -> {
+            if (err != null) {
+                thread.execute(() -> fail("log append", err));
+                result.completeExceptionally(unavailable());
+            } else {
+                if (wrote) {
+                    durableLatencyNanos.accept(System.nanoTime() - t0);
+                }
+                result.complete(reply);
+            }
+        });
+        if (wrote && appendedSinceCheckpoint >= nextCheckpointCheck) {
+            maybeCheckpoint();
+        }
+    }
+
+    /** Periodic housekeeping on the slot thread: expiry, metrics, and cutting the log when idle. */
+    public void tick() {
+        try {
+            thread.execute(() -> {
+                if (state != SlotOwnershipState.SERVING) {
+                    return;
+                }
+                sm.advanceTo(Math.max(clock.millis(), sm.time()));
+                publish();
+                if (appendedSinceCheckpoint > 0) {
+                    maybeCheckpoint();
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // shutting down
+        }
+    }
+
+    private void publish() {
+        long[] totals = sm.totals();
+        liveMessages = totals[0];
+        claimedMessages = totals[1];
+        SlotCounters c = sm.counters();
+        SlotCounters copy = new SlotCounters();
+        copy.messagesPosted = c.messagesPosted;
+        copy.messagesClaimed = c.messagesClaimed;
+        copy.messagesDeleted = c.messagesDeleted;
+        copy.messagesExpired = c.messagesExpired;
+        copy.claimsCreated = c.claimsCreated;
+        copy.claimsExpired = c.claimsExpired;
+        publishedCounters = copy;
+    }
+
+    /**
+     * Cuts the log when it has grown past the policy's floor and past twice the live state, or when
+     * it is at least 1 MiB and mostly dead records (a drained backlog). Disk use then stays within a
+     * small multiple of live data and falls back to almost nothing once a backlog drains.
+     */
+    private void maybeCheckpoint() {
+        long live = sm.liveBytesEstimate();
+        boolean grown = appendedSinceCheckpoint >= checkpoints.minBytes() && appendedSinceCheckpoint >= 2 * live;
+        boolean mostlyDead = appendedSinceCheckpoint >= (1 << 20) && appendedSinceCheckpoint >= 4 * live;
+        if (grown || mostlyDead) {
+            checkpointNow();
+        } else {
+            nextCheckpointCheck = appendedSinceCheckpoint + Math.max(1 << 20, live / 2);
+        }
+    }
+
+    /** Snapshots the state and hands it to the log. Slot thread only. */
+    public void checkpointNow() {
+        try {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 16, sm.liveBytesEstimate()));
+            try (DataOutputStream out = new DataOutputStream(bytes)) {
+                SlotSnapshot.write(sm, out);
+            }
+            slotLog.checkpoint(slotLog.lastPosition(), bytes.toByteArray());
+            appendedSinceCheckpoint = 0;
+            nextCheckpointCheck = checkpoints.minBytes();
+        } catch (IOException | RuntimeException e) {
+            log.warn("slot {}: checkpoint failed; the log keeps growing until the next one succeeds", slot, e);
+            nextCheckpointCheck = appendedSinceCheckpoint + checkpoints.minBytes();
+        }
+    }
+
+    /** Runs a checkpoint on the slot thread (tests and shutdown). */
+    public CompletableFuture<Void> checkpoint() {
+        return CompletableFuture.runAsync(this::checkpointNow, thread);
+    }
+
+    private void fail(String what, Throwable e) {
+        if (state == SlotOwnershipState.FAILED || state == SlotOwnershipState.RELEASED) {
+            return;
+        }
+        log.error("slot {}: {} failed; the slot stops serving until it is recovered", slot, what, e);
+        transition(SlotOwnershipState.FAILED);
+    }
+
+    public void suspend() {
+        if (state == SlotOwnershipState.SERVING) {
+            transition(SlotOwnershipState.SUSPENDED);
+        }
+    }
+
+    public void resume() {
+        if (state == SlotOwnershipState.SUSPENDED) {
+            transition(SlotOwnershipState.SERVING);
+        }
+    }
+
+    /** Stops serving and closes the log once everything appended is durable. */
+    public CompletableFuture<Void> release() {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        try {
+            thread.execute(() -> {
+                if (state != SlotOwnershipState.RELEASED) {
+                    transition(SlotOwnershipState.RELEASED);
+                }
+                try {
+                    slotLog.close();
+                } finally {
+                    done.complete(null);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            slotLog.close();
+            done.complete(null);
+        }
+        return done;
+    }
+
+    private synchronized void transition(SlotOwnershipState next) {
+        if (!state.canBecome(next)) {
+            throw new IllegalStateException("slot " + slot + ": " + state + " -> " + next);
+        }
+        state = next;
+    }
+
+    private SlotUnavailableException unavailable() {
+        return SlotUnavailableException.retry("Slot " + slot + " is " + state.name().toLowerCase()
+                + ". Please try again in a few seconds.", slot);
+    }
+
+    public long liveMessages() {
+        return liveMessages;
+    }
+
+    public long claimedMessages() {
+        return claimedMessages;
+    }
+
+    public SlotCounters counters() {
+        return publishedCounters;
+    }
+
+    public SlotLog log() {
+        return slotLog;
+    }
+
+    /** The state machine, for tests that run on the slot thread. */
+    SlotStateMachine stateMachine() {
+        return sm;
+    }
+}

@@ -1,0 +1,31 @@
+package io.baton.broker.runtime;
+
+import java.util.EnumSet;
+import java.util.Set;
+
+/** The lifecycle of a slot on this broker, from assignment to hand-over. */
+public enum SlotOwnershipState {
+    /** Assigned here; replaying the log. Requests are refused with UNAVAILABLE (retry). */
+    RECOVERING,
+    /** Deciding commands. */
+    SERVING,
+    /** ZooKeeper connection suspended: this broker may no longer own the slot, so it stops answering. */
+    SUSPENDED,
+    /** Stopped: reassigned, session lost, or broker shutting down. Final. */
+    RELEASED,
+    /** Its log could not make records durable, or replay failed. Final until reassigned. */
+    FAILED;
+
+    public Set<SlotOwnershipState> legalNext() {
+        return switch (this) {
+            case RECOVERING -> EnumSet.of(SERVING, RELEASED, FAILED);
+            case SERVING -> EnumSet.of(SUSPENDED, RELEASED, FAILED);
+            case SUSPENDED -> EnumSet.of(SERVING, RELEASED, FAILED);
+            case RELEASED, FAILED -> EnumSet.noneOf(SlotOwnershipState.class);
+        };
+    }
+
+    public boolean canBecome(SlotOwnershipState next) {
+        return legalNext().contains(next);
+    }
+}

@@ -1,0 +1,26 @@
+package io.baton.broker.slot;
+
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * The lifecycle of one message. DELETED and EXPIRED are final: a message that reached either is
+ * never listed, counted or claimed again.
+ */
+public enum MessageState {
+    FREE, CLAIMED, DELETED, EXPIRED;
+
+    public Set<MessageState> legalNext() {
+        return switch (this) {
+            case FREE -> EnumSet.of(FREE, CLAIMED, DELETED, EXPIRED);
+            // CLAIMED -> CLAIMED: renewed, or re-claimed by a new claim after the old one ended.
+            case CLAIMED -> EnumSet.of(CLAIMED, FREE, DELETED, EXPIRED);
+            case DELETED -> EnumSet.of(DELETED);
+            case EXPIRED -> EnumSet.of(EXPIRED);
+        };
+    }
+
+    public boolean canBecome(MessageState next) {
+        return legalNext().contains(next);
+    }
+}

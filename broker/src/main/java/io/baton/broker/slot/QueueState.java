@@ -1,0 +1,262 @@
+package io.baton.broker.slot;
+
+import io.baton.broker.slot.Views.MessageView;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * One queue inside a slot: its metadata, messages, claims and the indexes that keep claiming
+ * O(log n) whatever the backlog.
+ *
+ * <p>Finding the oldest free message. Messages that were never claimed sit at or after
+ * {@link #cursor}: a claim takes them in order and moves the cursor past them. A message that was
+ * claimed and came back (its claim expired or was released) has a sequence below the cursor and is
+ * pushed on {@link #returned}. So the oldest free message is the smallest valid entry of
+ * {@code returned}, or else the first live entry at the cursor. Invariant: every free live message
+ * with a sequence below the cursor has an entry in {@code returned} (which may also hold stale
+ * entries: those are skipped and dropped when met).
+ */
+final class QueueState {
+    static final byte[] EMPTY_METADATA = "{}".getBytes(StandardCharsets.UTF_8);
+
+    final String project;
+    final String name;
+    byte[] metadata = EMPTY_METADATA;
+
+    final MessageTable messages = new MessageTable();
+    final ClaimTable claims = new ClaimTable();
+    /** (expiry time, sequence), one entry per message plus one per lifetime extension. */
+    private final LongHeap expiries = new LongHeap();
+    /** (sequence, 0) of messages given back by claims. */
+    private final LongHeap returned = new LongHeap();
+    private long cursor;
+    /** Live messages held by a valid claim. */
+    private long claimed;
+
+    QueueState(String project, String name) {
+        this.project = project;
+        this.name = name;
+    }
+
+    long live() {
+        return messages.live();
+    }
+
+    long claimed() {
+        return claimed;
+    }
+
+    boolean isHeld(int i) {
+        return claims.isActive(messages.claim[i]);
+    }
+
+    void append(long seq, long time, NewMessage m, long clientHi, long clientLo) {
+        long expires = time + m.ttlSeconds() * 1000L;
+        messages.append(seq, time, expires, m.ttlSeconds(), clientHi, clientLo, m.body());
+        expiries.push(expires, seq);
+    }
+
+    /** Applies the passage of time: expired claims free their messages, expired messages die. */
+    void advanceTo(long now, SlotCounters counters) {
+        for (Claim c : claims.takeExpired(now)) {
+            for (long s : c.messages) {
+                int i = messages.indexOf(s);
+                if (i >= 0 && messages.claim[i] == c.seq) {
+                    // claim[i] keeps naming the expired claim: a late delete through it is still honoured (spec 2.9).
+                    claimed--;
+                    returned.push(s, 0);
+                }
+            }
+            counters.claimsExpired++;
+        }
+        while (!expiries.isEmpty() && expiries.peekKey() <= now) {
+            long s = expiries.peekValue();
+            expiries.pop();
+            int i = messages.indexOf(s);
+            if (i >= 0 && messages.expiresAt[i] <= now) {
+                remove(i);
+                counters.messagesExpired++;
+            }
+        }
+        long live = messages.live();
+        if (expiries.size() > 2 * live + 64) {
+            rebuildExpiries();
+        }
+        if (returned.size() > 2 * live + 64) {
+            rebuildReturned();
+        }
+    }
+
+    /** Deletes or expires entry {@code i}, releasing its hold on a claim. */
+    void remove(int i) {
+        Claim c = claims.get(messages.claim[i]);
+        if (c != null) {
+            claimed--;
+            if (--c.held == 0) {
+                claims.remove(c.seq);
+            }
+        }
+        messages.kill(i);
+    }
+
+    /**
+     * The sequences of up to {@code limit} oldest free messages, ascending. Changes nothing a client
+     * could observe: stale entries of {@code returned} are dropped, valid ones are put back.
+     */
+    long[] oldestFree(int limit) {
+        long[] out = new long[limit];
+        int n = 0;
+        long last = -1;
+        while (n < limit && !returned.isEmpty()) {
+            long s = returned.peekKey();
+            returned.pop();
+            if (s == last) {
+                continue;
+            }
+            last = s;
+            int i = messages.indexOf(s);
+            if (i >= 0 && !isHeld(i)) {
+                out[n++] = s;
+            }
+        }
+        for (int k = 0; k < n; k++) {
+            returned.push(out[k], 0);
+        }
+        int i = messages.firstAfter(cursor - 1);
+        while (i < messages.tail && !messages.isLive(i)) {
+            i++;
+        }
+        cursor = i < messages.tail ? messages.seq[i] : Math.max(cursor, lastSeqOrZero() + 1);
+        for (; n < limit && i < messages.tail; i++) {
+            if (messages.isLive(i) && !isHeld(i)) {
+                out[n++] = messages.seq[i];
+            }
+        }
+        return n == limit ? out : java.util.Arrays.copyOf(out, n);
+    }
+
+    private long lastSeqOrZero() {
+        return messages.tail > 0 ? messages.seq[messages.tail - 1] : 0;
+    }
+
+    /** Takes the messages named by a claim record. */
+    void claim(long claimSeq, long time, int ttlSeconds, int graceSeconds, long[] seqs) {
+        Claim c = new Claim(claimSeq, seqs, time, ttlSeconds);
+        for (long s : seqs) {
+            int i = messages.indexOf(s);
+            if (i < 0) {
+                continue;
+            }
+            messages.claim[i] = claimSeq;
+            c.held++;
+            claimed++;
+            extendLifetime(i, c, graceSeconds);
+            if (s >= cursor) {
+                cursor = s + 1;
+            }
+        }
+        if (c.held > 0) {
+            claims.add(c);
+        }
+    }
+
+    void renew(Claim c, long time, int ttlSeconds, int graceSeconds) {
+        c.renew(time, ttlSeconds);
+        claims.renewed(c);
+        for (long s : c.messages) {
+            int i = messages.indexOf(s);
+            if (i >= 0 && messages.claim[i] == c.seq) {
+                extendLifetime(i, c, graceSeconds);
+            }
+        }
+    }
+
+    /** Spec 3.3: a claimed message outlives its claim by at least the grace. */
+    private void extendLifetime(int i, Claim c, int graceSeconds) {
+        long atLeast = c.expiresAt + graceSeconds * 1000L;
+        if (messages.expiresAt[i] < atLeast) {
+            messages.expiresAt[i] = atLeast;
+            messages.ttl[i] = c.ttlSeconds + graceSeconds;
+            expiries.push(atLeast, messages.seq[i]);
+        }
+    }
+
+    void release(Claim c) {
+        for (long s : c.messages) {
+            int i = messages.indexOf(s);
+            if (i >= 0 && messages.claim[i] == c.seq) {
+                messages.claim[i] = 0;
+                claimed--;
+                returned.push(s, 0);
+            }
+        }
+        claims.remove(c.seq);
+    }
+
+    MessageView view(int i, long now) {
+        long claimSeq = isHeld(i) ? messages.claim[i] : 0;
+        return new MessageView(messages.seq[i], messages.ttl[i], Math.max(0, (now - messages.postedAt[i]) / 1000),
+                messages.postedAt[i], messages.body[i], claimSeq);
+    }
+
+    /** The messages {@code c} still holds, oldest first. */
+    List<MessageView> heldBy(Claim c, long now) {
+        List<MessageView> out = new java.util.ArrayList<>(c.held);
+        for (long s : c.messages) {
+            int i = messages.indexOf(s);
+            if (i >= 0 && messages.claim[i] == c.seq) {
+                out.add(view(i, now));
+            }
+        }
+        return out;
+    }
+
+    /** Rebuilds the derived indexes after a snapshot restore. */
+    void rebuildIndexes(long cursor) {
+        this.cursor = cursor;
+        rebuildExpiries();
+        rebuildReturned();
+        claimed = 0;
+        for (int i = messages.head; i < messages.tail; i++) {
+            if (messages.isLive(i) && isHeld(i)) {
+                claimed++;
+            }
+        }
+    }
+
+    long cursor() {
+        return cursor;
+    }
+
+    private void rebuildExpiries() {
+        int n = messages.live();
+        long[] keys = new long[n];
+        long[] values = new long[n];
+        int k = 0;
+        for (int i = messages.head; i < messages.tail; i++) {
+            if (messages.isLive(i)) {
+                keys[k] = messages.expiresAt[i];
+                values[k] = messages.seq[i];
+                k++;
+            }
+        }
+        expiries.rebuild(keys, values, k);
+    }
+
+    private void rebuildReturned() {
+        int n = messages.live();
+        long[] keys = new long[n];
+        int k = 0;
+        for (int i = messages.head; i < messages.tail && messages.seq[i] < cursor; i++) {
+            if (messages.isLive(i) && !isHeld(i)) {
+                keys[k++] = messages.seq[i];
+            }
+        }
+        returned.rebuild(keys, new long[k], k);
+    }
+
+    /** Approximate heap bytes of the indexes and columns (bodies excluded). */
+    long overheadBytes() {
+        return messages.columnBytes() + expiries.heapBytes() + returned.heapBytes();
+    }
+}

@@ -1,0 +1,193 @@
+package io.baton.broker.slot;
+
+import io.baton.broker.slot.SlotRecord.ClaimReleased;
+import io.baton.broker.slot.SlotRecord.ClaimRenewed;
+import io.baton.broker.slot.SlotRecord.MessagesClaimed;
+import io.baton.broker.slot.SlotRecord.MessagesDeleted;
+import io.baton.broker.slot.SlotRecord.MessagesPosted;
+import io.baton.broker.slot.SlotRecord.MetadataSet;
+import io.baton.broker.slot.SlotRecord.QueueCreated;
+import io.baton.broker.slot.SlotRecord.QueueDeleted;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInput;
+import java.io.DataInputStream;
+import java.io.DataOutput;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The binary form of {@link SlotRecord}s in a slot log: a format version byte, a type byte, then
+ * the fields in declaration order. Integrity (CRC) and framing belong to the log, not to this codec.
+ * Changing a layout means a new version byte: logs outlive releases.
+ */
+public final class RecordCodec {
+    private RecordCodec() {}
+
+    private static final byte VERSION = 1;
+    private static final byte QUEUE_CREATED = 1;
+    private static final byte QUEUE_DELETED = 2;
+    private static final byte METADATA_SET = 3;
+    private static final byte MESSAGES_POSTED = 4;
+    private static final byte MESSAGES_DELETED = 5;
+    private static final byte MESSAGES_CLAIMED = 6;
+    private static final byte CLAIM_RENEWED = 7;
+    private static final byte CLAIM_RELEASED = 8;
+
+    public static byte[] encode(SlotRecord r) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(estimate(r));
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(VERSION);
+            if (r instanceof MessagesPosted p) {
+                header(out, MESSAGES_POSTED, p.time(), p.project(), p.queue());
+                out.writeLong(p.clientHi());
+                out.writeLong(p.clientLo());
+                writeNullableString(out, p.requestId());
+                out.writeLong(p.firstSeq());
+                out.writeInt(p.messages().size());
+                for (NewMessage m : p.messages()) {
+                    out.writeInt(m.ttlSeconds());
+                    writeBytes(out, m.body());
+                }
+            } else if (r instanceof MessagesDeleted d) {
+                header(out, MESSAGES_DELETED, d.time(), d.project(), d.queue());
+                writeLongs(out, d.seqs());
+            } else if (r instanceof MessagesClaimed c) {
+                header(out, MESSAGES_CLAIMED, c.time(), c.project(), c.queue());
+                out.writeLong(c.claimSeq());
+                out.writeInt(c.ttlSeconds());
+                out.writeInt(c.graceSeconds());
+                writeLongs(out, c.seqs());
+            } else if (r instanceof ClaimRenewed c) {
+                header(out, CLAIM_RENEWED, c.time(), c.project(), c.queue());
+                out.writeLong(c.claimSeq());
+                out.writeInt(c.ttlSeconds());
+                out.writeInt(c.graceSeconds());
+            } else if (r instanceof ClaimReleased c) {
+                header(out, CLAIM_RELEASED, c.time(), c.project(), c.queue());
+                out.writeLong(c.claimSeq());
+            } else if (r instanceof QueueCreated c) {
+                header(out, QUEUE_CREATED, c.time(), c.project(), c.queue());
+            } else if (r instanceof QueueDeleted c) {
+                header(out, QUEUE_DELETED, c.time(), c.project(), c.queue());
+            } else if (r instanceof MetadataSet m) {
+                header(out, METADATA_SET, m.time(), m.project(), m.queue());
+                writeBytes(out, m.metadataJson());
+            } else {
+                throw new IllegalArgumentException("unknown record " + r);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static int estimate(SlotRecord r) {
+        int size = 64;
+        if (r instanceof MessagesPosted p) {
+            for (NewMessage m : p.messages()) {
+                size += m.body().length + 8;
+            }
+        }
+        return size;
+    }
+
+    /** Decodes a record; throws {@link IllegalArgumentException} for bytes that are not one. */
+    public static SlotRecord decode(byte[] data) {
+        try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(data))) {
+            byte version = in.readByte();
+            if (version != VERSION) {
+                throw new IllegalArgumentException("unknown record format version " + version);
+            }
+            byte type = in.readByte();
+            long time = in.readLong();
+            String project = in.readUTF();
+            String queue = in.readUTF();
+            return switch (type) {
+                case MESSAGES_POSTED -> {
+                    long hi = in.readLong();
+                    long lo = in.readLong();
+                    String requestId = readNullableString(in);
+                    long firstSeq = in.readLong();
+                    int n = in.readInt();
+                    List<NewMessage> messages = new ArrayList<>(n);
+                    for (int i = 0; i < n; i++) {
+                        int ttl = in.readInt();
+                        messages.add(new NewMessage(ttl, readBytes(in)));
+                    }
+                    yield new MessagesPosted(time, project, queue, hi, lo, requestId, firstSeq, messages);
+                }
+                case MESSAGES_DELETED -> new MessagesDeleted(time, project, queue, readLongs(in));
+                case MESSAGES_CLAIMED -> new MessagesClaimed(time, project, queue, in.readLong(), in.readInt(),
+                        in.readInt(), readLongs(in));
+                case CLAIM_RENEWED -> new ClaimRenewed(time, project, queue, in.readLong(), in.readInt(), in.readInt());
+                case CLAIM_RELEASED -> new ClaimReleased(time, project, queue, in.readLong());
+                case QUEUE_CREATED -> new QueueCreated(time, project, queue);
+                case QUEUE_DELETED -> new QueueDeleted(time, project, queue);
+                case METADATA_SET -> new MetadataSet(time, project, queue, readBytes(in));
+                default -> throw new IllegalArgumentException("unknown record type " + type);
+            };
+        } catch (IOException e) {
+            throw new IllegalArgumentException("truncated record", e);
+        }
+    }
+
+    private static void header(DataOutput out, byte type, long time, String project, String queue) throws IOException {
+        out.writeByte(type);
+        out.writeLong(time);
+        out.writeUTF(project);
+        out.writeUTF(queue);
+    }
+
+    static void writeBytes(DataOutput out, byte[] b) throws IOException {
+        out.writeInt(b.length);
+        out.write(b);
+    }
+
+    static byte[] readBytes(DataInput in) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > 64 << 20) {
+            throw new IOException("implausible length " + n);
+        }
+        byte[] b = new byte[n];
+        in.readFully(b);
+        return b;
+    }
+
+    static void writeLongs(DataOutput out, long[] values) throws IOException {
+        out.writeInt(values.length);
+        for (long v : values) {
+            out.writeLong(v);
+        }
+    }
+
+    static long[] readLongs(DataInput in) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > 1 << 20) {
+            throw new IOException("implausible count " + n);
+        }
+        long[] values = new long[n];
+        for (int i = 0; i < n; i++) {
+            values[i] = in.readLong();
+        }
+        return values;
+    }
+
+    static void writeNullableString(DataOutput out, String s) throws IOException {
+        out.writeBoolean(s != null);
+        if (s != null) {
+            out.writeUTF(s);
+        }
+    }
+
+    static String readNullableString(DataInput in) throws IOException {
+        return in.readBoolean() ? in.readUTF() : null;
+    }
+
+    static String utf8(byte[] b) {
+        return new String(b, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,137 @@
+package io.baton.broker.slot;
+
+import io.baton.broker.slot.Views.ClaimView;
+import io.baton.broker.slot.Views.MessagePage;
+import io.baton.broker.slot.Views.MessageView;
+import io.baton.broker.slot.Views.PublishResult;
+import io.baton.broker.slot.Views.QueueListing;
+import io.baton.broker.slot.Views.QueueStats;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * A request to a slot, with the type of its reply. Ids arrive already decoded to sequence numbers;
+ * a sequence of -1 means an id this slot could never have issued.
+ */
+public sealed interface SlotCommand<R> {
+    /** The queue the command is about (every command names one, but the queue listing). */
+    String project();
+
+    Decision<R> decide(SlotStateMachine sm, long now);
+
+    record CreateQueue(String project, String queue) implements SlotCommand<Boolean> {
+        public Decision<Boolean> decide(SlotStateMachine sm, long now) {
+            return sm.createQueue(this, now);
+        }
+    }
+
+    record DeleteQueue(String project, String queue) implements SlotCommand<Boolean> {
+        public Decision<Boolean> decide(SlotStateMachine sm, long now) {
+            return sm.deleteQueue(this, now);
+        }
+    }
+
+    record QueueExists(String project, String queue) implements SlotCommand<Boolean> {
+        public Decision<Boolean> decide(SlotStateMachine sm, long now) {
+            return sm.queueExists(this, now);
+        }
+    }
+
+    /** Queues of the project in this slot with names after {@code marker} (null: from the start). */
+    record ListQueues(String project, String marker, int limit, boolean detailed) implements SlotCommand<List<QueueListing>> {
+        public Decision<List<QueueListing>> decide(SlotStateMachine sm, long now) {
+            return sm.listQueues(this, now);
+        }
+    }
+
+    record GetMetadata(String project, String queue) implements SlotCommand<byte[]> {
+        public Decision<byte[]> decide(SlotStateMachine sm, long now) {
+            return sm.getMetadata(this, now);
+        }
+    }
+
+    record SetMetadata(String project, String queue, byte[] metadataJson) implements SlotCommand<Boolean> {
+        public Decision<Boolean> decide(SlotStateMachine sm, long now) {
+            return sm.setMetadata(this, now);
+        }
+    }
+
+    record GetStats(String project, String queue) implements SlotCommand<QueueStats> {
+        public Decision<QueueStats> decide(SlotStateMachine sm, long now) {
+            return sm.stats(this, now);
+        }
+    }
+
+    /** {@code requestId} may be null or empty (no de-duplication). */
+    record Publish(String project, String queue, UUID clientId, String requestId, List<NewMessage> messages)
+            implements SlotCommand<PublishResult> {
+        public Decision<PublishResult> decide(SlotStateMachine sm, long now) {
+            return sm.publish(this, now);
+        }
+    }
+
+    /** {@code marker} is -1 to start at the oldest message. */
+    record ListMessages(String project, String queue, UUID clientId, long marker, int limit, boolean echo,
+                        boolean includeClaimed) implements SlotCommand<MessagePage> {
+        public Decision<MessagePage> decide(SlotStateMachine sm, long now) {
+            return sm.listMessages(this, now);
+        }
+    }
+
+    record GetMessage(String project, String queue, long seq) implements SlotCommand<MessageView> {
+        public Decision<MessageView> decide(SlotStateMachine sm, long now) {
+            return sm.getMessage(this, now);
+        }
+    }
+
+    record GetMessages(String project, String queue, long[] seqs) implements SlotCommand<List<MessageView>> {
+        public Decision<List<MessageView>> decide(SlotStateMachine sm, long now) {
+            return sm.getMessages(this, now);
+        }
+    }
+
+    /**
+     * {@code claimSeq}: 0 when no claim id was given, -1 when one was given but is malformed or
+     * could never have been issued.
+     */
+    record DeleteMessage(String project, String queue, long seq, long claimSeq) implements SlotCommand<Boolean> {
+        public static final long NO_CLAIM = 0;
+        public static final long BAD_CLAIM = -1;
+
+        public Decision<Boolean> decide(SlotStateMachine sm, long now) {
+            return sm.deleteMessage(this, now);
+        }
+    }
+
+    record DeleteMessages(String project, String queue, long[] seqs) implements SlotCommand<Integer> {
+        public Decision<Integer> decide(SlotStateMachine sm, long now) {
+            return sm.deleteMessages(this, now);
+        }
+    }
+
+    record CreateClaim(String project, String queue, int limit, long ttlSeconds, long graceSeconds)
+            implements SlotCommand<ClaimView> {
+        public Decision<ClaimView> decide(SlotStateMachine sm, long now) {
+            return sm.createClaim(this, now);
+        }
+    }
+
+    record GetClaim(String project, String queue, long claimSeq) implements SlotCommand<ClaimView> {
+        public Decision<ClaimView> decide(SlotStateMachine sm, long now) {
+            return sm.getClaim(this, now);
+        }
+    }
+
+    record UpdateClaim(String project, String queue, long claimSeq, long ttlSeconds, long graceSeconds)
+            implements SlotCommand<Boolean> {
+        public Decision<Boolean> decide(SlotStateMachine sm, long now) {
+            return sm.updateClaim(this, now);
+        }
+    }
+
+    record ReleaseClaim(String project, String queue, long claimSeq) implements SlotCommand<Boolean> {
+        public Decision<Boolean> decide(SlotStateMachine sm, long now) {
+            return sm.releaseClaim(this, now);
+        }
+    }
+}

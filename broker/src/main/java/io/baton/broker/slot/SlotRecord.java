@@ -1,0 +1,33 @@
+package io.baton.broker.slot;
+
+import java.util.List;
+
+/**
+ * What a slot writes to its log: facts already decided, never requests. Applying a record makes no
+ * decision (the claim record names the messages it took, the publish record the sequence numbers
+ * it assigned), which is what makes replay reproduce the state exactly. Every record carries the
+ * time it was decided at; applying it first advances the slot's clock to that time.
+ */
+public sealed interface SlotRecord {
+    long time();
+
+    record QueueCreated(long time, String project, String queue) implements SlotRecord {}
+
+    record QueueDeleted(long time, String project, String queue) implements SlotRecord {}
+
+    record MetadataSet(long time, String project, String queue, byte[] metadataJson) implements SlotRecord {}
+
+    /** Messages take the sequence numbers {@code firstSeq, firstSeq + 1, ...} in batch order. */
+    record MessagesPosted(long time, String project, String queue, long clientHi, long clientLo,
+                          String requestId, long firstSeq, List<NewMessage> messages) implements SlotRecord {}
+
+    record MessagesDeleted(long time, String project, String queue, long[] seqs) implements SlotRecord {}
+
+    record MessagesClaimed(long time, String project, String queue, long claimSeq, int ttlSeconds,
+                           int graceSeconds, long[] seqs) implements SlotRecord {}
+
+    record ClaimRenewed(long time, String project, String queue, long claimSeq, int ttlSeconds,
+                        int graceSeconds) implements SlotRecord {}
+
+    record ClaimReleased(long time, String project, String queue, long claimSeq) implements SlotRecord {}
+}

@@ -1,0 +1,581 @@
+package io.baton.broker.slot;
+
+import io.baton.api.ErrorCode;
+import io.baton.api.QueueNames;
+import io.baton.broker.slot.SlotCommand.CreateClaim;
+import io.baton.broker.slot.SlotCommand.CreateQueue;
+import io.baton.broker.slot.SlotCommand.DeleteMessage;
+import io.baton.broker.slot.SlotCommand.DeleteMessages;
+import io.baton.broker.slot.SlotCommand.DeleteQueue;
+import io.baton.broker.slot.SlotCommand.GetClaim;
+import io.baton.broker.slot.SlotCommand.GetMessage;
+import io.baton.broker.slot.SlotCommand.GetMessages;
+import io.baton.broker.slot.SlotCommand.GetMetadata;
+import io.baton.broker.slot.SlotCommand.GetStats;
+import io.baton.broker.slot.SlotCommand.ListMessages;
+import io.baton.broker.slot.SlotCommand.ListQueues;
+import io.baton.broker.slot.SlotCommand.Publish;
+import io.baton.broker.slot.SlotCommand.QueueExists;
+import io.baton.broker.slot.SlotCommand.ReleaseClaim;
+import io.baton.broker.slot.SlotCommand.SetMetadata;
+import io.baton.broker.slot.SlotCommand.UpdateClaim;
+import io.baton.broker.slot.SlotRecord.ClaimReleased;
+import io.baton.broker.slot.SlotRecord.ClaimRenewed;
+import io.baton.broker.slot.SlotRecord.MessagesClaimed;
+import io.baton.broker.slot.SlotRecord.MessagesDeleted;
+import io.baton.broker.slot.SlotRecord.MessagesPosted;
+import io.baton.broker.slot.SlotRecord.MetadataSet;
+import io.baton.broker.slot.SlotRecord.QueueCreated;
+import io.baton.broker.slot.SlotRecord.QueueDeleted;
+import io.baton.broker.slot.Views.ClaimView;
+import io.baton.broker.slot.Views.MessagePage;
+import io.baton.broker.slot.Views.MessageSummary;
+import io.baton.broker.slot.Views.MessageView;
+import io.baton.broker.slot.Views.PublishResult;
+import io.baton.broker.slot.Views.QueueListing;
+import io.baton.broker.slot.Views.QueueStats;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+
+/**
+ * The state of one slot and every rule of the v1 API that concerns it. See the package comment
+ * for the decide / apply protocol.
+ *
+ * <p>Time: commands and records carry milliseconds since the epoch; the slot's clock only moves
+ * forward ({@link #time()}), and every decision first applies what the passage of time did (claims
+ * and messages that expired). Both are pure functions of state and time, so replay repeats them.
+ */
+public final class SlotStateMachine {
+    private final int slot;
+    private final SlotLimits limits;
+    /** project -> queue name -> queue, both in byte order of their names (ASCII for queue names). */
+    private final TreeMap<String, TreeMap<String, QueueState>> projects = new TreeMap<>();
+    private final RequestIdWindow requestIds;
+    private final SlotCounters counters = new SlotCounters();
+    /** Next sequence to give a message or a claim; never reused. */
+    private long nextSeq = 1;
+    private long time;
+
+    public SlotStateMachine(int slot, SlotLimits limits) {
+        this.slot = slot;
+        this.limits = limits;
+        this.requestIds = new RequestIdWindow(limits.requestIdWindowMillis(), limits.requestIdWindowMaxEntries());
+    }
+
+    public int slot() {
+        return slot;
+    }
+
+    public SlotLimits limits() {
+        return limits;
+    }
+
+    /** The slot's clock: the latest time it has seen. */
+    public long time() {
+        return time;
+    }
+
+    public long nextSeq() {
+        return nextSeq;
+    }
+
+    public SlotCounters counters() {
+        return counters;
+    }
+
+    // ---------------------------------------------------------------- time
+
+    /** Moves the clock to {@code now} (never backwards) and applies what expired meanwhile. */
+    public void advanceTo(long now) {
+        if (now > time) {
+            time = now;
+        }
+        for (TreeMap<String, QueueState> queues : projects.values()) {
+            for (QueueState q : queues.values()) {
+                q.advanceTo(time, counters);
+            }
+        }
+    }
+
+    private QueueState queueAt(String project, String queue, long now) {
+        if (now > time) {
+            time = now;
+        }
+        QueueState q = find(project, queue);
+        if (q != null) {
+            q.advanceTo(time, counters);
+        }
+        return q;
+    }
+
+    private QueueState find(String project, String queue) {
+        TreeMap<String, QueueState> queues = projects.get(project);
+        return queues == null ? null : queues.get(queue);
+    }
+
+    private static void checkName(String project, String queue) {
+        if (!QueueNames.isValidProject(project)) {
+            throw SlotException.invalid("Project ids must be 1-256 characters.");
+        }
+        if (!QueueNames.isValid(queue)) {
+            throw SlotException.invalid("Queue names may not be more than 64 characters long and may only contain"
+                    + " ASCII letters, digits, underscores and dashes.");
+        }
+    }
+
+    private static void checkRange(String what, long value, long min, long max) {
+        if (value < min || value > max) {
+            throw SlotException.invalid(what + " must be at least " + min + " and may not be greater than " + max + ".");
+        }
+    }
+
+    // ---------------------------------------------------------------- queues
+
+    public Decision<Boolean> createQueue(CreateQueue c, long now) {
+        checkName(c.project(), c.queue());
+        if (queueAt(c.project(), c.queue(), now) != null) {
+            return Decision.read(false);
+        }
+        return Decision.write(new QueueCreated(time, c.project(), c.queue()), true);
+    }
+
+    public Decision<Boolean> deleteQueue(DeleteQueue c, long now) {
+        checkName(c.project(), c.queue());
+        if (queueAt(c.project(), c.queue(), now) == null) {
+            return Decision.read(false);
+        }
+        return Decision.write(new QueueDeleted(time, c.project(), c.queue()), true);
+    }
+
+    public Decision<Boolean> queueExists(QueueExists c, long now) {
+        checkName(c.project(), c.queue());
+        return Decision.read(queueAt(c.project(), c.queue(), now) != null);
+    }
+
+    public Decision<List<QueueListing>> listQueues(ListQueues c, long now) {
+        if (!QueueNames.isValidProject(c.project())) {
+            throw SlotException.invalid("Project ids must be 1-256 characters.");
+        }
+        checkRange("Limit", c.limit(), 1, limits.queueListLimitMax());
+        TreeMap<String, QueueState> queues = projects.get(c.project());
+        if (queues == null) {
+            return Decision.read(List.of());
+        }
+        Map<String, QueueState> after = c.marker() == null ? queues : queues.tailMap(c.marker(), false);
+        List<QueueListing> out = new ArrayList<>(Math.min(c.limit(), after.size()));
+        for (QueueState q : after.values()) {
+            if (out.size() == c.limit()) {
+                break;
+            }
+            out.add(new QueueListing(q.name, c.detailed() ? q.metadata : null));
+        }
+        return Decision.read(out);
+    }
+
+    public Decision<byte[]> getMetadata(GetMetadata c, long now) {
+        checkName(c.project(), c.queue());
+        QueueState q = queueAt(c.project(), c.queue(), now);
+        if (q == null) {
+            throw SlotException.notFound("Queue " + c.queue() + " does not exist.");
+        }
+        return Decision.read(q.metadata);
+    }
+
+    public Decision<Boolean> setMetadata(SetMetadata c, long now) {
+        checkName(c.project(), c.queue());
+        if (c.metadataJson() == null || c.metadataJson().length == 0) {
+            throw SlotException.invalid("Metadata must be a JSON object.");
+        }
+        checkRange("Metadata size in bytes", c.metadataJson().length, 1, limits.metadataMaxBytes());
+        if (queueAt(c.project(), c.queue(), now) == null) {
+            throw SlotException.notFound("Queue " + c.queue() + " does not exist.");
+        }
+        return Decision.write(new MetadataSet(time, c.project(), c.queue(), c.metadataJson()), true);
+    }
+
+    public Decision<QueueStats> stats(GetStats c, long now) {
+        checkName(c.project(), c.queue());
+        QueueState q = queueAt(c.project(), c.queue(), now);
+        if (q == null) {
+            throw SlotException.notFound("Queue " + c.queue() + " does not exist.");
+        }
+        MessageTable m = q.messages;
+        MessageSummary oldest = null;
+        MessageSummary newest = null;
+        if (m.live() > 0) {
+            oldest = summary(m, m.oldest());
+            newest = summary(m, m.newest());
+        }
+        return Decision.read(new QueueStats(q.claimed(), q.live() - q.claimed(), q.live(), oldest, newest));
+    }
+
+    private MessageSummary summary(MessageTable m, int i) {
+        return new MessageSummary(m.seq[i], Math.max(0, (time - m.postedAt[i]) / 1000), m.postedAt[i]);
+    }
+
+    // ---------------------------------------------------------------- messages
+
+    public Decision<PublishResult> publish(Publish c, long now) {
+        checkName(c.project(), c.queue());
+        List<NewMessage> messages = c.messages();
+        if (messages == null || messages.isEmpty()) {
+            throw SlotException.invalid("No messages were found in the request body.");
+        }
+        checkRange("Messages per post", messages.size(), 1, limits.messagesPerPostMax());
+        long bytes = 0;
+        for (NewMessage m : messages) {
+            checkRange("The TTL for a message", m.ttlSeconds(), limits.messageTtlMinSeconds(), limits.messageTtlMaxSeconds());
+            if (m.body() == null || m.body().length == 0) {
+                throw SlotException.invalid("Every message needs a body.");
+            }
+            bytes += m.body().length;
+        }
+        checkRange("Message bodies in bytes", bytes, 1, limits.messageBodyMaxBytes());
+        if (c.clientId() == null) {
+            throw SlotException.invalid("A Client-ID is required to post messages.");
+        }
+        String requestId = c.requestId() == null || c.requestId().isEmpty() ? null : c.requestId();
+        if (requestId != null && requestId.length() > io.baton.api.Limits.REQUEST_ID_MAX_LENGTH) {
+            throw SlotException.invalid("Request ids may be at most " + io.baton.api.Limits.REQUEST_ID_MAX_LENGTH + " characters.");
+        }
+        QueueState q = queueAt(c.project(), c.queue(), now);
+        if (requestId != null) {
+            RequestIdWindow.Entry seen = requestIds.get(RequestIdWindow.key(c.project(), c.queue(), requestId), time);
+            if (seen != null) {
+                return Decision.read(new PublishResult(range(seen.firstSeq(), seen.count()), true));
+            }
+        }
+        if (q == null) {
+            throw SlotException.notFound("Queue " + c.queue() + " does not exist.");
+        }
+        UUID client = c.clientId();
+        MessagesPosted record = new MessagesPosted(time, c.project(), c.queue(), client.getMostSignificantBits(),
+                client.getLeastSignificantBits(), requestId, nextSeq, List.copyOf(messages));
+        return Decision.write(record, new PublishResult(range(nextSeq, messages.size()), false));
+    }
+
+    private static List<Long> range(long first, int count) {
+        List<Long> out = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            out.add(first + i);
+        }
+        return out;
+    }
+
+    public Decision<MessagePage> listMessages(ListMessages c, long now) {
+        checkName(c.project(), c.queue());
+        checkRange("Limit", c.limit(), 1, limits.messageListLimitMax());
+        if (c.clientId() == null) {
+            throw SlotException.invalid("A Client-ID is required to list messages.");
+        }
+        QueueState q = queueAt(c.project(), c.queue(), now);
+        if (q == null) {
+            return Decision.read(new MessagePage(List.of(), -1));
+        }
+        MessageTable m = q.messages;
+        long hi = c.clientId().getMostSignificantBits();
+        long lo = c.clientId().getLeastSignificantBits();
+        List<MessageView> out = new ArrayList<>(c.limit());
+        long last = -1;
+        for (int i = c.marker() < 0 ? m.head : m.firstAfter(c.marker()); i < m.tail && out.size() < c.limit(); i++) {
+            if (!m.isLive(i)) {
+                continue;
+            }
+            boolean own = m.clientHi[i] == hi && m.clientLo[i] == lo;
+            if ((own && !c.echo()) || (!c.includeClaimed() && q.isHeld(i))) {
+                continue;
+            }
+            out.add(q.view(i, time));
+            last = m.seq[i];
+        }
+        return Decision.read(new MessagePage(out, last));
+    }
+
+    public Decision<MessageView> getMessage(GetMessage c, long now) {
+        checkName(c.project(), c.queue());
+        QueueState q = queueAt(c.project(), c.queue(), now);
+        int i = q == null || c.seq() <= 0 ? -1 : q.messages.indexOf(c.seq());
+        if (i < 0) {
+            throw SlotException.notFound("Message not found.");
+        }
+        return Decision.read(q.view(i, time));
+    }
+
+    public Decision<List<MessageView>> getMessages(GetMessages c, long now) {
+        checkName(c.project(), c.queue());
+        checkRange("Ids per request", c.seqs().length, 1, limits.idsPerRequestMax());
+        QueueState q = queueAt(c.project(), c.queue(), now);
+        if (q == null) {
+            return Decision.read(List.of());
+        }
+        List<MessageView> out = new ArrayList<>(c.seqs().length);
+        long[] seen = new long[c.seqs().length];
+        int n = 0;
+        for (long s : c.seqs()) {
+            int i = s <= 0 || contains(seen, n, s) ? -1 : q.messages.indexOf(s);
+            if (i >= 0) {
+                seen[n++] = s;
+                out.add(q.view(i, time));
+            }
+        }
+        return Decision.read(out);
+    }
+
+    private static boolean contains(long[] values, int n, long v) {
+        for (int i = 0; i < n; i++) {
+            if (values[i] == v) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Spec 2.9, row by row. */
+    public Decision<Boolean> deleteMessage(DeleteMessage c, long now) {
+        checkName(c.project(), c.queue());
+        if (c.claimSeq() == DeleteMessage.BAD_CLAIM || c.claimSeq() < 0 || c.claimSeq() >= nextSeq) {
+            throw SlotException.invalid("The claim id is malformed or was never issued.");
+        }
+        QueueState q = queueAt(c.project(), c.queue(), now);
+        int i = q == null || c.seq() <= 0 ? -1 : q.messages.indexOf(c.seq());
+        if (i < 0) {
+            return Decision.read(false);
+        }
+        long holder = q.messages.claim[i];
+        boolean held = q.isHeld(i);
+        if (c.claimSeq() == DeleteMessage.NO_CLAIM) {
+            if (held) {
+                throw new SlotException(ErrorCode.CLAIM_CONFLICT,
+                        "The message is claimed; to delete it you must give the id of the claim that holds it.");
+            }
+        } else if (holder != c.claimSeq()) {
+            if (held) {
+                throw new SlotException(ErrorCode.CLAIM_CONFLICT, "The message is held by another claim.");
+            }
+            throw new SlotException(ErrorCode.CLAIM_NOT_HELD, "The claim does not hold this message.");
+        }
+        // Held by the named claim, or that claim expired and nobody re-claimed the message: delete.
+        return Decision.write(new MessagesDeleted(time, c.project(), c.queue(), new long[] {c.seq()}), true);
+    }
+
+    public Decision<Integer> deleteMessages(DeleteMessages c, long now) {
+        checkName(c.project(), c.queue());
+        checkRange("Ids per request", c.seqs().length, 1, limits.idsPerRequestMax());
+        QueueState q = queueAt(c.project(), c.queue(), now);
+        if (q == null) {
+            return Decision.read(0);
+        }
+        long[] found = new long[c.seqs().length];
+        int n = 0;
+        for (long s : c.seqs()) {
+            if (s > 0 && !contains(found, n, s) && q.messages.indexOf(s) >= 0) {
+                found[n++] = s;
+            }
+        }
+        if (n == 0) {
+            return Decision.read(0);
+        }
+        return Decision.write(new MessagesDeleted(time, c.project(), c.queue(), java.util.Arrays.copyOf(found, n)), n);
+    }
+
+    // ---------------------------------------------------------------- claims
+
+    public Decision<ClaimView> createClaim(CreateClaim c, long now) {
+        checkName(c.project(), c.queue());
+        checkRange("Limit", c.limit(), 1, limits.claimLimitMax());
+        checkRange("The TTL for a claim", c.ttlSeconds(), limits.claimTtlMinSeconds(), limits.claimTtlMaxSeconds());
+        checkRange("The grace for a claim", c.graceSeconds(), limits.claimGraceMinSeconds(), limits.claimGraceMaxSeconds());
+        QueueState q = queueAt(c.project(), c.queue(), now);
+        long[] seqs = q == null ? new long[0] : q.oldestFree(c.limit());
+        if (seqs.length == 0) {
+            return Decision.read(new ClaimView(0, 0, 0, List.of()));
+        }
+        long claimSeq = nextSeq;
+        MessagesClaimed record = new MessagesClaimed(time, c.project(), c.queue(), claimSeq, (int) c.ttlSeconds(),
+                (int) c.graceSeconds(), seqs);
+        return new Decision<>(List.of(record), () -> {
+            Claim claim = q.claims.get(claimSeq);
+            return new ClaimView(claimSeq, claim.ttlSeconds, 0, q.heldBy(claim, time));
+        });
+    }
+
+    public Decision<ClaimView> getClaim(GetClaim c, long now) {
+        checkName(c.project(), c.queue());
+        QueueState q = queueAt(c.project(), c.queue(), now);
+        Claim claim = q == null || c.claimSeq() <= 0 ? null : q.claims.get(c.claimSeq());
+        if (claim == null) {
+            throw SlotException.notFound("Claim not found.");
+        }
+        return Decision.read(new ClaimView(claim.seq, claim.ttlSeconds, Math.max(0, (time - claim.renewedAt) / 1000),
+                q.heldBy(claim, time)));
+    }
+
+    public Decision<Boolean> updateClaim(UpdateClaim c, long now) {
+        checkName(c.project(), c.queue());
+        checkRange("The TTL for a claim", c.ttlSeconds(), limits.claimTtlMinSeconds(), limits.claimTtlMaxSeconds());
+        checkRange("The grace for a claim", c.graceSeconds(), 0, limits.claimGraceMaxSeconds());
+        QueueState q = queueAt(c.project(), c.queue(), now);
+        Claim claim = q == null || c.claimSeq() <= 0 ? null : q.claims.get(c.claimSeq());
+        if (claim == null) {
+            throw SlotException.notFound("Claim not found.");
+        }
+        return Decision.write(new ClaimRenewed(time, c.project(), c.queue(), claim.seq, (int) c.ttlSeconds(),
+                (int) c.graceSeconds()), true);
+    }
+
+    public Decision<Boolean> releaseClaim(ReleaseClaim c, long now) {
+        checkName(c.project(), c.queue());
+        QueueState q = queueAt(c.project(), c.queue(), now);
+        Claim claim = q == null || c.claimSeq() <= 0 ? null : q.claims.get(c.claimSeq());
+        if (claim == null) {
+            return Decision.read(false);
+        }
+        return Decision.write(new ClaimReleased(time, c.project(), c.queue(), claim.seq), true);
+    }
+
+    // ---------------------------------------------------------------- apply
+
+    /** Applies a decided record: the only way state changes, live and in replay. */
+    public void apply(SlotRecord r) {
+        if (r.time() > time) {
+            time = r.time();
+        }
+        if (r instanceof MessagesPosted p) {
+            QueueState q = queueAt(p.project(), p.queue(), p.time());
+            long seq = p.firstSeq();
+            for (NewMessage m : p.messages()) {
+                if (q != null) {
+                    q.append(seq, p.time(), m, p.clientHi(), p.clientLo());
+                }
+                seq++;
+            }
+            counters.messagesPosted += p.messages().size();
+            nextSeq = Math.max(nextSeq, seq);
+            if (p.requestId() != null) {
+                requestIds.put(RequestIdWindow.key(p.project(), p.queue(), p.requestId()),
+                        new RequestIdWindow.Entry(p.time(), p.firstSeq(), p.messages().size()));
+            }
+        } else if (r instanceof MessagesClaimed mc) {
+            QueueState q = queueAt(mc.project(), mc.queue(), mc.time());
+            if (q != null) {
+                q.claim(mc.claimSeq(), mc.time(), mc.ttlSeconds(), mc.graceSeconds(), mc.seqs());
+            }
+            nextSeq = Math.max(nextSeq, mc.claimSeq() + 1);
+            counters.claimsCreated++;
+            counters.messagesClaimed += mc.seqs().length;
+        } else if (r instanceof MessagesDeleted d) {
+            QueueState q = queueAt(d.project(), d.queue(), d.time());
+            if (q != null) {
+                for (long s : d.seqs()) {
+                    int i = q.messages.indexOf(s);
+                    if (i >= 0) {
+                        q.remove(i);
+                        counters.messagesDeleted++;
+                    }
+                }
+            }
+        } else if (r instanceof ClaimRenewed cr) {
+            QueueState q = queueAt(cr.project(), cr.queue(), cr.time());
+            Claim claim = q == null ? null : q.claims.get(cr.claimSeq());
+            if (claim != null) {
+                q.renew(claim, cr.time(), cr.ttlSeconds(), cr.graceSeconds());
+            }
+        } else if (r instanceof ClaimReleased rel) {
+            QueueState q = queueAt(rel.project(), rel.queue(), rel.time());
+            Claim claim = q == null ? null : q.claims.get(rel.claimSeq());
+            if (claim != null) {
+                q.release(claim);
+            }
+        } else if (r instanceof QueueCreated qc) {
+            projects.computeIfAbsent(qc.project(), p -> new TreeMap<>())
+                    .computeIfAbsent(qc.queue(), n -> new QueueState(qc.project(), n));
+        } else if (r instanceof QueueDeleted qd) {
+            TreeMap<String, QueueState> queues = projects.get(qd.project());
+            if (queues != null) {
+                queues.remove(qd.queue());
+                if (queues.isEmpty()) {
+                    projects.remove(qd.project());
+                }
+            }
+        } else if (r instanceof MetadataSet ms) {
+            QueueState q = find(ms.project(), ms.queue());
+            if (q != null) {
+                q.metadata = ms.metadataJson();
+            }
+        } else {
+            throw new IllegalArgumentException("unknown record " + r);
+        }
+    }
+
+    // ---------------------------------------------------------------- inspection
+
+    /** Live and claimed message totals over the slot's queues (for metrics). */
+    public long[] totals() {
+        long live = 0;
+        long claimed = 0;
+        for (TreeMap<String, QueueState> queues : projects.values()) {
+            for (QueueState q : queues.values()) {
+                live += q.live();
+                claimed += q.claimed();
+            }
+        }
+        return new long[] {live, claimed};
+    }
+
+    /** Bytes a snapshot of this slot would roughly take: live bodies plus a per-message allowance. */
+    public long liveBytesEstimate() {
+        long bytes = 64;
+        for (TreeMap<String, QueueState> queues : projects.values()) {
+            for (QueueState q : queues.values()) {
+                bytes += q.messages.liveBodyBytes() + 64L * q.live() + 128 + q.metadata.length;
+            }
+        }
+        return bytes;
+    }
+
+    /** Approximate heap held by indexes and columns, bodies excluded (for the memory benchmark). */
+    public long overheadBytes() {
+        long bytes = 0;
+        for (TreeMap<String, QueueState> queues : projects.values()) {
+            for (QueueState q : queues.values()) {
+                bytes += q.overheadBytes();
+            }
+        }
+        return bytes;
+    }
+
+    /** The state of a message as of the slot's clock, for tests and invariant checks. */
+    public MessageState messageState(String project, String queue, long seq) {
+        QueueState q = find(project, queue);
+        int i = q == null ? -1 : q.messages.indexOf(seq);
+        if (i < 0) {
+            return null;
+        }
+        return q.isHeld(i) ? MessageState.CLAIMED : MessageState.FREE;
+    }
+
+    /** The sequences of the live messages a valid claim holds, for invariant checks. */
+    public long[] heldBy(String project, String queue, long claimSeq) {
+        QueueState q = find(project, queue);
+        Claim c = q == null ? null : q.claims.get(claimSeq);
+        return c == null ? new long[0] : q.heldBy(c, time).stream().mapToLong(MessageView::seq).toArray();
+    }
+
+    // ---------------------------------------------------------------- snapshots
+
+    TreeMap<String, TreeMap<String, QueueState>> projects() {
+        return projects;
+    }
+
+    RequestIdWindow requestIds() {
+        return requestIds;
+    }
+
+    void restoreHeader(long nextSeq, long time) {
+        this.nextSeq = nextSeq;
+        this.time = time;
+    }
+}

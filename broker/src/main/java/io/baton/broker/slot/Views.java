@@ -1,0 +1,27 @@
+package io.baton.broker.slot;
+
+import java.util.List;
+
+/** The replies the state machine gives. Ids are sequence numbers here; the RPC layer encodes them. */
+public final class Views {
+    private Views() {}
+
+    /** A message as read at some instant. {@code claimSeq} is 0 unless a valid claim holds it. */
+    public record MessageView(long seq, int ttlSeconds, long ageSeconds, long createdAt, byte[] body, long claimSeq) {}
+
+    /** {@code claimSeq} is 0 and {@code messages} empty when nothing was free to claim. */
+    public record ClaimView(long claimSeq, int ttlSeconds, long ageSeconds, List<MessageView> messages) {}
+
+    /** {@code nextMarker} is the sequence to pass as the next page's marker; -1 when the page is empty. */
+    public record MessagePage(List<MessageView> messages, long nextMarker) {}
+
+    public record MessageSummary(long seq, long ageSeconds, long createdAt) {}
+
+    /** {@code oldest} and {@code newest} are null when {@code total} is 0. */
+    public record QueueStats(long claimed, long free, long total, MessageSummary oldest, MessageSummary newest) {}
+
+    /** {@code metadataJson} is null unless the listing was detailed. */
+    public record QueueListing(String name, byte[] metadataJson) {}
+
+    public record PublishResult(List<Long> seqs, boolean duplicate) {}
+}
