@@ -1,0 +1,247 @@
+package io.baton.broker.slot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.Size;
+
+/**
+ * Random command sequences against one slot, with the invariants checked after every step:
+ * no message is in two valid claims; every message is exactly one of free / claimed / deleted /
+ * expired, and moves only along legal transitions; a deleted message never reappears; replaying
+ * the records (and restoring a snapshot taken midway) gives the same state.
+ */
+class SlotStateMachineProperties {
+    private static final String P = "p";
+    private static final String[] QUEUES = {"a", "b"};
+    private static final UUID[] CLIENTS = {new UUID(0, 1), new UUID(0, 2)};
+
+    enum Kind { POST, CLAIM, DELETE_WITH_CLAIM, DELETE_WITHOUT_CLAIM, BULK_DELETE, RELEASE, RENEW, ADVANCE, LIST,
+        DELETE_QUEUE, CREATE_QUEUE, SNAPSHOT_RESTORE }
+
+    record Step(Kind kind, int a, int b, int c) {}
+
+    @Provide
+    Arbitrary<Step> steps() {
+        Arbitrary<Kind> kinds = Arbitraries.frequency(
+                net.jqwik.api.Tuple.of(20, Kind.POST), net.jqwik.api.Tuple.of(15, Kind.CLAIM),
+                net.jqwik.api.Tuple.of(10, Kind.DELETE_WITH_CLAIM), net.jqwik.api.Tuple.of(4, Kind.DELETE_WITHOUT_CLAIM),
+                net.jqwik.api.Tuple.of(3, Kind.BULK_DELETE), net.jqwik.api.Tuple.of(5, Kind.RELEASE),
+                net.jqwik.api.Tuple.of(5, Kind.RENEW), net.jqwik.api.Tuple.of(12, Kind.ADVANCE),
+                net.jqwik.api.Tuple.of(4, Kind.LIST), net.jqwik.api.Tuple.of(1, Kind.DELETE_QUEUE),
+                net.jqwik.api.Tuple.of(2, Kind.CREATE_QUEUE), net.jqwik.api.Tuple.of(2, Kind.SNAPSHOT_RESTORE));
+        return Combinators.combine(kinds, Arbitraries.integers().between(0, 1000), Arbitraries.integers().between(0, 1000),
+                Arbitraries.integers().between(0, 1000)).as(Step::new);
+    }
+
+    @Property(tries = 300)
+    void invariantsHoldAfterEveryStep(@ForAll @Size(min = 1, max = 150) List<@net.jqwik.api.From("steps") Step> steps) {
+        Run run = new Run();
+        for (Step step : steps) {
+            run.apply(step);
+            run.checkInvariants();
+        }
+        run.checkReplay();
+    }
+
+    /** One run: the slot, the records it wrote, and what the test knows about every message. */
+    static final class Run {
+        SlotStateMachine sm = new SlotStateMachine(3, SlotLimits.v1());
+        final List<byte[]> log = new ArrayList<>();
+        long now = 1_000_000L;
+        final Map<Long, String> queueOf = new HashMap<>();
+        final Map<Long, MessageState> last = new HashMap<>();
+        final Set<Long> deleted = new HashSet<>();
+        final Map<Long, String> claims = new HashMap<>();
+        /** The model: what each claim was given and until when it is valid, kept apart from the slot's own bookkeeping. */
+        final Map<Long, ModelClaim> model = new HashMap<>();
+
+        static final class ModelClaim {
+            final Set<Long> messages = new HashSet<>();
+            long expiresAt;
+            boolean released;
+        }
+
+        Run() {
+            for (String q : QUEUES) {
+                run(new SlotCommand.CreateQueue(P, q));
+            }
+        }
+
+        <R> R run(SlotCommand<R> command) {
+            Decision<R> d = command.decide(sm, now);
+            for (SlotRecord r : d.records()) {
+                byte[] bytes = RecordCodec.encode(r);
+                log.add(bytes);
+                sm.apply(RecordCodec.decode(bytes));
+            }
+            return d.reply().get();
+        }
+
+        private Long pick(List<Long> from, int index) {
+            return from.isEmpty() ? null : from.get(index % from.size());
+        }
+
+        void apply(Step s) {
+            String q = QUEUES[s.a() % QUEUES.length];
+            try {
+                switch (s.kind()) {
+                    case POST -> {
+                        List<NewMessage> batch = new ArrayList<>();
+                        for (int i = 0; i <= s.b() % 3; i++) {
+                            batch.add(new NewMessage(60 + s.c() % 240, ("[" + i + "]").getBytes(StandardCharsets.UTF_8)));
+                        }
+                        String requestId = s.c() % 5 == 0 ? "r" + (s.b() % 4) : null;
+                        Views.PublishResult r = run(new SlotCommand.Publish(P, q, CLIENTS[s.b() % 2], requestId, batch));
+                        if (!r.duplicate()) {
+                            for (long seq : r.seqs()) {
+                                queueOf.put(seq, q);
+                                last.put(seq, MessageState.FREE);
+                            }
+                        }
+                    }
+                    case CLAIM -> {
+                        Views.ClaimView c = run(new SlotCommand.CreateClaim(P, q, 1 + s.b() % 5, 60 + s.c() % 60, 60 + s.c() % 90));
+                        if (c.claimSeq() != 0) {
+                            claims.put(c.claimSeq(), q);
+                            ModelClaim mc = new ModelClaim();
+                            c.messages().forEach(m -> mc.messages.add(m.seq()));
+                            mc.expiresAt = now + 1000L * (60 + s.c() % 60);
+                            model.put(c.claimSeq(), mc);
+                        }
+                    }
+                    case DELETE_WITH_CLAIM -> {
+                        Long claim = pick(new ArrayList<>(claims.keySet()), s.b());
+                        if (claim != null) {
+                            long[] held = sm.heldBy(P, claims.get(claim), claim);
+                            if (held.length > 0) {
+                                long msg = held[s.c() % held.length];
+                                if (run(new SlotCommand.DeleteMessage(P, claims.get(claim), msg, claim))) {
+                                    deleted.add(msg);
+                                }
+                            }
+                        }
+                    }
+                    case DELETE_WITHOUT_CLAIM -> {
+                        Long msg = pick(new ArrayList<>(queueOf.keySet()), s.b());
+                        if (msg != null && run(new SlotCommand.DeleteMessage(P, queueOf.get(msg), msg, 0))) {
+                            deleted.add(msg);
+                        }
+                    }
+                    case BULK_DELETE -> {
+                        List<Long> all = new ArrayList<>(queueOf.keySet());
+                        Long msg = pick(all, s.b());
+                        if (msg != null) {
+                            String mq = queueOf.get(msg);
+                            boolean live = sm.messageState(P, mq, msg) != null;
+                            run(new SlotCommand.DeleteMessages(P, mq, new long[] {msg}));
+                            if (live) {
+                                deleted.add(msg);
+                            }
+                        }
+                    }
+                    case RELEASE -> {
+                        Long claim = pick(new ArrayList<>(claims.keySet()), s.b());
+                        if (claim != null) {
+                            if (run(new SlotCommand.ReleaseClaim(P, claims.get(claim), claim))) {
+                                model.get(claim).released = true;
+                            }
+                        }
+                    }
+                    case RENEW -> {
+                        Long claim = pick(new ArrayList<>(claims.keySet()), s.b());
+                        if (claim != null) {
+                            run(new SlotCommand.UpdateClaim(P, claims.get(claim), claim, 60 + s.c() % 60, s.c() % 30));
+                            model.get(claim).expiresAt = now + 1000L * (60 + s.c() % 60);
+                        }
+                    }
+                    case ADVANCE -> now += 1_000L * (1 + s.b() % 120);
+                    case LIST -> run(new SlotCommand.ListMessages(P, q, CLIENTS[s.b() % 2], -1, 20, s.c() % 2 == 0, s.c() % 3 == 0));
+                    case DELETE_QUEUE -> {
+                        if (run(new SlotCommand.DeleteQueue(P, q))) {
+                            queueOf.forEach((seq, mq) -> {
+                                if (mq.equals(q) && last.get(seq) != null && last.get(seq) != MessageState.EXPIRED) {
+                                    deleted.add(seq);
+                                }
+                            });
+                        }
+                    }
+                    case CREATE_QUEUE -> run(new SlotCommand.CreateQueue(P, q));
+                    case SNAPSHOT_RESTORE -> sm = SlotFixture.restore(SlotFixture.snapshot(sm), sm.limits());
+                }
+            } catch (SlotException refused) {
+                // Refusals are legal outcomes; invariants are checked all the same.
+            }
+        }
+
+        void checkInvariants() {
+            sm.advanceTo(now);
+            // The model's view: a claim is valid until its expiry unless released; no live message may
+            // be in two valid claims at once, and the slot must agree on who holds it.
+            Map<Long, Long> modelHolder = new HashMap<>();
+            for (Map.Entry<Long, ModelClaim> e : model.entrySet()) {
+                ModelClaim mc = e.getValue();
+                if (mc.released || mc.expiresAt <= now) {
+                    continue;
+                }
+                for (long m : mc.messages) {
+                    if (sm.messageState(P, queueOf.get(m), m) == null) {
+                        continue;
+                    }
+                    Long other = modelHolder.put(m, e.getKey());
+                    assertThat(other).as("message %d given to valid claims %d and %d", m, other, e.getKey()).isNull();
+                    assertThat(sm.messageState(P, queueOf.get(m), m)).as("message %d under valid claim", m)
+                            .isEqualTo(MessageState.CLAIMED);
+                }
+            }
+            // No message is held by two valid claims; every held message is CLAIMED.
+            Map<Long, Long> holder = new HashMap<>();
+            for (Map.Entry<Long, String> c : claims.entrySet()) {
+                for (long m : sm.heldBy(P, c.getValue(), c.getKey())) {
+                    Long previous = holder.put(m, c.getKey());
+                    assertThat(previous).as("message %d held by claims %d and %d", m, previous, c.getKey()).isNull();
+                }
+            }
+            for (Map.Entry<Long, String> e : queueOf.entrySet()) {
+                long seq = e.getKey();
+                MessageState now = sm.messageState(P, e.getValue(), seq);
+                MessageState before = last.get(seq);
+                if (now == null) {
+                    now = deleted.contains(seq) ? MessageState.DELETED : MessageState.EXPIRED;
+                    if (before == MessageState.DELETED || before == MessageState.EXPIRED) {
+                        now = before;
+                    }
+                } else {
+                    assertThat(before).as("message %d came back after %s", seq, before)
+                            .isNotIn(MessageState.DELETED, MessageState.EXPIRED);
+                    assertThat(now == MessageState.CLAIMED).as("message %d claimed iff held", seq).isEqualTo(holder.containsKey(seq));
+                }
+                assertThat(before.canBecome(now)).as("message %d: %s -> %s", seq, before, now).isTrue();
+                last.put(seq, now);
+            }
+        }
+
+        void checkReplay() {
+            SlotStateMachine replayed = new SlotStateMachine(sm.slot(), sm.limits());
+            for (byte[] r : log) {
+                replayed.apply(RecordCodec.decode(r));
+            }
+            replayed.advanceTo(now);
+            sm.advanceTo(now);
+            assertThat(SlotFixture.snapshot(replayed)).isEqualTo(SlotFixture.snapshot(sm));
+        }
+    }
+}

@@ -1,0 +1,357 @@
+package io.baton.broker.slot;
+
+import static io.baton.broker.slot.SlotFixture.ALICE;
+import static io.baton.broker.slot.SlotFixture.BOB;
+import static io.baton.broker.slot.SlotFixture.P;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.baton.api.ErrorCode;
+import io.baton.broker.slot.Views.ClaimView;
+import io.baton.broker.slot.Views.MessagePage;
+import io.baton.broker.slot.Views.MessageView;
+import io.baton.broker.slot.Views.QueueStats;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The v1 semantics of one slot, rule by rule (spec sections 2 and 3). */
+class SlotStateMachineTest {
+    private SlotFixture f;
+
+    @BeforeEach
+    void setUp() {
+        f = new SlotFixture();
+        f.createQueue("q");
+    }
+
+    private static ErrorCode refusal(Runnable r) {
+        try {
+            r.run();
+        } catch (SlotException e) {
+            return e.code();
+        }
+        throw new AssertionError("expected a refusal");
+    }
+
+    @Test
+    void creatingAQueueTwiceIsIdempotent() {
+        assertThat(f.run(new SlotCommand.CreateQueue(P, "q"))).isFalse();
+        assertThat(f.run(new SlotCommand.CreateQueue(P, "other"))).isTrue();
+        assertThat(f.run(new SlotCommand.QueueExists(P, "other"))).isTrue();
+        assertThat(f.run(new SlotCommand.QueueExists("another-project", "other"))).isFalse();
+    }
+
+    @Test
+    void invalidQueueNamesAreRefusedAndChangeNothing() {
+        for (String bad : List.of("", "a.b", "ü", "x".repeat(65), "with space")) {
+            assertThat(refusal(() -> f.run(new SlotCommand.CreateQueue(P, bad)))).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+        }
+        assertThat(f.log).hasSize(1);
+    }
+
+    @Test
+    void postingToAMissingQueueIsNotFoundAndNeverCreatesIt() {
+        assertThat(refusal(() -> f.post("missing", ALICE, 60))).isEqualTo(ErrorCode.NOT_FOUND);
+        assertThat(f.run(new SlotCommand.QueueExists(P, "missing"))).isFalse();
+    }
+
+    @Test
+    void outOfRangeTtlsAndBatchSizesAreRefusedAndChangeNothing() {
+        assertThat(refusal(() -> f.post("q", ALICE, 59))).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+        assertThat(refusal(() -> f.post("q", ALICE, 1_209_601))).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+        assertThat(refusal(() -> f.post("q", ALICE, new int[21]))).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+        assertThat(refusal(() -> f.post("q", ALICE))).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+        assertThat(refusal(() -> f.claim("q", 0, 60, 60))).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+        assertThat(refusal(() -> f.claim("q", 21, 60, 60))).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+        assertThat(refusal(() -> f.claim("q", 1, 59, 60))).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+        assertThat(refusal(() -> f.claim("q", 1, 60, 43_201))).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+        assertThat(f.log).hasSize(1);
+    }
+
+    @Test
+    void claimTakesTheOldestFreeMessagesFirst() {
+        List<Long> ids = f.post("q", ALICE, 300, 300, 300, 300);
+        ClaimView first = f.claim("q", 2, 60, 60);
+        ClaimView second = f.claim("q", 5, 60, 60);
+        assertThat(first.messages()).extracting(MessageView::seq).containsExactly(ids.get(0), ids.get(1));
+        assertThat(second.messages()).extracting(MessageView::seq).containsExactly(ids.get(2), ids.get(3));
+    }
+
+    @Test
+    void claimedMessageIsInvisibleToSecondClaim() {
+        f.post("q", ALICE, 300);
+        assertThat(f.claim("q", 10, 60, 60).messages()).hasSize(1);
+        ClaimView nothing = f.claim("q", 10, 60, 60);
+        assertThat(nothing.claimSeq()).isZero();
+        assertThat(nothing.messages()).isEmpty();
+    }
+
+    @Test
+    void claimOnAMissingQueueClaimsNothing() {
+        assertThat(f.claim("missing", 10, 60, 60).messages()).isEmpty();
+    }
+
+    @Test
+    void expiredClaimMakesItsMessagesClaimableAgain() {
+        List<Long> ids = f.post("q", ALICE, 600);
+        f.claim("q", 10, 60, 60);
+        f.advanceSeconds(59);
+        assertThat(f.claim("q", 10, 60, 60).messages()).isEmpty();
+        f.advanceSeconds(2);
+        assertThat(f.claim("q", 10, 60, 60).messages()).extracting(MessageView::seq).containsExactly(ids.get(0));
+    }
+
+    @Test
+    void returnedMessagesAreClaimedBeforeNewerOnes() {
+        List<Long> ids = f.post("q", ALICE, 600, 600);
+        ClaimView c = f.claim("q", 1, 60, 60);
+        f.run(new SlotCommand.ReleaseClaim(P, "q", c.claimSeq()));
+        assertThat(f.claim("q", 2, 60, 60).messages()).extracting(MessageView::seq).containsExactly(ids.get(0), ids.get(1));
+    }
+
+    @Test
+    void releasedClaimFreesItsMessagesAtOnceButKeepsTheirExtendedTtl() {
+        f.post("q", ALICE, 60);
+        ClaimView c = f.claim("q", 1, 120, 60);
+        assertThat(f.run(new SlotCommand.ReleaseClaim(P, "q", c.claimSeq()))).isTrue();
+        ClaimView again = f.claim("q", 1, 60, 60);
+        assertThat(again.messages()).singleElement().extracting(MessageView::ttlSeconds).isEqualTo(180);
+        assertThat(f.run(new SlotCommand.ReleaseClaim(P, "q", c.claimSeq()))).isFalse();
+    }
+
+    @Test
+    void graceExtendsShortLivedMessagesAsInTheTutorial() {
+        f.post("q", ALICE, 300, 60);
+        ClaimView c = f.claim("q", 2, 60, 60);
+        assertThat(c.messages()).extracting(MessageView::ttlSeconds).containsExactly(300, 120);
+        // The extended message now lives past its own ttl: at 100 s it is still there.
+        f.advanceSeconds(100);
+        assertThat(f.run(new SlotCommand.GetMessage(P, "q", c.messages().get(1).seq())).ageSeconds()).isEqualTo(100);
+    }
+
+    @Test
+    void renewingAClaimAppliesItsGraceAgainAndRestartsItsAge() {
+        List<Long> ids = f.post("q", ALICE, 60, 600);
+        ClaimView c = f.claim("q", 2, 120, 60);
+        assertThat(c.messages()).extracting(MessageView::ttlSeconds).containsExactly(180, 600);
+        f.advanceSeconds(30);
+        f.run(new SlotCommand.UpdateClaim(P, "q", c.claimSeq(), 300, 0));
+        ClaimView got = f.run(new SlotCommand.GetClaim(P, "q", c.claimSeq()));
+        assertThat(got.ttlSeconds()).isEqualTo(300);
+        assertThat(got.ageSeconds()).isZero();
+        assertThat(got.messages()).extracting(MessageView::seq).containsExactly(ids.get(0), ids.get(1));
+        assertThat(got.messages()).extracting(MessageView::ttlSeconds).containsExactly(300, 600);
+        // The renewed claim outlives its first ttl.
+        f.advanceSeconds(200);
+        assertThat(f.claim("q", 10, 60, 60).messages()).isEmpty();
+    }
+
+    @Test
+    void expiredOrUnknownClaimsAreNotFound() {
+        f.post("q", ALICE, 600);
+        ClaimView c = f.claim("q", 1, 60, 60);
+        f.advanceSeconds(61);
+        assertThat(refusal(() -> f.run(new SlotCommand.GetClaim(P, "q", c.claimSeq())))).isEqualTo(ErrorCode.NOT_FOUND);
+        assertThat(refusal(() -> f.run(new SlotCommand.UpdateClaim(P, "q", c.claimSeq(), 60, 0)))).isEqualTo(ErrorCode.NOT_FOUND);
+        assertThat(refusal(() -> f.run(new SlotCommand.GetClaim(P, "q", 12345)))).isEqualTo(ErrorCode.NOT_FOUND);
+    }
+
+    @Test
+    void deletingAClaimedMessageNeedsItsClaim() {
+        List<Long> ids = f.post("q", ALICE, 600);
+        ClaimView c = f.claim("q", 1, 60, 60);
+        long id = ids.get(0);
+        assertThat(refusal(() -> f.run(new SlotCommand.DeleteMessage(P, "q", id, 0)))).isEqualTo(ErrorCode.CLAIM_CONFLICT);
+        assertThat(f.run(new SlotCommand.DeleteMessage(P, "q", id, c.claimSeq()))).isTrue();
+        assertThat(refusal(() -> f.run(new SlotCommand.GetMessage(P, "q", id)))).isEqualTo(ErrorCode.NOT_FOUND);
+        // Idempotent.
+        assertThat(f.run(new SlotCommand.DeleteMessage(P, "q", id, c.claimSeq()))).isFalse();
+    }
+
+    @Test
+    void anotherValidClaimsIdCannotDeleteTheMessage() {
+        List<Long> ids = f.post("q", ALICE, 600, 600);
+        ClaimView a = f.claim("q", 1, 60, 60);
+        ClaimView b = f.claim("q", 1, 60, 60);
+        assertThat(refusal(() -> f.run(new SlotCommand.DeleteMessage(P, "q", ids.get(0), b.claimSeq()))))
+                .isEqualTo(ErrorCode.CLAIM_CONFLICT);
+        assertThat(f.run(new SlotCommand.GetMessage(P, "q", ids.get(0))).claimSeq()).isEqualTo(a.claimSeq());
+    }
+
+    @Test
+    void aReleasedClaimsIdCannotDeleteTheMessage() {
+        List<Long> ids = f.post("q", ALICE, 600);
+        ClaimView c = f.claim("q", 1, 60, 60);
+        f.run(new SlotCommand.ReleaseClaim(P, "q", c.claimSeq()));
+        assertThat(refusal(() -> f.run(new SlotCommand.DeleteMessage(P, "q", ids.get(0), c.claimSeq()))))
+                .isEqualTo(ErrorCode.CLAIM_NOT_HELD);
+        assertThat(f.run(new SlotCommand.GetMessage(P, "q", ids.get(0)))).isNotNull();
+    }
+
+    @Test
+    void anExpiredClaimsIdStillDeletesIfNobodyReclaimed() {
+        List<Long> ids = f.post("q", ALICE, 600);
+        ClaimView c = f.claim("q", 1, 60, 60);
+        f.advanceSeconds(61);
+        assertThat(f.run(new SlotCommand.DeleteMessage(P, "q", ids.get(0), c.claimSeq()))).isTrue();
+    }
+
+    @Test
+    void aMalformedOrNeverIssuedClaimIdIsRefusedAndDeletesNothing() {
+        List<Long> ids = f.post("q", ALICE, 600);
+        assertThat(refusal(() -> f.run(new SlotCommand.DeleteMessage(P, "q", ids.get(0), SlotCommand.DeleteMessage.BAD_CLAIM))))
+                .isEqualTo(ErrorCode.INVALID_ARGUMENT);
+        assertThat(refusal(() -> f.run(new SlotCommand.DeleteMessage(P, "q", ids.get(0), 1_000_000))))
+                .isEqualTo(ErrorCode.INVALID_ARGUMENT);
+        assertThat(f.run(new SlotCommand.GetMessage(P, "q", ids.get(0)))).isNotNull();
+    }
+
+    @Test
+    void bulkDeleteIgnoresClaims() {
+        List<Long> ids = f.post("q", ALICE, 600, 600);
+        f.claim("q", 1, 60, 60);
+        assertThat(f.run(new SlotCommand.DeleteMessages(P, "q", new long[] {ids.get(0), ids.get(1), 999, -1}))).isEqualTo(2);
+        assertThat(f.run(new SlotCommand.GetStats(P, "q")).total()).isZero();
+    }
+
+    @Test
+    void expiredMessagesAreNeverListedCountedOrClaimed() {
+        f.post("q", ALICE, 60);
+        f.advanceSeconds(60);
+        assertThat(f.claim("q", 10, 60, 60).messages()).isEmpty();
+        assertThat(f.run(new SlotCommand.GetStats(P, "q")).total()).isZero();
+        MessagePage page = f.run(new SlotCommand.ListMessages(P, "q", BOB, -1, 10, true, true));
+        assertThat(page.messages()).isEmpty();
+    }
+
+    @Test
+    void listingHidesOwnAndClaimedMessagesUnlessAsked() {
+        List<Long> mine = f.post("q", ALICE, 600, 600);
+        List<Long> theirs = f.post("q", BOB, 600);
+        f.claim("q", 1, 60, 60); // claims mine[0]
+        assertThat(list(ALICE, false, false)).containsExactly(theirs.get(0));
+        assertThat(list(ALICE, true, false)).containsExactly(mine.get(1), theirs.get(0));
+        assertThat(list(ALICE, false, true)).containsExactly(theirs.get(0));
+        assertThat(list(ALICE, true, true)).containsExactly(mine.get(0), mine.get(1), theirs.get(0));
+    }
+
+    private List<Long> list(java.util.UUID client, boolean echo, boolean includeClaimed) {
+        return f.run(new SlotCommand.ListMessages(P, "q", client, -1, 10, echo, includeClaimed)).messages().stream()
+                .map(MessageView::seq).toList();
+    }
+
+    @Test
+    void pagingFollowsMarkersAndIsStableUnderNewPosts() {
+        List<Long> ids = f.post("q", ALICE, 600, 600, 600);
+        MessagePage first = f.run(new SlotCommand.ListMessages(P, "q", BOB, -1, 2, false, false));
+        assertThat(first.messages()).extracting(MessageView::seq).containsExactly(ids.get(0), ids.get(1));
+        List<Long> later = f.post("q", ALICE, 600);
+        MessagePage second = f.run(new SlotCommand.ListMessages(P, "q", BOB, first.nextMarker(), 2, false, false));
+        assertThat(second.messages()).extracting(MessageView::seq).containsExactly(ids.get(2), later.get(0));
+        MessagePage end = f.run(new SlotCommand.ListMessages(P, "q", BOB, second.nextMarker(), 2, false, false));
+        assertThat(end.messages()).isEmpty();
+    }
+
+    @Test
+    void statsCountClaimedInTotalAndOmitOldestForAnEmptyQueue() {
+        QueueStats empty = f.run(new SlotCommand.GetStats(P, "q"));
+        assertThat(empty.total()).isZero();
+        assertThat(empty.oldest()).isNull();
+        List<Long> ids = f.post("q", ALICE, 600, 600, 600);
+        f.claim("q", 1, 60, 60);
+        f.advanceSeconds(5);
+        QueueStats s = f.run(new SlotCommand.GetStats(P, "q"));
+        assertThat(s.claimed()).isEqualTo(1);
+        assertThat(s.free()).isEqualTo(2);
+        assertThat(s.total()).isEqualTo(3);
+        assertThat(s.oldest().seq()).isEqualTo(ids.get(0));
+        assertThat(s.newest().seq()).isEqualTo(ids.get(2));
+        assertThat(s.oldest().ageSeconds()).isEqualTo(5);
+        assertThatThrownBy(() -> f.run(new SlotCommand.GetStats(P, "missing"))).isInstanceOf(SlotException.class);
+    }
+
+    @Test
+    void aRetriedPublishWithTheSameRequestIdIsStoredOnce() {
+        List<NewMessage> batch = List.of(new NewMessage(600, "1".getBytes(StandardCharsets.UTF_8)));
+        Views.PublishResult first = f.run(new SlotCommand.Publish(P, "q", ALICE, "req-1", batch));
+        Views.PublishResult retry = f.run(new SlotCommand.Publish(P, "q", ALICE, "req-1", batch));
+        assertThat(retry.duplicate()).isTrue();
+        assertThat(retry.seqs()).isEqualTo(first.seqs());
+        assertThat(f.run(new SlotCommand.GetStats(P, "q")).total()).isEqualTo(1);
+        // After replay the slot still remembers the request id.
+        SlotStateMachine replayed = f.replayed();
+        Decision<Views.PublishResult> again = new SlotCommand.Publish(P, "q", ALICE, "req-1", batch).decide(replayed, f.now);
+        assertThat(again.records()).isEmpty();
+    }
+
+    @Test
+    void deletingAQueueDeletesItsMessagesAndIdsAreNeverReused() {
+        List<Long> ids = f.post("q", ALICE, 600);
+        assertThat(f.run(new SlotCommand.DeleteQueue(P, "q"))).isTrue();
+        f.createQueue("q");
+        List<Long> newer = f.post("q", ALICE, 600);
+        assertThat(newer.get(0)).isGreaterThan(ids.get(0));
+        assertThat(f.run(new SlotCommand.GetStats(P, "q")).total()).isEqualTo(1);
+    }
+
+    @Test
+    void projectsNeverSeeEachOthersQueues() {
+        List<Long> ids = f.post("q", ALICE, 600);
+        assertThat(refusal(() -> f.run(new SlotCommand.GetMessage("intruder", "q", ids.get(0))))).isEqualTo(ErrorCode.NOT_FOUND);
+        assertThat(f.run(new SlotCommand.DeleteMessages("intruder", "q", new long[] {ids.get(0)}))).isZero();
+        assertThat(f.run(new SlotCommand.CreateClaim("intruder", "q", 10, 60, 60)).messages()).isEmpty();
+        assertThat(f.run(new SlotCommand.GetStats(P, "q")).total()).isEqualTo(1);
+    }
+
+    @Test
+    void metadataIsReplacedWholeAndSizeChecked() {
+        f.run(new SlotCommand.SetMetadata(P, "q", "{\"a\":1}".getBytes(StandardCharsets.UTF_8)));
+        assertThat(new String(f.run(new SlotCommand.GetMetadata(P, "q")), StandardCharsets.UTF_8)).isEqualTo("{\"a\":1}");
+        assertThat(refusal(() -> f.run(new SlotCommand.SetMetadata(P, "q", new byte[65_537])))).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+        assertThat(refusal(() -> f.run(new SlotCommand.SetMetadata(P, "nope", "{}".getBytes(StandardCharsets.UTF_8)))))
+                .isEqualTo(ErrorCode.NOT_FOUND);
+    }
+
+    @Test
+    void queuesAreListedInNameOrderAfterTheMarker() {
+        f.createQueue("b");
+        f.createQueue("a");
+        assertThat(f.run(new SlotCommand.ListQueues(P, null, 2, false))).extracting(Views.QueueListing::name).containsExactly("a", "b");
+        assertThat(f.run(new SlotCommand.ListQueues(P, "b", 10, true))).extracting(Views.QueueListing::name).containsExactly("q");
+    }
+
+    @Test
+    void aSnapshotRestoresTheSameStateAsReplay() {
+        f.post("q", ALICE, 600, 60, 600);
+        ClaimView c = f.claim("q", 2, 60, 60);
+        f.run(new SlotCommand.DeleteMessage(P, "q", c.messages().get(0).seq(), c.claimSeq()));
+        byte[] snap = SlotFixture.snapshot(f.sm);
+        assertThat(SlotFixture.snapshot(SlotFixture.restore(snap, f.sm.limits()))).isEqualTo(snap);
+        assertThat(SlotFixture.snapshot(f.replayed())).isEqualTo(snap);
+    }
+
+    @Test
+    void aMillionWaitingMessagesDoNotSlowAClaimDown() {
+        // Not a timing assertion: checks that claiming touches only the oldest messages, by claiming
+        // them all in order and checking FIFO at the end of a large backlog.
+        List<NewMessage> batch = new java.util.ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            batch.add(new NewMessage(600, "0".getBytes(StandardCharsets.UTF_8)));
+        }
+        for (int i = 0; i < 5_000; i++) {
+            f.run(new SlotCommand.Publish(P, "q", ALICE, null, batch));
+        }
+        long expected = -1;
+        for (int i = 0; i < 5_000; i++) {
+            ClaimView c = f.claim("q", 20, 60, 60);
+            for (MessageView m : c.messages()) {
+                assertThat(m.seq()).isGreaterThan(expected);
+                expected = m.seq();
+            }
+            f.run(new SlotCommand.DeleteMessages(P, "q", c.messages().stream().mapToLong(MessageView::seq).toArray()));
+        }
+        assertThat(f.run(new SlotCommand.GetStats(P, "q")).total()).isZero();
+    }
+}
