@@ -1,0 +1,158 @@
+package io.baton.broker.log;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The {@link SlotLog} contract. Every implementation runs these tests by extending this class.
+ */
+public abstract class SlotLogContract {
+    @TempDir
+    protected Path dir;
+
+    /** Opens the slot's log (again, after a close or a crash, when called a second time). */
+    protected abstract SlotLog open() throws Exception;
+
+    protected record Replayed(long snapshotPosition, byte[] snapshot, List<Long> positions, List<String> records) {}
+
+    protected static Replayed replay(SlotLog log) throws Exception {
+        long[] snapPos = {-1};
+        byte[][] snap = {null};
+        List<Long> positions = new ArrayList<>();
+        List<String> records = new ArrayList<>();
+        log.replay(new SlotLog.Replayer() {
+            @Override
+            public void snapshot(long position, byte[] snapshot) {
+                snapPos[0] = position;
+                snap[0] = snapshot;
+            }
+
+            @Override
+            public void record(long position, byte[] record) {
+                positions.add(position);
+                records.add(new String(record, StandardCharsets.UTF_8));
+            }
+        });
+        return new Replayed(snapPos[0], snap[0], positions, records);
+    }
+
+    protected static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void appendsTakeConsecutivePositionsFromZero() throws Exception {
+        try (SlotLog log = open()) {
+            assertThat(log.lastPosition()).isEqualTo(-1);
+            assertThat(log.append(bytes("a")).get(10, TimeUnit.SECONDS)).isZero();
+            assertThat(log.append(bytes("b")).get(10, TimeUnit.SECONDS)).isEqualTo(1);
+            assertThat(log.lastPosition()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void everyAcknowledgedRecordIsReplayedInOrderAfterReopening() throws Exception {
+        try (SlotLog log = open()) {
+            List<CompletableFuture<Long>> acks = new ArrayList<>();
+            for (int i = 0; i < 1000; i++) {
+                acks.add(log.append(bytes("r" + i)));
+            }
+            CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+        }
+        try (SlotLog log = open()) {
+            Replayed r = replay(log);
+            assertThat(r.records()).hasSize(1000);
+            assertThat(r.records().get(0)).isEqualTo("r0");
+            assertThat(r.records().get(999)).isEqualTo("r999");
+            assertThat(r.positions().get(999)).isEqualTo(999L);
+            assertThat(log.append(bytes("next")).get(10, TimeUnit.SECONDS)).isEqualTo(1000L);
+        }
+    }
+
+    @Test
+    void concurrentWritersAreAllAcknowledgedWithDistinctPositions() throws Exception {
+        ExecutorService writers = Executors.newFixedThreadPool(8);
+        try (SlotLog log = open()) {
+            List<CompletableFuture<Long>> acks = java.util.Collections.synchronizedList(new ArrayList<>());
+            for (int w = 0; w < 8; w++) {
+                int id = w;
+                writers.submit(() -> {
+                    for (int i = 0; i < 500; i++) {
+                        acks.add(log.append(bytes(id + ":" + i)));
+                    }
+                });
+            }
+            writers.shutdown();
+            assertThat(writers.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+            List<Long> positions = new ArrayList<>();
+            for (CompletableFuture<Long> a : acks) {
+                positions.add(a.get(30, TimeUnit.SECONDS));
+            }
+            assertThat(positions).doesNotHaveDuplicates().hasSize(4000);
+            assertThat(positions.stream().mapToLong(Long::longValue).max().orElseThrow()).isEqualTo(3999);
+        } finally {
+            writers.shutdownNow();
+        }
+    }
+
+    @Test
+    void syncCompletesOnceEverythingAppendedIsDurable() throws Exception {
+        try (SlotLog log = open()) {
+            CompletableFuture<Long> a = log.append(bytes("x"));
+            log.sync().get(10, TimeUnit.SECONDS);
+            assertThat(a).isDone();
+            log.sync().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void replayStartsFromTheLatestCheckpoint() throws Exception {
+        try (SlotLog log = open()) {
+            for (int i = 0; i < 10; i++) {
+                log.append(bytes("r" + i));
+            }
+            log.sync().get(10, TimeUnit.SECONDS);
+            log.checkpoint(6, bytes("state@6"));
+            for (int i = 10; i < 12; i++) {
+                log.append(bytes("r" + i));
+            }
+            log.sync().get(10, TimeUnit.SECONDS);
+        }
+        try (SlotLog log = open()) {
+            Replayed r = replay(log);
+            assertThat(r.snapshotPosition()).isEqualTo(6);
+            assertThat(new String(r.snapshot(), StandardCharsets.UTF_8)).isEqualTo("state@6");
+            assertThat(r.positions()).containsExactly(7L, 8L, 9L, 10L, 11L);
+            assertThat(log.append(bytes("r12")).get(10, TimeUnit.SECONDS)).isEqualTo(12L);
+        }
+    }
+
+    @Test
+    void aCheckpointOfEverythingLeavesOnlyTheSnapshot() throws Exception {
+        try (SlotLog log = open()) {
+            byte[] big = new byte[10_000];
+            for (int i = 0; i < 500; i++) {
+                log.append(big);
+            }
+            log.sync().get(10, TimeUnit.SECONDS);
+            assertThat(log.storageBytes()).isGreaterThan(5_000_000);
+            log.checkpoint(log.lastPosition(), bytes("empty"));
+            assertThat(log.storageBytes()).isLessThan(100_000);
+        }
+        try (SlotLog log = open()) {
+            Replayed r = replay(log);
+            assertThat(r.positions()).isEmpty();
+            assertThat(log.append(bytes("again")).get(10, TimeUnit.SECONDS)).isEqualTo(500L);
+        }
+    }
+}

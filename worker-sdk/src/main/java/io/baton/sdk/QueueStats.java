@@ -1,0 +1,8 @@
+package io.baton.sdk;
+
+import java.time.Instant;
+
+/** Counts of a queue's live messages; {@code oldest} and {@code newest} are null when it is empty. */
+public record QueueStats(long claimed, long free, long total, Summary oldest, Summary newest) {
+    public record Summary(String id, long ageSeconds, Instant createdAt) {}
+}
