@@ -1,0 +1,183 @@
+package io.baton.deploy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.baton.sdk.BatonClient;
+import io.baton.sdk.BatonException;
+import io.baton.sdk.Claim;
+import io.baton.sdk.Message;
+import io.baton.sdk.NewMessage;
+import io.baton.sdk.QueueEntry;
+import io.baton.sdk.QueueStats;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** The admin verbs: each talks to a broker through {@link BatonClient} and prints JSON. */
+final class AdminCommands {
+    private AdminCommands() {}
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    static final class Target {
+        @Option(names = "--target", defaultValue = "127.0.0.1:7070", description = "Broker gRPC address (default: ${DEFAULT-VALUE}).")
+        String target;
+
+        @Option(names = "--project", defaultValue = "default", description = "Project (tenant) (default: ${DEFAULT-VALUE}).")
+        String project;
+
+        BatonClient client() {
+            return BatonClient.builder().target(target).project(project).build();
+        }
+    }
+
+    /** Runs {@code body}, printing its JSON; a Baton error is printed as JSON on stderr with exit code 1. */
+    static int run(Target t, java.util.function.Function<BatonClient, JsonNode> body) throws Exception {
+        try (BatonClient client = t.client()) {
+            System.out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(body.apply(client)));
+            return 0;
+        } catch (BatonException e) {
+            ObjectNode err = JSON.createObjectNode().put("error", e.code().name()).put("message", e.getMessage());
+            System.err.println(JSON.writeValueAsString(err));
+            return 1;
+        }
+    }
+
+    static JsonNode message(Message m) {
+        ObjectNode o = JSON.createObjectNode().put("id", m.id()).put("ttl", m.ttlSeconds()).put("age", m.ageSeconds());
+        try {
+            o.set("body", JSON.readTree(m.bodyJson()));
+        } catch (Exception e) {
+            o.put("body", m.bodyJson());
+        }
+        if (!m.claimId().isEmpty()) {
+            o.put("claim_id", m.claimId());
+        }
+        return o;
+    }
+
+    @Command(name = "queue", description = "Create, list, delete queues and show their stats.",
+            subcommands = {Queue.Create.class, Queue.ListQueues.class, Queue.DeleteQueue.class, Queue.Stats.class})
+    static final class Queue {
+        @Command(name = "create", description = "Create a queue.")
+        static final class Create implements Callable<Integer> {
+            @Mixin Target t;
+            @Parameters(paramLabel = "QUEUE") String queue;
+
+            public Integer call() throws Exception {
+                return run(t, c -> JSON.createObjectNode().put("queue", queue).put("created", c.createQueue(queue)));
+            }
+        }
+
+        @Command(name = "list", description = "List queues in name order.")
+        static final class ListQueues implements Callable<Integer> {
+            @Mixin Target t;
+            @Option(names = "--marker", description = "List names after this one.") String marker;
+            @Option(names = "--limit", defaultValue = "20") int limit;
+            @Option(names = "--detailed", description = "Include metadata.") boolean detailed;
+
+            public Integer call() throws Exception {
+                return run(t, c -> {
+                    ArrayNode out = JSON.createArrayNode();
+                    for (QueueEntry e : c.listQueues(marker, limit, detailed)) {
+                        ObjectNode o = out.addObject().put("name", e.name());
+                        if (e.metadataJson() != null) {
+                            try {
+                                o.set("metadata", JSON.readTree(e.metadataJson()));
+                            } catch (Exception ex) {
+                                o.put("metadata", e.metadataJson());
+                            }
+                        }
+                    }
+                    return out;
+                });
+            }
+        }
+
+        @Command(name = "delete", description = "Delete a queue with its messages and claims.")
+        static final class DeleteQueue implements Callable<Integer> {
+            @Mixin Target t;
+            @Parameters(paramLabel = "QUEUE") String queue;
+
+            public Integer call() throws Exception {
+                return run(t, c -> JSON.createObjectNode().put("queue", queue).put("deleted", c.deleteQueue(queue)));
+            }
+        }
+
+        @Command(name = "stats", description = "Show a queue's message counts.")
+        static final class Stats implements Callable<Integer> {
+            @Mixin Target t;
+            @Parameters(paramLabel = "QUEUE") String queue;
+
+            public Integer call() throws Exception {
+                return run(t, c -> {
+                    QueueStats s = c.stats(queue);
+                    ObjectNode o = JSON.createObjectNode().put("claimed", s.claimed()).put("free", s.free()).put("total", s.total());
+                    if (s.oldest() != null) {
+                        o.putObject("oldest").put("id", s.oldest().id()).put("age", s.oldest().ageSeconds())
+                                .put("created", s.oldest().createdAt().toString());
+                        o.putObject("newest").put("id", s.newest().id()).put("age", s.newest().ageSeconds())
+                                .put("created", s.newest().createdAt().toString());
+                    }
+                    return o;
+                });
+            }
+        }
+    }
+
+    @Command(name = "post", description = "Post messages (each BODY is one JSON value) to a queue.")
+    static final class Post implements Callable<Integer> {
+        @Mixin Target t;
+        @Option(names = "--ttl", defaultValue = "300", description = "Message TTL in seconds (default: ${DEFAULT-VALUE}).") long ttl;
+        @Parameters(index = "0", paramLabel = "QUEUE") String queue;
+        @Parameters(index = "1..*", arity = "1..*", paramLabel = "BODY") List<String> bodies;
+
+        public Integer call() throws Exception {
+            List<NewMessage> messages = new ArrayList<>();
+            bodies.forEach(b -> messages.add(new NewMessage(ttl, b)));
+            return run(t, c -> {
+                ArrayNode ids = JSON.createArrayNode();
+                c.publish(queue, messages).ids().forEach(ids::add);
+                return JSON.createObjectNode().set("ids", ids);
+            });
+        }
+    }
+
+    @Command(name = "claim", description = "Claim up to --limit free messages.")
+    static final class ClaimMessages implements Callable<Integer> {
+        @Mixin Target t;
+        @Parameters(paramLabel = "QUEUE") String queue;
+        @Option(names = "--limit", defaultValue = "10") int limit;
+        @Option(names = "--ttl", defaultValue = "60", description = "Claim TTL in seconds (default: ${DEFAULT-VALUE}).") long ttl;
+        @Option(names = "--grace", defaultValue = "60", description = "Grace in seconds (default: ${DEFAULT-VALUE}).") long grace;
+
+        public Integer call() throws Exception {
+            return run(t, c -> {
+                Claim claim = c.claim(queue, limit, ttl, grace);
+                ArrayNode messages = JSON.createArrayNode();
+                claim.messages().forEach(m -> messages.add(message(m)));
+                ObjectNode o = JSON.createObjectNode().put("claim_id", claim.id());
+                o.set("messages", messages);
+                return o;
+            });
+        }
+    }
+
+    @Command(name = "delete", description = "Delete (acknowledge) a message, with its claim id if it is claimed.")
+    static final class Delete implements Callable<Integer> {
+        @Mixin Target t;
+        @Parameters(index = "0", paramLabel = "QUEUE") String queue;
+        @Parameters(index = "1", paramLabel = "MESSAGE_ID") String id;
+        @Option(names = "--claim", description = "The claim holding the message.") String claim;
+
+        public Integer call() throws Exception {
+            return run(t, c -> JSON.createObjectNode().put("id", id).put("deleted", c.deleteMessage(queue, id, claim)));
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/** The {@code baton} command line: {@code standalone} and the admin verbs. */
+package io.baton.deploy;

@@ -1,0 +1,2 @@
+/** Runnable examples (issue 4). */
+package io.baton.examples;
