@@ -1,0 +1,88 @@
+package io.baton.deploy;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** A real {@code baton standalone} in its own JVM, on free ports, for crash tests. */
+final class BrokerProcess implements AutoCloseable {
+    private static final Pattern READY = Pattern.compile("baton standalone ready grpc=(\\S+)");
+
+    private final Process process;
+    private final String grpcAddress;
+
+    private BrokerProcess(Process process, String grpcAddress) {
+        this.process = process;
+        this.grpcAddress = grpcAddress;
+    }
+
+    static BrokerProcess start(Path dataDir, Path logFile) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = new ProcessBuilder(List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+                Main.class.getName(), "standalone", "--data-dir", dataDir.toString(), "--grpc-port", "0",
+                "--metrics-port", "0", "--http-port", "0", "--slots", "16"))
+                .redirectError(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+        Process p = pb.start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        CompletableFuture<String> address = CompletableFuture.supplyAsync(() -> {
+            try {
+                String line;
+                while ((line = out.readLine()) != null) {
+                    Matcher m = READY.matcher(line);
+                    if (m.find()) {
+                        return m.group(1);
+                    }
+                }
+                throw new IllegalStateException("broker exited before it was ready");
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        try {
+            String a = address.get(60, TimeUnit.SECONDS);
+            // Keep draining stdout so the child never blocks on a full pipe.
+            Thread drain = new Thread(() -> {
+                try {
+                    while (out.readLine() != null) {
+                        // discard
+                    }
+                } catch (IOException e) {
+                    // process gone
+                }
+            });
+            drain.setDaemon(true);
+            drain.start();
+            return new BrokerProcess(p, a);
+        } catch (Exception e) {
+            p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            throw e;
+        }
+    }
+
+    String grpcAddress() {
+        return grpcAddress;
+    }
+
+    /** SIGKILL: no shutdown hook runs, nothing is flushed. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                kill();
+            }
+        }
+    }
+}
