@@ -1,0 +1,88 @@
+package io.baton.broker.bench;
+
+import io.baton.broker.log.FileSlotLog;
+import io.baton.broker.log.LogFlusher;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import org.apache.commons.io.FileUtils;
+
+/**
+ * Durable appends: W writer threads each append a 300-byte record and wait for its fsync before
+ * the next one, for D seconds, on one {@link FileSlotLog}. Also measures this disk's fsync latency
+ * (4 KiB write + fdatasync, sequential), the floor under any durable write.
+ *
+ * <p>Run: {@code mvn -q -pl broker test-compile exec:exec -Dexec.classpathScope=test -Dexec.executable=java
+ * -Dexec.args="-cp %classpath io.baton.broker.bench.LogAppendBench 64 10 /work/tmp"}
+ * (writers, seconds, directory on the disk to measure).
+ */
+public final class LogAppendBench {
+    public static void main(String[] args) throws Exception {
+        int writers = args.length > 0 ? Integer.parseInt(args[0]) : 64;
+        int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
+        Path base = Files.createDirectories(Path.of(args.length > 2 ? args[2] : System.getProperty("java.io.tmpdir")));
+        Path dir = Files.createTempDirectory(base, "logbench");
+        try {
+            fsyncLatency(dir);
+            AtomicLong batches = new AtomicLong();
+            AtomicLong records = new AtomicLong();
+            LogFlusher flusher = new LogFlusher("bench-flusher", (nanos, n, bytes) -> {
+                batches.incrementAndGet();
+                records.addAndGet(n);
+            });
+            try (FileSlotLog log = FileSlotLog.open(dir.resolve("slot"), flusher)) {
+                byte[] record = new byte[300];
+                LongAdder done = new LongAdder();
+                long end = System.nanoTime() + seconds * 1_000_000_000L;
+                Thread[] threads = new Thread[writers];
+                for (int w = 0; w < writers; w++) {
+                    threads[w] = new Thread(() -> {
+                        while (System.nanoTime() < end) {
+                            log.append(record).join();
+                            done.increment();
+                        }
+                    });
+                }
+                long t0 = System.nanoTime();
+                for (Thread t : threads) {
+                    t.start();
+                }
+                for (Thread t : threads) {
+                    t.join();
+                }
+                double secs = (System.nanoTime() - t0) / 1e9;
+                System.out.printf("durable appends: %d writers x 300 B: %.0f appends/s (%d in %.1f s), %d fsyncs, %.1f records per fsync%n",
+                        writers, done.sum() / secs, done.sum(), secs, batches.get(), records.get() / (double) Math.max(1, batches.get()));
+            } finally {
+                flusher.close();
+            }
+        } finally {
+            FileUtils.deleteDirectory(dir.toFile());
+        }
+    }
+
+    private static void fsyncLatency(Path dir) throws IOException {
+        int n = 2000;
+        long[] nanos = new long[n];
+        try (FileChannel ch = FileChannel.open(dir.resolve("fsync-probe"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            ByteBuffer page = ByteBuffer.allocate(4096);
+            for (int i = 0; i < n; i++) {
+                page.clear();
+                long t0 = System.nanoTime();
+                ch.write(page);
+                ch.force(false);
+                nanos[i] = System.nanoTime() - t0;
+            }
+        }
+        Arrays.sort(nanos);
+        System.out.printf("fsync latency (4 KiB append + fdatasync, %d sequential): p50 %.3f ms, p99 %.3f ms, max %.3f ms"
+                + " => at most %.0f sequential durable writes/s%n", n, nanos[n / 2] / 1e6, nanos[n * 99 / 100] / 1e6,
+                nanos[n - 1] / 1e6, 1e9 / nanos[n / 2]);
+    }
+}
