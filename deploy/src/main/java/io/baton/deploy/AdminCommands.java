@@ -49,13 +49,18 @@ final class AdminCommands {
         }
     }
 
+    /** The JSON value in {@code text}, or the text itself as a string if it does not parse. */
+    static JsonNode jsonOrText(String text) {
+        try {
+            return JSON.readTree(text);
+        } catch (Exception e) {
+            return JSON.getNodeFactory().textNode(text);
+        }
+    }
+
     static JsonNode message(Message m) {
         ObjectNode o = JSON.createObjectNode().put("id", m.id()).put("ttl", m.ttlSeconds()).put("age", m.ageSeconds());
-        try {
-            o.set("body", JSON.readTree(m.bodyJson()));
-        } catch (Exception e) {
-            o.put("body", m.bodyJson());
-        }
+        o.set("body", jsonOrText(m.bodyJson()));
         if (!m.claimId().isEmpty()) {
             o.put("claim_id", m.claimId());
         }
@@ -88,11 +93,7 @@ final class AdminCommands {
                     for (QueueEntry e : c.listQueues(marker, limit, detailed)) {
                         ObjectNode o = out.addObject().put("name", e.name());
                         if (e.metadataJson() != null) {
-                            try {
-                                o.set("metadata", JSON.readTree(e.metadataJson()));
-                            } catch (Exception ex) {
-                                o.put("metadata", e.metadataJson());
-                            }
+                            o.set("metadata", jsonOrText(e.metadataJson()));
                         }
                     }
                     return out;

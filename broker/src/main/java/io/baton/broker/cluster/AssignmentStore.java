@@ -74,14 +74,24 @@ public final class AssignmentStore implements AutoCloseable {
         }
     }
 
-    /** Calls {@code listener} with every new assignment (on Curator's event thread). */
-    public void watch(Consumer<SlotAssignment> listener) {
+    /**
+     * Calls {@code listener} with every new assignment (on Curator's event thread); returns once the
+     * current assignment, if any, has been read.
+     */
+    public void watch(Consumer<SlotAssignment> listener) throws InterruptedException {
         cache = CuratorCache.build(zk, paths.assignment(), CuratorCache.Options.SINGLE_NODE_CACHE);
+        java.util.concurrent.CountDownLatch loaded = new java.util.concurrent.CountDownLatch(1);
         cache.listenable().addListener(CuratorCacheListener.builder()
                 .forCreatesAndChanges((oldNode, node) -> deliver(node, listener))
-                .forInitialized(() -> cache.get(paths.assignment()).ifPresent(node -> deliver(node, listener)))
+                .forInitialized(() -> {
+                    cache.get(paths.assignment()).ifPresent(node -> deliver(node, listener));
+                    loaded.countDown();
+                })
                 .build());
         cache.start();
+        if (!loaded.await(30, java.util.concurrent.TimeUnit.SECONDS)) {
+            throw new IllegalStateException("could not load the slot assignment from ZooKeeper");
+        }
     }
 
     private void deliver(ChildData node, Consumer<SlotAssignment> listener) {

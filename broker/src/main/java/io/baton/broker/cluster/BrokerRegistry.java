@@ -39,7 +39,9 @@ public final class BrokerRegistry implements AutoCloseable {
             throw new IllegalStateException("could not register broker " + me.getId() + " in ZooKeeper");
         }
         cache = CuratorCache.build(zk, paths.brokers());
+        java.util.concurrent.CountDownLatch loaded = new java.util.concurrent.CountDownLatch(1);
         cache.listenable().addListener(CuratorCacheListener.builder()
+                .forInitialized(loaded::countDown)
                 .forCreatesAndChanges((oldNode, node) -> put(node))
                 .forDeletes(node -> {
                     String id = id(node);
@@ -49,6 +51,10 @@ public final class BrokerRegistry implements AutoCloseable {
                 })
                 .build());
         cache.start();
+        // Answer no request before the membership is known: a NOT_OWNER must be able to name the owner's address.
+        if (!loaded.await(30, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("could not load broker membership from ZooKeeper");
+        }
     }
 
     private void put(ChildData node) {

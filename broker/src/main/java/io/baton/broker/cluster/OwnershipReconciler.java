@@ -39,7 +39,7 @@ public final class OwnershipReconciler implements AutoCloseable {
         this.slotCount = slotCount;
     }
 
-    public void start(CuratorFramework zk) {
+    public void start(CuratorFramework zk) throws InterruptedException {
         zk.getConnectionStateListenable().addListener((client, state) -> events.execute(() -> onConnection(state)));
         store.watch(a -> events.execute(() -> reconcile(a)));
     }

@@ -33,6 +33,11 @@ final class SlotFixture {
     }
 
     <R> R run(SlotCommand<R> command) {
+        return run(sm, command, now, log);
+    }
+
+    /** Decides {@code command} at {@code now}, applies its records as the log would return them, and appends them to {@code log}. */
+    static <R> R run(SlotStateMachine sm, SlotCommand<R> command, long now, List<byte[]> log) {
         Decision<R> d = command.decide(sm, now);
         for (SlotRecord r : d.records()) {
             byte[] bytes = RecordCodec.encode(r);

@@ -82,13 +82,7 @@ class SlotStateMachineProperties {
         }
 
         <R> R run(SlotCommand<R> command) {
-            Decision<R> d = command.decide(sm, now);
-            for (SlotRecord r : d.records()) {
-                byte[] bytes = RecordCodec.encode(r);
-                log.add(bytes);
-                sm.apply(RecordCodec.decode(bytes));
-            }
-            return d.reply().get();
+            return SlotFixture.run(sm, command, now, log);
         }
 
         private Long pick(List<Long> from, int index) {
