@@ -34,7 +34,6 @@ public final class AssignmentStore implements AutoCloseable {
         try {
             zk.create().creatingParentsIfNeeded().withMode(CreateMode.PERSISTENT)
                     .forPath(paths.config(), Integer.toString(requested).getBytes(StandardCharsets.UTF_8));
-            zk.create().creatingParentsIfNeeded().forPath(paths.brokers());
         } catch (KeeperException.NodeExistsException e) {
             // the cluster exists already
         }

@@ -33,11 +33,6 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
         return "127.0.0.1:" + port();
     }
 
-    /** Expires a client's session on the server, as a real session timeout would (for tests). */
-    public void expireSession(long sessionId) {
-        server.expire(sessionId);
-    }
-
     @Override
     public void close() {
         factory.shutdown();

@@ -323,9 +323,4 @@ public final class SlotDriver {
     public SlotLog log() {
         return slotLog;
     }
-
-    /** The state machine, for tests that run on the slot thread. */
-    SlotStateMachine stateMachine() {
-        return sm;
-    }
 }

@@ -15,7 +15,6 @@ import java.io.DataOutput;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -185,9 +184,5 @@ public final class RecordCodec {
 
     static String readNullableString(DataInput in) throws IOException {
         return in.readBoolean() ? in.readUTF() : null;
-    }
-
-    static String utf8(byte[] b) {
-        return new String(b, StandardCharsets.UTF_8);
     }
 }
