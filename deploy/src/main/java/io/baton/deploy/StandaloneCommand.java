@@ -3,6 +3,8 @@ package io.baton.deploy;
 import io.baton.broker.Broker;
 import io.baton.broker.BrokerConfig;
 import io.baton.broker.cluster.EmbeddedZooKeeper;
+import io.baton.gateway.Gateway;
+import io.baton.gateway.GatewayConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -11,8 +13,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code baton standalone}: an embedded ZooKeeper and one broker owning every slot, with durable
- * local logs under the data directory. Stops cleanly on Ctrl-C / SIGTERM (the launcher execs the
+ * {@code baton standalone}: an embedded ZooKeeper, one broker owning every slot with durable local
+ * logs under the data directory, and the v1 HTTP gateway in front of it. Stops cleanly on Ctrl-C / SIGTERM (the launcher execs the
  * JVM, so signals reach it).
  */
 @Command(name = "standalone", description = "Run Baton on one machine: embedded ZooKeeper, one broker, local durable log.")
@@ -27,8 +29,11 @@ final class StandaloneCommand implements Callable<Integer> {
     int grpcPort;
 
     @Option(names = "--http-port", defaultValue = "8888",
-            description = "HTTP v1 gateway port; 0 picks a free one (default: ${DEFAULT-VALUE}). The gateway is not part of this build yet.")
+            description = "HTTP v1 gateway port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int httpPort;
+
+    @picocli.CommandLine.Mixin
+    AuthOptions auth;
 
     @Option(names = "--metrics-port", defaultValue = "7071", description = "Prometheus /metrics port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int metricsPort;
@@ -49,6 +54,7 @@ final class StandaloneCommand implements Callable<Integer> {
         Path data = dataDir.toAbsolutePath();
         EmbeddedZooKeeper zk = new EmbeddedZooKeeper(data.resolve("zookeeper"), "127.0.0.1", zkPort);
         Broker broker;
+        Gateway gateway;
         try {
             broker = Broker.start(BrokerConfig.builder().brokerId("standalone").zkConnect(zk.connectString())
                     .host(host).grpcPort(grpcPort).metricsPort(metricsPort).dataDir(data.resolve("broker"))
@@ -58,15 +64,24 @@ final class StandaloneCommand implements Callable<Integer> {
             zk.close();
             throw e;
         }
+        try {
+            gateway = Gateway.start(GatewayConfig.builder().host(host).port(httpPort).brokers(java.util.List.of(broker.grpcAddress()))
+                    .auth(auth.authenticator()).registry(broker.metrics().registry()).build());
+        } catch (Exception e) {
+            broker.close();
+            zk.close();
+            throw e;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println("baton standalone stopping");
+            gateway.close();
             broker.close();
             zk.close();
             stopped.countDown();
         }, "shutdown"));
-        System.out.printf("baton standalone ready grpc=%s metrics=http://%s:%d/metrics zookeeper=%s data=%s%n",
-                broker.grpcAddress(), host, broker.metricsPort(), zk.connectString(), data);
+        System.out.printf("baton standalone ready grpc=%s http=http://%s:%d/v1 metrics=http://%s:%d/metrics zookeeper=%s data=%s%n",
+                broker.grpcAddress(), host, gateway.port(), host, broker.metricsPort(), zk.connectString(), data);
         System.out.flush();
         stopped.await();
         return 0;

@@ -17,12 +17,10 @@ import io.baton.api.v1.GetMetadataRequest;
 import io.baton.api.v1.GetStatsRequest;
 import io.baton.api.v1.GetStatsResponse;
 import io.baton.api.v1.ListMessagesRequest;
-import io.baton.api.v1.ListMessagesResponse;
 import io.baton.api.v1.ListQueuesRequest;
 import io.baton.api.v1.ListQueuesResponse;
 import io.baton.api.v1.MessageServiceGrpc;
 import io.baton.api.v1.PublishRequest;
-import io.baton.api.v1.PublishResponse;
 import io.baton.api.v1.QueueExistsRequest;
 import io.baton.api.v1.QueueInfo;
 import io.baton.api.v1.QueueRef;
@@ -31,8 +29,9 @@ import io.baton.api.v1.ReleaseClaimRequest;
 import io.baton.api.v1.SetMetadataRequest;
 import io.baton.api.v1.UpdateClaimRequest;
 import io.baton.sdk.internal.Router;
-import io.grpc.ManagedChannel;
-import io.grpc.stub.AbstractStub;
+import io.grpc.CallOptions;
+import io.grpc.MethodDescriptor;
+import io.grpc.stub.ClientCalls;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -42,13 +41,22 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 
 /**
- * The Baton API as plain Java calls, for one project. Thread-safe; create one per project and
+ * The Baton API as plain Java calls, for one project. Thread-safe; create one per process and
  * share it. Every call routes to the owner of the queue's slot, retries NOT_OWNER and UNAVAILABLE
  * within {@link Builder#callTimeout}, and fails with a {@link BatonException}.
+ *
+ * <p>Each call comes in two forms: {@code xxx(...)} blocks, {@code xxxAsync(...)} returns a
+ * future that fails with a {@link BatonException} and never blocks the calling thread.
+ *
+ * <p>{@link #withProject} and {@link #withClientId} give views that share this client's
+ * connections (a server acting for many tenants, such as the HTTP gateway, makes one per request;
+ * they are cheap). Closing a view does nothing; closing the client it came from closes them all.
  *
  * <pre>{@code
  * try (BatonClient client = BatonClient.builder().target("127.0.0.1:7070").project("demo").build()) {
@@ -66,12 +74,18 @@ public final class BatonClient implements AutoCloseable {
     private final UUID clientId;
     private final Router router;
     private final Duration callTimeout;
+    private final boolean ownsRouter;
 
     private BatonClient(Builder b) {
-        this.project = b.project;
-        this.clientId = b.clientId;
-        this.callTimeout = b.callTimeout;
-        this.router = new Router(b.targets, b.callTimeout);
+        this(b.project, b.clientId, new Router(b.targets, b.callTimeout), b.callTimeout, true);
+    }
+
+    private BatonClient(String project, UUID clientId, Router router, Duration callTimeout, boolean ownsRouter) {
+        this.project = project;
+        this.clientId = clientId;
+        this.router = router;
+        this.callTimeout = callTimeout;
+        this.ownsRouter = ownsRouter;
     }
 
     public static Builder builder() {
@@ -117,13 +131,17 @@ public final class BatonClient implements AutoCloseable {
                     throw new IllegalArgumentException("target must be host:port, got: " + t);
                 }
             }
-            if (!QueueNames.isValidProject(project)) {
-                throw new IllegalArgumentException("project must be 1-256 characters");
-            }
+            checkProject(project);
             if (callTimeout == null || callTimeout.isNegative() || callTimeout.isZero()) {
                 throw new IllegalArgumentException("callTimeout must be positive");
             }
             return new BatonClient(this);
+        }
+    }
+
+    private static void checkProject(String project) {
+        if (!QueueNames.isValidProject(project)) {
+            throw new IllegalArgumentException("project must be 1-256 characters");
         }
     }
 
@@ -135,20 +153,65 @@ public final class BatonClient implements AutoCloseable {
         return clientId;
     }
 
+    /** This client acting in another project (a view: shares the connections). */
+    public BatonClient withProject(String project) {
+        checkProject(project);
+        return new BatonClient(project, clientId, router, callTimeout, false);
+    }
+
+    /** This client posting and listing under another Client-ID (a view: shares the connections). */
+    public BatonClient withClientId(UUID clientId) {
+        return new BatonClient(project, Objects.requireNonNull(clientId), router, callTimeout, false);
+    }
+
     // ------------------------------------------------------------------ plumbing
 
     private QueueRef ref(String queue) {
         return QueueRef.newBuilder().setProject(project).setName(queue == null ? "" : queue).build();
     }
 
-    private <S extends AbstractStub<S>, T> T call(String queue, Function<ManagedChannel, S> stub, Function<S, T> rpc) {
+    private <Q, R> CompletableFuture<R> call(String queue, MethodDescriptor<Q, R> method, Q request) {
         long deadline = System.nanoTime() + callTimeout.toNanos();
+        return failuresAsBaton(router.call(project, queue == null ? "" : queue, deadline, (ch, d) -> ClientCalls.futureUnaryCall(
+                ch.newCall(method, CallOptions.DEFAULT.withDeadlineAfter(Math.max(1, Router.remaining(d)), TimeUnit.NANOSECONDS)),
+                request)));
+    }
+
+    private static <T> CompletableFuture<T> failuresAsBaton(CompletableFuture<T> f) {
+        CompletableFuture<T> out = new CompletableFuture<>();
+        f.whenComplete((v, e) -> {
+            if (e == null) {
+                out.complete(v);
+            } else {
+                out.completeExceptionally(asBaton(e));
+            }
+        });
+        return out;
+    }
+
+    private static BatonException asBaton(Throwable e) {
+        Throwable t = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+        if (t instanceof BatonException b) {
+            return b;
+        }
+        if (t instanceof Router.CallFailed f) {
+            return BatonException.of(ErrorCode.byName(f.detail().getCode()), f.detail().getMessage(), f);
+        }
+        return new BatonException(ErrorCode.INTERNAL, String.valueOf(t.getMessage()), t);
+    }
+
+    /** Waits for an async call; its failure is rethrown as the BatonException it carried. */
+    private static <T> T await(CompletableFuture<T> f) {
         try {
-            int slot = router.slotOf(project, queue == null ? "" : queue, deadline);
-            return router.call(slot, deadline, ch -> rpc.apply(stub.apply(ch)
-                    .withDeadlineAfter(Math.max(1, Router.remaining(deadline)), TimeUnit.NANOSECONDS)));
-        } catch (Router.CallFailed e) {
-            throw BatonException.of(ErrorCode.byName(e.detail().getCode()), e.detail().getMessage(), e);
+            return f.get();
+        } catch (ExecutionException e) {
+            BatonException b = asBaton(e.getCause());
+            // Rethrow with this thread's stack on top, so a caller sees where it called from.
+            throw BatonException.of(b.code(), b.getMessage(), b);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            f.cancel(true);
+            throw new UnavailableException(ErrorCode.UNAVAILABLE, "interrupted while waiting for the broker", e);
         }
     }
 
@@ -169,57 +232,94 @@ public final class BatonClient implements AutoCloseable {
 
     /** True when the queue was created, false when it existed already. */
     public boolean createQueue(String queue) {
-        return call(queue, QueueServiceGrpc::newBlockingStub,
-                s -> s.createQueue(CreateQueueRequest.newBuilder().setQueue(ref(queue)).build())).getCreated();
+        return await(createQueueAsync(queue));
+    }
+
+    public CompletableFuture<Boolean> createQueueAsync(String queue) {
+        return call(queue, QueueServiceGrpc.getCreateQueueMethod(), CreateQueueRequest.newBuilder().setQueue(ref(queue)).build())
+                .thenApply(r -> r.getCreated());
     }
 
     /** Deletes the queue with its messages and claims; false when there was no such queue. */
     public boolean deleteQueue(String queue) {
-        return call(queue, QueueServiceGrpc::newBlockingStub,
-                s -> s.deleteQueue(DeleteQueueRequest.newBuilder().setQueue(ref(queue)).build())).getDeleted();
+        return await(deleteQueueAsync(queue));
+    }
+
+    public CompletableFuture<Boolean> deleteQueueAsync(String queue) {
+        return call(queue, QueueServiceGrpc.getDeleteQueueMethod(), DeleteQueueRequest.newBuilder().setQueue(ref(queue)).build())
+                .thenApply(r -> r.getDeleted());
     }
 
     public boolean queueExists(String queue) {
-        return call(queue, QueueServiceGrpc::newBlockingStub,
-                s -> s.queueExists(QueueExistsRequest.newBuilder().setQueue(ref(queue)).build())).getExists();
+        return await(queueExistsAsync(queue));
+    }
+
+    public CompletableFuture<Boolean> queueExistsAsync(String queue) {
+        return call(queue, QueueServiceGrpc.getQueueExistsMethod(), QueueExistsRequest.newBuilder().setQueue(ref(queue)).build())
+                .thenApply(r -> r.getExists());
     }
 
     /** Up to {@code limit} queues with names after {@code marker} (null: from the first), in name order. */
     public List<QueueEntry> listQueues(String marker, int limit, boolean detailed) {
+        return await(listQueuesAsync(marker, limit, detailed));
+    }
+
+    public CompletableFuture<List<QueueEntry>> listQueuesAsync(String marker, int limit, boolean detailed) {
         long deadline = System.nanoTime() + callTimeout.toNanos();
         ListQueuesRequest req = ListQueuesRequest.newBuilder().setProject(project).setMarker(marker == null ? "" : marker)
                 .setLimit(limit).setDetailed(detailed).build();
-        List<QueueEntry> all = new ArrayList<>();
-        try {
-            // Queues are spread over every broker's slots: ask each owner and merge.
-            for (String address : router.ownerAddresses(deadline)) {
-                ListQueuesResponse r = router.callAt(address, deadline, ch -> QueueServiceGrpc.newBlockingStub(ch)
-                        .withDeadlineAfter(Math.max(1, Router.remaining(deadline)), TimeUnit.NANOSECONDS).listQueues(req));
-                for (QueueInfo q : r.getQueuesList()) {
-                    all.add(new QueueEntry(q.getName(), detailed ? q.getMetadataJson().toStringUtf8() : null));
-                }
+        // Queues are spread over every broker's slots: ask each owner and merge.
+        CompletableFuture<List<QueueEntry>> merged = router.ownerAddressesAsync(deadline).thenCompose(addresses -> {
+            List<CompletableFuture<ListQueuesResponse>> parts = new ArrayList<>();
+            for (String address : addresses) {
+                parts.add(router.callAt(address, deadline, (ch, d) -> ClientCalls.futureUnaryCall(ch.newCall(
+                        QueueServiceGrpc.getListQueuesMethod(),
+                        CallOptions.DEFAULT.withDeadlineAfter(Math.max(1, Router.remaining(d)), TimeUnit.NANOSECONDS)), req)));
             }
-        } catch (Router.CallFailed e) {
-            throw BatonException.of(ErrorCode.byName(e.detail().getCode()), e.detail().getMessage(), e);
-        }
-        all.sort(Comparator.comparing(QueueEntry::name));
-        return List.copyOf(all.subList(0, Math.min(limit, all.size())));
+            return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
+                List<QueueEntry> all = new ArrayList<>();
+                for (CompletableFuture<ListQueuesResponse> p : parts) {
+                    for (QueueInfo q : p.join().getQueuesList()) {
+                        all.add(new QueueEntry(q.getName(), detailed ? q.getMetadataJson().toStringUtf8() : null));
+                    }
+                }
+                all.sort(Comparator.comparing(QueueEntry::name));
+                return List.copyOf(all.subList(0, Math.min(limit, all.size())));
+            });
+        });
+        return failuresAsBaton(merged);
     }
 
     public String getMetadata(String queue) {
-        return call(queue, QueueServiceGrpc::newBlockingStub,
-                s -> s.getMetadata(GetMetadataRequest.newBuilder().setQueue(ref(queue)).build())).getMetadataJson().toStringUtf8();
+        return await(getMetadataAsync(queue));
+    }
+
+    public CompletableFuture<String> getMetadataAsync(String queue) {
+        return call(queue, QueueServiceGrpc.getGetMetadataMethod(), GetMetadataRequest.newBuilder().setQueue(ref(queue)).build())
+                .thenApply(r -> r.getMetadataJson().toStringUtf8());
     }
 
     /** Replaces the queue's metadata with {@code metadataJson}, a JSON object. */
     public void setMetadata(String queue, String metadataJson) {
-        call(queue, QueueServiceGrpc::newBlockingStub,
-                s -> s.setMetadata(SetMetadataRequest.newBuilder().setQueue(ref(queue)).setMetadataJson(utf8(metadataJson)).build()));
+        await(setMetadataAsync(queue, metadataJson));
+    }
+
+    public CompletableFuture<Void> setMetadataAsync(String queue, String metadataJson) {
+        return call(queue, QueueServiceGrpc.getSetMetadataMethod(),
+                SetMetadataRequest.newBuilder().setQueue(ref(queue)).setMetadataJson(utf8(metadataJson)).build())
+                .thenApply(r -> null);
     }
 
     public QueueStats stats(String queue) {
-        GetStatsResponse r = call(queue, QueueServiceGrpc::newBlockingStub,
-                s -> s.getStats(GetStatsRequest.newBuilder().setQueue(ref(queue)).build()));
+        return await(statsAsync(queue));
+    }
+
+    public CompletableFuture<QueueStats> statsAsync(String queue) {
+        return call(queue, QueueServiceGrpc.getGetStatsMethod(), GetStatsRequest.newBuilder().setQueue(ref(queue)).build())
+                .thenApply(BatonClient::stats);
+    }
+
+    private static QueueStats stats(GetStatsResponse r) {
         QueueStats.Summary oldest = r.hasOldest() ? new QueueStats.Summary(r.getOldest().getId(), r.getOldest().getAgeSeconds(),
                 Instant.ofEpochMilli(r.getOldest().getCreatedAtMs())) : null;
         QueueStats.Summary newest = r.hasNewest() ? new QueueStats.Summary(r.getNewest().getId(), r.getNewest().getAgeSeconds(),
@@ -234,38 +334,60 @@ public final class BatonClient implements AutoCloseable {
      * carries a fresh request id, so a retried attempt is recognised and not stored twice.
      */
     public PublishResult publish(String queue, List<NewMessage> messages) {
-        return publish(queue, messages, UUID.randomUUID().toString());
+        return await(publishAsync(queue, messages));
+    }
+
+    public CompletableFuture<PublishResult> publishAsync(String queue, List<NewMessage> messages) {
+        return publishAsync(queue, messages, UUID.randomUUID().toString());
     }
 
     /** As {@link #publish(String, List)}, with the caller's own request id (for retries across restarts). */
     public PublishResult publish(String queue, List<NewMessage> messages, String requestId) {
+        return await(publishAsync(queue, messages, requestId));
+    }
+
+    public CompletableFuture<PublishResult> publishAsync(String queue, List<NewMessage> messages, String requestId) {
         PublishRequest.Builder b = PublishRequest.newBuilder().setQueue(ref(queue)).setClientId(clientId.toString())
                 .setRequestId(requestId);
         for (NewMessage m : messages) {
             b.addMessages(io.baton.api.v1.NewMessage.newBuilder().setTtlSeconds(m.ttlSeconds()).setBodyJson(utf8(m.bodyJson())));
         }
-        PublishRequest req = b.build();
-        PublishResponse r = call(queue, MessageServiceGrpc::newBlockingStub, s -> s.publish(req));
-        return new PublishResult(List.copyOf(r.getMessageIdsList()), r.getDuplicate());
+        return call(queue, MessageServiceGrpc.getPublishMethod(), b.build())
+                .thenApply(r -> new PublishResult(List.copyOf(r.getMessageIdsList()), r.getDuplicate()));
     }
 
     /** A page of messages after {@code marker} (null: from the oldest). */
     public MessagePage listMessages(String queue, String marker, int limit, boolean echo, boolean includeClaimed) {
-        ListMessagesResponse r = call(queue, MessageServiceGrpc::newBlockingStub, s -> s.listMessages(
-                ListMessagesRequest.newBuilder().setQueue(ref(queue)).setClientId(clientId.toString())
-                        .setMarker(marker == null ? "" : marker).setLimit(limit).setEcho(echo).setIncludeClaimed(includeClaimed).build()));
-        return new MessagePage(messages(r.getMessagesList()), r.getNextMarker());
+        return await(listMessagesAsync(queue, marker, limit, echo, includeClaimed));
+    }
+
+    public CompletableFuture<MessagePage> listMessagesAsync(String queue, String marker, int limit, boolean echo,
+            boolean includeClaimed) {
+        return call(queue, MessageServiceGrpc.getListMessagesMethod(), ListMessagesRequest.newBuilder().setQueue(ref(queue))
+                .setClientId(clientId.toString()).setMarker(marker == null ? "" : marker).setLimit(limit).setEcho(echo)
+                .setIncludeClaimed(includeClaimed).build())
+                .thenApply(r -> new MessagePage(messages(r.getMessagesList()), r.getNextMarker()));
     }
 
     public Message getMessage(String queue, String messageId) {
-        return message(call(queue, MessageServiceGrpc::newBlockingStub, s -> s.getMessage(
-                GetMessageRequest.newBuilder().setQueue(ref(queue)).setMessageId(messageId).build())).getMessage());
+        return await(getMessageAsync(queue, messageId));
+    }
+
+    public CompletableFuture<Message> getMessageAsync(String queue, String messageId) {
+        return call(queue, MessageServiceGrpc.getGetMessageMethod(),
+                GetMessageRequest.newBuilder().setQueue(ref(queue)).setMessageId(messageId).build())
+                .thenApply(r -> message(r.getMessage()));
     }
 
     /** The live messages among {@code ids}; unknown ids are skipped. */
     public List<Message> getMessages(String queue, List<String> ids) {
-        return messages(call(queue, MessageServiceGrpc::newBlockingStub, s -> s.getMessages(
-                GetMessagesRequest.newBuilder().setQueue(ref(queue)).addAllMessageIds(ids).build())).getMessagesList());
+        return await(getMessagesAsync(queue, ids));
+    }
+
+    public CompletableFuture<List<Message>> getMessagesAsync(String queue, List<String> ids) {
+        return call(queue, MessageServiceGrpc.getGetMessagesMethod(),
+                GetMessagesRequest.newBuilder().setQueue(ref(queue)).addAllMessageIds(ids).build())
+                .thenApply(r -> messages(r.getMessagesList()));
     }
 
     /**
@@ -275,14 +397,24 @@ public final class BatonClient implements AutoCloseable {
      * @throws ClaimConflictException when another claim holds it, or {@code claimId} does not
      */
     public boolean deleteMessage(String queue, String messageId, String claimId) {
-        return call(queue, MessageServiceGrpc::newBlockingStub, s -> s.deleteMessage(DeleteMessageRequest.newBuilder()
-                .setQueue(ref(queue)).setMessageId(messageId).setClaimId(claimId == null ? "" : claimId).build())).getDeleted();
+        return await(deleteMessageAsync(queue, messageId, claimId));
+    }
+
+    public CompletableFuture<Boolean> deleteMessageAsync(String queue, String messageId, String claimId) {
+        return call(queue, MessageServiceGrpc.getDeleteMessageMethod(), DeleteMessageRequest.newBuilder().setQueue(ref(queue))
+                .setMessageId(messageId).setClaimId(claimId == null ? "" : claimId).build())
+                .thenApply(r -> r.getDeleted());
     }
 
     /** Deletes the messages among {@code ids}, claimed or not; returns how many were there. */
     public int deleteMessages(String queue, List<String> ids) {
-        return call(queue, MessageServiceGrpc::newBlockingStub, s -> s.deleteMessages(
-                DeleteMessagesRequest.newBuilder().setQueue(ref(queue)).addAllMessageIds(ids).build())).getDeleted();
+        return await(deleteMessagesAsync(queue, ids));
+    }
+
+    public CompletableFuture<Integer> deleteMessagesAsync(String queue, List<String> ids) {
+        return call(queue, MessageServiceGrpc.getDeleteMessagesMethod(),
+                DeleteMessagesRequest.newBuilder().setQueue(ref(queue)).addAllMessageIds(ids).build())
+                .thenApply(r -> r.getDeleted());
     }
 
     public boolean deleteMessages(String queue, String... ids) {
@@ -293,27 +425,46 @@ public final class BatonClient implements AutoCloseable {
 
     /** Claims up to {@code limit} of the oldest free messages; an empty claim when none is free. */
     public Claim claim(String queue, int limit, long ttlSeconds, long graceSeconds) {
-        var r = call(queue, ClaimServiceGrpc::newBlockingStub, s -> s.createClaim(CreateClaimRequest.newBuilder()
-                .setQueue(ref(queue)).setLimit(limit).setTtlSeconds(ttlSeconds).setGraceSeconds(graceSeconds).build()));
-        return new Claim(r.getClaimId(), r.getClaimId().isEmpty() ? 0 : ttlSeconds, 0, messages(r.getMessagesList()));
+        return await(claimAsync(queue, limit, ttlSeconds, graceSeconds));
+    }
+
+    public CompletableFuture<Claim> claimAsync(String queue, int limit, long ttlSeconds, long graceSeconds) {
+        return call(queue, ClaimServiceGrpc.getCreateClaimMethod(), CreateClaimRequest.newBuilder().setQueue(ref(queue))
+                .setLimit(limit).setTtlSeconds(ttlSeconds).setGraceSeconds(graceSeconds).build())
+                .thenApply(r -> new Claim(r.getClaimId(), r.getClaimId().isEmpty() ? 0 : ttlSeconds, 0,
+                        messages(r.getMessagesList())));
     }
 
     public Claim getClaim(String queue, String claimId) {
-        var r = call(queue, ClaimServiceGrpc::newBlockingStub, s -> s.getClaim(
-                GetClaimRequest.newBuilder().setQueue(ref(queue)).setClaimId(claimId).build()));
-        return new Claim(r.getClaimId(), r.getTtlSeconds(), r.getAgeSeconds(), messages(r.getMessagesList()));
+        return await(getClaimAsync(queue, claimId));
+    }
+
+    public CompletableFuture<Claim> getClaimAsync(String queue, String claimId) {
+        return call(queue, ClaimServiceGrpc.getGetClaimMethod(),
+                GetClaimRequest.newBuilder().setQueue(ref(queue)).setClaimId(claimId).build())
+                .thenApply(r -> new Claim(r.getClaimId(), r.getTtlSeconds(), r.getAgeSeconds(), messages(r.getMessagesList())));
     }
 
     /** Renews a claim: it now expires {@code ttlSeconds} from now. */
     public void renewClaim(String queue, String claimId, long ttlSeconds, long graceSeconds) {
-        call(queue, ClaimServiceGrpc::newBlockingStub, s -> s.updateClaim(UpdateClaimRequest.newBuilder().setQueue(ref(queue))
-                .setClaimId(claimId).setTtlSeconds(ttlSeconds).setGraceSeconds(graceSeconds).build()));
+        await(renewClaimAsync(queue, claimId, ttlSeconds, graceSeconds));
+    }
+
+    public CompletableFuture<Void> renewClaimAsync(String queue, String claimId, long ttlSeconds, long graceSeconds) {
+        return call(queue, ClaimServiceGrpc.getUpdateClaimMethod(), UpdateClaimRequest.newBuilder().setQueue(ref(queue))
+                .setClaimId(claimId).setTtlSeconds(ttlSeconds).setGraceSeconds(graceSeconds).build())
+                .thenApply(r -> null);
     }
 
     /** Releases a claim: its messages are free again at once. False when it had already ended. */
     public boolean releaseClaim(String queue, String claimId) {
-        return call(queue, ClaimServiceGrpc::newBlockingStub, s -> s.releaseClaim(
-                ReleaseClaimRequest.newBuilder().setQueue(ref(queue)).setClaimId(claimId).build())).getReleased();
+        return await(releaseClaimAsync(queue, claimId));
+    }
+
+    public CompletableFuture<Boolean> releaseClaimAsync(String queue, String claimId) {
+        return call(queue, ClaimServiceGrpc.getReleaseClaimMethod(),
+                ReleaseClaimRequest.newBuilder().setQueue(ref(queue)).setClaimId(claimId).build())
+                .thenApply(r -> r.getReleased());
     }
 
     // ------------------------------------------------------------------ cluster
@@ -322,12 +473,20 @@ public final class BatonClient implements AutoCloseable {
         try {
             return router.refresh(System.nanoTime() + callTimeout.toNanos());
         } catch (Router.CallFailed e) {
-            throw BatonException.of(ErrorCode.byName(e.detail().getCode()), e.detail().getMessage(), e);
+            throw asBaton(e);
         }
     }
 
+    /** The cluster map fetched afresh, off the caller's thread. */
+    public CompletableFuture<ClusterMap> clusterMapAsync() {
+        return failuresAsBaton(router.refreshAsync(System.nanoTime() + callTimeout.toNanos()));
+    }
+
+    /** Closes the connections (a no-op on a view from {@link #withProject} or {@link #withClientId}). */
     @Override
     public void close() {
-        router.close();
+        if (ownsRouter) {
+            router.close();
+        }
     }
 }

@@ -9,6 +9,10 @@ import io.baton.api.v1.ClusterServiceGrpc;
 import io.baton.api.v1.ErrorDetail;
 import io.baton.api.v1.GetClusterMapRequest;
 import io.baton.api.v1.SlotOwner;
+import com.google.common.util.concurrent.FutureCallback;
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.ListenableFuture;
+import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -19,9 +23,11 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 
 /**
  * Routes calls to the broker that owns a queue's slot. It caches the cluster map (fetched from
@@ -29,11 +35,17 @@ import java.util.function.Function;
  * NOT_OWNER refreshes the map and goes to the owner the error names; UNAVAILABLE backs off and
  * tries again; anything else is the caller's answer. All within the call's deadline.
  *
+ * <p>Calls are asynchronous: an attempt returns a future, and a retry is scheduled, never slept
+ * for, so a caller on an event loop (the HTTP gateway) is never blocked. Only fetching the map
+ * blocks, and it runs on the router's own thread.
+ *
  * <p>Thread-safe; the map is replaced wholesale, never mutated.
  */
 public final class Router implements AutoCloseable {
-    /** The result of one attempt, or the reason to try again. */
-    public interface Attempt<T> extends Function<ManagedChannel, T> {}
+    /** One attempt against one broker's channel, to finish by {@code deadlineNanos}. */
+    public interface Attempt<T> {
+        ListenableFuture<T> start(ManagedChannel channel, long deadlineNanos);
+    }
 
     public static final class CallFailed extends RuntimeException {
         private final ErrorDetail detail;
@@ -48,6 +60,12 @@ public final class Router implements AutoCloseable {
         }
     }
 
+    private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "baton-sdk-router");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile boolean closed;
     private final List<String> seeds;
     private final Duration callTimeout;
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
@@ -141,47 +159,96 @@ public final class Router implements AutoCloseable {
         return deadlineNanos - System.nanoTime();
     }
 
-    /** Runs {@code attempt} against the owner of {@code slot}, retrying as the class comment says. */
-    public <T> T call(int slot, long deadlineNanos, Attempt<T> attempt) {
-        return callAt(addressFor(slot, deadlineNanos), slot, deadlineNanos, attempt);
+    /** Runs {@code attempt} against the owner of the queue's slot, retrying as the class comment says. */
+    public <T> CompletableFuture<T> call(String project, String queue, long deadlineNanos, Attempt<T> attempt) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        ClusterMap m = map;
+        if (m != null) {
+            int slot = SlotHash.slotOf(project, queue, m.getSlotCount());
+            attempt(addressFor(slot, deadlineNanos), slot, deadlineNanos, INITIAL_BACKOFF_MILLIS, attempt, result);
+        } else {
+            retries.execute(() -> {
+                try {
+                    int slot = slotOf(project, queue, deadlineNanos);
+                    attempt(addressFor(slot, deadlineNanos), slot, deadlineNanos, INITIAL_BACKOFF_MILLIS, attempt, result);
+                } catch (CallFailed e) {
+                    result.completeExceptionally(e);
+                }
+            });
+        }
+        return result;
     }
 
     /** Runs {@code attempt} against one broker, retrying UNAVAILABLE there until the deadline. */
-    public <T> T callAt(String address, long deadlineNanos, Attempt<T> attempt) {
-        return callAt(address, -1, deadlineNanos, attempt);
+    public <T> CompletableFuture<T> callAt(String address, long deadlineNanos, Attempt<T> attempt) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        attempt(address, -1, deadlineNanos, INITIAL_BACKOFF_MILLIS, attempt, result);
+        return result;
     }
 
-    private <T> T callAt(String first, int slot, long deadlineNanos, Attempt<T> attempt) {
-        String address = first;
-        long backoffMillis = 20;
-        while (true) {
-            try {
-                return attempt.apply(channel(address));
-            } catch (StatusRuntimeException e) {
-                ErrorDetail detail = BatonErrors.detailOf(e);
+    /** {@link #refresh} on the router's thread. */
+    public CompletableFuture<ClusterMap> refreshAsync(long deadlineNanos) {
+        return CompletableFuture.supplyAsync(() -> refresh(deadlineNanos), retries);
+    }
+
+    /** Distinct owner addresses, fetched off the caller's thread when the map is not known yet. */
+    public CompletableFuture<Collection<String>> ownerAddressesAsync(long deadlineNanos) {
+        if (map != null) {
+            return CompletableFuture.completedFuture(ownerAddresses(deadlineNanos));
+        }
+        return CompletableFuture.supplyAsync(() -> ownerAddresses(deadlineNanos), retries);
+    }
+
+    private static final long INITIAL_BACKOFF_MILLIS = 20;
+
+    private <T> void attempt(String address, int slot, long deadlineNanos, long backoffMillis, Attempt<T> attempt,
+            CompletableFuture<T> result) {
+        ListenableFuture<T> f;
+        try {
+            f = attempt.start(channel(address), deadlineNanos);
+        } catch (RuntimeException e) {
+            result.completeExceptionally(new CallFailed(BatonErrors.detailOf(e), e));
+            return;
+        }
+        Futures.addCallback(f, new FutureCallback<T>() {
+            @Override
+            public void onSuccess(T value) {
+                result.complete(value);
+            }
+
+            @Override
+            public void onFailure(Throwable t) {
+                ErrorDetail detail = BatonErrors.detailOf(t);
                 ErrorCode code = ErrorCode.byName(detail.getCode());
-                if (code != ErrorCode.NOT_OWNER && code != ErrorCode.UNAVAILABLE) {
-                    throw new CallFailed(detail, e);
+                boolean retriable = t instanceof StatusRuntimeException
+                        && (code == ErrorCode.UNAVAILABLE || (code == ErrorCode.NOT_OWNER && slot >= 0));
+                if (!retriable || remaining(deadlineNanos) <= backoffMillis * 1_000_000L || closed) {
+                    result.completeExceptionally(new CallFailed(detail, t));
+                    return;
                 }
-                if (remaining(deadlineNanos) <= backoffMillis * 1_000_000L) {
-                    throw new CallFailed(detail, e);
-                }
-                if (code == ErrorCode.NOT_OWNER && slot < 0) {
-                    throw new CallFailed(detail, e);
-                }
-                if (code == ErrorCode.NOT_OWNER && !detail.getOwnerAddress().isEmpty()) {
-                    address = detail.getOwnerAddress();
-                    tryRefresh(deadlineNanos);
-                    continue;
-                }
-                sleep(backoffMillis);
-                backoffMillis = Math.min(1000, backoffMillis * 2);
-                if (slot >= 0) {
-                    tryRefresh(deadlineNanos);
-                    address = addressFor(slot, deadlineNanos);
+                try {
+                    if (code == ErrorCode.NOT_OWNER && !detail.getOwnerAddress().isEmpty()) {
+                        // The error names the new owner: go there now, and refresh the map on the way.
+                        String owner = detail.getOwnerAddress();
+                        retries.execute(() -> {
+                            tryRefresh(deadlineNanos);
+                            attempt(owner, slot, deadlineNanos, backoffMillis, attempt, result);
+                        });
+                        return;
+                    }
+                    retries.schedule(() -> {
+                        String next = address;
+                        if (slot >= 0) {
+                            tryRefresh(deadlineNanos);
+                            next = addressFor(slot, deadlineNanos);
+                        }
+                        attempt(next, slot, deadlineNanos, Math.min(1000, backoffMillis * 2), attempt, result);
+                    }, backoffMillis, TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    result.completeExceptionally(new CallFailed(detail, t));
                 }
             }
-        }
+        }, MoreExecutors.directExecutor());
     }
 
     private void tryRefresh(long deadlineNanos) {
@@ -192,17 +259,10 @@ public final class Router implements AutoCloseable {
         }
     }
 
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
-    }
-
     @Override
     public void close() {
+        closed = true;
+        retries.shutdownNow();
         for (ManagedChannel c : channels.values()) {
             c.shutdown();
         }

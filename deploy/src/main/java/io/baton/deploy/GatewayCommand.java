@@ -1,0 +1,61 @@
+package io.baton.deploy;
+
+import io.baton.broker.metrics.MetricsServer;
+import io.baton.gateway.Gateway;
+import io.baton.gateway.GatewayConfig;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code baton gateway}: the v1 HTTP gateway alone, in front of existing brokers (a cluster, or a
+ * standalone's gRPC port). Stateless; run as many as you like behind a load balancer.
+ */
+@Command(name = "gateway", description = "Run the Cloud Queues v1 HTTP gateway in front of running brokers.")
+final class GatewayCommand implements Callable<Integer> {
+    @Option(names = "--brokers", required = true, split = ",",
+            description = "Broker gRPC addresses host:port (any of them; the cluster map names the rest).")
+    List<String> brokers;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    String host;
+
+    @Option(names = "--http-port", defaultValue = "8888", description = "HTTP port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int httpPort;
+
+    @Option(names = "--metrics-port", defaultValue = "7072", description = "Prometheus /metrics port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int metricsPort;
+
+    @Mixin
+    AuthOptions auth;
+
+    @Override
+    public Integer call() throws Exception {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        Gateway gateway = Gateway.start(GatewayConfig.builder().host(host).port(httpPort).brokers(brokers)
+                .auth(auth.authenticator()).registry(registry).build());
+        MetricsServer metrics;
+        try {
+            metrics = new MetricsServer(host, metricsPort, registry, () -> true);
+        } catch (Exception e) {
+            gateway.close();
+            throw e;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            gateway.close();
+            metrics.close();
+            stopped.countDown();
+        }, "shutdown"));
+        System.out.printf("baton gateway ready http=http://%s:%d/v1 metrics=http://%s:%d/metrics brokers=%s%n",
+                host, gateway.port(), host, metrics.port(), String.join(",", brokers));
+        System.out.flush();
+        stopped.await();
+        return 0;
+    }
+}

@@ -1,0 +1,43 @@
+package io.baton.gateway;
+
+import io.baton.gateway.http.HttpServer;
+import io.baton.gateway.v1.V1Api;
+import io.baton.sdk.BatonClient;
+
+/**
+ * The v1 REST gateway: an HTTP server in front of the brokers. Stateless: it holds no queue data
+ * and reaches brokers only through the SDK's routing client, so one gateway (or many, behind a
+ * load balancer) serves a single broker or a whole cluster alike.
+ */
+public final class Gateway implements AutoCloseable {
+    private final BatonClient client;
+    private final HttpServer server;
+
+    private Gateway(BatonClient client, HttpServer server) {
+        this.client = client;
+        this.server = server;
+    }
+
+    public static Gateway start(GatewayConfig config) throws InterruptedException {
+        BatonClient client = BatonClient.builder().target(config.brokers().toArray(String[]::new))
+                .callTimeout(config.callTimeout()).build();
+        try {
+            V1Api api = new V1Api(client, config.auth(), config.registry());
+            return new Gateway(client, HttpServer.start(config.host(), config.port(), config.ioThreads(), api));
+        } catch (InterruptedException | RuntimeException e) {
+            client.close();
+            throw e;
+        }
+    }
+
+    /** The HTTP port actually bound. */
+    public int port() {
+        return server.port();
+    }
+
+    @Override
+    public void close() {
+        server.close();
+        client.close();
+    }
+}

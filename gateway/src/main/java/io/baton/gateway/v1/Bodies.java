@@ -1,0 +1,195 @@
+package io.baton.gateway.v1;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import io.baton.api.Limits;
+import io.baton.sdk.NewMessage;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Request bodies, read with Jackson's streaming parser in the spec's order (1.7): first the whole
+ * document's syntax and its integers (none may exceed 64 bits), then its shape and field types,
+ * then value ranges. Message bodies are kept as the exact bytes the client sent (sliced by parser
+ * offsets), so numbers keep every digit and nothing is re-encoded.
+ */
+final class Bodies {
+    static final JsonFactory JSON = JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(256).build())
+            .build();
+
+    private Bodies() {}
+
+    /** A claim's lease: {@code ttl} and {@code grace} in seconds. */
+    record Lease(long ttl, long grace) {}
+
+    /** Pass 1: the document parses, is one value, and has no integer beyond 64 bits. */
+    private static void checkSyntax(byte[] body) {
+        if (body.length == 0) {
+            throw V1Error.body("The request body is empty; a JSON document is required.");
+        }
+        try (JsonParser p = JSON.createParser(body)) {
+            JsonToken t = p.nextToken();
+            if (t == null) {
+                throw V1Error.body("The request body is empty; a JSON document is required.");
+            }
+            int depth = 0;
+            do {
+                if (t == JsonToken.VALUE_STRING) {
+                    p.finishToken(); // decodes the string, so invalid UTF-8 is found here
+                } else if (t == JsonToken.VALUE_NUMBER_INT && p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+                    throw V1Error.body("Integers must fit in 64 bits.");
+                }
+                if (t.isStructStart()) {
+                    depth++;
+                } else if (t.isStructEnd()) {
+                    depth--;
+                }
+                if (depth == 0) {
+                    break;
+                }
+                t = p.nextToken();
+            } while (t != null);
+            if (p.nextToken() != null) {
+                throw V1Error.body("The request body holds more than one JSON document.");
+            }
+        } catch (IOException e) {
+            throw V1Error.body("The request body could not be parsed as JSON.");
+        }
+    }
+
+    /** POST messages: an array of 1–20 {@code {"ttl": int, "body": any}} objects. */
+    static List<NewMessage> messages(byte[] body) {
+        checkSyntax(body);
+        List<NewMessage> out = new ArrayList<>();
+        try (JsonParser p = JSON.createParser(body)) {
+            if (p.nextToken() != JsonToken.START_ARRAY) {
+                throw V1Error.body("Messages must be posted as a JSON array.");
+            }
+            List<Long> ttls = new ArrayList<>();
+            JsonToken t;
+            while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+                if (t != JsonToken.START_OBJECT) {
+                    throw V1Error.body("Each message must be a JSON object.");
+                }
+                Long ttl = null;
+                String messageBody = null;
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String field = p.currentName();
+                    JsonToken v = p.nextToken();
+                    if (field.equals("ttl")) {
+                        if (v != JsonToken.VALUE_NUMBER_INT) {
+                            throw V1Error.body("Message ttl must be an integer.");
+                        }
+                        ttl = p.getLongValue();
+                    } else if (field.equals("body")) {
+                        int start = (int) p.currentTokenLocation().getByteOffset();
+                        if (v.isStructStart()) {
+                            p.skipChildren();
+                        } else {
+                            p.finishToken();
+                        }
+                        int end = (int) p.currentLocation().getByteOffset();
+                        messageBody = new String(body, start, end - start, StandardCharsets.UTF_8);
+                    } else {
+                        p.skipChildren();
+                    }
+                }
+                if (ttl == null) {
+                    throw V1Error.body("Missing \"ttl\" field in message " + out.size() + ".");
+                }
+                if (messageBody == null) {
+                    throw V1Error.body("Missing \"body\" field in message " + out.size() + ".");
+                }
+                ttls.add(ttl);
+                out.add(new NewMessage(ttl, messageBody));
+            }
+            if (out.isEmpty()) {
+                throw V1Error.invalid("No messages to enqueue.");
+            }
+            if (out.size() > Limits.MESSAGES_PER_POST_MAX) {
+                throw V1Error.invalid("No more than " + Limits.MESSAGES_PER_POST_MAX + " messages may be posted at once.");
+            }
+            for (long ttl : ttls) {
+                if (ttl < Limits.MESSAGE_TTL_MIN_SECONDS || ttl > Limits.MESSAGE_TTL_MAX_SECONDS) {
+                    throw V1Error.invalid("The TTL for a message may not exceed " + Limits.MESSAGE_TTL_MAX_SECONDS
+                            + " seconds, and must be at least " + Limits.MESSAGE_TTL_MIN_SECONDS + " seconds long.");
+                }
+            }
+            return out;
+        } catch (IOException e) {
+            throw V1Error.body("The request body could not be parsed as JSON.");
+        }
+    }
+
+    /** Claim create ({@code graceRequired}: both fields, grace 60–43,200) or renew (grace optional, 0–43,200). */
+    static Lease lease(byte[] body, boolean graceRequired) {
+        checkSyntax(body);
+        Long ttl = null;
+        Long grace = null;
+        try (JsonParser p = JSON.createParser(body)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw V1Error.body("The claim must be a JSON object.");
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken v = p.nextToken();
+                if (field.equals("ttl") || field.equals("grace")) {
+                    if (v != JsonToken.VALUE_NUMBER_INT) {
+                        throw V1Error.body("Claim " + field + " must be an integer.");
+                    }
+                    if (field.equals("ttl")) {
+                        ttl = p.getLongValue();
+                    } else {
+                        grace = p.getLongValue();
+                    }
+                } else {
+                    p.skipChildren();
+                }
+            }
+        } catch (IOException e) {
+            throw V1Error.body("The request body could not be parsed as JSON.");
+        }
+        if (ttl == null) {
+            throw V1Error.body("Missing \"ttl\" field.");
+        }
+        if (grace == null && graceRequired) {
+            throw V1Error.body("Missing \"grace\" field.");
+        }
+        if (ttl < Limits.CLAIM_TTL_MIN_SECONDS || ttl > Limits.CLAIM_TTL_MAX_SECONDS) {
+            throw V1Error.invalid("The TTL for a claim may not exceed " + Limits.CLAIM_TTL_MAX_SECONDS
+                    + " seconds, and must be at least " + Limits.CLAIM_TTL_MIN_SECONDS + " seconds long.");
+        }
+        long g = grace == null ? 0 : grace;
+        long graceMin = graceRequired ? Limits.CLAIM_GRACE_MIN_SECONDS : Limits.CLAIM_RENEW_GRACE_MIN_SECONDS;
+        if (g < graceMin || g > Limits.CLAIM_GRACE_MAX_SECONDS) {
+            throw V1Error.invalid("The grace for a claim may not exceed " + Limits.CLAIM_GRACE_MAX_SECONDS
+                    + " seconds, and must be at least " + graceMin + " seconds long.");
+        }
+        return new Lease(ttl, g);
+    }
+
+    /** Queue metadata: any JSON object whose top-level keys do not start with '_'; returned as sent. */
+    static String metadata(byte[] body) {
+        checkSyntax(body);
+        try (JsonParser p = JSON.createParser(body)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw V1Error.body("Queue metadata must be a JSON object.");
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                if (p.currentName().startsWith("_")) {
+                    throw V1Error.invalid("Reserved queue attributes in metadata (which names start with \"_\") can not be set in API v1.");
+                }
+                p.nextToken();
+                p.skipChildren();
+            }
+        } catch (IOException e) {
+            throw V1Error.body("The request body could not be parsed as JSON.");
+        }
+        return new String(body, StandardCharsets.UTF_8);
+    }
+}

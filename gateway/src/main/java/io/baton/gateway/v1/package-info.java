@@ -1,0 +1,6 @@
+/**
+ * The Cloud Queues v1 REST API (see {@code shared/spec/cloud-queues-v1.md}): {@link
+ * io.baton.gateway.v1.V1Api} runs the spec's validation order and dispatches by {@code Route} to
+ * the resources, which call brokers through the SDK's {@code BatonClient} and never block.
+ */
+package io.baton.gateway.v1;
