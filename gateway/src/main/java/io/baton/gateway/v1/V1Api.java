@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
  * validation order (1.7), first failure wins:
  *
  * <ol>
- *   <li>Accept (406), then the route: unknown path 404, unsupported method 405;
- *   <li>form-encoded body (400), Client-ID format (400), project id (400), queue name (400);
+ *   <li>Accept (406), then the route: unknown path 404;
+ *   <li>form-encoded body (400), Client-ID format (400), project id (400), queue name (400),
+ *       then the method (405);
  *   <li>authentication (401/403);
  *   <li>Client-ID presence where required (400), body size (400);
  *   <li>in the resource: JSON syntax, shape and types, value ranges (400), then existence and
@@ -104,9 +105,6 @@ public final class V1Api implements HttpApi {
         } catch (RequestPath.Undecodable e) {
             throw V1Error.identification("The path is not valid percent-encoding.");
         }
-        if (!path.route().allows(method)) {
-            throw new MethodNotAllowed(path.route());
-        }
         String contentType = headers.get("Content-Type");
         if (contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith("application/x-www-form-urlencoded")
                 && hasBody(headers)) {
@@ -123,6 +121,10 @@ public final class V1Api implements HttpApi {
         if (path.route().namesQueue() && !QueueNames.isValid(path.queue())) {
             throw V1Error.identification("Queue names may not be more than 64 characters long and may only contain"
                     + " ASCII letters, digits, underscores, and dashes.");
+        }
+        // After the queue name: a bad name is a 400 "whatever the method" (spec 1.5).
+        if (!path.route().allows(method)) {
+            throw new MethodNotAllowed(path.route());
         }
         boolean liveness = path.route() == Route.HEALTH && method.equals("HEAD");
         if (!liveness) {
