@@ -43,10 +43,12 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest msg) {
-        if (msg.decoderResult().isFailure()) {
+        boolean http1 = msg.protocolVersion().majorVersion() == 1 && msg.protocolVersion().minorVersion() <= 1;
+        if (msg.decoderResult().isFailure() || !http1) {
             Throwable cause = msg.decoderResult().cause();
-            FullHttpResponse r = Responses.toNetty(api.malformed(cause == null ? "malformed request" : cause.getMessage()),
-                    HttpVersion.HTTP_1_1, false);
+            String reason = !http1 ? "only HTTP/1.0 and HTTP/1.1 are served"
+                    : cause == null ? "malformed request" : cause.getMessage();
+            FullHttpResponse r = Responses.toNetty(api.malformed(reason), HttpVersion.HTTP_1_1, false);
             r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
             return;
