@@ -26,8 +26,12 @@ import io.baton.broker.runtime.SlotUnavailableException;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.baton.api.InProcessBrokers;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -57,6 +61,7 @@ public final class Broker implements AutoCloseable {
     private SlotHost host;
     private OwnershipReconciler reconciler;
     private Server grpc;
+    private Server inProcess;
     private MetricsServer metricsServer;
     private ScheduledExecutorService ticker;
     private int slotCount;
@@ -97,14 +102,23 @@ public final class Broker implements AutoCloseable {
         host = new SlotHost(slots, logs, threads, config.clock(), config.limits(), config.checkpoints(), metrics::recordDurable);
         metrics.bind(slots);
 
+        List<ServerServiceDefinition> services = List.of(
+                ServerInterceptors.intercept(new QueueRpc(slots), new GrpcMetricsInterceptor(metrics.registry())),
+                ServerInterceptors.intercept(new MessageRpc(slots), new GrpcMetricsInterceptor(metrics.registry())),
+                ServerInterceptors.intercept(new ClaimRpc(slots), new GrpcMetricsInterceptor(metrics.registry())),
+                new ClusterRpc(this::clusterMap).bindService());
         grpc = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.grpcPort()))
-                .addService(ServerInterceptors.intercept(new QueueRpc(slots), new GrpcMetricsInterceptor(metrics.registry())))
-                .addService(ServerInterceptors.intercept(new MessageRpc(slots), new GrpcMetricsInterceptor(metrics.registry())))
-                .addService(ServerInterceptors.intercept(new ClaimRpc(slots), new GrpcMetricsInterceptor(metrics.registry())))
-                .addService(new ClusterRpc(this::clusterMap))
+                .addServices(services)
                 .maxInboundMessageSize(8 << 20)
+                // Handlers only validate and enqueue to a slot thread, never block: run them on the
+                // transport's event loop and save a thread hand-off per call.
+                .directExecutor()
                 .build()
                 .start();
+        // The same services for clients in this JVM (the standalone gateway): see InProcessBrokers.
+        inProcess = InProcessServerBuilder.forName(InProcessBrokers.channelName(grpcAddress()))
+                .addServices(services).directExecutor().build().start();
+        InProcessBrokers.register(grpcAddress());
         registry.register(BrokerInfo.newBuilder().setId(config.brokerId()).setGrpcAddress(grpcAddress()).build());
         if (config.selfAssignAllSlots()) {
             SelfAssigner.assignAll(assignments, config.brokerId(), slotCount);
@@ -213,6 +227,10 @@ public final class Broker implements AutoCloseable {
 
     @Override
     public void close() {
+        if (inProcess != null) {
+            InProcessBrokers.unregister(grpcAddress());
+            inProcess.shutdownNow();
+        }
         if (grpc != null) {
             grpc.shutdown();
             try {

@@ -66,7 +66,7 @@ final class StandaloneCommand implements Callable<Integer> {
         }
         try {
             gateway = Gateway.start(GatewayConfig.builder().host(host).port(httpPort).brokers(java.util.List.of(broker.grpcAddress()))
-                    .auth(auth.authenticator()).registry(broker.metrics().registry()).build());
+                    .auth(auth.authenticator()).registry(broker.metrics().registry()).inProcessWhenLocal(true).build());
         } catch (Exception e) {
             broker.close();
             zk.close();

@@ -9,7 +9,7 @@ import java.util.Objects;
 
 /** Immutable gateway options, validated by {@link Builder#build()}. */
 public record GatewayConfig(String host, int port, List<String> brokers, Authenticator auth, MeterRegistry registry,
-        Duration callTimeout, int ioThreads) {
+        Duration callTimeout, int ioThreads, boolean inProcessWhenLocal) {
 
     public static Builder builder() {
         return new Builder();
@@ -23,6 +23,7 @@ public record GatewayConfig(String host, int port, List<String> brokers, Authent
         private MeterRegistry registry;
         private Duration callTimeout = Duration.ofSeconds(10);
         private int ioThreads = Math.max(2, Runtime.getRuntime().availableProcessors());
+        private boolean inProcessWhenLocal;
 
         public Builder host(String host) {
             this.host = host;
@@ -63,6 +64,12 @@ public record GatewayConfig(String host, int port, List<String> brokers, Authent
             return this;
         }
 
+        /** Reach brokers in this JVM in-process (standalone) rather than over loopback TCP. */
+        public Builder inProcessWhenLocal(boolean enabled) {
+            this.inProcessWhenLocal = enabled;
+            return this;
+        }
+
         public GatewayConfig build() {
             if (brokers.isEmpty()) {
                 throw new IllegalArgumentException("at least one broker address is required");
@@ -77,7 +84,7 @@ public record GatewayConfig(String host, int port, List<String> brokers, Authent
                 throw new IllegalArgumentException("callTimeout must be positive");
             }
             return new GatewayConfig(host, port, brokers, auth, registry != null ? registry : new SimpleMeterRegistry(),
-                    callTimeout, ioThreads);
+                    callTimeout, ioThreads, inProcessWhenLocal);
         }
     }
 }

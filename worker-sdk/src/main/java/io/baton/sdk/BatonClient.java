@@ -52,7 +52,9 @@ import java.util.concurrent.TimeUnit;
  * within {@link Builder#callTimeout}, and fails with a {@link BatonException}.
  *
  * <p>Each call comes in two forms: {@code xxx(...)} blocks, {@code xxxAsync(...)} returns a
- * future that fails with a {@link BatonException} and never blocks the calling thread.
+ * future that fails with a {@link BatonException} and never blocks the calling thread. Futures
+ * complete on the client's network thread: callbacks attached to them must not block (use the
+ * {@code ...Async(fn, executor)} forms of {@link CompletableFuture} for slow work).
  *
  * <p>{@link #withProject} and {@link #withClientId} give views that share this client's
  * connections (a server acting for many tenants, such as the HTTP gateway, makes one per request;
@@ -77,7 +79,7 @@ public final class BatonClient implements AutoCloseable {
     private final boolean ownsRouter;
 
     private BatonClient(Builder b) {
-        this(b.project, b.clientId, new Router(b.targets, b.callTimeout), b.callTimeout, true);
+        this(b.project, b.clientId, new Router(b.targets, b.callTimeout, b.inProcessWhenLocal), b.callTimeout, true);
     }
 
     private BatonClient(String project, UUID clientId, Router router, Duration callTimeout, boolean ownsRouter) {
@@ -98,6 +100,7 @@ public final class BatonClient implements AutoCloseable {
         private String project = "default";
         private UUID clientId = UUID.randomUUID();
         private Duration callTimeout = Duration.ofSeconds(10);
+        private boolean inProcessWhenLocal;
 
         /** One or more broker (or seed) addresses, {@code host:port}. */
         public Builder target(String... addresses) {
@@ -119,6 +122,15 @@ public final class BatonClient implements AutoCloseable {
         /** The deadline of each call, retries included. */
         public Builder callTimeout(Duration timeout) {
             this.callTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Reach brokers running in this same JVM over gRPC's in-process transport instead of
+         * loopback TCP (what {@code baton standalone} does for its gateway). Default: off.
+         */
+        public Builder inProcessWhenLocal(boolean enabled) {
+            this.inProcessWhenLocal = enabled;
             return this;
         }
 

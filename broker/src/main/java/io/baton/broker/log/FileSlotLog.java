@@ -357,13 +357,30 @@ public final class FileSlotLog implements SlotLog {
 
     /** Called by the flusher: write the buffered frames, fsync, report what became durable. */
     Flushed flush() {
+        try {
+            return flushOnce();
+        } finally {
+            // A log stays "scheduled" for the whole of its flush, so no other flusher thread can
+            // take it meanwhile and write later bytes before earlier ones. Whatever arrived during
+            // this flush is scheduled now.
+            boolean again;
+            synchronized (this) {
+                again = length > 0 || !syncs.isEmpty();
+                scheduled = again;
+            }
+            if (again) {
+                flusher.schedule(this);
+            }
+        }
+    }
+
+    private Flushed flushOnce() {
         byte[] out;
         int n;
         List<PendingAppend> appends;
         List<PendingSync> waiting;
         long upTo;
         synchronized (this) {
-            scheduled = false;
             out = buffer;
             n = length;
             buffer = spare != null ? spare : new byte[Math.max(64 << 10, Math.min(out.length, 4 << 20))];

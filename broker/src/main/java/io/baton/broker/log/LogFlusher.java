@@ -2,8 +2,6 @@ package io.baton.broker.log;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -11,30 +9,41 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Group commit for every {@link FileSlotLog} of a broker. Appends only copy bytes into a log's
- * buffer and mark the log dirty; this thread takes every dirty log, writes each one's buffer with
- * one write call, fsyncs it, and hands the completed appends to a completion thread so the next
- * fsync can start at once. While one fsync runs, new appends pile up and ride the next one: one
- * fsync covers as many requests as arrived during the previous one, without a timer.
+ * buffer and mark the log dirty; a flusher thread takes a dirty log, writes its buffer with one
+ * write call, fsyncs it, and completes the appends it covered. While one fsync runs, new appends
+ * pile up and ride the next one: one fsync covers as many requests as arrived during the previous
+ * one, without a timer.
+ *
+ * <p>Several flusher threads work at once, each on a different log: fsyncs of different files
+ * then overlap (the file system commits them together) instead of queueing behind each other, so
+ * a request waits for about one fsync however many slots are busy. A log is flushed by one thread
+ * at a time ({@link FileSlotLog#flush()} keeps it scheduled until done), which keeps its bytes in
+ * order. Completions run on the flusher thread itself: replies are only handed to gRPC there (no
+ * blocking work), and skipping a hand-off to another thread saves a context switch per request.
  */
 public final class LogFlusher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LogFlusher.class);
 
     private final LinkedBlockingQueue<FileSlotLog> dirty = new LinkedBlockingQueue<>();
-    private final Thread thread;
-    private final ExecutorService completions;
+    /** Enough threads that every busy slot of a loaded broker can have its fsync in flight. */
+    public static final int DEFAULT_THREADS = 16;
+
+    private final List<Thread> threads = new ArrayList<>();
     private final FlushListener listener;
     private volatile boolean running = true;
 
     public LogFlusher(String name, FlushListener listener) {
+        this(name, DEFAULT_THREADS, listener);
+    }
+
+    public LogFlusher(String name, int threadCount, FlushListener listener) {
         this.listener = listener;
-        this.completions = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, name + "-completions");
+        for (int i = 0; i < threadCount; i++) {
+            Thread t = new Thread(this::run, name + "-" + i);
             t.setDaemon(true);
-            return t;
-        });
-        this.thread = new Thread(this::run, name);
-        this.thread.setDaemon(true);
-        this.thread.start();
+            t.start();
+            threads.add(t);
+        }
     }
 
     void schedule(FileSlotLog log) {
@@ -42,19 +51,12 @@ public final class LogFlusher implements AutoCloseable {
     }
 
     private void run() {
-        List<FileSlotLog> batch = new ArrayList<>();
         while (running) {
             try {
-                FileSlotLog first = dirty.poll(100, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    continue;
-                }
-                batch.add(first);
-                dirty.drainTo(batch);
-                for (FileSlotLog l : batch) {
+                FileSlotLog l = dirty.poll(100, TimeUnit.MILLISECONDS);
+                if (l != null) {
                     flushOne(l);
                 }
-                batch.clear();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
@@ -70,21 +72,19 @@ public final class LogFlusher implements AutoCloseable {
             return;
         }
         listener.flushed(f.fsyncNanos(), f.records(), f.bytes());
-        completions.execute(f::complete);
+        f.complete();
     }
 
     @Override
     public void close() {
         running = false;
-        thread.interrupt();
-        try {
-            thread.join(5000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        for (Thread t : threads) {
+            t.interrupt();
         }
-        completions.shutdown();
         try {
-            completions.awaitTermination(5, TimeUnit.SECONDS);
+            for (Thread t : threads) {
+                t.join(5000);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

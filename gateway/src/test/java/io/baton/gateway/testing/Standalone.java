@@ -34,7 +34,7 @@ public final class Standalone implements AutoCloseable {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         try {
             Gateway gateway = Gateway.start(GatewayConfig.builder().port(0).brokers(List.of(broker.address()))
-                    .auth(auth).registry(registry).ioThreads(2).build());
+                    .auth(auth).registry(registry).ioThreads(2).inProcessWhenLocal(true).build());
             return new Standalone(broker, gateway, registry);
         } catch (Exception e) {
             broker.close();
