@@ -47,6 +47,7 @@ public final class FileSlotLog implements SlotLog {
     public static final long DEFAULT_SEGMENT_BYTES = 64L << 20;
 
     private final Path dir;
+    private final int slot;
     private final LogFlusher flusher;
     private final long segmentMaxBytes;
 
@@ -69,51 +70,92 @@ public final class FileSlotLog implements SlotLog {
     private long snapshotPosition = -1;
     private long snapshotBytes;
     private volatile long durablePosition;
+    /** Journal mode: a segment was created or written since the last {@link #forceToDisk}. */
+    private boolean unforced;
 
     private record PendingAppend(long position, CompletableFuture<Long> future) {}
 
     private record PendingSync(long position, CompletableFuture<Void> future) {}
 
-    /** What one flush made durable; completing it runs the waiting callbacks (off the flusher thread). */
-    record Flushed(List<PendingAppend> appends, List<PendingSync> syncs, long fsyncNanos, long bytes, Throwable error) {
+    /**
+     * What one flush wrote. Per-file mode: already durable. Journal mode: durable once the
+     * journal commit that follows succeeds; {@link #complete(Throwable)} then advances the log's
+     * durable position and runs the waiting callbacks.
+     */
+    record Flushed(FileSlotLog log, long upTo, List<PendingAppend> appends, List<PendingSync> syncs, long fsyncNanos,
+                   long bytes, Throwable error) {
         int records() {
             return appends.size();
         }
 
         void complete() {
+            complete(null);
+        }
+
+        void complete(Throwable journalError) {
+            Throwable e = error != null ? error : journalError;
+            if (e == null && upTo > log.durablePosition) {
+                log.durablePosition = upTo;
+            }
+            if (e != null && error == null) {
+                log.failWith(e);
+            }
             for (PendingAppend p : appends) {
-                if (error == null) {
+                if (e == null) {
                     p.future.complete(p.position);
                 } else {
-                    p.future.completeExceptionally(error);
+                    p.future.completeExceptionally(e);
                 }
             }
             for (PendingSync s : syncs) {
-                if (error == null) {
+                if (e == null) {
                     s.future.complete(null);
                 } else {
-                    s.future.completeExceptionally(error);
+                    s.future.completeExceptionally(e);
                 }
             }
         }
     }
 
-    private FileSlotLog(Path dir, LogFlusher flusher, long segmentMaxBytes) {
+    private void failWith(Throwable e) {
+        synchronized (this) {
+            if (failure == null) {
+                failure = new SlotLogException("could not make records durable in " + dir, e);
+            }
+        }
+        log.error("{}: journal failed; the slot must stop serving", dir, e);
+    }
+
+    private FileSlotLog(Path dir, int slot, LogFlusher flusher, long segmentMaxBytes) {
         this.dir = dir;
+        this.slot = slot;
         this.flusher = flusher;
         this.segmentMaxBytes = segmentMaxBytes;
     }
 
-    /** Opens (creating if needed) the log in {@code dir}, cutting any torn tail. */
-    public static FileSlotLog open(Path dir, LogFlusher flusher, long segmentMaxBytes) throws IOException {
+    /**
+     * Opens (creating if needed) slot {@code slot}'s log in {@code dir}, cutting any torn tail; in
+     * journal mode, then appends what the journal holds for the slot past that point (records
+     * acknowledged before a crash whose slot-file copy did not reach the disk).
+     */
+    public static FileSlotLog open(Path dir, int slot, LogFlusher flusher, long segmentMaxBytes) throws IOException {
         Files.createDirectories(dir);
-        FileSlotLog l = new FileSlotLog(dir, flusher, segmentMaxBytes);
+        FileSlotLog l = new FileSlotLog(dir, slot, flusher, segmentMaxBytes);
         l.recover();
+        Journal journal = flusher.journal();
+        if (journal != null) {
+            l.catchUp(journal.recoveredFor(slot));
+        }
+        flusher.register(l);
         return l;
     }
 
+    public static FileSlotLog open(Path dir, LogFlusher flusher, long segmentMaxBytes) throws IOException {
+        return open(dir, 0, flusher, segmentMaxBytes);
+    }
+
     public static FileSlotLog open(Path dir, LogFlusher flusher) throws IOException {
-        return open(dir, flusher, DEFAULT_SEGMENT_BYTES);
+        return open(dir, 0, flusher, DEFAULT_SEGMENT_BYTES);
     }
 
     // ------------------------------------------------------------------ recovery
@@ -392,13 +434,14 @@ public final class FileSlotLog implements SlotLog {
             syncs = new ArrayList<>();
             upTo = lastPosition;
             if (failure != null) {
-                return new Flushed(appends, waiting, 0, 0, failure);
+                return new Flushed(this, upTo, appends, waiting, 0, 0, failure);
             }
         }
         if (n == 0) {
             // Only sync barriers whose records an earlier flush already made durable.
-            return waiting.isEmpty() ? null : new Flushed(List.of(), waiting, 0, 0, null);
+            return waiting.isEmpty() ? null : new Flushed(this, upTo, List.of(), waiting, 0, 0, null);
         }
+        Journal journal = flusher.journal();
         long fsyncNanos;
         try {
             synchronized (ioLock) {
@@ -408,13 +451,22 @@ public final class FileSlotLog implements SlotLog {
                     current.write(bb);
                 }
                 long t0 = System.nanoTime();
-                current.force(false);
-                if (newSegment) {
-                    forceDirectory();
+                if (journal != null) {
+                    // Durable once the journal commits (the flusher does that after this batch);
+                    // this file is fsynced in the background before the journal forgets it.
+                    journal.add(slot, out, 0, n);
+                    unforced = true;
+                } else {
+                    current.force(false);
+                    if (newSegment) {
+                        forceDirectory();
+                    }
                 }
                 fsyncNanos = System.nanoTime() - t0;
                 segmentSizes.merge(currentFirst, (long) n, Long::sum);
-                durablePosition = upTo;
+                if (journal == null) {
+                    durablePosition = upTo;
+                }
             }
         } catch (IOException | RuntimeException e) {
             SlotLogException error = new SlotLogException("could not make records durable in " + dir, e);
@@ -426,14 +478,14 @@ public final class FileSlotLog implements SlotLog {
                 syncs.clear();
             }
             log.error("{}: log failed; the slot must stop serving", dir, e);
-            return new Flushed(appends, waiting, 0, 0, error);
+            return new Flushed(this, upTo, appends, waiting, 0, 0, error);
         }
         synchronized (this) {
             if (out.length <= 4 << 20) {
                 spare = out;
             }
         }
-        return new Flushed(appends, waiting, fsyncNanos, n, null);
+        return new Flushed(this, upTo, appends, waiting, fsyncNanos, n, null);
     }
 
     /** Starts a new segment when none is open, the current one is full, or a checkpoint asked. */
@@ -442,6 +494,9 @@ public final class FileSlotLog implements SlotLog {
             return false;
         }
         if (current != null) {
+            if (unforced) {
+                current.force(false); // journal mode: a closed segment is never forced later
+            }
             current.close();
         }
         current = FileChannel.open(segmentPath(firstPosition), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
@@ -455,6 +510,81 @@ public final class FileSlotLog implements SlotLog {
     private void forceDirectory() throws IOException {
         try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
             d.force(true);
+        }
+    }
+
+    /**
+     * Appends the journal's frames for this slot that lie past the recovered log, then fsyncs. The
+     * journal's frames are exactly the slot file's frames (position and CRC included); any at or
+     * below the recovered position are already here. A gap means lost acknowledged records: fail.
+     */
+    private void catchUp(List<byte[]> runs) throws IOException {
+        if (runs.isEmpty()) {
+            return;
+        }
+        java.io.ByteArrayOutputStream missing = new java.io.ByteArrayOutputStream();
+        long first = -1;
+        long expected = lastPosition + 1;
+        for (byte[] run : runs) {
+            ByteBuffer bb = ByteBuffer.wrap(run);
+            while (bb.remaining() >= FRAME_HEADER) {
+                int start = bb.position();
+                int len = bb.getInt();
+                bb.getInt();
+                long pos = bb.getLong();
+                if (len < 0 || len > bb.remaining()) {
+                    throw new IOException(dir + ": malformed frame in the journal");
+                }
+                bb.position(bb.position() + len);
+                if (pos < expected) {
+                    continue;
+                }
+                if (pos != expected) {
+                    throw new IOException(dir + ": the journal jumps from position " + (expected - 1) + " to " + pos
+                            + "; acknowledged records are missing");
+                }
+                if (first < 0) {
+                    first = pos;
+                }
+                missing.write(run, start, FRAME_HEADER + len);
+                expected++;
+            }
+        }
+        if (first < 0) {
+            return;
+        }
+        synchronized (ioLock) {
+            rollIfNeeded(first);
+            ByteBuffer bb = ByteBuffer.wrap(missing.toByteArray());
+            int n = bb.remaining();
+            while (bb.hasRemaining()) {
+                current.write(bb);
+            }
+            current.force(false);
+            forceDirectory();
+            segmentSizes.merge(currentFirst, (long) n, Long::sum);
+        }
+        synchronized (this) {
+            lastPosition = expected - 1;
+            durablePosition = lastPosition;
+        }
+        log.info("{}: recovered records {}..{} from the journal", dir, first, expected - 1);
+    }
+
+    /**
+     * Journal mode: fsyncs what was written to this slot's files, so the journal may drop it.
+     * Called by the background checkpointer after the journal rolls.
+     */
+    void forceToDisk() throws IOException {
+        synchronized (ioLock) {
+            if (!unforced) {
+                return;
+            }
+            if (current != null) {
+                current.force(false);
+            }
+            forceDirectory();
+            unforced = false;
         }
     }
 
@@ -558,6 +688,11 @@ public final class FileSlotLog implements SlotLog {
         synchronized (ioLock) {
             try {
                 if (current != null) {
+                    if (unforced) {
+                        current.force(false);
+                        forceDirectory();
+                        unforced = false;
+                    }
                     current.close();
                 }
             } catch (IOException e) {
@@ -565,5 +700,6 @@ public final class FileSlotLog implements SlotLog {
             }
             current = null;
         }
+        flusher.unregister(this);
     }
 }
