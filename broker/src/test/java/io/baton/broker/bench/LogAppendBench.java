@@ -30,40 +30,75 @@ public final class LogAppendBench {
         Path dir = Files.createTempDirectory(base, "logbench");
         try {
             fsyncLatency(dir);
-            AtomicLong batches = new AtomicLong();
-            AtomicLong records = new AtomicLong();
-            LogFlusher flusher = new LogFlusher("bench-flusher", (nanos, n, bytes) -> {
-                batches.incrementAndGet();
-                records.addAndGet(n);
-            });
-            try (FileSlotLog log = FileSlotLog.open(dir.resolve("slot"), flusher)) {
-                byte[] record = new byte[300];
-                LongAdder done = new LongAdder();
-                long end = System.nanoTime() + seconds * 1_000_000_000L;
-                Thread[] threads = new Thread[writers];
-                for (int w = 0; w < writers; w++) {
-                    threads[w] = new Thread(() -> {
-                        while (System.nanoTime() < end) {
-                            log.append(record).join();
-                            done.increment();
-                        }
-                    });
-                }
-                long t0 = System.nanoTime();
-                for (Thread t : threads) {
-                    t.start();
-                }
-                for (Thread t : threads) {
-                    t.join();
-                }
-                double secs = (System.nanoTime() - t0) / 1e9;
-                System.out.printf("durable appends: %d writers x 300 B: %.0f appends/s (%d in %.1f s), %d fsyncs, %.1f records per fsync%n",
-                        writers, done.sum() / secs, done.sum(), secs, batches.get(), records.get() / (double) Math.max(1, batches.get()));
-            } finally {
-                flusher.close();
+            for (int slots : new int[] {1, 16}) {
+                run(dir.resolve("journal-" + slots), writers, 1, seconds, slots, true);
             }
+            run(dir.resolve("per-file-16"), writers, 1, seconds, 16, false);
+            // Writers that keep several appends in flight (as a broker's many connections do).
+            run(dir.resolve("journal-pipelined"), writers, 32, seconds, 16, true);
         } finally {
             FileUtils.deleteDirectory(dir.toFile());
+        }
+    }
+
+    /**
+     * {@code writers} threads, each appending 300 B records to one of {@code slots} logs with up to
+     * {@code inFlight} appends awaiting their acknowledgement (1: wait for each before the next).
+     */
+    private static void run(Path dir, int writers, int inFlight, int seconds, int slots, boolean journaled) throws Exception {
+        AtomicLong batches = new AtomicLong();
+        AtomicLong records = new AtomicLong();
+        io.baton.broker.log.FlushListener counting = (nanos, n, bytes) -> {
+            batches.incrementAndGet();
+            records.addAndGet(n);
+        };
+        LogFlusher flusher = journaled
+                ? new LogFlusher("bench-flusher", io.baton.broker.log.Journal.open(dir.resolve("journal"),
+                        io.baton.broker.log.Journal.DEFAULT_SEGMENT_BYTES), counting)
+                : new LogFlusher("bench-flusher", counting);
+        FileSlotLog[] logs = new FileSlotLog[slots];
+        try {
+            for (int s = 0; s < slots; s++) {
+                logs[s] = FileSlotLog.open(dir.resolve("slot-" + s), s, flusher, FileSlotLog.DEFAULT_SEGMENT_BYTES);
+            }
+            byte[] record = new byte[300];
+            LongAdder done = new LongAdder();
+            long end = System.nanoTime() + seconds * 1_000_000_000L;
+            Thread[] threads = new Thread[writers];
+            for (int w = 0; w < writers; w++) {
+                FileSlotLog log = logs[w % slots];
+                threads[w] = new Thread(() -> {
+                    java.util.concurrent.Semaphore window = new java.util.concurrent.Semaphore(inFlight);
+                    while (System.nanoTime() < end) {
+                        window.acquireUninterruptibly();
+                        log.append(record).whenComplete((p, e) -> {
+                            if (e == null) {
+                                done.increment();
+                            }
+                            window.release();
+                        });
+                    }
+                    window.acquireUninterruptibly(inFlight);
+                });
+            }
+            long t0 = System.nanoTime();
+            for (Thread t : threads) {
+                t.start();
+            }
+            for (Thread t : threads) {
+                t.join();
+            }
+            double secs = (System.nanoTime() - t0) / 1e9;
+            System.out.printf("durable appends, %s, %d slots, %d writers x %d in flight x 300 B: %.0f appends/s (%d in %.1f s), %d fsyncs, %.1f records per fsync%n",
+                    journaled ? "journal" : "fsync per slot file", slots, writers, inFlight, done.sum() / secs, done.sum(), secs,
+                    batches.get(), records.get() / (double) Math.max(1, batches.get()));
+        } finally {
+            for (FileSlotLog l : logs) {
+                if (l != null) {
+                    l.close();
+                }
+            }
+            flusher.close();
         }
     }
 
