@@ -9,7 +9,6 @@ import io.baton.sdk.NewMessage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 
 /** The messages collection and message items (spec 2.8, 2.9). */
 final class MessageResources {
@@ -125,11 +124,10 @@ final class MessageResources {
         String claimId = c.params().get("claim_id");
         CompletableFuture<Reply> done = c.client().deleteMessageAsync(c.queue(), c.id(), claimId).thenApply(d -> NO_CONTENT);
         return Missing.answer(done, NO_CONTENT).exceptionally(e -> {
-            Throwable t = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-            if (t instanceof BatonException b && b.code() == ErrorCode.INVALID_ARGUMENT) {
+            if (Missing.cause(e) instanceof BatonException b && b.code() == ErrorCode.INVALID_ARGUMENT) {
                 throw new V1Error(400, V1Error.UNABLE_TO_DELETE, b.getMessage());
             }
-            throw e instanceof CompletionException ce ? ce : new CompletionException(t);
+            throw Missing.rethrown(e);
         });
     }
 }

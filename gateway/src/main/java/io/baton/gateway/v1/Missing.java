@@ -14,11 +14,20 @@ final class Missing {
 
     static <T> CompletableFuture<T> answer(CompletableFuture<T> call, T whenMissing) {
         return call.exceptionally(e -> {
-            Throwable t = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-            if (t instanceof NotFoundException) {
+            if (cause(e) instanceof NotFoundException) {
                 return whenMissing;
             }
-            throw e instanceof CompletionException ce ? ce : new CompletionException(t);
+            throw rethrown(e);
         });
+    }
+
+    /** What a stage failed with, unwrapped from the CompletionException a chain adds. */
+    static Throwable cause(Throwable e) {
+        return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+    }
+
+    /** {@code e} as an exception to rethrow from a stage without wrapping it twice. */
+    static CompletionException rethrown(Throwable e) {
+        return e instanceof CompletionException ce ? ce : new CompletionException(e);
     }
 }

@@ -14,7 +14,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -289,7 +288,7 @@ public final class V1Api implements HttpApi {
     }
 
     private Reply errorReply(Throwable t, String method) {
-        Throwable e = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+        Throwable e = Missing.cause(t);
         if (e instanceof MethodNotAllowed m) {
             return Reply.json(405, Json.error("Method not allowed", "This resource does not support " + method + "."))
                     .withHeader("Allow", m.route.allowHeader());
