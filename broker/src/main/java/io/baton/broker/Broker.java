@@ -18,6 +18,7 @@ import io.baton.broker.rpc.ClaimRpc;
 import io.baton.broker.rpc.ClusterRpc;
 import io.baton.broker.rpc.MessageRpc;
 import io.baton.broker.rpc.QueueRpc;
+import io.baton.broker.rpc.WorkRpc;
 import io.baton.broker.runtime.LocalSlots;
 import io.baton.broker.runtime.SlotDriver;
 import io.baton.broker.runtime.SlotHost;
@@ -106,7 +107,8 @@ public final class Broker implements AutoCloseable {
                 ServerInterceptors.intercept(new QueueRpc(slots), new GrpcMetricsInterceptor(metrics.registry())),
                 ServerInterceptors.intercept(new MessageRpc(slots), new GrpcMetricsInterceptor(metrics.registry())),
                 ServerInterceptors.intercept(new ClaimRpc(slots), new GrpcMetricsInterceptor(metrics.registry())),
-                new ClusterRpc(this::clusterMap).bindService());
+                new ClusterRpc(this::clusterMap).bindService(),
+                ServerInterceptors.intercept(new WorkRpc(slots, metrics.registry()), new GrpcMetricsInterceptor(metrics.registry())));
         grpc = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.grpcPort()))
                 .addServices(services)
                 .maxInboundMessageSize(8 << 20)

@@ -161,6 +161,14 @@ public final class BatonClient implements AutoCloseable {
         return project;
     }
 
+    Router router() {
+        return router;
+    }
+
+    Duration callTimeout() {
+        return callTimeout;
+    }
+
     public UUID clientId() {
         return clientId;
     }

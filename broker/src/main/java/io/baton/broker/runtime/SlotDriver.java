@@ -119,6 +119,17 @@ public final class SlotDriver {
         }, thread);
     }
 
+    /** Streaming workers waiting for free messages, by project and queue. Slot thread only. */
+    private final java.util.Map<String, java.util.List<Runnable>> waiters = new java.util.HashMap<>();
+
+    /** Fires claim-expiry wake-ups (onto the slot threads); shared by every slot of the JVM. */
+    private static final java.util.concurrent.ScheduledExecutorService WAKE_TIMERS =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "slot-wake-timers");
+                t.setDaemon(true);
+                return t;
+            });
+
     /** Runs {@code command}; the future completes once its effects are durable. */
     public <R> CompletableFuture<R> submit(SlotCommand<R> command) {
         CompletableFuture<R> result = new CompletableFuture<>();
@@ -130,10 +141,11 @@ public final class SlotDriver {
         return result;
     }
 
-    private <R> void run(SlotCommand<R> command, CompletableFuture<R> result) {
+    /** Decides, applies and logs {@code command}; returns its reply (null if it failed). Slot thread only. */
+    private <R> R run(SlotCommand<R> command, CompletableFuture<R> result) {
         if (state != SlotOwnershipState.SERVING) {
             result.completeExceptionally(unavailable());
-            return;
+            return null;
         }
         long now = Math.max(clock.millis(), sm.time());
         Decision<R> decision;
@@ -142,19 +154,25 @@ public final class SlotDriver {
         } catch (SlotException e) {
             // A refusal may rest on records not yet durable: let it wait for them too.
             slotLog.sync().whenComplete((v, err) -> result.completeExceptionally(err != null ? unavailable() : e));
-            return;
+            return null;
         } catch (RuntimeException e) {
             log.error("slot {}: deciding {} failed", slot, command, e);
             result.completeExceptionally(new SlotException(ErrorCode.INTERNAL, "Internal error: " + e));
-            return;
+            return null;
         }
         CompletableFuture<?> durable = null;
+        java.util.List<String> freed = null;
         R reply;
         long t0 = System.nanoTime();
         try {
             for (SlotRecord r : decision.records()) {
                 byte[] bytes = RecordCodec.encode(r);
                 sm.apply(r);
+                if (r instanceof SlotRecord.MessagesPosted || r instanceof SlotRecord.ClaimReleased
+                        || r instanceof SlotRecord.QueueDeleted) {
+                    freed = freed == null ? new java.util.ArrayList<>() : freed;
+                    freed.add(queueKey(r));
+                }
                 durable = slotLog.append(bytes);
                 appendedSinceCheckpoint += bytes.length;
             }
@@ -163,7 +181,10 @@ public final class SlotDriver {
             // State and log may now disagree: stop serving rather than answer from a state we cannot trust.
             fail("applying " + command, e);
             result.completeExceptionally(new SlotException(ErrorCode.INTERNAL, "Internal error: " + e));
-            return;
+            return null;
+        }
+        if (freed != null) {
+            freed.forEach(this::wake);
         }
         boolean wrote = durable != null;
         if (!wrote) {
@@ -182,6 +203,65 @@ public final class SlotDriver {
         });
         if (wrote && appendedSinceCheckpoint >= nextCheckpointCheck) {
             maybeCheckpoint();
+        }
+        return reply;
+    }
+
+    // ------------------------------------------------------------------ streaming workers
+
+    private static String queueKey(SlotRecord r) {
+        if (r instanceof SlotRecord.MessagesPosted p) {
+            return p.project() + '\0' + p.queue();
+        }
+        if (r instanceof SlotRecord.ClaimReleased c) {
+            return c.project() + '\0' + c.queue();
+        }
+        if (r instanceof SlotRecord.QueueDeleted d) {
+            return d.project() + '\0' + d.queue();
+        }
+        return "";
+    }
+
+    /**
+     * Claims for a streaming worker; when nothing is free, registers {@code whenFree} to run (on
+     * this slot's thread) as soon as messages may be free again: after a publish or a release in
+     * the queue, or at the moment its next claim expires. Deciding and registering happen in one
+     * slot-thread task, so no wake-up can fall between them. No polling.
+     */
+    public CompletableFuture<io.baton.broker.slot.Views.ClaimView> claimOrWait(SlotCommand.CreateClaim command, Runnable whenFree) {
+        CompletableFuture<io.baton.broker.slot.Views.ClaimView> result = new CompletableFuture<>();
+        try {
+            thread.execute(() -> {
+                io.baton.broker.slot.Views.ClaimView view = run(command, result);
+                if (view != null && view.messages().isEmpty()) {
+                    String key = command.project() + '\0' + command.queue();
+                    waiters.computeIfAbsent(key, k -> new java.util.ArrayList<>()).add(whenFree);
+                    long at = sm.nextClaimExpiry(command.project(), command.queue());
+                    if (at != Long.MAX_VALUE) {
+                        long delay = Math.max(1, at - clock.millis() + 1);
+                        WAKE_TIMERS.schedule(() -> {
+                            try {
+                                thread.execute(() -> wake(key));
+                            } catch (java.util.concurrent.RejectedExecutionException e) {
+                                // shutting down
+                            }
+                        }, delay, java.util.concurrent.TimeUnit.MILLISECONDS);
+                    }
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            result.completeExceptionally(SlotUnavailableException.retry("Broker is shutting down.", slot));
+        }
+        return result;
+    }
+
+    /** Runs (and forgets) the waiters of a queue. Slot thread only. */
+    private void wake(String key) {
+        java.util.List<Runnable> w = waiters.remove(key);
+        if (w != null) {
+            // Expiry is applied lazily; make it happen now so the woken claims find the messages.
+            sm.advanceTo(Math.max(clock.millis(), sm.time()));
+            w.forEach(Runnable::run);
         }
     }
 

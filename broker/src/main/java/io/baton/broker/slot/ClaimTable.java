@@ -59,6 +59,11 @@ final class ClaimTable {
         return active.size();
     }
 
+    /** The earliest expiry any active claim may have (a renewed claim can make it early, never late). */
+    long nextExpiry() {
+        return active.isEmpty() || timers.isEmpty() ? Long.MAX_VALUE : timers.peekKey();
+    }
+
     /** Active claims in sequence order (for snapshots, which must be canonical). */
     List<Claim> sorted() {
         List<Claim> all = new ArrayList<>(active.values());

@@ -402,6 +402,15 @@ public final class SlotStateMachine {
         });
     }
 
+    /**
+     * When the queue's next claim may expire and free its messages (Long.MAX_VALUE: no claim), for
+     * waking streaming workers at that moment instead of polling.
+     */
+    public long nextClaimExpiry(String project, String queue) {
+        QueueState q = find(project, queue);
+        return q == null ? Long.MAX_VALUE : q.claims.nextExpiry();
+    }
+
     public Decision<ClaimView> getClaim(GetClaim c, long now) {
         checkName(c.project(), c.queue());
         QueueState q = queueAt(c.project(), c.queue(), now);

@@ -167,6 +167,11 @@ public final class Router implements AutoCloseable {
         return deadlineNanos - System.nanoTime();
     }
 
+    /** The channel to the broker that owns the queue's slot (fetching the cluster map if needed; may block). */
+    public ManagedChannel channelFor(String project, String queue, long deadlineNanos) {
+        return channel(addressFor(slotOf(project, queue, deadlineNanos), deadlineNanos));
+    }
+
     /** Runs {@code attempt} against the owner of the queue's slot, retrying as the class comment says. */
     public <T> CompletableFuture<T> call(String project, String queue, long deadlineNanos, Attempt<T> attempt) {
         CompletableFuture<T> result = new CompletableFuture<>();

@@ -1,0 +1,463 @@
+package io.baton.sdk;
+
+import io.baton.api.QueueNames;
+import io.baton.api.v1.Ack;
+import io.baton.api.v1.Drain;
+import io.baton.api.v1.Extend;
+import io.baton.api.v1.QueueRef;
+import io.baton.api.v1.Release;
+import io.baton.api.v1.Subscribe;
+import io.baton.api.v1.WorkEvent;
+import io.baton.api.v1.WorkRequest;
+import io.baton.api.v1.WorkServiceGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A streaming worker: holds a gRPC stream to the broker that owns its queue, receives jobs pushed
+ * as they become free (at most {@code maxOutstanding} held at once), runs the handler on
+ * {@code concurrency} threads, extends each job's lease while its handler runs, acknowledges by
+ * deletion, and reconnects with backoff (re-resolving the owner) when the stream breaks.
+ *
+ * <pre>{@code
+ * Worker worker = Worker.builder(client).queue("jobs").handler(job -> process(job.bodyJson()))
+ *         .concurrency(8).maxOutstanding(16).claimTtl(Duration.ofSeconds(60)).build();
+ * worker.start();
+ * ...
+ * worker.shutdown();                                   // stop taking jobs, finish the running ones
+ * worker.awaitTermination(Duration.ofSeconds(30));
+ * }</pre>
+ *
+ * <p>Lifecycle as a thread pool's: {@link #start}, {@link #shutdown} (graceful: jobs not started
+ * are given back at once, running handlers finish and are acknowledged), {@link #shutdownNow}
+ * (the stream is cut: leases still held lapse after their TTL), {@link #awaitTermination}.
+ */
+public final class Worker {
+    private static final Logger log = LoggerFactory.getLogger(Worker.class);
+
+    private enum State { NEW, RUNNING, DRAINING, TERMINATED }
+
+    private final BatonClient client;
+    private final String queue;
+    private final JobHandler handler;
+    private final int concurrency;
+    private final int maxOutstanding;
+    private final Duration claimTtl;
+    private final Duration grace;
+    private final boolean extendLeases;
+    private final Duration releaseBackoff;
+
+    private final ThreadPoolExecutor handlers;
+    private final ScheduledExecutorService timers;
+    private final CountDownLatch terminated = new CountDownLatch(1);
+    private final AtomicInteger held = new AtomicInteger();
+
+    // Guarded by "this".
+    private State state = State.NEW;
+    private ClientCallStreamObserver<WorkRequest> stream;
+    private final ArrayDeque<WorkRequest> unsent = new ArrayDeque<>();
+    private long backoffMillis = 100;
+    /** Acks and releases sent on the current stream whose outcome has not come back yet. */
+    private int awaitingOutcomes;
+
+    private Worker(Builder b) {
+        this.client = b.client;
+        this.queue = b.queue;
+        this.handler = b.handler;
+        this.concurrency = b.concurrency;
+        this.maxOutstanding = b.maxOutstanding;
+        this.claimTtl = b.claimTtl;
+        this.grace = b.grace;
+        this.extendLeases = b.extendLeases;
+        this.releaseBackoff = b.releaseBackoff;
+        BlockingQueue<Runnable> waiting = new LinkedBlockingQueue<>();
+        AtomicInteger n = new AtomicInteger();
+        this.handlers = new ThreadPoolExecutor(concurrency, concurrency, 0, TimeUnit.SECONDS, waiting, r -> {
+            Thread t = new Thread(r, "baton-worker-" + queue + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.timers = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "baton-worker-" + queue + "-timers");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public static Builder builder(BatonClient client) {
+        return new Builder(client);
+    }
+
+    /** Immutable options, validated by {@link #build()}. */
+    public static final class Builder {
+        private final BatonClient client;
+        private String queue;
+        private JobHandler handler;
+        private int concurrency = 1;
+        private int maxOutstanding = -1;
+        private Duration claimTtl = Duration.ofSeconds(60);
+        private Duration grace = Duration.ofSeconds(60);
+        private boolean extendLeases = true;
+        private Duration releaseBackoff = Duration.ZERO;
+
+        private Builder(BatonClient client) {
+            this.client = Objects.requireNonNull(client);
+        }
+
+        public Builder queue(String queue) {
+            this.queue = queue;
+            return this;
+        }
+
+        public Builder handler(JobHandler handler) {
+            this.handler = handler;
+            return this;
+        }
+
+        /** Handler threads (default 1). */
+        public Builder concurrency(int concurrency) {
+            this.concurrency = concurrency;
+            return this;
+        }
+
+        /** Most jobs held at once, running or waiting for a thread (default: twice the concurrency). */
+        public Builder maxOutstanding(int maxOutstanding) {
+            this.maxOutstanding = maxOutstanding;
+            return this;
+        }
+
+        /** The lease on each job (default 60 s; extended while its handler runs). */
+        public Builder claimTtl(Duration ttl) {
+            this.claimTtl = ttl;
+            return this;
+        }
+
+        /** How long a leased message outlives its lease (default 60 s). */
+        public Builder grace(Duration grace) {
+            this.grace = grace;
+            return this;
+        }
+
+        /** Extend a job's lease at a third of the TTL while its handler runs (default true). */
+        public Builder extendLeases(boolean extend) {
+            this.extendLeases = extend;
+            return this;
+        }
+
+        /** How long a job given back after a handler failure waits before it is free again (default 0). */
+        public Builder releaseBackoff(Duration backoff) {
+            this.releaseBackoff = backoff;
+            return this;
+        }
+
+        public Worker build() {
+            if (!QueueNames.isValid(queue)) {
+                throw new IllegalArgumentException("queue must be 1-64 of A-Z a-z 0-9 _ -");
+            }
+            Objects.requireNonNull(handler, "handler");
+            if (concurrency < 1) {
+                throw new IllegalArgumentException("concurrency must be at least 1");
+            }
+            if (maxOutstanding == -1) {
+                maxOutstanding = concurrency * 2;
+            }
+            if (maxOutstanding < 1 || maxOutstanding > 10_000) {
+                throw new IllegalArgumentException("maxOutstanding must be 1-10000");
+            }
+            if (claimTtl == null || claimTtl.toSeconds() < 1 || grace == null || grace.isNegative()) {
+                throw new IllegalArgumentException("claimTtl must be at least 1 s and grace not negative");
+            }
+            if (releaseBackoff == null || releaseBackoff.isNegative()) {
+                throw new IllegalArgumentException("releaseBackoff must not be negative");
+            }
+            return new Worker(this);
+        }
+    }
+
+    public synchronized Worker start() {
+        if (state != State.NEW) {
+            throw new IllegalStateException("already started");
+        }
+        state = State.RUNNING;
+        timers.execute(this::connect);
+        return this;
+    }
+
+    /** Jobs held now: running, or received and waiting for a handler thread. */
+    public int outstanding() {
+        return held.get();
+    }
+
+    // ------------------------------------------------------------------ the stream
+
+    /** Opens a stream to the queue's owner. Runs on the timer thread (resolving may block). */
+    private void connect() {
+        synchronized (this) {
+            if (state == State.TERMINATED || (state == State.DRAINING && held.get() == 0 && unsent.isEmpty())) {
+                return;
+            }
+        }
+        ManagedChannel channel;
+        try {
+            channel = client.router().channelFor(client.project(), queue, System.nanoTime() + client.callTimeout().toNanos());
+        } catch (RuntimeException e) {
+            log.debug("worker {}: cannot resolve the owner yet: {}", queue, e.getMessage());
+            reconnectLater();
+            return;
+        }
+        ClientResponseObserver<WorkRequest, WorkEvent> events = new ClientResponseObserver<>() {
+            private ClientCallStreamObserver<WorkRequest> mine;
+
+            @Override
+            public void beforeStart(ClientCallStreamObserver<WorkRequest> requests) {
+                mine = requests;
+            }
+
+            @Override
+            public void onNext(WorkEvent e) {
+                if (e.hasJob()) {
+                    received(e.getJob());
+                } else if (e.hasOutcome()) {
+                    if (!e.getOutcome().getOk()) {
+                        log.debug("worker {}: {} of claim {} failed: {}", queue, e.getOutcome().getKind(),
+                                e.getOutcome().getClaimId(), e.getOutcome().getError().getMessage());
+                    }
+                    if (e.getOutcome().getKind() != io.baton.api.v1.Outcome.Kind.EXTEND) {
+                        answered();
+                    }
+                }
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                log.debug("worker {}: stream broke: {}", queue, t.toString());
+                lost(mine);
+            }
+
+            @Override
+            public void onCompleted() {
+                lost(mine);
+            }
+        };
+        ClientCallStreamObserver<WorkRequest> s =
+                (ClientCallStreamObserver<WorkRequest>) WorkServiceGrpc.newStub(channel).work(events);
+        synchronized (this) {
+            if (state == State.TERMINATED) {
+                s.cancel("worker stopped", null);
+                return;
+            }
+            stream = s;
+            int credits = Math.max(1, maxOutstanding - held.get());
+            s.onNext(WorkRequest.newBuilder().setSubscribe(Subscribe.newBuilder()
+                    .setQueue(QueueRef.newBuilder().setProject(client.project()).setName(queue))
+                    .setCredits(credits).setTtlSeconds(claimTtl.toSeconds()).setGraceSeconds(grace.toSeconds())).build());
+            if (state == State.DRAINING) {
+                s.onNext(WorkRequest.newBuilder().setDrain(Drain.getDefaultInstance()).build());
+            }
+            // Acks and releases of jobs held across a broken stream: their claims are still valid.
+            while (!unsent.isEmpty()) {
+                awaitingOutcomes++;
+                s.onNext(unsent.poll());
+            }
+            backoffMillis = 100;
+        }
+    }
+
+    private synchronized void answered() {
+        awaitingOutcomes--;
+        maybeFinishDrain();
+    }
+
+    private synchronized void lost(ClientCallStreamObserver<WorkRequest> which) {
+        if (stream != which) {
+            return;
+        }
+        stream = null;
+        awaitingOutcomes = 0;
+        if (state == State.RUNNING || (state == State.DRAINING && (held.get() > 0 || !unsent.isEmpty()))) {
+            reconnectLater();
+        } else if (state == State.DRAINING) {
+            maybeFinishDrain();
+        }
+    }
+
+    private synchronized void reconnectLater() {
+        if (state == State.TERMINATED) {
+            return;
+        }
+        long delay = backoffMillis;
+        backoffMillis = Math.min(5000, backoffMillis * 2);
+        try {
+            timers.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // stopped meanwhile
+        }
+    }
+
+    /** Sends on the live stream; acks and releases wait for the next stream if there is none. */
+    private synchronized void send(WorkRequest r, boolean keepIfDisconnected) {
+        if (stream != null) {
+            if (r.hasAck() || r.hasRelease()) {
+                awaitingOutcomes++;
+            }
+            stream.onNext(r);
+        } else if (keepIfDisconnected && state != State.TERMINATED) {
+            unsent.add(r);
+        }
+    }
+
+    // ------------------------------------------------------------------ jobs
+
+    private final class Running implements Runnable {
+        final Job job;
+
+        Running(Job job) {
+            this.job = job;
+        }
+
+        @Override
+        public void run() {
+            ScheduledFuture<?> extension = null;
+            if (extendLeases) {
+                long every = Math.max(200, claimTtl.toMillis() / 3);
+                extension = timers.scheduleAtFixedRate(() -> send(WorkRequest.newBuilder().setExtend(Extend.newBuilder()
+                        .setClaimId(job.claimId()).setTtlSeconds(claimTtl.toSeconds()).setGraceSeconds(grace.toSeconds())).build(), false),
+                        every, every, TimeUnit.MILLISECONDS);
+            }
+            boolean ok;
+            try {
+                handler.handle(job);
+                ok = true;
+            } catch (Exception | Error e) {
+                log.debug("worker {}: handler failed on {}: {}", queue, job.id(), e.toString());
+                ok = false;
+            } finally {
+                if (extension != null) {
+                    extension.cancel(false);
+                }
+            }
+            if (ok) {
+                send(WorkRequest.newBuilder().setAck(Ack.newBuilder().setMessageId(job.id()).setClaimId(job.claimId())).build(), true);
+            } else {
+                giveBack(job, releaseBackoff.toMillis());
+            }
+            done();
+        }
+    }
+
+    private void received(io.baton.api.v1.Job j) {
+        held.incrementAndGet();
+        var m = j.getMessage();
+        Job job = new Job(queue, m.getId(), m.getBodyJson().toStringUtf8(), j.getClaimId(), Instant.ofEpochMilli(m.getCreatedAtMs()));
+        synchronized (this) {
+            if (state != State.RUNNING) {
+                giveBack(job, 0);
+                doneLocked();
+                return;
+            }
+        }
+        handlers.execute(new Running(job));
+    }
+
+    private void giveBack(Job job, long delayMillis) {
+        send(WorkRequest.newBuilder().setRelease(Release.newBuilder().setClaimId(job.claimId()).setDelayMs(delayMillis)).build(), true);
+    }
+
+    private synchronized void done() {
+        doneLocked();
+    }
+
+    private void doneLocked() {
+        held.decrementAndGet();
+        maybeFinishDrain();
+    }
+
+    /** Draining ends once no job is held and every ack and release has been answered (is durable). */
+    private void maybeFinishDrain() {
+        if (state == State.DRAINING && held.get() == 0 && (awaitingOutcomes <= 0 || stream == null) && unsent.isEmpty()) {
+            if (stream != null) {
+                stream.onCompleted();
+                stream = null;
+            }
+            finish();
+        }
+    }
+
+    private void finish() {
+        if (state == State.TERMINATED) {
+            return;
+        }
+        state = State.TERMINATED;
+        handlers.shutdown();
+        timers.shutdown();
+        terminated.countDown();
+    }
+
+    // ------------------------------------------------------------------ lifecycle
+
+    /**
+     * Graceful stop: asks the broker for no more jobs, gives back at once the jobs not yet started,
+     * lets running handlers finish (and acknowledges them), then closes the stream.
+     */
+    public void shutdown() {
+        List<Runnable> notStarted = new ArrayList<>();
+        synchronized (this) {
+            if (state == State.NEW) {
+                finish();
+                return;
+            }
+            if (state != State.RUNNING) {
+                return;
+            }
+            state = State.DRAINING;
+            send(WorkRequest.newBuilder().setDrain(Drain.getDefaultInstance()).build(), false);
+            handlers.getQueue().drainTo(notStarted);
+        }
+        for (Runnable r : notStarted) {
+            giveBack(((Running) r).job, 0);
+            done();
+        }
+        synchronized (this) {
+            maybeFinishDrain();
+        }
+    }
+
+    /** Abrupt stop: cuts the stream and interrupts handlers; leases still held lapse after their TTL. */
+    public void shutdownNow() {
+        synchronized (this) {
+            if (stream != null) {
+                stream.cancel("worker shut down", null);
+                stream = null;
+            }
+            unsent.clear();
+            finish();
+        }
+        handlers.shutdownNow();
+    }
+
+    public boolean awaitTermination(Duration timeout) throws InterruptedException {
+        return terminated.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    public boolean isTerminated() {
+        return terminated.getCount() == 0;
+    }
+}

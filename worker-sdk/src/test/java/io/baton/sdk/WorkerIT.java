@@ -1,0 +1,215 @@
+package io.baton.sdk;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.baton.broker.slot.SlotLimits;
+import io.baton.broker.testing.LocalBroker;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Streaming workers against a real broker (real ZooKeeper, real gRPC over TCP). The broker allows
+ * claim TTLs down to 1 s so that lease expiry can be tested in seconds.
+ */
+class WorkerIT {
+    private static LocalBroker local;
+    private static BatonClient client;
+    private final List<Worker> workers = new ArrayList<>();
+
+    @BeforeAll
+    static void start() throws Exception {
+        local = LocalBroker.start(b -> b.limits(SlotLimits.v1().withMinimumTtls(60, 1, 0)));
+        client = BatonClient.builder().target(local.address()).project("work-" + UUID.randomUUID()).build();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        client.close();
+        local.close();
+    }
+
+    @AfterEach
+    void stopWorkers() {
+        workers.forEach(Worker::shutdownNow);
+    }
+
+    private Worker worker(String queue, JobHandler handler, int concurrency, int maxOutstanding, Duration ttl, boolean extend) {
+        Worker w = Worker.builder(client).queue(queue).handler(handler).concurrency(concurrency).maxOutstanding(maxOutstanding)
+                .claimTtl(ttl).grace(Duration.ZERO).extendLeases(extend).build();
+        workers.add(w);
+        return w.start();
+    }
+
+    private static String queue() {
+        String q = "w-" + UUID.randomUUID().toString().substring(0, 8);
+        client.createQueue(q);
+        return q;
+    }
+
+    /** Posts {@code n} jobs with bodies 0..n-1, 20 per request, pipelined. */
+    private static void post(String queue, int from, int n) {
+        List<CompletableFuture<PublishResult>> acks = new ArrayList<>();
+        for (int i = from; i < from + n; i += 20) {
+            List<NewMessage> batch = new ArrayList<>();
+            for (int k = i; k < Math.min(from + n, i + 20); k++) {
+                batch.add(new NewMessage(3600, Integer.toString(k)));
+            }
+            acks.add(client.publishAsync(queue, batch));
+            if (acks.size() >= 64) {
+                acks.forEach(CompletableFuture::join);
+                acks.clear();
+            }
+        }
+        acks.forEach(CompletableFuture::join);
+    }
+
+    @Test
+    void hundredThousandJobsThroughEightWorkersAreEachHandledExactlyOnce() throws Exception {
+        String q = queue();
+        int n = 100_000;
+        Map<String, AtomicInteger> seen = new ConcurrentHashMap<>();
+        AtomicInteger handled = new AtomicInteger();
+        for (int w = 0; w < 8; w++) {
+            worker(q, job -> {
+                seen.computeIfAbsent(job.bodyJson(), k -> new AtomicInteger()).incrementAndGet();
+                handled.incrementAndGet();
+            }, 2, 32, Duration.ofSeconds(60), true);
+        }
+        post(q, 0, n);
+        Awaitility.await().atMost(Duration.ofMinutes(3)).until(() -> handled.get() >= n);
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> client.stats(q).total() == 0);
+        assertThat(seen).hasSize(n);
+        assertThat(seen.values()).allMatch(c -> c.get() == 1);
+        assertThat(handled.get()).isEqualTo(n);
+    }
+
+    @Test
+    void aJobHeldByAWorkerThatDiesReachesAnotherAfterTheLease() throws Exception {
+        String q = queue();
+        CountDownLatch firstGotIt = new CountDownLatch(1);
+        Worker dying = worker(q, job -> {
+            firstGotIt.countDown();
+            Thread.sleep(60_000); // stuck: it will be cut off without a goodbye
+        }, 1, 1, Duration.ofSeconds(2), true);
+        post(q, 0, 1);
+        assertThat(firstGotIt.await(10, TimeUnit.SECONDS)).isTrue();
+        dying.shutdownNow(); // the stream is cancelled: no ack, no release, the lease runs out
+        CountDownLatch secondGotIt = new CountDownLatch(1);
+        long t0 = System.nanoTime();
+        worker(q, job -> secondGotIt.countDown(), 1, 1, Duration.ofSeconds(2), true);
+        assertThat(secondGotIt.await(15, TimeUnit.SECONDS)).isTrue();
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> client.stats(q).total() == 0);
+    }
+
+    @Test
+    void aHandlerRunningThreeTimesTheLeaseKeepsItsJobWhileExtending() throws Exception {
+        String q = queue();
+        AtomicInteger deliveries = new AtomicInteger();
+        CountDownLatch done = new CountDownLatch(1);
+        worker(q, job -> {
+            deliveries.incrementAndGet();
+            Thread.sleep(6_000); // three 2-second leases
+            done.countDown();
+        }, 1, 1, Duration.ofSeconds(2), true);
+        worker(q, job -> deliveries.incrementAndGet(), 1, 1, Duration.ofSeconds(2), true);
+        post(q, 0, 1);
+        assertThat(done.await(20, TimeUnit.SECONDS)).isTrue();
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> client.stats(q).total() == 0);
+        assertThat(deliveries.get()).isEqualTo(1);
+    }
+
+    @Test
+    void withoutExtensionALongHandlersJobGoesToASecondWorker() throws Exception {
+        String q = queue();
+        AtomicInteger deliveries = new AtomicInteger();
+        CountDownLatch slowStarted = new CountDownLatch(1);
+        worker(q, job -> {
+            deliveries.incrementAndGet();
+            slowStarted.countDown();
+            Thread.sleep(6_000);
+        }, 1, 1, Duration.ofSeconds(2), false);
+        post(q, 0, 1);
+        assertThat(slowStarted.await(10, TimeUnit.SECONDS)).isTrue();
+        CountDownLatch redelivered = new CountDownLatch(1);
+        worker(q, job -> {
+            deliveries.incrementAndGet();
+            redelivered.countDown();
+        }, 1, 1, Duration.ofSeconds(2), false);
+        assertThat(redelivered.await(15, TimeUnit.SECONDS)).isTrue();
+        assertThat(deliveries.get()).isEqualTo(2);
+    }
+
+    @Test
+    void aSlowWorkerNeverHoldsMoreThanItsMaxOutstanding() throws Exception {
+        String q = queue();
+        AtomicInteger handled = new AtomicInteger();
+        Worker slow = worker(q, job -> {
+            Thread.sleep(50);
+            handled.incrementAndGet();
+        }, 1, 3, Duration.ofSeconds(60), true);
+        post(q, 0, 40);
+        int maxHeld = 0;
+        long maxClaimed = 0;
+        while (handled.get() < 40) {
+            maxHeld = Math.max(maxHeld, slow.outstanding());
+            maxClaimed = Math.max(maxClaimed, client.stats(q).claimed());
+            Thread.sleep(5);
+        }
+        assertThat(maxHeld).isBetween(1, 3);
+        assertThat(maxClaimed).isBetween(1L, 3L);
+    }
+
+    @Test
+    void gracefulShutdownUnderLoadLosesAndDuplicatesNothing() throws Exception {
+        String q = queue();
+        int n = 3_000;
+        Map<String, AtomicInteger> seen = new ConcurrentHashMap<>();
+        JobHandler handler = job -> {
+            Thread.sleep(1);
+            seen.computeIfAbsent(job.bodyJson(), k -> new AtomicInteger()).incrementAndGet();
+        };
+        Worker first = worker(q, handler, 4, 16, Duration.ofSeconds(60), true);
+        Worker second = worker(q, handler, 4, 16, Duration.ofSeconds(60), true);
+        post(q, 0, n);
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> seen.size() > n / 4);
+        first.shutdown();
+        assertThat(first.awaitTermination(Duration.ofSeconds(30))).isTrue();
+        Awaitility.await().atMost(Duration.ofMinutes(1)).until(() -> seen.size() >= n);
+        second.shutdown();
+        assertThat(second.awaitTermination(Duration.ofSeconds(30))).isTrue();
+        assertThat(client.stats(q).total()).isZero();
+        assertThat(seen).hasSize(n);
+        assertThat(seen.values()).allMatch(c -> c.get() == 1);
+    }
+
+    @Test
+    void aFailingHandlerGivesTheJobBackForAnotherAttempt() throws Exception {
+        String q = queue();
+        AtomicInteger attempts = new AtomicInteger();
+        CountDownLatch succeeded = new CountDownLatch(1);
+        worker(q, job -> {
+            if (attempts.incrementAndGet() < 3) {
+                throw new IllegalStateException("transient");
+            }
+            succeeded.countDown();
+        }, 1, 1, Duration.ofSeconds(60), true);
+        post(q, 0, 1);
+        assertThat(succeeded.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(attempts.get()).isEqualTo(3);
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> client.stats(q).total() == 0);
+    }
+}
