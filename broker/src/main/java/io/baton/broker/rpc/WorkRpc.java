@@ -66,6 +66,8 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
         private int credits;
         private int claiming;
         private boolean waiting;
+        /** Counts wake-ups, so an empty claim that raced with one does not wait for a wake already spent. */
+        private long wakeups;
         private boolean draining;
         private boolean closed;
 
@@ -122,24 +124,33 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
         private void fill() {
             while (!closed && !draining && !waiting && credits - claiming > 0) {
                 claiming++;
+                long issuedAt = wakeups;
                 driver.claimOrWait(new SlotCommand.CreateClaim(queue.getProject(), queue.getName(), 1, ttl, grace), this::woken)
-                        .whenComplete(this::claimed);
+                        .whenComplete((view, error) -> claimed(view, error, issuedAt));
             }
         }
 
         private synchronized void woken() {
+            wakeups++;
             waiting = false;
             fill();
         }
 
-        private synchronized void claimed(ClaimView view, Throwable error) {
+        private synchronized void claimed(ClaimView view, Throwable error, long issuedAt) {
             claiming--;
             if (error != null) {
                 fail(error);
                 return;
             }
             if (view.messages().isEmpty()) {
-                waiting = true; // the driver wakes us when something may be free
+                // The empty answer arrives after its decision was made durable; a wake-up may have
+                // fired meanwhile (spending the waiter this claim registered). Then try again
+                // rather than wait for a wake that already happened.
+                if (wakeups == issuedAt) {
+                    waiting = true; // the driver wakes us when something may be free
+                } else {
+                    fill();
+                }
                 return;
             }
             String claimId = Ids.encode(slot, view.claimSeq());

@@ -1,0 +1,186 @@
+package io.baton.deploy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.baton.sdk.BatonClient;
+import io.baton.sdk.NewMessage;
+import io.baton.sdk.Producer;
+import io.baton.sdk.Worker;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code baton bench}: producers publish jobs (batched, durable) and streaming workers handle them
+ * (the handler only acknowledges), in one process against a running standalone or cluster.
+ * Reports end-to-end jobs/s and publish→handler latency (HdrHistogram; producers and workers share
+ * this process's clock), redeliveries (a job handled twice), errors, and lost jobs (acknowledged
+ * by the broker but never handled by the end of the drain).
+ */
+@Command(name = "bench", description = "Load generator: producers and streaming workers against running brokers.")
+final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--target", defaultValue = "127.0.0.1:7070", description = "A broker's gRPC address (default: ${DEFAULT-VALUE}).")
+    String target;
+
+    @Option(names = "--project", defaultValue = "bench", description = "Project (default: ${DEFAULT-VALUE}).")
+    String project;
+
+    @Option(names = "--queue", description = "Queue (default: a new bench-<random> queue, deleted at the end).")
+    String queue;
+
+    @Option(names = "--producers", defaultValue = "2", description = "Producer threads (default: ${DEFAULT-VALUE}).")
+    int producers;
+
+    @Option(names = "--workers", defaultValue = "4", description = "Streaming workers (default: ${DEFAULT-VALUE}).")
+    int workers;
+
+    @Option(names = "--worker-concurrency", defaultValue = "2", description = "Handler threads per worker (default: ${DEFAULT-VALUE}).")
+    int concurrency;
+
+    @Option(names = "--max-outstanding", defaultValue = "64", description = "Jobs each worker may hold (default: ${DEFAULT-VALUE}).")
+    int maxOutstanding;
+
+    @Option(names = "--size", defaultValue = "256", description = "Job body size in bytes (default: ${DEFAULT-VALUE}).")
+    int size;
+
+    @Option(names = "--rate", defaultValue = "0", description = "Target jobs/s over all producers; 0: as fast as possible (default).")
+    int rate;
+
+    @Option(names = "--duration", defaultValue = "20", description = "Seconds of load (default: ${DEFAULT-VALUE}).")
+    int seconds;
+
+    @Option(names = "--json", description = "End with one JSON line: jobs_per_sec, p50_ms, p99_ms, p999_ms, redeliveries, errors, lost.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        if (producers < 1 || workers < 1 || concurrency < 1 || size < 16 || seconds < 1 || rate < 0) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "invalid load shape");
+        }
+        boolean ownQueue = queue == null;
+        String q = ownQueue ? "bench-" + UUID.randomUUID().toString().substring(0, 8) : queue;
+        LongAdder published = new LongAdder();
+        LongAdder handled = new LongAdder();
+        LongAdder errors = new LongAdder();
+        LongAdder redeliveries = new LongAdder();
+        Set<String> seen = ConcurrentHashMap.newKeySet();
+        Recorder latency = new Recorder(3);
+        Histogram total = new Histogram(3);
+        String padding = "x".repeat(Math.max(0, size - 40));
+
+        try (BatonClient client = BatonClient.builder().target(target).project(project).callTimeout(Duration.ofSeconds(30)).build()) {
+            client.createQueue(q);
+            List<Worker> fleet = new ArrayList<>();
+            for (int w = 0; w < workers; w++) {
+                fleet.add(Worker.builder(client).queue(q).concurrency(concurrency).maxOutstanding(maxOutstanding)
+                        .handler(job -> {
+                            String body = job.bodyJson();
+                            long sentAt = Long.parseLong(body.substring(6, body.indexOf(',')));
+                            latency.recordValue(Math.max(0, System.nanoTime() - sentAt) / 1000);
+                            if (!seen.add(job.id())) {
+                                redeliveries.increment();
+                            }
+                            handled.increment();
+                        }).build().start());
+            }
+            AtomicBoolean running = new AtomicBoolean(true);
+            List<Thread> threads = new ArrayList<>();
+            for (int p = 0; p < producers; p++) {
+                Thread t = new Thread(() -> produce(client, q, padding, running, published, errors), "bench-producer-" + p);
+                t.start();
+                threads.add(t);
+            }
+            long start = System.nanoTime();
+            long lastHandled = 0;
+            for (int s = 1; s <= seconds; s++) {
+                LockSupport.parkNanos(start + s * 1_000_000_000L - System.nanoTime());
+                Histogram interval = latency.getIntervalHistogram();
+                total.add(interval);
+                long h = handled.sum();
+                System.out.printf("t=%2ds published=%d handled=%d jobs/s=%d p50=%.2fms p99=%.2fms errors=%d%n", s,
+                        published.sum(), h, h - lastHandled, interval.getValueAtPercentile(50) / 1000.0,
+                        interval.getValueAtPercentile(99) / 1000.0, errors.sum());
+                lastHandled = h;
+            }
+            running.set(false);
+            for (Thread t : threads) {
+                t.join();
+            }
+            double loadSeconds = (System.nanoTime() - start) / 1e9;
+            long handledDuringLoad = handled.sum();
+            // Drain: let workers finish what was published (up to 30 s).
+            long drainEnd = System.nanoTime() + 30_000_000_000L;
+            while (handled.sum() - redeliveries.sum() < published.sum() && System.nanoTime() < drainEnd) {
+                Thread.sleep(50);
+            }
+            total.add(latency.getIntervalHistogram());
+            for (Worker w : fleet) {
+                w.shutdown();
+            }
+            for (Worker w : fleet) {
+                w.awaitTermination(Duration.ofSeconds(30));
+            }
+            long lost = Math.max(0, published.sum() - (handled.sum() - redeliveries.sum()));
+            double jobsPerSec = handledDuringLoad / loadSeconds;
+            System.out.printf("summary: %d producers, %d workers x %d, %d B jobs, %s: %.0f jobs/s end to end; "
+                            + "publish->handler p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms; published %d, handled %d, redeliveries %d, errors %d, lost %d%n",
+                    producers, workers, concurrency, size, rate == 0 ? "unthrottled" : rate + " jobs/s target", jobsPerSec,
+                    total.getValueAtPercentile(50) / 1000.0, total.getValueAtPercentile(99) / 1000.0,
+                    total.getValueAtPercentile(99.9) / 1000.0, published.sum(), handled.sum(), redeliveries.sum(), errors.sum(), lost);
+            if (json) {
+                ObjectNode o = new ObjectMapper().createObjectNode();
+                o.put("jobs_per_sec", Math.round(jobsPerSec));
+                o.put("p50_ms", total.getValueAtPercentile(50) / 1000.0);
+                o.put("p99_ms", total.getValueAtPercentile(99) / 1000.0);
+                o.put("p999_ms", total.getValueAtPercentile(99.9) / 1000.0);
+                o.put("redeliveries", redeliveries.sum());
+                o.put("errors", errors.sum());
+                o.put("lost", lost);
+                o.put("published", published.sum());
+                o.put("handled", handled.sum());
+                System.out.println(new ObjectMapper().writeValueAsString(o));
+            }
+            if (ownQueue) {
+                client.deleteQueue(q);
+            }
+            return lost == 0 && errors.sum() == 0 ? 0 : 1;
+        }
+    }
+
+    private void produce(BatonClient client, String q, String padding, AtomicBoolean running, LongAdder published, LongAdder errors) {
+        long perProducer = rate == 0 ? 0 : Math.max(1, rate / producers);
+        long intervalNanos = perProducer == 0 ? 0 : 1_000_000_000L / perProducer;
+        long next = System.nanoTime();
+        try (Producer producer = Producer.builder(client).linger(Duration.ofMillis(rate == 0 ? 1 : 0)).maxInFlight(32).build()) {
+            while (running.get()) {
+                if (intervalNanos > 0) {
+                    next += intervalNanos;
+                    long wait = next - System.nanoTime();
+                    if (wait > 0) {
+                        LockSupport.parkNanos(wait);
+                    }
+                }
+                // {"t": <nanoTime>, "p": "xxx"}: the handler reads the send time back.
+                String body = "{\"t\": " + System.nanoTime() + ", \"p\": \"" + padding + "\"}";
+                producer.send(q, new NewMessage(3600, body)).whenComplete((id, e) -> {
+                    if (e == null) {
+                        published.increment();
+                    } else {
+                        errors.increment();
+                    }
+                });
+            }
+        }
+    }
+}
