@@ -576,39 +576,48 @@ public final class FileSlotLog implements SlotLog {
      * Called by the background checkpointer after the journal rolls.
      */
     void forceToDisk() throws IOException {
+        FileChannel ch;
         synchronized (ioLock) {
             if (!unforced) {
                 return;
             }
-            if (current != null) {
-                current.force(false);
-            }
-            forceDirectory();
+            ch = current;
             unforced = false;
         }
+        // Outside ioLock: the flusher keeps writing this slot (FileChannel allows a force beside
+        // writes), so a large background fsync never stalls the request path.
+        try {
+            if (ch != null) {
+                ch.force(false);
+            }
+        } catch (java.nio.channels.ClosedChannelException e) {
+            // rolled meanwhile: the roll forced it before closing
+        }
+        forceDirectory();
     }
 
     // ------------------------------------------------------------------ checkpoints
 
     @Override
     public void checkpoint(long position, byte[] snapshot) throws IOException {
-        synchronized (ioLock) {
-            Path tmp = dir.resolve(String.format("snapshot-%020d.snap.tmp", position));
-            CRC32C crc = new CRC32C();
-            crc.update(snapshot);
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                    StandardOpenOption.WRITE)) {
-                ByteBuffer header = ByteBuffer.allocate(20).putInt(SNAPSHOT_MAGIC).putLong(position)
-                        .putInt(snapshot.length).putInt((int) crc.getValue()).flip();
-                while (header.hasRemaining()) {
-                    ch.write(header);
-                }
-                ByteBuffer body = ByteBuffer.wrap(snapshot);
-                while (body.hasRemaining()) {
-                    ch.write(body);
-                }
-                ch.force(true);
+        // The snapshot file is written and fsynced outside ioLock, so the flusher is not held up.
+        Path tmp = dir.resolve(String.format("snapshot-%020d.snap.tmp", position));
+        CRC32C crc = new CRC32C();
+        crc.update(snapshot);
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE)) {
+            ByteBuffer header = ByteBuffer.allocate(20).putInt(SNAPSHOT_MAGIC).putLong(position)
+                    .putInt(snapshot.length).putInt((int) crc.getValue()).flip();
+            while (header.hasRemaining()) {
+                ch.write(header);
             }
+            ByteBuffer body = ByteBuffer.wrap(snapshot);
+            while (body.hasRemaining()) {
+                ch.write(body);
+            }
+            ch.force(true);
+        }
+        synchronized (ioLock) {
             Path previous = snapshotPosition >= 0 ? snapshotFile() : null;
             snapshotPosition = position;
             Files.move(tmp, snapshotFile(), StandardCopyOption.ATOMIC_MOVE);
