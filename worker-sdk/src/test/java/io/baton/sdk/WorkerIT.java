@@ -108,10 +108,8 @@ class WorkerIT {
         assertThat(firstGotIt.await(10, TimeUnit.SECONDS)).isTrue();
         dying.shutdownNow(); // the stream is cancelled: no ack, no release, the lease runs out
         CountDownLatch secondGotIt = new CountDownLatch(1);
-        long t0 = System.nanoTime();
         worker(q, job -> secondGotIt.countDown(), 1, 1, Duration.ofSeconds(2), true);
-        assertThat(secondGotIt.await(15, TimeUnit.SECONDS)).isTrue();
-        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
+        assertThat(secondGotIt.await(30, TimeUnit.SECONDS)).isTrue();
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> client.stats(q).total() == 0);
     }
 
@@ -122,12 +120,12 @@ class WorkerIT {
         CountDownLatch done = new CountDownLatch(1);
         worker(q, job -> {
             deliveries.incrementAndGet();
-            Thread.sleep(6_000); // three 2-second leases
+            Thread.sleep(9_000); // three 3-second leases
             done.countDown();
-        }, 1, 1, Duration.ofSeconds(2), true);
-        worker(q, job -> deliveries.incrementAndGet(), 1, 1, Duration.ofSeconds(2), true);
+        }, 1, 1, Duration.ofSeconds(3), true);
+        worker(q, job -> deliveries.incrementAndGet(), 1, 1, Duration.ofSeconds(3), true);
         post(q, 0, 1);
-        assertThat(done.await(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> client.stats(q).total() == 0);
         assertThat(deliveries.get()).isEqualTo(1);
     }

@@ -1,0 +1,43 @@
+package io.baton.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.baton.broker.testing.LocalBroker;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** {@code baton bench --json} against a real broker: the last line is the promised JSON object. */
+class BenchCommandIT {
+
+    @Test
+    void benchEndsWithOneJsonLineAndLosesNothing() throws Exception {
+        try (LocalBroker broker = LocalBroker.start()) {
+            ByteArrayOutputStream captured = new ByteArrayOutputStream();
+            PrintStream original = System.out;
+            int exit;
+            System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+            try {
+                exit = new CommandLine(new Main()).execute("bench", "--target", broker.address(), "--duration", "2",
+                        "--rate", "500", "--producers", "1", "--workers", "2", "--json");
+            } finally {
+                System.setOut(original);
+            }
+            String[] lines = captured.toString(StandardCharsets.UTF_8).trim().split("\n");
+            assertThat(lines.length).isGreaterThanOrEqualTo(3);
+            assertThat(lines[0]).startsWith("t= 1s");
+            JsonNode result = new ObjectMapper().readTree(lines[lines.length - 1]);
+            for (String field : new String[] {"jobs_per_sec", "p50_ms", "p99_ms", "p999_ms", "redeliveries", "errors", "lost"}) {
+                assertThat(result.has(field)).as(field).isTrue();
+            }
+            assertThat(result.path("lost").asLong()).isZero();
+            assertThat(result.path("errors").asLong()).isZero();
+            assertThat(result.path("published").asLong()).isGreaterThan(0);
+            assertThat(exit).isZero();
+        }
+    }
+}
