@@ -60,6 +60,8 @@ public final class BrokerMetrics {
         counter(slots, "baton.messages.claimed", "Messages handed out under a claim", c -> c.messagesClaimed);
         counter(slots, "baton.messages.deleted", "Messages deleted (acknowledged)", c -> c.messagesDeleted);
         counter(slots, "baton.messages.expired", "Messages whose TTL ran out", c -> c.messagesExpired);
+        counter(slots, "baton.messages.redelivered", "Messages claimed again after a lease on them lapsed",
+                c -> c.messagesRedelivered);
         counter(slots, "baton.claims.created", "Claims created", c -> c.claimsCreated);
         counter(slots, "baton.claims.expired", "Claims whose TTL ran out (their messages became claimable again)",
                 c -> c.claimsExpired);

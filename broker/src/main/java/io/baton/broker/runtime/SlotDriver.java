@@ -295,6 +295,7 @@ public final class SlotDriver {
         copy.messagesExpired = c.messagesExpired;
         copy.claimsCreated = c.claimsCreated;
         copy.claimsExpired = c.claimsExpired;
+        copy.messagesRedelivered = c.messagesRedelivered;
         publishedCounters = copy;
     }
 

@@ -8,4 +8,6 @@ public final class SlotCounters {
     public long messagesExpired;
     public long claimsCreated;
     public long claimsExpired;
+    /** Messages claimed again after a lease on them lapsed (a worker died or was too slow). */
+    public long messagesRedelivered;
 }

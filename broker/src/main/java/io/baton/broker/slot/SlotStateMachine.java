@@ -470,6 +470,12 @@ public final class SlotStateMachine {
         } else if (r instanceof MessagesClaimed mc) {
             QueueState q = queueAt(mc.project(), mc.queue(), mc.time());
             if (q != null) {
+                for (long s : mc.seqs()) {
+                    int i = q.messages.indexOf(s);
+                    if (i >= 0 && q.messages.claim[i] != 0) {
+                        counters.messagesRedelivered++; // its last claim expired (a release clears it)
+                    }
+                }
                 q.claim(mc.claimSeq(), mc.time(), mc.ttlSeconds(), mc.graceSeconds(), mc.seqs());
             }
             nextSeq = Math.max(nextSeq, mc.claimSeq() + 1);

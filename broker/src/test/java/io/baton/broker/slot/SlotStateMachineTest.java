@@ -71,6 +71,20 @@ class SlotStateMachineTest {
     }
 
     @Test
+    void aMessageClaimedAgainAfterItsLeaseLapsedCountsAsARedeliveryButNotAfterARelease() {
+        f.post("q", ALICE, 300, 300);
+        ClaimView first = f.claim("q", 1, 60, 60);
+        f.advanceSeconds(61);
+        f.claim("q", 1, 60, 60); // takes the same message back: its lease lapsed
+        assertThat(f.sm.counters().messagesRedelivered).isEqualTo(1);
+        ClaimView second = f.claim("q", 1, 60, 60);
+        f.run(new SlotCommand.ReleaseClaim(P, "q", second.claimSeq()));
+        f.claim("q", 1, 60, 60); // given back on purpose: not a redelivery
+        assertThat(f.sm.counters().messagesRedelivered).isEqualTo(1);
+        assertThat(first.messages()).hasSize(1);
+    }
+
+    @Test
     void claimTakesTheOldestFreeMessagesFirst() {
         List<Long> ids = f.post("q", ALICE, 300, 300, 300, 300);
         ClaimView first = f.claim("q", 2, 60, 60);
