@@ -1,0 +1,367 @@
+package io.baton.broker.log;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.baton.api.v1.LedgerRange;
+import io.baton.api.v1.SlotLogMetadata;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.bookkeeper.client.api.BookKeeper;
+import org.apache.bookkeeper.client.api.DigestType;
+import org.apache.bookkeeper.client.api.LedgerEntries;
+import org.apache.bookkeeper.client.api.LedgerEntry;
+import org.apache.bookkeeper.client.api.ReadHandle;
+import org.apache.bookkeeper.client.api.WriteHandle;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.data.Stat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A slot log replicated in Apache BookKeeper (the cluster mode's log), the Pulsar way: the owner
+ * appends to a ledger of its own; a new owner opens the previous owner's last ledger with recovery,
+ * which fences it (the old owner's next append fails, so two owners can never both write), reads
+ * up to its last confirmed entry, then starts its own ledger. The list of ledgers and the latest
+ * snapshot live in one ZooKeeper node per slot ({@link SlotLogMetadata}), changed only by
+ * versioned compare-and-set: a writer whose CAS fails has lost the slot.
+ *
+ * <p>An append is durable once the ack quorum of bookies has it in their journals. Checkpoints
+ * write the snapshot into a ledger of its own (in chunks) and drop the ledgers it covers.
+ *
+ * <p>Threads: {@link #append} from any thread (serialized here so positions follow call order);
+ * checkpoint and close from the slot thread.
+ */
+public final class BookKeeperSlotLog implements SlotLog {
+    private static final Logger log = LoggerFactory.getLogger(BookKeeperSlotLog.class);
+    private static final byte[] PASSWORD = "baton".getBytes(StandardCharsets.UTF_8);
+    private static final int SNAPSHOT_CHUNK = 1 << 20;
+    private static final long TIMEOUT_SECONDS = 30;
+    /** What a bookie stores per entry besides its bytes (ledger id, entry id, length, CRC32C digest): an estimate. */
+    private static final int ENTRY_OVERHEAD = 28;
+
+    /** Ensemble, write quorum and ack quorum of new ledgers. */
+    public record Replication(int ensemble, int writeQuorum, int ackQuorum) {
+        public static final Replication DEFAULT = new Replication(3, 2, 2);
+    }
+
+    private final BookKeeper bk;
+    private final CuratorFramework zk;
+    private final String path;
+    private final Replication replication;
+
+    // Guarded by "this".
+    private SlotLogMetadata metadata;
+    private int metadataVersion;
+    private WriteHandle writer;
+    private long writerFirst;
+    private long lastPosition;
+    private long bytesSinceCheckpoint;
+    private CompletableFuture<Long> lastAppend = CompletableFuture.completedFuture(-1L);
+    private Throwable failure;
+
+    private BookKeeperSlotLog(BookKeeper bk, CuratorFramework zk, String path, Replication replication) {
+        this.bk = bk;
+        this.zk = zk;
+        this.path = path;
+        this.replication = replication;
+    }
+
+    /**
+     * Takes over the slot log at {@code path} for {@code epoch}: fences the previous writer,
+     * recovers the end of the log and starts a new ledger. Fails if a newer epoch already opened it.
+     */
+    public static BookKeeperSlotLog open(BookKeeper bk, CuratorFramework zk, String path, long epoch, Replication replication)
+            throws IOException {
+        BookKeeperSlotLog l = new BookKeeperSlotLog(bk, zk, path, replication);
+        l.takeOver(epoch);
+        return l;
+    }
+
+    private static <T> T await(CompletableFuture<T> f) throws IOException {
+        try {
+            return f.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw new IOException(e.getCause());
+        } catch (TimeoutException e) {
+            throw new IOException("BookKeeper did not answer in " + TIMEOUT_SECONDS + " s", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+    }
+
+    private void readMetadata() throws IOException {
+        try {
+            Stat stat = new Stat();
+            byte[] bytes;
+            try {
+                bytes = zk.getData().storingStatIn(stat).forPath(path);
+            } catch (KeeperException.NoNodeException e) {
+                try {
+                    zk.create().creatingParentsIfNeeded().forPath(path, SlotLogMetadata.getDefaultInstance().toByteArray());
+                } catch (KeeperException.NodeExistsException raced) {
+                    // another owner created it first: read theirs
+                }
+                bytes = zk.getData().storingStatIn(stat).forPath(path);
+            }
+            metadata = SlotLogMetadata.parseFrom(bytes);
+            metadataVersion = stat.getVersion();
+        } catch (InvalidProtocolBufferException e) {
+            throw new IOException("corrupt slot log metadata at " + path, e);
+        } catch (IOException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException("cannot read slot log metadata at " + path, e);
+        }
+    }
+
+    /** Compare-and-set of the metadata; a failure means another owner changed it: this one lost the slot. */
+    private void writeMetadata(SlotLogMetadata next) throws IOException {
+        try {
+            Stat stat = zk.setData().withVersion(metadataVersion).forPath(path, next.toByteArray());
+            metadata = next;
+            metadataVersion = stat.getVersion();
+        } catch (KeeperException.BadVersionException e) {
+            throw new SlotLogException("slot log " + path + " was taken over by another owner", e);
+        } catch (Exception e) {
+            throw new IOException("cannot write slot log metadata at " + path, e);
+        }
+    }
+
+    private synchronized void takeOver(long epoch) throws IOException {
+        readMetadata();
+        if (metadata.getEpoch() > epoch) {
+            throw new SlotLogException("slot log " + path + " is owned by epoch " + metadata.getEpoch() + ", not " + epoch, null);
+        }
+        List<LedgerRange> ledgers = new ArrayList<>(metadata.getLedgersList());
+        // The end of the log: the snapshot's position, or the last record of the last ledger.
+        long end = metadata.getSnapshotLedger() == 0 ? -1 : metadata.getSnapshotPosition();
+        List<Long> emptyToDelete = new ArrayList<>();
+        if (!ledgers.isEmpty()) {
+            LedgerRange last = ledgers.get(ledgers.size() - 1);
+            // Recovery fences the previous writer: from now on its appends fail.
+            try (ReadHandle rh = await(bk.newOpenLedgerOp().withLedgerId(last.getLedgerId()).withRecovery(true)
+                    .withDigestType(DigestType.CRC32C).withPassword(PASSWORD).execute())) {
+                long lac = rh.getLastAddConfirmed();
+                // A ledger starts right after the previous end, so an empty one ends there too.
+                end = last.getFirstPosition() + lac;
+                if (lac < 0) {
+                    ledgers.remove(ledgers.size() - 1); // an owner that wrote nothing: forget its ledger
+                    emptyToDelete.add(last.getLedgerId());
+                }
+                bytesSinceCheckpoint = rh.getLength();
+            } catch (Exception e) {
+                throw e instanceof IOException io ? io : new IOException(e);
+            }
+        }
+        WriteHandle w = await(bk.newCreateLedgerOp().withEnsembleSize(replication.ensemble())
+                .withWriteQuorumSize(replication.writeQuorum()).withAckQuorumSize(replication.ackQuorum())
+                .withDigestType(DigestType.CRC32C).withPassword(PASSWORD).execute());
+        ledgers.add(LedgerRange.newBuilder().setLedgerId(w.getId()).setFirstPosition(end + 1).build());
+        try {
+            writeMetadata(metadata.toBuilder().setEpoch(epoch).clearLedgers().addAllLedgers(ledgers).build());
+        } catch (IOException | RuntimeException e) {
+            w.closeAsync();
+            bk.newDeleteLedgerOp().withLedgerId(w.getId()).execute();
+            throw e;
+        }
+        for (long id : emptyToDelete) {
+            bk.newDeleteLedgerOp().withLedgerId(id).execute();
+        }
+        writer = w;
+        writerFirst = end + 1;
+        lastPosition = end;
+    }
+
+    @Override
+    public CompletableFuture<Long> append(byte[] record) {
+        synchronized (this) {
+            if (failure != null) {
+                return CompletableFuture.failedFuture(failure);
+            }
+            long position = ++lastPosition;
+            bytesSinceCheckpoint += record.length + ENTRY_OVERHEAD;
+            long first = writerFirst;
+            CompletableFuture<Long> f = writer.appendAsync(record).handle((entryId, e) -> {
+                if (e != null) {
+                    fail(e);
+                    throw new java.util.concurrent.CompletionException(new SlotLogException(
+                            "could not append to slot log " + path + " (fenced by a new owner, or bookies lost)", e));
+                }
+                long p = first + entryId;
+                if (p != position) {
+                    throw new IllegalStateException("entry " + entryId + " landed at position " + p + ", expected " + position);
+                }
+                return p;
+            });
+            lastAppend = f;
+            return f;
+        }
+    }
+
+    private synchronized void fail(Throwable e) {
+        if (failure == null) {
+            failure = new SlotLogException("slot log " + path + " failed", e);
+            log.warn("{}: appends failed; the slot must stop serving: {}", path, e.toString());
+        }
+    }
+
+    @Override
+    public synchronized CompletableFuture<Void> sync() {
+        return lastAppend.thenApply(p -> null);
+    }
+
+    @Override
+    public synchronized long lastPosition() {
+        return lastPosition;
+    }
+
+    @Override
+    public void replay(Replayer replayer) throws IOException {
+        SlotLogMetadata md;
+        long writerId;
+        synchronized (this) {
+            md = metadata;
+            writerId = writer.getId();
+        }
+        long from = -1;
+        if (md.getSnapshotLedger() != 0) {
+            ByteArrayOutputStream snapshot = new ByteArrayOutputStream();
+            try (ReadHandle rh = await(bk.newOpenLedgerOp().withLedgerId(md.getSnapshotLedger()).withRecovery(false)
+                    .withDigestType(DigestType.CRC32C).withPassword(PASSWORD).execute())) {
+                if (rh.getLastAddConfirmed() >= 0) {
+                    try (LedgerEntries entries = await(rh.readAsync(0, rh.getLastAddConfirmed()))) {
+                        for (LedgerEntry e : entries) {
+                            snapshot.write(e.getEntryBytes());
+                        }
+                    }
+                }
+            } catch (Exception e) {
+                throw e instanceof IOException io ? io : new IOException(e);
+            }
+            replayer.snapshot(md.getSnapshotPosition(), snapshot.toByteArray());
+            from = md.getSnapshotPosition();
+        }
+        for (LedgerRange range : md.getLedgersList()) {
+            if (range.getLedgerId() == writerId) {
+                continue; // ours: nothing in it that replay has not seen
+            }
+            try (ReadHandle rh = await(bk.newOpenLedgerOp().withLedgerId(range.getLedgerId()).withRecovery(false)
+                    .withDigestType(DigestType.CRC32C).withPassword(PASSWORD).execute())) {
+                long lac = rh.getLastAddConfirmed();
+                long start = Math.max(0, from + 1 - range.getFirstPosition());
+                for (long e = start; e <= lac; e += 1000) {
+                    try (LedgerEntries entries = await(rh.readAsync(e, Math.min(lac, e + 999)))) {
+                        for (LedgerEntry entry : entries) {
+                            replayer.record(range.getFirstPosition() + entry.getEntryId(), entry.getEntryBytes());
+                        }
+                    }
+                }
+            } catch (Exception e) {
+                throw e instanceof IOException io ? io : new IOException(e);
+            }
+        }
+    }
+
+    @Override
+    public void checkpoint(long position, byte[] snapshot) throws IOException {
+        WriteHandle sw = await(bk.newCreateLedgerOp().withEnsembleSize(replication.ensemble())
+                .withWriteQuorumSize(replication.writeQuorum()).withAckQuorumSize(replication.ackQuorum())
+                .withDigestType(DigestType.CRC32C).withPassword(PASSWORD).execute());
+        try {
+            List<CompletableFuture<Long>> chunks = new ArrayList<>();
+            for (int off = 0; off < snapshot.length || off == 0; off += SNAPSHOT_CHUNK) {
+                int len = Math.min(SNAPSHOT_CHUNK, snapshot.length - off);
+                byte[] chunk = new byte[len];
+                System.arraycopy(snapshot, off, chunk, 0, len);
+                chunks.add(sw.appendAsync(chunk));
+                if (snapshot.length == 0) {
+                    break;
+                }
+            }
+            for (CompletableFuture<Long> c : chunks) {
+                await(c);
+            }
+            await(sw.closeAsync());
+        } catch (IOException | RuntimeException e) {
+            bk.newDeleteLedgerOp().withLedgerId(sw.getId()).execute();
+            throw e;
+        }
+        List<Long> toDelete = new ArrayList<>();
+        WriteHandle oldWriter = null;
+        synchronized (this) {
+            await(lastAppend.exceptionally(e -> -1L));
+            List<LedgerRange> kept = new ArrayList<>();
+            List<LedgerRange> all = metadata.getLedgersList();
+            boolean rollWriter = position >= lastPosition;
+            if (rollWriter) {
+                // Everything, the open ledger included, is covered: start a fresh ledger so the old one can go.
+                WriteHandle w = await(bk.newCreateLedgerOp().withEnsembleSize(replication.ensemble())
+                        .withWriteQuorumSize(replication.writeQuorum()).withAckQuorumSize(replication.ackQuorum())
+                        .withDigestType(DigestType.CRC32C).withPassword(PASSWORD).execute());
+                oldWriter = writer;
+                writer = w;
+                writerFirst = lastPosition + 1;
+                for (LedgerRange r : all) {
+                    toDelete.add(r.getLedgerId());
+                }
+                kept.add(LedgerRange.newBuilder().setLedgerId(w.getId()).setFirstPosition(writerFirst).build());
+            } else {
+                for (int i = 0; i < all.size(); i++) {
+                    long lastInLedger = i + 1 < all.size() ? all.get(i + 1).getFirstPosition() - 1 : Long.MAX_VALUE;
+                    if (lastInLedger <= position) {
+                        toDelete.add(all.get(i).getLedgerId());
+                    } else {
+                        kept.add(all.get(i));
+                    }
+                }
+            }
+            if (metadata.getSnapshotLedger() != 0) {
+                toDelete.add(metadata.getSnapshotLedger());
+            }
+            writeMetadata(metadata.toBuilder().setSnapshotLedger(sw.getId()).setSnapshotPosition(position)
+                    .setSnapshotBytes(snapshot.length).clearLedgers().addAllLedgers(kept).build());
+            bytesSinceCheckpoint = rollWriter ? 0 : Math.max(0, bytesSinceCheckpoint / 2);
+        }
+        if (oldWriter != null) {
+            oldWriter.closeAsync();
+        }
+        for (long id : toDelete) {
+            bk.newDeleteLedgerOp().withLedgerId(id).execute();
+        }
+    }
+
+    @Override
+    public synchronized long bytesSinceCheckpoint() {
+        return bytesSinceCheckpoint;
+    }
+
+    @Override
+    public synchronized long storageBytes() {
+        return bytesSinceCheckpoint + metadata.getSnapshotBytes();
+    }
+
+    @Override
+    public void close() {
+        WriteHandle w;
+        synchronized (this) {
+            if (failure == null) {
+                failure = new SlotLogException("slot log closed: " + path, null);
+            }
+            w = writer;
+        }
+        try {
+            lastAppend.exceptionally(e -> -1L).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            w.closeAsync().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            log.debug("{}: closing the ledger: {}", path, e.toString());
+        }
+    }
+}

@@ -1,0 +1,93 @@
+package io.baton.broker.log;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.baton.broker.cluster.EmbeddedZooKeeper;
+import io.baton.broker.testing.LocalBookies;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.bookkeeper.client.api.BookKeeper;
+import org.apache.commons.io.FileUtils;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The slot log contract on real BookKeeper (ZooKeeper and three bookies in this JVM), plus what
+ * the replicated log adds: a new owner fences the old one, keeps every acknowledged record, and
+ * an older epoch can no longer take the log back.
+ */
+class BookKeeperSlotLogTest extends SlotLogContract {
+    private static Path root;
+    private static EmbeddedZooKeeper zookeeper;
+    private static LocalBookies bookies;
+    private static BookKeeper bk;
+    private static CuratorFramework zk;
+    private String path;
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        root = Files.createTempDirectory("baton-bk");
+        zookeeper = new EmbeddedZooKeeper(root.resolve("zk"), "127.0.0.1", 0);
+        bookies = LocalBookies.start(zookeeper.connectString(), 3, root.resolve("bookies"));
+        bk = bookies.client();
+        zk = CuratorFrameworkFactory.newClient(zookeeper.connectString(), new ExponentialBackoffRetry(100, 5));
+        zk.start();
+    }
+
+    @AfterAll
+    static void stopCluster() throws Exception {
+        zk.close();
+        bk.close();
+        bookies.close();
+        zookeeper.close();
+        FileUtils.deleteDirectory(root.toFile());
+    }
+
+    @BeforeEach
+    void freshSlot() {
+        path = "/baton/test/slots/" + UUID.randomUUID() + "/log";
+    }
+
+    @Override
+    protected SlotLog open() throws Exception {
+        return BookKeeperSlotLog.open(bk, zk, path, 1, BookKeeperSlotLog.Replication.DEFAULT);
+    }
+
+    @Test
+    void aNewOwnerFencesTheOldOneAndKeepsEveryAcknowledgedRecord() throws Exception {
+        SlotLog old = BookKeeperSlotLog.open(bk, zk, path, 1, BookKeeperSlotLog.Replication.DEFAULT);
+        List<CompletableFuture<Long>> acks = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            acks.add(old.append(bytes("r" + i)));
+        }
+        CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+        try (SlotLog next = BookKeeperSlotLog.open(bk, zk, path, 2, BookKeeperSlotLog.Replication.DEFAULT)) {
+            assertThatThrownBy(() -> old.append(bytes("too late")).get(30, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class);
+            assertThatThrownBy(() -> old.checkpoint(199, bytes("stale"))).isInstanceOf(Exception.class);
+            Replayed r = replay(next);
+            assertThat(r.records()).hasSize(200).first().isEqualTo("r0");
+            assertThat(next.append(bytes("r200")).get(30, TimeUnit.SECONDS)).isEqualTo(200L);
+        }
+        old.close();
+    }
+
+    @Test
+    void anOlderEpochCannotTakeTheLogBack() throws Exception {
+        BookKeeperSlotLog.open(bk, zk, path, 5, BookKeeperSlotLog.Replication.DEFAULT).close();
+        assertThatThrownBy(() -> BookKeeperSlotLog.open(bk, zk, path, 4, BookKeeperSlotLog.Replication.DEFAULT))
+                .isInstanceOf(SlotLogException.class).hasMessageContaining("epoch 5");
+    }
+}

@@ -1,0 +1,106 @@
+package io.baton.broker.testing;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.bookkeeper.client.BookKeeperAdmin;
+import org.apache.bookkeeper.client.api.BookKeeper;
+import org.apache.bookkeeper.client.api.DigestType;
+import org.apache.bookkeeper.client.api.WriteHandle;
+import org.apache.bookkeeper.conf.ClientConfiguration;
+import org.apache.bookkeeper.conf.ServerConfiguration;
+import org.apache.bookkeeper.server.EmbeddedServer;
+import org.apache.bookkeeper.server.conf.BookieConfiguration;
+
+/**
+ * Real BookKeeper bookies in this JVM (tests only: a bookie exits the JVM on internal errors, so
+ * production runs them as their own processes), on free loopback ports, with their journals and
+ * ledgers under {@code dir}, registered in the ZooKeeper at {@code zkConnect}.
+ */
+public final class LocalBookies implements AutoCloseable {
+    private final List<EmbeddedServer> bookies;
+    private final String metadataUri;
+
+    private LocalBookies(List<EmbeddedServer> bookies, String metadataUri) {
+        this.bookies = bookies;
+        this.metadataUri = metadataUri;
+    }
+
+    public static LocalBookies start(String zkConnect, int count, Path dir) throws Exception {
+        String uri = "zk+hierarchical://" + zkConnect + "/ledgers";
+        ServerConfiguration base = new ServerConfiguration();
+        base.setMetadataServiceUri(uri);
+        BookKeeperAdmin.initNewCluster(base);
+        List<EmbeddedServer> started = new ArrayList<>();
+        try {
+            for (int i = 0; i < count; i++) {
+                ServerConfiguration c = new ServerConfiguration();
+                c.setMetadataServiceUri(uri);
+                c.setBookiePort(freePort());
+                c.setAllowLoopback(true);
+                c.setAdvertisedAddress("127.0.0.1");
+                c.setJournalDirName(dir.resolve("bookie-" + i).resolve("journal").toString());
+                c.setLedgerDirNames(new String[] {dir.resolve("bookie-" + i).resolve("ledgers").toString()});
+                c.setHttpServerEnabled(false);
+                c.setAutoRecoveryDaemonEnabled(false);
+                c.setProperty("journalPreAllocSizeMB", 1);
+                c.setProperty("journalFlushWhenQueueEmpty", true);
+                EmbeddedServer s = EmbeddedServer.builder(new BookieConfiguration(c)).build();
+                s.getLifecycleComponentStack().start();
+                started.add(s);
+            }
+        } catch (Exception e) {
+            started.forEach(s -> s.getLifecycleComponentStack().close());
+            throw e;
+        }
+        LocalBookies bookies = new LocalBookies(started, uri);
+        bookies.awaitWritable(count, Duration.ofSeconds(30));
+        return bookies;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** A client of these bookies (the caller closes it). No client-side rate limit. */
+    public BookKeeper client() throws Exception {
+        ClientConfiguration cc = new ClientConfiguration();
+        cc.setMetadataServiceUri(metadataUri);
+        cc.setThrottleValue(0);
+        return BookKeeper.newBuilder(cc).build();
+    }
+
+    /** Waits until a ledger over {@code count} bookies can be created: they are all registered and writable. */
+    private void awaitWritable(int count, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (BookKeeper bk = client()) {
+            while (true) {
+                try {
+                    WriteHandle w = bk.newCreateLedgerOp().withEnsembleSize(count).withWriteQuorumSize(count)
+                            .withAckQuorumSize(count).withDigestType(DigestType.CRC32C).withPassword(new byte[0]).execute().get();
+                    w.close();
+                    bk.newDeleteLedgerOp().withLedgerId(w.getId()).execute().get();
+                    return;
+                } catch (Exception e) {
+                    if (System.nanoTime() > deadline) {
+                        throw e;
+                    }
+                    Thread.sleep(100);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        for (EmbeddedServer s : bookies) {
+            s.getLifecycleComponentStack().close();
+        }
+    }
+}
