@@ -58,7 +58,8 @@ public final class Broker implements AutoCloseable {
     private AssignmentStore assignments;
     private BrokerRegistry registry;
     private SlotThreads threads;
-    private FileSlotLogFactory logs;
+    private io.baton.broker.log.SlotLogFactory logs;
+    private io.baton.broker.cluster.SlotController controller;
     private SlotHost host;
     private OwnershipReconciler reconciler;
     private Server grpc;
@@ -98,7 +99,10 @@ public final class Broker implements AutoCloseable {
         slotCount = assignments.ensureSlotCount(config.slotCount());
         registry = new BrokerRegistry(zk, paths);
         threads = new SlotThreads(config.slotThreads());
-        logs = new FileSlotLogFactory(config.dataDir(), metrics.flushListener(), config.segmentBytes());
+        logs = config.replicatedStorage()
+                ? new io.baton.broker.log.BookKeeperSlotLogFactory(config.bookkeeperMetadataUri(), zk, paths::slotLog,
+                        io.baton.broker.log.BookKeeperSlotLog.Replication.DEFAULT)
+                : new FileSlotLogFactory(config.dataDir(), metrics.flushListener(), config.segmentBytes());
         LocalSlots slots = new LocalSlots(slotCount, this::notServedHere);
         host = new SlotHost(slots, logs, threads, config.clock(), config.limits(), config.checkpoints(), metrics::recordDurable);
         metrics.bind(slots);
@@ -124,6 +128,10 @@ public final class Broker implements AutoCloseable {
         registry.register(BrokerInfo.newBuilder().setId(config.brokerId()).setGrpcAddress(grpcAddress()).build());
         if (config.selfAssignAllSlots()) {
             SelfAssigner.assignAll(assignments, config.brokerId(), slotCount);
+        } else if (config.runController()) {
+            // Cluster mode: every broker runs a controller; the elected one assigns the slots.
+            controller = new io.baton.broker.cluster.SlotController(zk, paths, config.brokerId(), assignments, registry, slotCount);
+            controller.start();
         }
         reconciler = new OwnershipReconciler(config.brokerId(), host, assignments, slotCount);
         reconciler.start(zk);
@@ -244,6 +252,9 @@ public final class Broker implements AutoCloseable {
         }
         if (ticker != null) {
             ticker.shutdownNow();
+        }
+        if (controller != null) {
+            controller.close();
         }
         if (reconciler != null) {
             reconciler.close();

@@ -25,7 +25,14 @@ public record BrokerConfig(
         int slotThreads,
         long segmentBytes,
         SlotDriver.CheckpointPolicy checkpoints,
-        Clock clock) {
+        Clock clock,
+        String bookkeeperMetadataUri,
+        boolean runController) {
+
+    /** True when slot logs live in BookKeeper (cluster mode) rather than on the local disk. */
+    public boolean replicatedStorage() {
+        return bookkeeperMetadataUri != null;
+    }
 
     public static Builder builder() {
         return new Builder();
@@ -47,6 +54,8 @@ public record BrokerConfig(
         private long segmentBytes = FileSlotLog.DEFAULT_SEGMENT_BYTES;
         private SlotDriver.CheckpointPolicy checkpoints = SlotDriver.CheckpointPolicy.defaults();
         private Clock clock = Clock.systemUTC();
+        private String bookkeeperMetadataUri;
+        private boolean runController;
 
         public Builder brokerId(String v) {
             brokerId = v;
@@ -126,6 +135,24 @@ public record BrokerConfig(
             return this;
         }
 
+        /**
+         * Keep slot logs in BookKeeper, whose metadata lives at this URI (for example
+         * {@code zk+hierarchical://zk1:2181;zk2:2181/ledgers}); null (the default): local disk.
+         */
+        public Builder bookkeeper(String metadataUri) {
+            bookkeeperMetadataUri = metadataUri;
+            return this;
+        }
+
+        /**
+         * Take part in the controller election (cluster mode): the elected broker assigns slots to
+         * live brokers. Default false; standalone assigns itself every slot instead.
+         */
+        public Builder controller(boolean v) {
+            runController = v;
+            return this;
+        }
+
         public BrokerConfig build() {
             Objects.requireNonNull(zkConnect, "zkConnect");
             Objects.requireNonNull(dataDir, "dataDir");
@@ -141,11 +168,15 @@ public record BrokerConfig(
             if (grpcPort < 0 || grpcPort > 65535 || metricsPort < -1 || metricsPort > 65535) {
                 throw new IllegalArgumentException("ports must be 0..65535");
             }
+            if (selfAssignAllSlots && runController) {
+                throw new IllegalArgumentException("a broker either assigns itself every slot or runs the controller");
+            }
             if (slotThreads < 1 || segmentBytes < 4096) {
                 throw new IllegalArgumentException("slotThreads >= 1 and segmentBytes >= 4096");
             }
             return new BrokerConfig(brokerId, cluster, zkConnect, zkSessionTimeout, host, grpcPort, metricsPort, dataDir,
-                    slotCount, selfAssignAllSlots, limits, slotThreads, segmentBytes, checkpoints, clock);
+                    slotCount, selfAssignAllSlots, limits, slotThreads, segmentBytes, checkpoints, clock, bookkeeperMetadataUri,
+                    runController);
         }
     }
 }

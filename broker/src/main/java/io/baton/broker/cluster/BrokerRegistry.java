@@ -42,12 +42,16 @@ public final class BrokerRegistry implements AutoCloseable {
         java.util.concurrent.CountDownLatch loaded = new java.util.concurrent.CountDownLatch(1);
         cache.listenable().addListener(CuratorCacheListener.builder()
                 .forInitialized(loaded::countDown)
-                .forCreatesAndChanges((oldNode, node) -> put(node))
+                .forCreatesAndChanges((oldNode, node) -> {
+                    put(node);
+                    changed();
+                })
                 .forDeletes(node -> {
                     String id = id(node);
                     if (id != null) {
                         brokers.remove(id);
                     }
+                    changed();
                 })
                 .build());
         cache.start();
@@ -72,6 +76,17 @@ public final class BrokerRegistry implements AutoCloseable {
     private String id(ChildData node) {
         String prefix = paths.brokers() + "/";
         return node.getPath().startsWith(prefix) ? node.getPath().substring(prefix.length()) : null;
+    }
+
+    private final java.util.List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Runs {@code listener} (on Curator's event thread) whenever a broker joins, changes or leaves. */
+    public void onChange(Runnable listener) {
+        listeners.add(listener);
+    }
+
+    private void changed() {
+        listeners.forEach(Runnable::run);
     }
 
     public BrokerInfo broker(String id) {

@@ -21,4 +21,14 @@ public record ClusterPaths(String cluster) {
     public String assignment() {
         return root() + "/assignment";
     }
+
+    /** The controller's leader latch. */
+    public String controller() {
+        return root() + "/controller";
+    }
+
+    /** A slot's replicated log metadata (BookKeeper storage). */
+    public String slotLog(int slot) {
+        return String.format("%s/slots/%04d/log", root(), slot);
+    }
 }

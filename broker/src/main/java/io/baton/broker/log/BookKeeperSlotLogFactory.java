@@ -1,0 +1,44 @@
+package io.baton.broker.log;
+
+import java.io.IOException;
+import java.util.function.IntFunction;
+import org.apache.bookkeeper.client.api.BookKeeper;
+import org.apache.bookkeeper.conf.ClientConfiguration;
+import org.apache.curator.framework.CuratorFramework;
+
+/** Slot logs in BookKeeper: one client per broker; each slot's metadata at {@code pathOf(slot)}. */
+public final class BookKeeperSlotLogFactory implements SlotLogFactory {
+    private final BookKeeper bk;
+    private final CuratorFramework zk;
+    private final IntFunction<String> pathOf;
+    private final BookKeeperSlotLog.Replication replication;
+
+    public BookKeeperSlotLogFactory(String metadataUri, CuratorFramework zk, IntFunction<String> pathOf,
+            BookKeeperSlotLog.Replication replication) throws IOException {
+        ClientConfiguration cc = new ClientConfiguration();
+        cc.setMetadataServiceUri(metadataUri);
+        cc.setThrottleValue(0); // the default (5,000/s per ledger) would cap every slot
+        try {
+            this.bk = BookKeeper.newBuilder(cc).build();
+        } catch (Exception e) {
+            throw new IOException("cannot connect to BookKeeper at " + metadataUri, e);
+        }
+        this.zk = zk;
+        this.pathOf = pathOf;
+        this.replication = replication;
+    }
+
+    @Override
+    public SlotLog open(int slot, long epoch) throws IOException {
+        return BookKeeperSlotLog.open(bk, zk, pathOf.apply(slot), epoch, replication);
+    }
+
+    @Override
+    public void close() {
+        try {
+            bk.close();
+        } catch (Exception e) {
+            // closing
+        }
+    }
+}
