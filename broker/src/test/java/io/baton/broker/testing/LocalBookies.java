@@ -7,14 +7,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.bookkeeper.client.BookKeeperAdmin;
+import io.baton.broker.log.Bookie;
 import org.apache.bookkeeper.client.api.BookKeeper;
 import org.apache.bookkeeper.client.api.DigestType;
 import org.apache.bookkeeper.client.api.WriteHandle;
 import org.apache.bookkeeper.conf.ClientConfiguration;
-import org.apache.bookkeeper.conf.ServerConfiguration;
-import org.apache.bookkeeper.server.EmbeddedServer;
-import org.apache.bookkeeper.server.conf.BookieConfiguration;
 
 /**
  * Real BookKeeper bookies in this JVM (tests only: a bookie exits the JVM on internal errors, so
@@ -22,39 +19,24 @@ import org.apache.bookkeeper.server.conf.BookieConfiguration;
  * ledgers under {@code dir}, registered in the ZooKeeper at {@code zkConnect}.
  */
 public final class LocalBookies implements AutoCloseable {
-    private final List<EmbeddedServer> bookies;
+    private final List<Bookie> bookies;
     private final String metadataUri;
 
-    private LocalBookies(List<EmbeddedServer> bookies, String metadataUri) {
+    private LocalBookies(List<Bookie> bookies, String metadataUri) {
         this.bookies = bookies;
         this.metadataUri = metadataUri;
     }
 
     public static LocalBookies start(String zkConnect, int count, Path dir) throws Exception {
-        String uri = "zk+hierarchical://" + zkConnect + "/ledgers";
-        ServerConfiguration base = new ServerConfiguration();
-        base.setMetadataServiceUri(uri);
-        BookKeeperAdmin.initNewCluster(base);
-        List<EmbeddedServer> started = new ArrayList<>();
+        String uri = Bookie.metadataUri(zkConnect);
+        Bookie.initCluster(uri);
+        List<Bookie> started = new ArrayList<>();
         try {
             for (int i = 0; i < count; i++) {
-                ServerConfiguration c = new ServerConfiguration();
-                c.setMetadataServiceUri(uri);
-                c.setBookiePort(freePort());
-                c.setAllowLoopback(true);
-                c.setAdvertisedAddress("127.0.0.1");
-                c.setJournalDirName(dir.resolve("bookie-" + i).resolve("journal").toString());
-                c.setLedgerDirNames(new String[] {dir.resolve("bookie-" + i).resolve("ledgers").toString()});
-                c.setHttpServerEnabled(false);
-                c.setAutoRecoveryDaemonEnabled(false);
-                c.setProperty("journalPreAllocSizeMB", 1);
-                c.setProperty("journalFlushWhenQueueEmpty", true);
-                EmbeddedServer s = EmbeddedServer.builder(new BookieConfiguration(c)).build();
-                s.getLifecycleComponentStack().start();
-                started.add(s);
+                started.add(Bookie.start(uri, "127.0.0.1", freePort(), dir.resolve("bookie-" + i)));
             }
         } catch (Exception e) {
-            started.forEach(s -> s.getLifecycleComponentStack().close());
+            started.forEach(Bookie::close);
             throw e;
         }
         LocalBookies bookies = new LocalBookies(started, uri);
@@ -66,6 +48,10 @@ public final class LocalBookies implements AutoCloseable {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
+    }
+
+    public String metadataUri() {
+        return metadataUri;
     }
 
     /** A client of these bookies (the caller closes it). No client-side rate limit. */
@@ -99,8 +85,6 @@ public final class LocalBookies implements AutoCloseable {
 
     @Override
     public void close() {
-        for (EmbeddedServer s : bookies) {
-            s.getLifecycleComponentStack().close();
-        }
+        bookies.forEach(Bookie::close);
     }
 }
