@@ -75,6 +75,8 @@ public final class Worker {
     private ClientCallStreamObserver<WorkRequest> stream;
     private final ArrayDeque<WorkRequest> unsent = new ArrayDeque<>();
     private long backoffMillis = 100;
+    /** Set after the first connection attempt: later ones refresh the cluster map first. Timer thread only. */
+    private boolean reconnecting;
     /** Acks and releases sent on the current stream whose outcome has not come back yet. */
     private int awaitingOutcomes;
 
@@ -217,18 +219,29 @@ public final class Worker {
         }
         ManagedChannel channel;
         try {
-            channel = client.router().channelFor(client.project(), queue, System.nanoTime() + client.callTimeout().toNanos());
+            long deadline = System.nanoTime() + client.callTimeout().toNanos();
+            if (reconnecting) {
+                // The stream broke: its broker may be dead or no longer the owner. Ask the cluster
+                // for the current map rather than trusting the cached one.
+                try {
+                    client.router().refresh(deadline);
+                } catch (RuntimeException e) {
+                    log.debug("worker {}: cluster map refresh failed: {}", queue, e.getMessage());
+                }
+            }
+            reconnecting = true;
+            channel = client.router().channelFor(client.project(), queue, deadline);
         } catch (RuntimeException e) {
             log.debug("worker {}: cannot resolve the owner yet: {}", queue, e.getMessage());
             reconnectLater();
             return;
         }
+        Attempt attempt = new Attempt();
         ClientResponseObserver<WorkRequest, WorkEvent> events = new ClientResponseObserver<>() {
-            private ClientCallStreamObserver<WorkRequest> mine;
 
             @Override
             public void beforeStart(ClientCallStreamObserver<WorkRequest> requests) {
-                mine = requests;
+                attempt.requests = requests;
             }
 
             @Override
@@ -249,17 +262,20 @@ public final class Worker {
             @Override
             public void onError(Throwable t) {
                 log.debug("worker {}: stream broke: {}", queue, t.toString());
-                lost(mine);
+                lost(attempt);
             }
 
             @Override
             public void onCompleted() {
-                lost(mine);
+                lost(attempt);
             }
         };
         ClientCallStreamObserver<WorkRequest> s =
                 (ClientCallStreamObserver<WorkRequest>) WorkServiceGrpc.newStub(channel).work(events);
         synchronized (this) {
+            if (attempt.over) {
+                return; // it failed at once (the broker is gone); lost() already scheduled the next try
+            }
             if (state == State.TERMINATED) {
                 s.cancel("worker stopped", null);
                 return;
@@ -286,9 +302,19 @@ public final class Worker {
         maybeFinishDrain();
     }
 
-    private synchronized void lost(ClientCallStreamObserver<WorkRequest> which) {
-        if (stream != which) {
+    /** One connection attempt; a stream can fail before connect() has even stored it. */
+    private static final class Attempt {
+        volatile ClientCallStreamObserver<WorkRequest> requests;
+        boolean over; // guarded by the Worker's monitor
+    }
+
+    private synchronized void lost(Attempt attempt) {
+        if (attempt.over) {
             return;
+        }
+        attempt.over = true;
+        if (stream != null && stream != attempt.requests) {
+            return; // an older attempt's late news: a newer stream is live
         }
         stream = null;
         awaitingOutcomes = 0;
