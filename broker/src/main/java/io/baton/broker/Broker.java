@@ -135,11 +135,7 @@ public final class Broker implements AutoCloseable {
         }
         reconciler = new OwnershipReconciler(config.brokerId(), host, assignments, slotCount);
         reconciler.start(zk);
-        ticker = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "slot-ticker");
-            t.setDaemon(true);
-            return t;
-        });
+        ticker = Executors.newSingleThreadScheduledExecutor(io.baton.api.DaemonThreads.named("slot-ticker"));
         ticker.scheduleWithFixedDelay(() -> host.slots().all().forEach(SlotDriver::tick), 1, 1, TimeUnit.SECONDS);
         if (config.metricsPort() >= 0) {
             metricsServer = new MetricsServer(config.host(), config.metricsPort(), metrics.registry(), this::healthy);

@@ -50,11 +50,7 @@ public final class Producer implements AutoCloseable {
         this.maxBatch = b.maxBatch;
         this.linger = b.linger;
         this.inFlight = new Semaphore(b.maxInFlight);
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "baton-producer-linger");
-            t.setDaemon(true);
-            return t;
-        });
+        this.timer = Executors.newSingleThreadScheduledExecutor(io.baton.api.DaemonThreads.named("baton-producer-linger"));
     }
 
     public static Builder builder(BatonClient client) {

@@ -92,16 +92,8 @@ public final class Worker {
         this.releaseBackoff = b.releaseBackoff;
         BlockingQueue<Runnable> waiting = new LinkedBlockingQueue<>();
         AtomicInteger n = new AtomicInteger();
-        this.handlers = new ThreadPoolExecutor(concurrency, concurrency, 0, TimeUnit.SECONDS, waiting, r -> {
-            Thread t = new Thread(r, "baton-worker-" + queue + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        this.timers = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "baton-worker-" + queue + "-timers");
-            t.setDaemon(true);
-            return t;
-        });
+        this.handlers = new ThreadPoolExecutor(concurrency, concurrency, 0, TimeUnit.SECONDS, waiting, io.baton.api.DaemonThreads.named("baton-worker-" + queue + "-" + n.incrementAndGet()));
+        this.timers = Executors.newSingleThreadScheduledExecutor(io.baton.api.DaemonThreads.named("baton-worker-" + queue + "-timers"));
     }
 
     public static Builder builder(BatonClient client) {

@@ -26,11 +26,7 @@ public final class OwnershipReconciler implements AutoCloseable {
     private final SlotHost host;
     private final AssignmentStore store;
     private final int slotCount;
-    private final ExecutorService events = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "ownership");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService events = Executors.newSingleThreadExecutor(io.baton.api.DaemonThreads.named("ownership"));
 
     public OwnershipReconciler(String brokerId, SlotHost host, AssignmentStore store, int slotCount) {
         this.brokerId = brokerId;

@@ -33,11 +33,7 @@ public final class SlotController implements AutoCloseable {
     private final AssignmentStore store;
     private final BrokerRegistry registry;
     private final int slotCount;
-    private final ScheduledExecutorService decisions = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "slot-controller");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService decisions = Executors.newSingleThreadScheduledExecutor(io.baton.api.DaemonThreads.named("slot-controller"));
     private volatile long decisionsMade;
 
     public SlotController(CuratorFramework zk, ClusterPaths paths, String brokerId, AssignmentStore store,

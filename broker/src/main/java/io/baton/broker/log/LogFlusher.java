@@ -66,11 +66,7 @@ public final class LogFlusher implements AutoCloseable {
     private LogFlusher(String name, int threadCount, Journal journal, FlushListener listener) {
         this.listener = listener;
         this.journal = journal;
-        this.checkpointer = journal == null ? null : Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, name + "-checkpoint");
-            t.setDaemon(true);
-            return t;
-        });
+        this.checkpointer = journal == null ? null : Executors.newSingleThreadExecutor(io.baton.api.DaemonThreads.named(name + "-checkpoint"));
         for (int i = 0; i < threadCount; i++) {
             Thread t = new Thread(journal == null ? this::runPerFile : this::runJournal, name + "-" + i);
             t.setDaemon(true);

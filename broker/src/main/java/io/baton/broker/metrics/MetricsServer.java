@@ -30,11 +30,7 @@ public final class MetricsServer implements AutoCloseable {
             exchange.sendResponseHeaders(healthy.getAsBoolean() ? 204 : 503, -1);
             exchange.close();
         });
-        server.setExecutor(Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "metrics-http");
-            t.setDaemon(true);
-            return t;
-        }));
+        server.setExecutor(Executors.newSingleThreadExecutor(io.baton.api.DaemonThreads.named("metrics-http")));
         server.start();
     }
 

@@ -124,11 +124,7 @@ public final class SlotDriver {
 
     /** Fires claim-expiry wake-ups (onto the slot threads); shared by every slot of the JVM. */
     private static final java.util.concurrent.ScheduledExecutorService WAKE_TIMERS =
-            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "slot-wake-timers");
-                t.setDaemon(true);
-                return t;
-            });
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(io.baton.api.DaemonThreads.named("slot-wake-timers"));
 
     /** Runs {@code command}; the future completes once its effects are durable. */
     public <R> CompletableFuture<R> submit(SlotCommand<R> command) {

@@ -16,11 +16,7 @@ public final class SlotThreads implements AutoCloseable {
         threads = new ExecutorService[count];
         for (int i = 0; i < count; i++) {
             int n = i;
-            threads[i] = Executors.newSingleThreadExecutor(r -> {
-                Thread t = new Thread(r, "slot-thread-" + n);
-                t.setDaemon(true);
-                return t;
-            });
+            threads[i] = Executors.newSingleThreadExecutor(io.baton.api.DaemonThreads.named("slot-thread-" + n));
         }
     }
 

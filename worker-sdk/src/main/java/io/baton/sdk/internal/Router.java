@@ -62,11 +62,7 @@ public final class Router implements AutoCloseable {
         }
     }
 
-    private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "baton-sdk-router");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(io.baton.api.DaemonThreads.named("baton-sdk-router"));
     private volatile boolean closed;
     private final List<String> seeds;
     private final Duration callTimeout;
