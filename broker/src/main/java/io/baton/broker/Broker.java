@@ -105,6 +105,7 @@ public final class Broker implements AutoCloseable {
                 : new FileSlotLogFactory(config.dataDir(), metrics.flushListener(), config.segmentBytes());
         LocalSlots slots = new LocalSlots(slotCount, this::notServedHere);
         host = new SlotHost(slots, logs, threads, config.clock(), config.limits(), config.checkpoints(), metrics::recordDurable);
+        host.events(metrics.slotEvents());
         metrics.bind(slots);
 
         List<ServerServiceDefinition> services = List.of(
@@ -132,6 +133,9 @@ public final class Broker implements AutoCloseable {
             // Cluster mode: every broker runs a controller; the elected one assigns the slots.
             controller = new io.baton.broker.cluster.SlotController(zk, paths, config.brokerId(), assignments, registry, slotCount);
             controller.start();
+            io.micrometer.core.instrument.FunctionCounter.builder("baton.controller.decisions", controller,
+                    io.baton.broker.cluster.SlotController::decisions)
+                    .description("Slot assignments written while this broker was the controller").register(metrics.registry());
         }
         reconciler = new OwnershipReconciler(config.brokerId(), host, assignments, slotCount);
         reconciler.start(zk);

@@ -76,7 +76,9 @@ public final class OwnershipReconciler implements AutoCloseable {
                     int slot = s;
                     host.open(s, a.epoch(s)).whenComplete((v, e) -> {
                         if (e != null) {
-                            log.error("slot {}: could not start serving", slot, e);
+                            // Try again with whatever the assignment says by then (it may have moved on).
+                            log.warn("slot {}: could not start serving; retrying in a second: {}", slot, e.toString());
+                            retryLater();
                         }
                     });
                 }
@@ -84,6 +86,24 @@ public final class OwnershipReconciler implements AutoCloseable {
                 log.info("slot {}: assigned to {} (epoch {}); stopping here", s, a.owner(s), a.epoch(s));
                 host.close(s).join();
             }
+        }
+    }
+
+    private void retryLater() {
+        try {
+            events.execute(() -> {
+                try {
+                    Thread.sleep(1000);
+                    reconcile(store.read(slotCount));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (Exception e) {
+                    log.warn("re-reading the slot assignment failed", e);
+                    retryLater();
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closing
         }
     }
 

@@ -80,8 +80,25 @@ public final class BookKeeperSlotLog implements SlotLog {
     public static BookKeeperSlotLog open(BookKeeper bk, CuratorFramework zk, String path, long epoch, Replication replication)
             throws IOException {
         BookKeeperSlotLog l = new BookKeeperSlotLog(bk, zk, path, replication);
-        l.takeOver(epoch);
-        return l;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                l.takeOver(epoch);
+                return l;
+            } catch (Raced e) {
+                // Another owner (an older epoch still catching up, or ours racing) changed the node
+                // between our read and our CAS: read again. An older writer is fenced on the retry.
+                if (attempt >= 10) {
+                    throw new SlotLogException("slot log " + path + " kept changing while epoch " + epoch + " took it over", e);
+                }
+            }
+        }
+    }
+
+    /** The metadata changed between read and compare-and-set during a take-over. */
+    private static final class Raced extends IOException {
+        Raced(Throwable cause) {
+            super(cause);
+        }
     }
 
     private static <T> T await(CompletableFuture<T> f) throws IOException {
@@ -170,6 +187,9 @@ public final class BookKeeperSlotLog implements SlotLog {
         } catch (IOException | RuntimeException e) {
             w.closeAsync();
             bk.newDeleteLedgerOp().withLedgerId(w.getId()).execute();
+            if (e instanceof SlotLogException && e.getCause() instanceof KeeperException.BadVersionException) {
+                throw new Raced(e);
+            }
             throw e;
         }
         for (long id : emptyToDelete) {

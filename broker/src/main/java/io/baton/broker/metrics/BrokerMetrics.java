@@ -44,6 +44,30 @@ public final class BrokerMetrics {
         };
     }
 
+    /** Ownership changes on this broker and how long taking a slot over took (log open, fencing, replay). */
+    public io.baton.broker.runtime.SlotHost.Events slotEvents() {
+        io.micrometer.core.instrument.Counter acquired = io.micrometer.core.instrument.Counter.builder("baton.slot.ownership.changes")
+                .description("Slots this broker took over or gave up").tag("change", "acquired").register(registry);
+        io.micrometer.core.instrument.Counter failed = io.micrometer.core.instrument.Counter.builder("baton.slot.ownership.changes")
+                .description("Slots this broker took over or gave up").tag("change", "failed").register(registry);
+        io.micrometer.core.instrument.Counter released = io.micrometer.core.instrument.Counter.builder("baton.slot.ownership.changes")
+                .description("Slots this broker took over or gave up").tag("change", "released").register(registry);
+        Timer recovery = Timer.builder("baton.slot.recovery").description("From taking a slot over to serving it")
+                .publishPercentileHistogram().register(registry);
+        return new io.baton.broker.runtime.SlotHost.Events() {
+            @Override
+            public void acquired(int slot, long nanos, boolean ok) {
+                (ok ? acquired : failed).increment();
+                recovery.record(nanos, TimeUnit.NANOSECONDS);
+            }
+
+            @Override
+            public void released(int slot) {
+                released.increment();
+            }
+        };
+    }
+
     public void recordDurable(long nanos) {
         durable.record(nanos, TimeUnit.NANOSECONDS);
     }

@@ -16,6 +16,16 @@ import org.slf4j.LoggerFactory;
  * coordination layer decides which slots; this class only does it.
  */
 public final class SlotHost implements AutoCloseable {
+    /** What happens to ownership on this broker, for metrics. Called on arbitrary threads. */
+    public interface Events {
+        Events NONE = new Events() {};
+
+        /** {@code slot} began serving (or failed to) {@code nanos} after it was opened: log opening and replay. */
+        default void acquired(int slot, long nanos, boolean ok) {}
+
+        default void released(int slot) {}
+    }
+
     private static final Logger log = LoggerFactory.getLogger(SlotHost.class);
 
     private final LocalSlots slots;
@@ -25,6 +35,7 @@ public final class SlotHost implements AutoCloseable {
     private final SlotLimits limits;
     private final SlotDriver.CheckpointPolicy checkpoints;
     private final LongConsumer durableLatencyNanos;
+    private volatile Events events = Events.NONE;
 
     public SlotHost(LocalSlots slots, SlotLogFactory logs, SlotThreads threads, Clock clock, SlotLimits limits,
                     SlotDriver.CheckpointPolicy checkpoints, LongConsumer durableLatencyNanos) {
@@ -41,25 +52,37 @@ public final class SlotHost implements AutoCloseable {
         return slots;
     }
 
+    public void events(Events events) {
+        this.events = events;
+    }
+
     /** Starts serving {@code slot} under {@code epoch}: opens its log and replays it. */
     public CompletableFuture<Void> open(int slot, long epoch) {
+        long t0 = System.nanoTime();
         SlotLog slotLog;
         try {
             slotLog = logs.open(slot, epoch);
-        } catch (IOException e) {
-            log.error("slot {}: cannot open its log", slot, e);
+        } catch (IOException | RuntimeException e) {
+            // Includes a log already taken over under a newer epoch: the assignment moved on, and
+            // the next assignment event says what this broker should serve.
+            log.warn("slot {}: cannot open its log for epoch {}: {}", slot, epoch, e.toString());
+            events.acquired(slot, System.nanoTime() - t0, false);
             return CompletableFuture.failedFuture(e);
         }
         SlotDriver driver = new SlotDriver(slot, epoch, slotLog, threads.forSlot(slot), clock, limits, checkpoints,
                 durableLatencyNanos);
         slots.put(driver);
-        return driver.recover();
+        return driver.recover().whenComplete((v, e) -> events.acquired(slot, System.nanoTime() - t0, e == null));
     }
 
     /** Stops serving {@code slot} and closes its log once what was appended is durable. */
     public CompletableFuture<Void> close(int slot) {
         SlotDriver d = slots.remove(slot);
-        return d == null ? CompletableFuture.completedFuture(null) : d.release();
+        if (d == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        events.released(slot);
+        return d.release();
     }
 
     public void closeAll() {

@@ -138,6 +138,9 @@ class ClusterFailoverIT {
         brokers.remove(leaving);
         awaitServed(Set.of("broker-1", "broker-3"));
         ClusterMap after = brokers.get(0).clusterMap();
+        String scrape = brokers.get(0).metrics().registry().scrape() + brokers.get(1).metrics().registry().scrape();
+        assertThat(scrape).contains("baton_slot_ownership_changes_total{change=\"acquired\"}")
+                .contains("baton_slot_recovery_seconds_count").contains("baton_controller_decisions_total");
         for (int s : movedSlots) {
             assertThat(after.getSlots(s).getEpoch()).isGreaterThanOrEqualTo(2);
         }
