@@ -117,14 +117,18 @@ class WorkerIT {
     void aHandlerRunningThreeTimesTheLeaseKeepsItsJobWhileExtending() throws Exception {
         String q = queue();
         AtomicInteger deliveries = new AtomicInteger();
+        CountDownLatch started = new CountDownLatch(1);
         CountDownLatch done = new CountDownLatch(1);
         worker(q, job -> {
             deliveries.incrementAndGet();
+            started.countDown();
             Thread.sleep(9_000); // three 3-second leases
             done.countDown();
         }, 1, 1, Duration.ofSeconds(3), true);
-        worker(q, job -> deliveries.incrementAndGet(), 1, 1, Duration.ofSeconds(3), true);
         post(q, 0, 1);
+        assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+        // A second worker, idle and hungry, would get the job if its lease ever lapsed.
+        worker(q, job -> deliveries.incrementAndGet(), 1, 1, Duration.ofSeconds(3), true);
         assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> client.stats(q).total() == 0);
         assertThat(deliveries.get()).isEqualTo(1);
