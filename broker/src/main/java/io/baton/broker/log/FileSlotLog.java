@@ -94,9 +94,6 @@ public final class FileSlotLog implements SlotLog {
 
         void complete(Throwable journalError) {
             Throwable e = error != null ? error : journalError;
-            if (e == null && upTo > log.durablePosition) {
-                log.durablePosition = upTo;
-            }
             if (e != null && error == null) {
                 log.failWith(e);
             }
@@ -112,6 +109,15 @@ public final class FileSlotLog implements SlotLog {
                     s.future.complete(null);
                 } else {
                     s.future.completeExceptionally(e);
+                }
+            }
+            // Only now: a sync() that finds these records durable must also find their appends
+            // completed (a read never answers before the write it observed is acknowledged).
+            if (e == null) {
+                synchronized (log) { // flushes of one log may complete on two threads: never go back
+                    if (upTo > log.durablePosition) {
+                        log.durablePosition = upTo;
+                    }
                 }
             }
         }
@@ -464,9 +470,6 @@ public final class FileSlotLog implements SlotLog {
                 }
                 fsyncNanos = System.nanoTime() - t0;
                 segmentSizes.merge(currentFirst, (long) n, Long::sum);
-                if (journal == null) {
-                    durablePosition = upTo;
-                }
             }
         } catch (IOException | RuntimeException e) {
             SlotLogException error = new SlotLogException("could not make records durable in " + dir, e);
