@@ -61,10 +61,6 @@ public final class SlotController implements AutoCloseable {
         latch.start();
     }
 
-    public boolean isLeader() {
-        return latch.hasLeadership();
-    }
-
     /** Assignments written by this controller (for metrics). */
     public long decisions() {
         return decisionsMade;

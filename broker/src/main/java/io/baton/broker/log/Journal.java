@@ -139,11 +139,6 @@ public final class Journal implements AutoCloseable {
         return r == null ? List.of() : r;
     }
 
-    /** True while some slot has not yet taken its recovered records: old segments must stay. */
-    synchronized boolean recoveryPending() {
-        return !recovered.isEmpty();
-    }
-
     /** Buffers one run of {@code slot}'s frames for the next {@link #commit}. Journal thread only. */
     void add(int slot, byte[] frames, int offset, int len) {
         int need = length + HEADER + len;
@@ -156,10 +151,6 @@ public final class Journal implements AutoCloseable {
         ByteBuffer.wrap(buffer, length, HEADER).putInt(len).putInt((int) crc.getValue()).putInt(slot);
         System.arraycopy(frames, offset, buffer, length + HEADER, len);
         length += HEADER + len;
-    }
-
-    boolean hasPending() {
-        return length > 0;
     }
 
     /**
@@ -219,11 +210,6 @@ public final class Journal implements AutoCloseable {
                 Files.deleteIfExists(p);
             }
         }
-    }
-
-    /** Number of segment files (for tests). */
-    int segmentCount() throws IOException {
-        return segments(dir).size();
     }
 
     @Override

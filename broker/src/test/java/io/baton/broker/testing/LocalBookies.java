@@ -50,10 +50,6 @@ public final class LocalBookies implements AutoCloseable {
         }
     }
 
-    public String metadataUri() {
-        return metadataUri;
-    }
-
     /** A client of these bookies (the caller closes it). No client-side rate limit. */
     public BookKeeper client() throws Exception {
         ClientConfiguration cc = new ClientConfiguration();
