@@ -119,6 +119,7 @@ public final class FileSlotLog implements SlotLog {
                         log.durablePosition = upTo;
                     }
                 }
+                log.wakeSyncs();
             }
         }
     }
@@ -398,6 +399,30 @@ public final class FileSlotLog implements SlotLog {
         return future;
     }
 
+    /** A sync barrier some completed flush already covers. Under this object's monitor. */
+    private boolean hasReadySync() {
+        for (PendingSync p : syncs) {
+            if (p.position <= durablePosition) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** After the durable position advanced: schedule a flush to complete the syncs it covers. */
+    private void wakeSyncs() {
+        boolean schedule;
+        synchronized (this) {
+            schedule = !scheduled && hasReadySync();
+            if (schedule) {
+                scheduled = true;
+            }
+        }
+        if (schedule) {
+            flusher.schedule(this);
+        }
+    }
+
     @Override
     public synchronized long lastPosition() {
         return lastPosition;
@@ -413,7 +438,7 @@ public final class FileSlotLog implements SlotLog {
             // this flush is scheduled now.
             boolean again;
             synchronized (this) {
-                again = length > 0 || !syncs.isEmpty();
+                again = length > 0 || hasReadySync();
                 scheduled = again;
             }
             if (again) {
@@ -444,8 +469,20 @@ public final class FileSlotLog implements SlotLog {
             }
         }
         if (n == 0) {
-            // Only sync barriers whose records an earlier flush already made durable.
-            return waiting.isEmpty() ? null : new Flushed(this, upTo, List.of(), waiting, 0, 0, null);
+            // Only sync barriers whose records an earlier flush has made durable and completed.
+            // The others wait for that flush, still completing on another thread: it wakes them
+            // ({@link #wakeSyncs}), so a sync never finishes before the appends it covers.
+            List<PendingSync> ready = new ArrayList<>();
+            synchronized (this) {
+                for (PendingSync p : waiting) {
+                    if (p.position <= durablePosition) {
+                        ready.add(p);
+                    } else {
+                        syncs.add(p);
+                    }
+                }
+            }
+            return ready.isEmpty() ? null : new Flushed(this, upTo, List.of(), ready, 0, 0, null);
         }
         Journal journal = flusher.journal();
         long fsyncNanos;
