@@ -101,7 +101,7 @@ public final class Broker implements AutoCloseable {
         threads = new SlotThreads(config.slotThreads());
         logs = config.replicatedStorage()
                 ? new io.baton.broker.log.BookKeeperSlotLogFactory(config.bookkeeperMetadataUri(), zk, paths::slotLog,
-                        io.baton.broker.log.BookKeeperSlotLog.Replication.DEFAULT)
+                        io.baton.broker.log.BookKeeperSlotLog.Replication.DEFAULT, metrics.ledgerEvents())
                 : new FileSlotLogFactory(config.dataDir(), metrics.flushListener(), config.segmentBytes());
         LocalSlots slots = new LocalSlots(slotCount, this::notServedHere);
         host = new SlotHost(slots, logs, threads, config.clock(), config.limits(), config.checkpoints(), metrics::recordDurable);
@@ -235,8 +235,48 @@ public final class Broker implements AutoCloseable {
         return zk;
     }
 
+    /**
+     * Leaves the cluster cleanly: removes this broker's registration so that the controller moves
+     * its slots to the others, and keeps serving each slot until the assignment has moved it (the
+     * reconciler then stops serving it, makes what it appended durable and closes its ledger, and
+     * clients are redirected to the new owner). Gives up after {@code timeout}; what is left is
+     * closed the same way, and the new owners fence it.
+     */
+    private void handOver(Duration timeout) {
+        if (registry == null || reconciler == null || !config.runController()) {
+            return;
+        }
+        boolean others = registry.brokers().keySet().stream().anyMatch(id -> !id.equals(config.brokerId()));
+        if (!others || !zk.getZookeeperClient().isConnected()) {
+            return; // nobody to hand over to: close, and the slots wait for a broker to come back
+        }
+        log.info("broker {} leaving: handing its slots over", config.brokerId());
+        long t0 = System.nanoTime();
+        registry.deregister();
+        long deadline = t0 + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            SlotAssignment a = assignments.latest();
+            boolean assignedHere = false;
+            for (int s = 0; a != null && s < a.slotCount(); s++) {
+                assignedHere |= config.brokerId().equals(a.owner(s));
+            }
+            if (!assignedHere && host.slots().all().isEmpty()) {
+                log.info("broker {} handed its slots over in {} ms", config.brokerId(), (System.nanoTime() - t0) / 1_000_000);
+                return;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        log.warn("broker {}: slots not handed over within {}; closing them anyway", config.brokerId(), timeout);
+    }
+
     @Override
     public void close() {
+        handOver(config.handOverTimeout());
         if (inProcess != null) {
             InProcessBrokers.unregister(grpcAddress());
             inProcess.shutdownNow();

@@ -27,7 +27,8 @@ public record BrokerConfig(
         SlotDriver.CheckpointPolicy checkpoints,
         Clock clock,
         String bookkeeperMetadataUri,
-        boolean runController) {
+        boolean runController,
+        Duration handOverTimeout) {
 
     /** True when slot logs live in BookKeeper (cluster mode) rather than on the local disk. */
     public boolean replicatedStorage() {
@@ -56,6 +57,7 @@ public record BrokerConfig(
         private Clock clock = Clock.systemUTC();
         private String bookkeeperMetadataUri;
         private boolean runController;
+        private Duration handOverTimeout = Duration.ofSeconds(30);
 
         public Builder brokerId(String v) {
             brokerId = v;
@@ -153,6 +155,19 @@ public record BrokerConfig(
             return this;
         }
 
+        /**
+         * Cluster mode: how long a broker that is closed keeps serving while the controller moves
+         * its slots to the others (default 30 s). Zero closes at once; the slots then move when the
+         * registration disappears, and their new owners fence what is left.
+         */
+        public Builder handOverTimeout(Duration v) {
+            if (v == null || v.isNegative()) {
+                throw new IllegalArgumentException("hand-over timeout must be >= 0");
+            }
+            handOverTimeout = v;
+            return this;
+        }
+
         public BrokerConfig build() {
             Objects.requireNonNull(zkConnect, "zkConnect");
             Objects.requireNonNull(dataDir, "dataDir");
@@ -176,7 +191,7 @@ public record BrokerConfig(
             }
             return new BrokerConfig(brokerId, cluster, zkConnect, zkSessionTimeout, host, grpcPort, metricsPort, dataDir,
                     slotCount, selfAssignAllSlots, limits, slotThreads, segmentBytes, checkpoints, clock, bookkeeperMetadataUri,
-                    runController);
+                    runController, handOverTimeout);
         }
     }
 }

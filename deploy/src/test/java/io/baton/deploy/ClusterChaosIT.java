@@ -5,75 +5,100 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.baton.api.SlotHash;
+import io.baton.api.v1.BrokerInfo;
 import io.baton.api.v1.ClusterMap;
 import io.baton.sdk.BatonClient;
 import io.baton.sdk.BatonException;
 import io.baton.sdk.NewMessage;
 import io.baton.sdk.Worker;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.commons.io.FileUtils;
 import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 
 /**
  * A real multi-process cluster ({@code baton dev-cluster}: ZooKeeper, 3 bookies, 3 brokers and a
- * gateway, each its own JVM). Producers and streaming workers run while the broker that owns a
- * loaded queue is killed with SIGKILL. A history check then verifies that every acknowledged
- * publish was handled, no job was held by two handlers at once, and that whatever is left in a
- * queue was handled already (its ack died with the broker; it returns after its lease).
+ * gateway, each its own JVM) under load from producers and streaming workers, through rounds of
+ * faults: a broker owning a loaded queue is killed with SIGKILL; a new broker joins; a broker is
+ * frozen (SIGSTOP) until ZooKeeper expires its session, then thawed, so that it wakes up still
+ * believing it owns its slots and must be fenced. A history check then verifies that every
+ * acknowledged publish was handled, that no job was held by two handlers at once, and that
+ * whatever is left in a queue was handled already (its ack died with a broker; it returns after
+ * its lease).
+ *
+ * <p>One round by default; {@code mvn -Pchaos verify} (or {@code -Dbaton.chaos.rounds=N}) runs
+ * more, with minutes of load (docs/OPERATIONS.md).
  */
 class ClusterChaosIT {
+    private static final int SESSION_TIMEOUT_SECONDS = 2;
+    private static final String PROJECT = "chaos";
+    private static final List<String> QUEUES = List.of("jobs-0", "jobs-1", "jobs-2", "jobs-3");
 
     /** One handling of a job: when it started and ended (nanoTime). */
     private record Handling(long start, long end) {}
 
+    private final Map<String, Long> pidById = new ConcurrentHashMap<>();
+    private final List<String> faults = Collections.synchronizedList(new ArrayList<>());
+    private Path base;
+    private String zookeeper;
+    private String javaBin;
+
     @Test
-    void sigkillOfABrokerUnderLoadLosesNothingAndNeverDoubleHoldsAJob() throws Exception {
-        Path base = Files.createTempDirectory("baton-chaos");
-        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    void brokersKilledFrozenAndJoiningUnderLoadLoseNothingAndNeverDoubleHoldAJob() throws Exception {
+        int rounds = Integer.getInteger("baton.chaos.rounds", 1);
+        base = Files.createTempDirectory("baton-chaos");
+        javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process cluster = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                "dev-cluster", "--base-dir", base.toString(), "--http-port", "0", "--slots", "12", "--session-timeout", "2")
+                "dev-cluster", "--base-dir", base.toString(), "--http-port", "0", "--slots", "12",
+                "--session-timeout", Integer.toString(SESSION_TIMEOUT_SECONDS))
                 .redirectErrorStream(true).redirectOutput(base.resolve("dev-cluster.out").toFile()).start();
+        long started = System.nanoTime();
         try {
             Path clusterJson = base.resolve("cluster.json");
             Awaitility.await().atMost(Duration.ofMinutes(3)).until(() -> Files.exists(clusterJson) || !cluster.isAlive());
             assertThat(cluster.isAlive()).as("dev-cluster started; see %s", base.resolve("dev-cluster.out")).isTrue();
             JsonNode doc = new ObjectMapper().readTree(clusterJson.toFile());
+            zookeeper = doc.path("zookeeper").asText();
             List<String> brokerAddresses = new ArrayList<>();
-            Map<String, Long> pidByAddress = new ConcurrentHashMap<>();
             for (JsonNode p : doc.path("processes")) {
                 if (p.path("role").asText().equals("broker")) {
                     brokerAddresses.add(p.path("grpc").asText());
-                    pidByAddress.put(p.path("grpc").asText(), p.path("pid").asLong());
+                    pidById.put(p.path("id").asText(), p.path("pid").asLong());
                 }
             }
             assertThat(brokerAddresses).hasSize(3);
 
-            try (BatonClient client = BatonClient.builder().target(brokerAddresses.toArray(String[]::new)).project("chaos")
+            try (BatonClient client = BatonClient.builder().target(brokerAddresses.toArray(String[]::new)).project(PROJECT)
                     .callTimeout(Duration.ofSeconds(20)).build()) {
-                List<String> queues = List.of("jobs-0", "jobs-1", "jobs-2", "jobs-3");
-                queues.forEach(client::createQueue);
+                QUEUES.forEach(client::createQueue);
                 Set<String> acked = ConcurrentHashMap.newKeySet();
                 Map<String, List<Handling>> handled = new ConcurrentHashMap<>();
                 AtomicInteger overlapping = new AtomicInteger();
                 List<Worker> workers = new ArrayList<>();
-                for (String q : queues) {
+                for (String q : QUEUES) {
                     for (int w = 0; w < 2; w++) {
                         workers.add(Worker.builder(client).queue(q).concurrency(2).maxOutstanding(8).handler(job -> {
                             long start = System.nanoTime();
                             Thread.sleep(2);
                             long end = System.nanoTime();
-                            List<Handling> hs = handled.computeIfAbsent(job.id(), k -> java.util.Collections.synchronizedList(new ArrayList<>()));
+                            List<Handling> hs = handled.computeIfAbsent(job.id(), k -> Collections.synchronizedList(new ArrayList<>()));
                             synchronized (hs) {
                                 for (Handling h : hs) {
                                     if (h.start() < end && start < h.end()) {
@@ -89,7 +114,7 @@ class ClusterChaosIT {
                 AtomicInteger publishErrors = new AtomicInteger();
                 Thread producer = new Thread(() -> {
                     for (int i = 0; producing.get(); i++) {
-                        String q = queues.get(i % queues.size());
+                        String q = QUEUES.get(i % QUEUES.size());
                         try {
                             acked.addAll(client.publish(q, List.of(new NewMessage(3600, "{\"i\":" + i + "}"))).ids());
                         } catch (BatonException e) {
@@ -98,46 +123,59 @@ class ClusterChaosIT {
                     }
                 });
                 producer.start();
-                Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> acked.size() >= 300);
+                awaitMore(acked, 300);
 
-                // Kill the broker that owns jobs-0's slot, without a goodbye.
-                ClusterMap map = client.clusterMap();
-                int slot = SlotHash.slotOf("chaos", "jobs-0", map.getSlotCount());
-                String ownerId = map.getSlots(slot).getBrokerId();
-                String ownerAddress = map.getBrokersList().stream().filter(b -> b.getId().equals(ownerId)).findFirst()
-                        .orElseThrow().getGrpcAddress();
-                long pid = pidByAddress.get(ownerAddress);
-                int before = acked.size();
-                ProcessHandle.of(pid).orElseThrow().destroyForcibly();
-                Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
-                // The cluster goes on: new publishes to the moved slot are acknowledged again.
-                Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> acked.size() >= before + 300);
+                int nextBroker = 4;
+                for (int round = 0; round < rounds; round++) {
+                    // 1. SIGKILL the broker owning a loaded queue: no goodbye, nothing flushed.
+                    String killed = ownerOf(client, QUEUES.get(round % QUEUES.size()));
+                    long pid = pidById.remove(killed);
+                    ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+                    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+                    faults.add("round " + round + ": SIGKILL " + killed);
+                    awaitMore(acked, 300); // the cluster goes on: publishes to the moved slots are acknowledged again
+
+                    // 2. A new broker joins under load and takes its share of the slots.
+                    String joined = "broker-" + nextBroker++;
+                    startBroker(joined);
+                    Awaitility.await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> slotsOwnedBy(client.clusterMap(), joined) > 0);
+                    faults.add("round " + round + ": " + joined + " joined");
+                    awaitMore(acked, 300);
+
+                    // 3. Freeze the owner of another loaded queue past its session timeout, then thaw it:
+                    //    its session expires on the server, its slots move and their ledgers are fenced; it
+                    //    wakes up believing it still owns them and must get no write acknowledged.
+                    String frozen = ownerOf(client, QUEUES.get((round + 1) % QUEUES.size()));
+                    long frozenPid = pidById.get(frozen);
+                    ClusterMap beforeFreeze = client.clusterMap();
+                    signal("STOP", frozenPid);
+                    try {
+                        Thread.sleep(SESSION_TIMEOUT_SECONDS * 3_000L);
+                    } finally {
+                        signal("CONT", frozenPid);
+                    }
+                    faults.add("round " + round + ": SIGSTOP " + frozen + " for " + SESSION_TIMEOUT_SECONDS * 3 + " s");
+                    // Its session did expire: every slot it owned was taken over under a newer epoch.
+                    Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
+                        ClusterMap now = client.clusterMap();
+                        for (var s : beforeFreeze.getSlotsList()) {
+                            if (s.getBrokerId().equals(frozen)) {
+                                assertThat(now.getSlots(s.getSlot()).getEpoch()).as("slot %d", s.getSlot()).isGreaterThan(s.getEpoch());
+                            }
+                        }
+                    });
+                    awaitMore(acked, 300);
+                }
                 producing.set(false);
                 producer.join(30_000);
 
-                // Jobs the dead broker had claimed for a worker but never delivered come back when
+                // Jobs a dead broker had claimed for a worker but never delivered come back when
                 // their lease (60 s, the v1 minimum) runs out.
                 try {
                     Awaitility.await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(200))
                             .until(() -> handled.keySet().containsAll(acked));
-                } catch (org.awaitility.core.ConditionTimeoutException e) {
-                    Set<String> missing = new java.util.TreeSet<>(acked);
-                    missing.removeAll(handled.keySet());
-                    StringBuilder why = new StringBuilder("acked " + acked.size() + ", handled " + handled.size() + ", missing "
-                            + missing.size() + " e.g. " + missing.stream().limit(5).toList() + "; killed " + ownerId + " owning slot "
-                            + slot + "; stats:");
-                    for (String q : queues) {
-                        why.append(' ').append(q).append('=').append(client.stats(q));
-                    }
-                    Files.writeString(Path.of("target", "chaos-diagnosis.txt"), why.toString());
-                    for (JsonNode p : doc.path("processes")) {
-                        Path log = Path.of(p.path("log").asText());
-                        if (Files.exists(log)) {
-                            Files.copy(log, Path.of("target", "chaos-" + p.path("id").asText() + ".log"),
-                                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                        }
-                    }
-                    throw new AssertionError(why.toString(), e);
+                } catch (ConditionTimeoutException e) {
+                    throw new AssertionError(diagnose(client, acked, handled), e);
                 }
                 Thread.sleep(2000); // anything acknowledged that came back would show up now
                 int handledOnce = handled.size();
@@ -147,18 +185,18 @@ class ClusterChaosIT {
                 for (Worker w : workers) {
                     w.awaitTermination(Duration.ofSeconds(30));
                 }
-                Set<String> lost = new java.util.HashSet<>(acked);
+                Set<String> lost = new HashSet<>(acked);
                 lost.removeAll(handled.keySet());
                 assertThat(lost).as("acknowledged publishes never handled").isEmpty();
                 assertThat(overlapping.get()).as("jobs held by two handlers at once").isZero();
                 assertThat(handled.size()).isEqualTo(handledOnce);
-                // What is still in a queue must be a job already handled whose ack died with the
+                // What is still in a queue must be a job already handled whose ack died with a
                 // broker (durable claim, lost delete): it comes back when its lease lapses, which is
                 // at-least-once delivery. A job nobody handled must not be left behind.
-                for (String q : queues) {
+                for (String q : QUEUES) {
                     String marker = null;
                     while (true) {
-                        var page = client.withClientId(java.util.UUID.randomUUID()).listMessages(q, marker, 20, true, true);
+                        var page = client.withClientId(UUID.randomUUID()).listMessages(q, marker, 20, true, true);
                         if (page.messages().isEmpty()) {
                             break;
                         }
@@ -168,6 +206,13 @@ class ClusterChaosIT {
                         marker = page.nextMarker();
                     }
                 }
+                long redelivered = handled.values().stream().filter(h -> h.size() > 1).count();
+                String summary = String.format("chaos: %d round(s) in %d s; faults %s; acknowledged %d, handled %d, lost 0, "
+                        + "handled twice (sequentially, after a lost ack) %d, held twice at once 0, publish errors %d%n",
+                        rounds, (System.nanoTime() - started) / 1_000_000_000L, faults, acked.size(), handled.size(), redelivered,
+                        publishErrors.get());
+                Files.writeString(Path.of("target", "chaos-summary.txt"), summary);
+                System.out.print(summary);
             }
         } finally {
             cluster.destroy();
@@ -176,8 +221,74 @@ class ClusterChaosIT {
             }
             // the dev-cluster's own shutdown stops its children; make sure none survives the test
             ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains(base.toString()))
-                    .forEach(ProcessHandle::destroyForcibly);
+                    .forEach(p -> {
+                        signal("CONT", p.pid());
+                        p.destroyForcibly();
+                    });
             FileUtils.deleteDirectory(base.toFile());
         }
+    }
+
+    private static void awaitMore(Set<String> acked, int more) {
+        int target = acked.size() + more;
+        Awaitility.await().atMost(Duration.ofSeconds(90)).until(() -> acked.size() >= target);
+    }
+
+    /** The live broker (one this test can signal) that owns {@code queue}'s slot, once the map says so. */
+    private String ownerOf(BatonClient client, String queue) {
+        String[] owner = new String[1];
+        Awaitility.await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
+            ClusterMap map = client.clusterMap();
+            owner[0] = map.getSlots(SlotHash.slotOf(PROJECT, queue, map.getSlotCount())).getBrokerId();
+            return pidById.containsKey(owner[0]);
+        });
+        return owner[0];
+    }
+
+    private static int slotsOwnedBy(ClusterMap map, String brokerId) {
+        return (int) map.getSlotsList().stream().filter(s -> s.getBrokerId().equals(brokerId)).count();
+    }
+
+    /** {@code baton broker} joining the dev-cluster's ZooKeeper, as an operator would start one. */
+    private void startBroker(String id) throws IOException {
+        Path log = base.resolve(id + ".log");
+        Process p = new ProcessBuilder(javaBin, "-Xmx256m", "--add-opens", "java.base/java.io=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "broker", "--zookeeper", zookeeper, "--id", id,
+                "--grpc-port", "0", "--metrics-port", "0", "--slots", "12",
+                "--session-timeout", Integer.toString(SESSION_TIMEOUT_SECONDS), "--data-dir", base.resolve(id).toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        pidById.put(id, p.pid());
+        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> Files.readString(log).contains("baton broker ready") || !p.isAlive());
+        assertThat(p.isAlive()).as("%s started; see %s", id, log).isTrue();
+    }
+
+    private static void signal(String signal, long pid) {
+        try {
+            new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).start().waitFor(10, TimeUnit.SECONDS);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** What the test knew when jobs went missing, plus every process's log, under target/. */
+    private String diagnose(BatonClient client, Set<String> acked, Map<String, List<Handling>> handled) throws IOException {
+        Set<String> missing = new TreeSet<>(acked);
+        missing.removeAll(handled.keySet());
+        StringBuilder why = new StringBuilder("acked " + acked.size() + ", handled " + handled.size() + ", missing "
+                + missing.size() + " e.g. " + missing.stream().limit(5).toList() + "; faults " + faults + "; stats:");
+        for (String q : QUEUES) {
+            why.append(' ').append(q).append('=').append(client.stats(q));
+        }
+        ClusterMap map = client.clusterMap();
+        why.append("; brokers ").append(map.getBrokersList().stream().map(BrokerInfo::getId).toList());
+        Files.writeString(Path.of("target", "chaos-diagnosis.txt"), why.toString());
+        try (var logs = Files.list(base)) {
+            for (Path log : logs.filter(f -> f.toString().endsWith(".log")).toList()) {
+                Files.copy(log, Path.of("target", "chaos-" + log.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        return why.toString();
     }
 }

@@ -89,6 +89,18 @@ public final class BrokerRegistry implements AutoCloseable {
         listeners.forEach(Runnable::run);
     }
 
+    /** Removes this broker's registration (a clean leave); the membership view keeps working. Idempotent. */
+    public synchronized void deregister() {
+        if (self != null) {
+            try {
+                self.close();
+            } catch (Exception e) {
+                log.warn("removing this broker's registration", e);
+            }
+            self = null;
+        }
+    }
+
     public BrokerInfo broker(String id) {
         return id == null ? null : brokers.get(id);
     }
@@ -102,8 +114,6 @@ public final class BrokerRegistry implements AutoCloseable {
         if (cache != null) {
             cache.close();
         }
-        if (self != null) {
-            self.close();
-        }
+        deregister();
     }
 }

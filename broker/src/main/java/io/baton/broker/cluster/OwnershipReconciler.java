@@ -48,7 +48,7 @@ public final class OwnershipReconciler implements AutoCloseable {
             }
             case LOST -> {
                 log.warn("ZooKeeper session lost: broker {} drops its slots", brokerId);
-                host.closeAll();
+                host.slots().all().forEach(d -> host.close(d.slot())); // not waited for, as in reconcile
             }
             case RECONNECTED -> {
                 try {
@@ -84,7 +84,9 @@ public final class OwnershipReconciler implements AutoCloseable {
                 }
             } else if (d != null) {
                 log.info("slot {}: assigned to {} (epoch {}); stopping here", s, a.owner(s), a.epoch(s));
-                host.close(s).join();
+                // Not waited for: the slot stops serving at once; its log finishes closing in the
+                // background while the other slots are reconciled.
+                host.close(s);
             }
         }
     }

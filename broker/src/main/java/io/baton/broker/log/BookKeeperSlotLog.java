@@ -43,6 +43,7 @@ public final class BookKeeperSlotLog implements SlotLog {
     private static final byte[] PASSWORD = "baton".getBytes(StandardCharsets.UTF_8);
     private static final int SNAPSHOT_CHUNK = 1 << 20;
     private static final long TIMEOUT_SECONDS = 30;
+    private static final long CLOSE_TIMEOUT_SECONDS = 5;
     /** What a bookie stores per entry besides its bytes (ledger id, entry id, length, CRC32C digest): an estimate. */
     private static final int ENTRY_OVERHEAD = 28;
 
@@ -55,6 +56,7 @@ public final class BookKeeperSlotLog implements SlotLog {
     private final CuratorFramework zk;
     private final String path;
     private final Replication replication;
+    private final LedgerEvents events;
 
     // Guarded by "this".
     private SlotLogMetadata metadata;
@@ -66,11 +68,12 @@ public final class BookKeeperSlotLog implements SlotLog {
     private CompletableFuture<Long> lastAppend = CompletableFuture.completedFuture(-1L);
     private Throwable failure;
 
-    private BookKeeperSlotLog(BookKeeper bk, CuratorFramework zk, String path, Replication replication) {
+    private BookKeeperSlotLog(BookKeeper bk, CuratorFramework zk, String path, Replication replication, LedgerEvents events) {
         this.bk = bk;
         this.zk = zk;
         this.path = path;
         this.replication = replication;
+        this.events = events;
     }
 
     /**
@@ -79,7 +82,13 @@ public final class BookKeeperSlotLog implements SlotLog {
      */
     public static BookKeeperSlotLog open(BookKeeper bk, CuratorFramework zk, String path, long epoch, Replication replication)
             throws IOException {
-        BookKeeperSlotLog l = new BookKeeperSlotLog(bk, zk, path, replication);
+        return open(bk, zk, path, epoch, replication, LedgerEvents.NONE);
+    }
+
+    /** As {@link #open(BookKeeper, CuratorFramework, String, long, Replication)}, telling {@code events} what happens. */
+    public static BookKeeperSlotLog open(BookKeeper bk, CuratorFramework zk, String path, long epoch, Replication replication,
+            LedgerEvents events) throws IOException {
+        BookKeeperSlotLog l = new BookKeeperSlotLog(bk, zk, path, replication, events);
         for (int attempt = 1; ; attempt++) {
             try {
                 l.takeOver(epoch);
@@ -163,6 +172,7 @@ public final class BookKeeperSlotLog implements SlotLog {
         List<Long> emptyToDelete = new ArrayList<>();
         if (!ledgers.isEmpty()) {
             LedgerRange last = ledgers.get(ledgers.size() - 1);
+            boolean leftOpen = !await(bk.getLedgerMetadata(last.getLedgerId())).isClosed();
             // Recovery fences the previous writer: from now on its appends fail.
             try (ReadHandle rh = await(bk.newOpenLedgerOp().withLedgerId(last.getLedgerId()).withRecovery(true)
                     .withDigestType(DigestType.CRC32C).withPassword(PASSWORD).execute())) {
@@ -174,6 +184,9 @@ public final class BookKeeperSlotLog implements SlotLog {
                     emptyToDelete.add(last.getLedgerId());
                 }
                 bytesSinceCheckpoint = rh.getLength();
+                if (leftOpen) {
+                    events.fencedPreviousOwner();
+                }
             } catch (Exception e) {
                 throw e instanceof IOException io ? io : new IOException(e);
             }
@@ -209,8 +222,11 @@ public final class BookKeeperSlotLog implements SlotLog {
             long position = ++lastPosition;
             bytesSinceCheckpoint += record.length + ENTRY_OVERHEAD;
             long first = writerFirst;
+            long sent = System.nanoTime();
             CompletableFuture<Long> f = writer.appendAsync(record).handle((entryId, e) -> {
-                if (e != null) {
+                if (e == null) {
+                    events.added(System.nanoTime() - sent);
+                } else {
                     fail(e);
                     throw new java.util.concurrent.CompletionException(new SlotLogException(
                             "could not append to slot log " + path + " (fenced by a new owner, or bookies lost)", e));
@@ -228,6 +244,11 @@ public final class BookKeeperSlotLog implements SlotLog {
 
     private synchronized void fail(Throwable e) {
         if (failure == null) {
+            Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+            if (cause instanceof org.apache.bookkeeper.client.api.BKException bke
+                    && bke.getCode() == org.apache.bookkeeper.client.api.BKException.Code.LedgerFencedException) {
+                events.fencedHere();
+            }
             failure = new SlotLogException("slot log " + path + " failed", e);
             log.warn("{}: appends failed; the slot must stop serving: {}", path, e.toString());
         }
@@ -371,15 +392,25 @@ public final class BookKeeperSlotLog implements SlotLog {
     @Override
     public void close() {
         WriteHandle w;
+        boolean failed;
         synchronized (this) {
-            if (failure == null) {
+            failed = failure != null;
+            if (!failed) {
                 failure = new SlotLogException("slot log closed: " + path, null);
             }
             w = writer;
         }
+        if (failed) {
+            // Fenced or broken: nothing more can be acknowledged, and closing a fenced ledger only
+            // races the new owner's recovery. Let it go without waiting.
+            w.closeAsync();
+            return;
+        }
         try {
-            lastAppend.exceptionally(e -> -1L).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            w.closeAsync().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            // A clean hand-over: what is in flight completes (and is answered), and the closed
+            // ledger spares the next owner a recovery. Bounded: the next owner fences what is left.
+            lastAppend.exceptionally(e -> -1L).get(CLOSE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            w.closeAsync().get(CLOSE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (Exception e) {
             log.debug("{}: closing the ledger: {}", path, e.toString());
         }

@@ -12,9 +12,10 @@ public final class BookKeeperSlotLogFactory implements SlotLogFactory {
     private final CuratorFramework zk;
     private final IntFunction<String> pathOf;
     private final BookKeeperSlotLog.Replication replication;
+    private final LedgerEvents events;
 
     public BookKeeperSlotLogFactory(String metadataUri, CuratorFramework zk, IntFunction<String> pathOf,
-            BookKeeperSlotLog.Replication replication) throws IOException {
+            BookKeeperSlotLog.Replication replication, LedgerEvents events) throws IOException {
         ClientConfiguration cc = new ClientConfiguration();
         cc.setMetadataServiceUri(metadataUri);
         cc.setThrottleValue(0); // the default (5,000/s per ledger) would cap every slot
@@ -26,11 +27,12 @@ public final class BookKeeperSlotLogFactory implements SlotLogFactory {
         this.zk = zk;
         this.pathOf = pathOf;
         this.replication = replication;
+        this.events = events;
     }
 
     @Override
     public SlotLog open(int slot, long epoch) throws IOException {
-        return BookKeeperSlotLog.open(bk, zk, pathOf.apply(slot), epoch, replication);
+        return BookKeeperSlotLog.open(bk, zk, pathOf.apply(slot), epoch, replication, events);
     }
 
     @Override

@@ -44,6 +44,34 @@ public final class BrokerMetrics {
         };
     }
 
+    /** BookKeeper ledger add latency and fencing, in cluster mode. */
+    public io.baton.broker.log.LedgerEvents ledgerEvents() {
+        Timer add = Timer.builder("baton.ledger.add").description("From sending a ledger entry to its ack quorum confirming it")
+                .publishPercentileHistogram().register(registry);
+        io.micrometer.core.instrument.Counter fencedPrevious = io.micrometer.core.instrument.Counter.builder("baton.ledger.fencing")
+                .description("Fencing events: ledgers this broker fenced taking a slot over, or writes here refused as fenced")
+                .tag("event", "fenced_previous_owner").register(registry);
+        io.micrometer.core.instrument.Counter fencedHere = io.micrometer.core.instrument.Counter.builder("baton.ledger.fencing")
+                .description("Fencing events: ledgers this broker fenced taking a slot over, or writes here refused as fenced")
+                .tag("event", "fenced_here").register(registry);
+        return new io.baton.broker.log.LedgerEvents() {
+            @Override
+            public void added(long nanos) {
+                add.record(nanos, TimeUnit.NANOSECONDS);
+            }
+
+            @Override
+            public void fencedPreviousOwner() {
+                fencedPrevious.increment();
+            }
+
+            @Override
+            public void fencedHere() {
+                fencedHere.increment();
+            }
+        };
+    }
+
     /** Ownership changes on this broker and how long taking a slot over took (log open, fencing, replay). */
     public io.baton.broker.runtime.SlotHost.Events slotEvents() {
         io.micrometer.core.instrument.Counter acquired = io.micrometer.core.instrument.Counter.builder("baton.slot.ownership.changes")

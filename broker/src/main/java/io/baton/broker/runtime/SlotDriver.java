@@ -338,11 +338,31 @@ public final class SlotDriver {
         }
         log.error("slot {}: {} failed; the slot stops serving until it is recovered", slot, what, e);
         transition(SlotOwnershipState.FAILED);
+        wakeAll();
+    }
+
+    /**
+     * Wakes every waiting streaming worker once the slot stops serving: their next claim is then
+     * refused as unavailable, which closes their streams so that they re-resolve the owner and
+     * reconnect, instead of waiting on a broker that no longer serves the slot. Slot thread only.
+     */
+    private void wakeAll() {
+        for (String key : java.util.List.copyOf(waiters.keySet())) {
+            java.util.List<Runnable> w = waiters.remove(key);
+            if (w != null) {
+                w.forEach(Runnable::run);
+            }
+        }
     }
 
     public void suspend() {
         if (state == SlotOwnershipState.SERVING) {
             transition(SlotOwnershipState.SUSPENDED);
+            try {
+                thread.execute(this::wakeAll);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // shutting down
+            }
         }
     }
 
@@ -352,23 +372,39 @@ public final class SlotDriver {
         }
     }
 
-    /** Stops serving and closes the log once everything appended is durable. */
+    /**
+     * Closes released slots' logs. Closing waits for in-flight appends and, in BookKeeper, for the
+     * ledger's close; it must not hold a slot thread, which other slots share (one being taken over
+     * here, for example).
+     */
+    private static final java.util.concurrent.ExecutorService CLOSERS =
+            java.util.concurrent.Executors.newCachedThreadPool(io.baton.api.DaemonThreads.named("slot-log-closer"));
+
+    /**
+     * Stops serving and closes the log once everything appended is durable. The slot thread stops
+     * the slot (no append is issued after that); the log is closed on another thread.
+     */
     public CompletableFuture<Void> release() {
         CompletableFuture<Void> done = new CompletableFuture<>();
+        Runnable closeLog = () -> {
+            try {
+                slotLog.close();
+            } catch (RuntimeException e) {
+                log.warn("slot {}: closing its log", slot, e);
+            } finally {
+                done.complete(null);
+            }
+        };
         try {
             thread.execute(() -> {
                 if (state != SlotOwnershipState.RELEASED) {
                     transition(SlotOwnershipState.RELEASED);
                 }
-                try {
-                    slotLog.close();
-                } finally {
-                    done.complete(null);
-                }
+                wakeAll();
+                CLOSERS.execute(closeLog);
             });
         } catch (java.util.concurrent.RejectedExecutionException e) {
-            slotLog.close();
-            done.complete(null);
+            closeLog.run();
         }
         return done;
     }

@@ -32,13 +32,16 @@ import org.junit.jupiter.api.Test;
  * Three brokers in cluster mode (controller, BookKeeper slot logs) on a real ZooKeeper and three
  * real bookies, in this JVM: the controller spreads the slots; when a broker leaves, its slots
  * move to the others under new epochs and every acknowledged message and claim is still there.
+ * Under a publishing load, a broker whose ZooKeeper session the server expires, and a broker that
+ * joins, lose no acknowledged publish: an old owner never gets a write acknowledged once a new
+ * owner has fenced its ledger.
  */
 class ClusterFailoverIT {
     private static final int SLOTS = 6;
     private Path root;
     private EmbeddedZooKeeper zookeeper;
     private LocalBookies bookies;
-    private final List<Broker> brokers = new ArrayList<>();
+    private final List<Broker> brokers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @BeforeEach
     void start() throws Exception {
@@ -99,6 +102,157 @@ class ClusterFailoverIT {
                 b.slots().route(s); // throws while the slot is not served there
             }
         });
+    }
+
+    /**
+     * Publishers on every queue through whichever broker serves its slot right now; records what
+     * was acknowledged. An error (slot moving, fenced, not served) is only counted: nothing was
+     * promised.
+     */
+    private final class PublishLoad implements AutoCloseable {
+        final String project = "load";
+        final List<String> queues = new ArrayList<>();
+        final Map<String, Set<Long>> acked = new java.util.concurrent.ConcurrentHashMap<>();
+        final java.util.concurrent.atomic.AtomicInteger errors = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+        final List<Thread> threads = new ArrayList<>();
+
+        PublishLoad(int threadCount) {
+            for (int i = 0; i < SLOTS * 2; i++) {
+                String q = "q" + i;
+                queues.add(q);
+                acked.put(q, java.util.concurrent.ConcurrentHashMap.newKeySet());
+                submit(SlotHash.slotOf(project, q, SLOTS), new SlotCommand.CreateQueue(project, q));
+            }
+            for (int t = 0; t < threadCount; t++) {
+                int first = t;
+                Thread th = new Thread(() -> {
+                    for (int i = first; running.get(); i++) {
+                        String q = queues.get(i % queues.size());
+                        int slot = SlotHash.slotOf(project, q, SLOTS);
+                        try {
+                            Broker b = brokers.stream().filter(x -> x.slots().get(slot) != null).findFirst().orElseThrow();
+                            var r = b.slots().route(slot).submit(new SlotCommand.Publish(project, q, UUID.randomUUID(),
+                                    "r-" + UUID.randomUUID(), List.of(new NewMessage(3600, ("{\"i\":" + i + "}")
+                                            .getBytes(StandardCharsets.UTF_8))))).get(30, TimeUnit.SECONDS);
+                            acked.get(q).addAll(r.seqs());
+                        } catch (Exception e) {
+                            errors.incrementAndGet();
+                            try {
+                                Thread.sleep(5);
+                            } catch (InterruptedException ie) {
+                                return;
+                            }
+                        }
+                    }
+                }, "publisher-" + t);
+                th.start();
+                threads.add(th);
+            }
+        }
+
+        int ackedCount() {
+            return acked.values().stream().mapToInt(Set::size).sum();
+        }
+
+        void awaitMore(int more) {
+            int target = ackedCount() + more;
+            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> ackedCount() >= target);
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            running.set(false);
+            for (Thread t : threads) {
+                t.join(60_000);
+            }
+        }
+
+        /** Every acknowledged publish is in its queue, read from whoever owns the slot now. */
+        void assertNothingAcknowledgedLost() {
+            for (String q : queues) {
+                int slot = SlotHash.slotOf(project, q, SLOTS);
+                List<Long> seqs = new ArrayList<>(acked.get(q));
+                for (int from = 0; from < seqs.size(); from += 20) {
+                    long[] chunk = seqs.subList(from, Math.min(seqs.size(), from + 20)).stream().mapToLong(Long::longValue).toArray();
+                    List<Views.MessageView> found = submit(slot, new SlotCommand.GetMessages(project, q, chunk));
+                    assertThat(found).as("acknowledged publishes in %s (slot %d)", q, slot).hasSize(chunk.length);
+                }
+            }
+        }
+    }
+
+    private String scrapeAll() {
+        StringBuilder all = new StringBuilder();
+        brokers.forEach(b -> all.append(b.metrics().registry().scrape()));
+        return all.toString();
+    }
+
+    private static double sum(String scrape, String series) {
+        return scrape.lines().filter(l -> l.startsWith(series + " ")).mapToDouble(l -> Double.parseDouble(l.substring(series.length() + 1)))
+                .sum();
+    }
+
+    @Test
+    void aBrokerWhoseSessionExpiresUnderLoadIsFencedAndNoAcknowledgedPublishIsLost() throws Exception {
+        awaitServed(Set.of("broker-1", "broker-2", "broker-3"));
+        Broker victim = brokers.get(1);
+        PublishLoad load = new PublishLoad(4);
+        try (load) {
+            load.awaitMore(300);
+            // Expire the victim's session on the server, as a long pause or a partition would: a
+            // second handle on the same session closes it. Its ephemeral registration vanishes at
+            // once; the victim itself hears of it only later, and meanwhile still tries to write.
+            org.apache.zookeeper.ZooKeeper victimZk = victim.zk().getZookeeperClient().getZooKeeper();
+            java.util.concurrent.CountDownLatch connected = new java.util.concurrent.CountDownLatch(1);
+            org.apache.zookeeper.ZooKeeper twin = new org.apache.zookeeper.ZooKeeper(zookeeper.connectString(), 4000, event -> {
+                if (event.getState() == org.apache.zookeeper.Watcher.Event.KeeperState.SyncConnected) {
+                    connected.countDown();
+                }
+            }, victimZk.getSessionId(), victimZk.getSessionPasswd());
+            assertThat(connected.await(10, TimeUnit.SECONDS)).isTrue();
+            twin.close();
+
+            // Its slots move to the other two (new epochs; their ledgers fenced), then, once the
+            // victim has a new session and registers again, the controller gives it its share back.
+            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> sum(scrapeAll(),
+                    "baton_ledger_fencing_total{event=\"fenced_previous_owner\"}") >= 1);
+            load.awaitMore(300);
+            awaitServed(Set.of("broker-1", "broker-2", "broker-3"));
+            load.awaitMore(300);
+        }
+        load.assertNothingAcknowledgedLost();
+    }
+
+    @Test
+    void aBrokerJoiningUnderLoadTakesItsShareAndNoAcknowledgedPublishIsLost() throws Exception {
+        awaitServed(Set.of("broker-1", "broker-2", "broker-3"));
+        PublishLoad load = new PublishLoad(4);
+        try (load) {
+            load.awaitMore(300);
+            brokers.add(startBroker("broker-4"));
+            awaitServed(Set.of("broker-1", "broker-2", "broker-3", "broker-4"));
+            assertThat(owners(brokers.get(0).clusterMap()).get("broker-4")).isEqualTo(SLOTS / 4);
+            load.awaitMore(300);
+        }
+        load.assertNothingAcknowledgedLost();
+    }
+
+    @Test
+    void aBrokerLeavingUnderLoadHandsItsSlotsOverAndNoAcknowledgedPublishIsLost() throws Exception {
+        awaitServed(Set.of("broker-1", "broker-2", "broker-3"));
+        PublishLoad load = new PublishLoad(4);
+        try (load) {
+            load.awaitMore(300);
+            Broker leaving = brokers.get(2);
+            // The hand-over: it leaves the membership and keeps serving until the controller has
+            // moved each of its slots; so its slots are served by it or by their new owner throughout.
+            leaving.close();
+            brokers.remove(leaving);
+            awaitServed(Set.of("broker-1", "broker-2"));
+            load.awaitMore(300);
+        }
+        load.assertNothingAcknowledgedLost();
     }
 
     @Test

@@ -67,21 +67,58 @@ class BookKeeperSlotLogTest extends SlotLogContract {
 
     @Test
     void aNewOwnerFencesTheOldOneAndKeepsEveryAcknowledgedRecord() throws Exception {
-        SlotLog old = BookKeeperSlotLog.open(bk, zk, path, 1, BookKeeperSlotLog.Replication.DEFAULT);
+        CountingEvents oldEvents = new CountingEvents();
+        CountingEvents nextEvents = new CountingEvents();
+        SlotLog old = BookKeeperSlotLog.open(bk, zk, path, 1, BookKeeperSlotLog.Replication.DEFAULT, oldEvents);
         List<CompletableFuture<Long>> acks = new ArrayList<>();
         for (int i = 0; i < 200; i++) {
             acks.add(old.append(bytes("r" + i)));
         }
         CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
-        try (SlotLog next = BookKeeperSlotLog.open(bk, zk, path, 2, BookKeeperSlotLog.Replication.DEFAULT)) {
+        assertThat(oldEvents.added.get()).isEqualTo(200);
+        try (SlotLog next = BookKeeperSlotLog.open(bk, zk, path, 2, BookKeeperSlotLog.Replication.DEFAULT, nextEvents)) {
+            assertThat(nextEvents.fencedPrevious.get()).as("the old owner's open ledger was fenced").isEqualTo(1);
             assertThatThrownBy(() -> old.append(bytes("too late")).get(30, TimeUnit.SECONDS))
                     .isInstanceOf(ExecutionException.class);
+            assertThat(oldEvents.fencedHere.get()).as("the old owner learnt it was fenced").isEqualTo(1);
             assertThatThrownBy(() -> old.checkpoint(199, bytes("stale"))).isInstanceOf(Exception.class);
             Replayed r = replay(next);
             assertThat(r.records()).hasSize(200).first().isEqualTo("r0");
             assertThat(next.append(bytes("r200")).get(30, TimeUnit.SECONDS)).isEqualTo(200L);
         }
         old.close();
+    }
+
+    @Test
+    void takingOverACleanlyClosedLogFencesNobody() throws Exception {
+        BookKeeperSlotLog first = BookKeeperSlotLog.open(bk, zk, path, 1, BookKeeperSlotLog.Replication.DEFAULT);
+        first.append(bytes("r0")).get(30, TimeUnit.SECONDS);
+        first.close();
+        CountingEvents events = new CountingEvents();
+        BookKeeperSlotLog.open(bk, zk, path, 2, BookKeeperSlotLog.Replication.DEFAULT, events).close();
+        assertThat(events.fencedPrevious.get()).isZero();
+    }
+
+    /** Counts ledger events. */
+    private static final class CountingEvents implements LedgerEvents {
+        final java.util.concurrent.atomic.AtomicInteger added = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.atomic.AtomicInteger fencedPrevious = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.atomic.AtomicInteger fencedHere = new java.util.concurrent.atomic.AtomicInteger();
+
+        @Override
+        public void added(long nanos) {
+            added.incrementAndGet();
+        }
+
+        @Override
+        public void fencedPreviousOwner() {
+            fencedPrevious.incrementAndGet();
+        }
+
+        @Override
+        public void fencedHere() {
+            fencedHere.incrementAndGet();
+        }
     }
 
     @Test
