@@ -208,7 +208,7 @@ public final class Broker implements AutoCloseable {
     }
 
     public String grpcAddress() {
-        return config.host() + ":" + grpc.getPort();
+        return config.advertisedHost() + ":" + grpc.getPort();
     }
 
     public int grpcPort() {

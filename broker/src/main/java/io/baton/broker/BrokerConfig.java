@@ -28,7 +28,8 @@ public record BrokerConfig(
         Clock clock,
         String bookkeeperMetadataUri,
         boolean runController,
-        Duration handOverTimeout) {
+        Duration handOverTimeout,
+        String advertisedHost) {
 
     /** True when slot logs live in BookKeeper (cluster mode) rather than on the local disk. */
     public boolean replicatedStorage() {
@@ -58,6 +59,7 @@ public record BrokerConfig(
         private String bookkeeperMetadataUri;
         private boolean runController;
         private Duration handOverTimeout = Duration.ofSeconds(30);
+        private String advertisedHost;
 
         public Builder brokerId(String v) {
             brokerId = v;
@@ -168,6 +170,15 @@ public record BrokerConfig(
             return this;
         }
 
+        /**
+         * The host other brokers and clients reach this one at, as registered in the cluster map
+         * (default: the listen host). Set it when listening on 0.0.0.0, e.g. to the pod's DNS name.
+         */
+        public Builder advertisedHost(String v) {
+            advertisedHost = v;
+            return this;
+        }
+
         public BrokerConfig build() {
             Objects.requireNonNull(zkConnect, "zkConnect");
             Objects.requireNonNull(dataDir, "dataDir");
@@ -191,7 +202,7 @@ public record BrokerConfig(
             }
             return new BrokerConfig(brokerId, cluster, zkConnect, zkSessionTimeout, host, grpcPort, metricsPort, dataDir,
                     slotCount, selfAssignAllSlots, limits, slotThreads, segmentBytes, checkpoints, clock, bookkeeperMetadataUri,
-                    runController, handOverTimeout);
+                    runController, handOverTimeout, advertisedHost != null ? advertisedHost : host);
         }
     }
 }

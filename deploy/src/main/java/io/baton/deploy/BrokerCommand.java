@@ -26,8 +26,16 @@ final class BrokerCommand implements Callable<Integer> {
     @Option(names = "--cluster", defaultValue = "default", description = "Cluster name (default: ${DEFAULT-VALUE}).")
     String cluster;
 
-    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on and advertise (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
     String host;
+
+    @Option(names = "--advertise", description = "Host clients and other brokers reach this broker at (default: --host; "
+            + "set it when listening on 0.0.0.0, e.g. to the pod's DNS name).")
+    String advertise;
+
+    @Option(names = "--hand-over-timeout", defaultValue = "30", description = "On SIGTERM, seconds to keep serving while "
+            + "the controller moves this broker's slots to the others (default: ${DEFAULT-VALUE}).")
+    int handOverSeconds;
 
     @Option(names = "--grpc-port", defaultValue = "7070", description = "gRPC port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int grpcPort;
@@ -50,7 +58,8 @@ final class BrokerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Broker broker = Broker.start(BrokerConfig.builder().brokerId(id).cluster(cluster).zkConnect(zookeeper)
-                .zkSessionTimeout(Duration.ofSeconds(sessionTimeoutSeconds)).host(host).grpcPort(grpcPort)
+                .zkSessionTimeout(Duration.ofSeconds(sessionTimeoutSeconds)).host(host).advertisedHost(advertise).grpcPort(grpcPort)
+                .handOverTimeout(Duration.ofSeconds(handOverSeconds))
                 .metricsPort(metricsPort).dataDir(dataDir.toAbsolutePath()).slotCount(slots).selfAssignAllSlots(false)
                 .controller(true).bookkeeper(bookkeeperUri != null ? bookkeeperUri : Bookie.metadataUri(zookeeper)).build());
         CountDownLatch stopped = new CountDownLatch(1);

@@ -25,6 +25,10 @@ final class StandaloneCommand implements Callable<Integer> {
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
     String host;
 
+    @Option(names = "--advertise", description = "Host clients reach the broker at, as named in the cluster map "
+            + "(default: --host; set it when listening on 0.0.0.0).")
+    String advertise;
+
     @Option(names = "--grpc-port", defaultValue = "7070", description = "Broker gRPC port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int grpcPort;
 
@@ -57,7 +61,7 @@ final class StandaloneCommand implements Callable<Integer> {
         Gateway gateway;
         try {
             broker = Broker.start(BrokerConfig.builder().brokerId("standalone").zkConnect(zk.connectString())
-                    .host(host).grpcPort(grpcPort).metricsPort(metricsPort).dataDir(data.resolve("broker"))
+                    .host(host).advertisedHost(advertise).grpcPort(grpcPort).metricsPort(metricsPort).dataDir(data.resolve("broker"))
                     .slotCount(slots).selfAssignAllSlots(true).build());
             broker.awaitServing(Duration.ofMinutes(5));
         } catch (Exception e) {

@@ -219,6 +219,7 @@ class ClusterChaosIT {
             if (!cluster.waitFor(90, TimeUnit.SECONDS)) {
                 cluster.destroyForcibly();
             }
+            copyLogs(); // every process's log, for whoever reads a failure
             // the dev-cluster's own shutdown stops its children; make sure none survives the test
             ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains(base.toString()))
                     .forEach(p -> {
@@ -284,11 +285,18 @@ class ClusterChaosIT {
         ClusterMap map = client.clusterMap();
         why.append("; brokers ").append(map.getBrokersList().stream().map(BrokerInfo::getId).toList());
         Files.writeString(Path.of("target", "chaos-diagnosis.txt"), why.toString());
+        return why.toString();
+    }
+
+    /** Copies every process's log (and the dev-cluster's output) to target/chaos-logs/. */
+    private void copyLogs() throws IOException {
+        Path to = Path.of("target", "chaos-logs");
+        FileUtils.deleteDirectory(to.toFile());
+        Files.createDirectories(to);
         try (var logs = Files.list(base)) {
-            for (Path log : logs.filter(f -> f.toString().endsWith(".log")).toList()) {
-                Files.copy(log, Path.of("target", "chaos-" + log.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            for (Path log : logs.filter(f -> f.toString().endsWith(".log") || f.toString().endsWith(".out")).toList()) {
+                Files.copy(log, to.resolve(log.getFileName()), StandardCopyOption.REPLACE_EXISTING);
             }
         }
-        return why.toString();
     }
 }
