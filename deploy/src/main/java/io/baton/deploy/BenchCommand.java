@@ -30,14 +30,20 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "bench", description = "Load generator: producers and streaming workers against running brokers.")
 final class BenchCommand implements Callable<Integer> {
-    @Option(names = "--target", defaultValue = "127.0.0.1:7070", description = "A broker's gRPC address (default: ${DEFAULT-VALUE}).")
-    String target;
+    @Option(names = "--target", defaultValue = "127.0.0.1:7070", split = ",",
+            description = "Broker gRPC addresses, any of them; the cluster map names the rest (default: ${DEFAULT-VALUE}).")
+    String[] target;
 
     @Option(names = "--project", defaultValue = "bench", description = "Project (default: ${DEFAULT-VALUE}).")
     String project;
 
     @Option(names = "--queue", description = "Queue (default: a new bench-<random> queue, deleted at the end).")
     String queue;
+
+    @Option(names = "--queues", defaultValue = "1", description = "Spread the load over this many queues (QUEUE-0, QUEUE-1, ...; "
+            + "in a cluster they land in different slots, so on different brokers). Producers send round-robin; "
+            + "workers are spread evenly (default: ${DEFAULT-VALUE}).")
+    int queueCount;
 
     @Option(names = "--producers", defaultValue = "2", description = "Producer threads (default: ${DEFAULT-VALUE}).")
     int producers;
@@ -65,11 +71,17 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (producers < 1 || workers < 1 || concurrency < 1 || size < 16 || seconds < 1 || rate < 0) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "invalid load shape");
+        if (producers < 1 || workers < 1 || concurrency < 1 || size < 16 || seconds < 1 || rate < 0 || queueCount < 1
+                || queueCount > workers) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "invalid load shape (and --queues must be 1..--workers)");
         }
         boolean ownQueue = queue == null;
         String q = ownQueue ? "bench-" + UUID.randomUUID().toString().substring(0, 8) : queue;
+        List<String> queues = new ArrayList<>();
+        for (int i = 0; i < queueCount; i++) {
+            queues.add(queueCount == 1 ? q : q + "-" + i);
+        }
         LongAdder published = new LongAdder();
         LongAdder handled = new LongAdder();
         LongAdder errors = new LongAdder();
@@ -80,10 +92,10 @@ final class BenchCommand implements Callable<Integer> {
         String padding = "x".repeat(Math.max(0, size - 40));
 
         try (BatonClient client = BatonClient.builder().target(target).project(project).callTimeout(Duration.ofSeconds(30)).build()) {
-            client.createQueue(q);
+            queues.forEach(client::createQueue);
             List<Worker> fleet = new ArrayList<>();
             for (int w = 0; w < workers; w++) {
-                fleet.add(Worker.builder(client).queue(q).concurrency(concurrency).maxOutstanding(maxOutstanding)
+                fleet.add(Worker.builder(client).queue(queues.get(w % queues.size())).concurrency(concurrency).maxOutstanding(maxOutstanding)
                         .handler(job -> {
                             String body = job.bodyJson();
                             long sentAt = Long.parseLong(body.substring(6, body.indexOf(',')));
@@ -97,7 +109,7 @@ final class BenchCommand implements Callable<Integer> {
             AtomicBoolean running = new AtomicBoolean(true);
             List<Thread> threads = new ArrayList<>();
             for (int p = 0; p < producers; p++) {
-                Thread t = new Thread(() -> produce(client, q, padding, running, published, errors), "bench-producer-" + p);
+                Thread t = new Thread(() -> produce(client, queues, padding, running, published, errors), "bench-producer-" + p);
                 t.start();
                 threads.add(t);
             }
@@ -133,9 +145,9 @@ final class BenchCommand implements Callable<Integer> {
             }
             long lost = Math.max(0, published.sum() - (handled.sum() - redeliveries.sum()));
             double jobsPerSec = handledDuringLoad / loadSeconds;
-            System.out.printf("summary: %d producers, %d workers x %d, %d B jobs, %s: %.0f jobs/s end to end; "
+            System.out.printf("summary: %d queue(s), %d producers, %d workers x %d, %d B jobs, %s: %.0f jobs/s end to end; "
                             + "publish->handler p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms; published %d, handled %d, redeliveries %d, errors %d, lost %d%n",
-                    producers, workers, concurrency, size, rate == 0 ? "unthrottled" : rate + " jobs/s target", jobsPerSec,
+                    queues.size(), producers, workers, concurrency, size, rate == 0 ? "unthrottled" : rate + " jobs/s target", jobsPerSec,
                     total.getValueAtPercentile(50) / 1000.0, total.getValueAtPercentile(99) / 1000.0,
                     total.getValueAtPercentile(99.9) / 1000.0, published.sum(), handled.sum(), redeliveries.sum(), errors.sum(), lost);
             if (json) {
@@ -152,18 +164,19 @@ final class BenchCommand implements Callable<Integer> {
                 System.out.println(new ObjectMapper().writeValueAsString(o));
             }
             if (ownQueue) {
-                client.deleteQueue(q);
+                queues.forEach(client::deleteQueue);
             }
             return lost == 0 && errors.sum() == 0 ? 0 : 1;
         }
     }
 
-    private void produce(BatonClient client, String q, String padding, AtomicBoolean running, LongAdder published, LongAdder errors) {
+    private void produce(BatonClient client, List<String> queues, String padding, AtomicBoolean running, LongAdder published, LongAdder errors) {
         long perProducer = rate == 0 ? 0 : Math.max(1, rate / producers);
         long intervalNanos = perProducer == 0 ? 0 : 1_000_000_000L / perProducer;
         long next = System.nanoTime();
         try (Producer producer = Producer.builder(client).linger(Duration.ofMillis(rate == 0 ? 1 : 0)).maxInFlight(32).build()) {
-            while (running.get()) {
+            for (long n = 0; running.get(); n++) {
+                String q = queues.get((int) (n % queues.size()));
                 if (intervalNanos > 0) {
                     next += intervalNanos;
                     long wait = next - System.nanoTime();

@@ -54,38 +54,16 @@ class ClusterChaosIT {
     /** One handling of a job: when it started and ended (nanoTime). */
     private record Handling(long start, long end) {}
 
-    private final Map<String, Long> pidById = new ConcurrentHashMap<>();
     private final List<String> faults = Collections.synchronizedList(new ArrayList<>());
-    private Path base;
-    private String zookeeper;
-    private String javaBin;
+    private DevClusterProcess cluster;
 
     @Test
     void brokersKilledFrozenAndJoiningUnderLoadLoseNothingAndNeverDoubleHoldAJob() throws Exception {
         int rounds = Integer.getInteger("baton.chaos.rounds", 1);
-        base = Files.createTempDirectory("baton-chaos");
-        javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process cluster = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                "dev-cluster", "--base-dir", base.toString(), "--http-port", "0", "--slots", "12",
-                "--session-timeout", Integer.toString(SESSION_TIMEOUT_SECONDS))
-                .redirectErrorStream(true).redirectOutput(base.resolve("dev-cluster.out").toFile()).start();
         long started = System.nanoTime();
+        cluster = DevClusterProcess.start(3, 12, SESSION_TIMEOUT_SECONDS);
         try {
-            Path clusterJson = base.resolve("cluster.json");
-            Awaitility.await().atMost(Duration.ofMinutes(3)).until(() -> Files.exists(clusterJson) || !cluster.isAlive());
-            assertThat(cluster.isAlive()).as("dev-cluster started; see %s", base.resolve("dev-cluster.out")).isTrue();
-            JsonNode doc = new ObjectMapper().readTree(clusterJson.toFile());
-            zookeeper = doc.path("zookeeper").asText();
-            List<String> brokerAddresses = new ArrayList<>();
-            for (JsonNode p : doc.path("processes")) {
-                if (p.path("role").asText().equals("broker")) {
-                    brokerAddresses.add(p.path("grpc").asText());
-                    pidById.put(p.path("id").asText(), p.path("pid").asLong());
-                }
-            }
-            assertThat(brokerAddresses).hasSize(3);
-
-            try (BatonClient client = BatonClient.builder().target(brokerAddresses.toArray(String[]::new)).project(PROJECT)
+            try (BatonClient client = BatonClient.builder().target(cluster.brokerAddresses()).project(PROJECT)
                     .callTimeout(Duration.ofSeconds(20)).build()) {
                 QUEUES.forEach(client::createQueue);
                 Set<String> acked = ConcurrentHashMap.newKeySet();
@@ -129,15 +107,15 @@ class ClusterChaosIT {
                 for (int round = 0; round < rounds; round++) {
                     // 1. SIGKILL the broker owning a loaded queue: no goodbye, nothing flushed.
                     String killed = ownerOf(client, QUEUES.get(round % QUEUES.size()));
-                    long pid = pidById.remove(killed);
-                    ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+                    long pid = cluster.forget(killed);
+                    DevClusterProcess.signal("KILL", pid);
                     Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
                     faults.add("round " + round + ": SIGKILL " + killed);
                     awaitMore(acked, 300); // the cluster goes on: publishes to the moved slots are acknowledged again
 
                     // 2. A new broker joins under load and takes its share of the slots.
                     String joined = "broker-" + nextBroker++;
-                    startBroker(joined);
+                    cluster.startBroker(joined);
                     Awaitility.await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> slotsOwnedBy(client.clusterMap(), joined) > 0);
                     faults.add("round " + round + ": " + joined + " joined");
                     awaitMore(acked, 300);
@@ -146,13 +124,13 @@ class ClusterChaosIT {
                     //    its session expires on the server, its slots move and their ledgers are fenced; it
                     //    wakes up believing it still owns them and must get no write acknowledged.
                     String frozen = ownerOf(client, QUEUES.get((round + 1) % QUEUES.size()));
-                    long frozenPid = pidById.get(frozen);
+                    long frozenPid = cluster.pid(frozen);
                     ClusterMap beforeFreeze = client.clusterMap();
-                    signal("STOP", frozenPid);
+                    DevClusterProcess.signal("STOP", frozenPid);
                     try {
                         Thread.sleep(SESSION_TIMEOUT_SECONDS * 3_000L);
                     } finally {
-                        signal("CONT", frozenPid);
+                        DevClusterProcess.signal("CONT", frozenPid);
                     }
                     faults.add("round " + round + ": SIGSTOP " + frozen + " for " + SESSION_TIMEOUT_SECONDS * 3 + " s");
                     // Its session did expire: every slot it owned was taken over under a newer epoch.
@@ -215,18 +193,8 @@ class ClusterChaosIT {
                 System.out.print(summary);
             }
         } finally {
-            cluster.destroy();
-            if (!cluster.waitFor(90, TimeUnit.SECONDS)) {
-                cluster.destroyForcibly();
-            }
-            copyLogs(); // every process's log, for whoever reads a failure
-            // the dev-cluster's own shutdown stops its children; make sure none survives the test
-            ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains(base.toString()))
-                    .forEach(p -> {
-                        signal("CONT", p.pid());
-                        p.destroyForcibly();
-                    });
-            FileUtils.deleteDirectory(base.toFile());
+            cluster.copyLogs(Path.of("target", "chaos-logs")); // every process's log, for whoever reads a failure
+            cluster.close();
         }
     }
 
@@ -241,36 +209,13 @@ class ClusterChaosIT {
         Awaitility.await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
             ClusterMap map = client.clusterMap();
             owner[0] = map.getSlots(SlotHash.slotOf(PROJECT, queue, map.getSlotCount())).getBrokerId();
-            return pidById.containsKey(owner[0]);
+            return cluster.pid(owner[0]) != null;
         });
         return owner[0];
     }
 
     private static int slotsOwnedBy(ClusterMap map, String brokerId) {
         return (int) map.getSlotsList().stream().filter(s -> s.getBrokerId().equals(brokerId)).count();
-    }
-
-    /** {@code baton broker} joining the dev-cluster's ZooKeeper, as an operator would start one. */
-    private void startBroker(String id) throws IOException {
-        Path log = base.resolve(id + ".log");
-        Process p = new ProcessBuilder(javaBin, "-Xmx256m", "--add-opens", "java.base/java.io=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "broker", "--zookeeper", zookeeper, "--id", id,
-                "--grpc-port", "0", "--metrics-port", "0", "--slots", "12",
-                "--session-timeout", Integer.toString(SESSION_TIMEOUT_SECONDS), "--data-dir", base.resolve(id).toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        pidById.put(id, p.pid());
-        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> Files.readString(log).contains("baton broker ready") || !p.isAlive());
-        assertThat(p.isAlive()).as("%s started; see %s", id, log).isTrue();
-    }
-
-    private static void signal(String signal, long pid) {
-        try {
-            new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).start().waitFor(10, TimeUnit.SECONDS);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     /** What the test knew when jobs went missing, plus every process's log, under target/. */
@@ -286,17 +231,5 @@ class ClusterChaosIT {
         why.append("; brokers ").append(map.getBrokersList().stream().map(BrokerInfo::getId).toList());
         Files.writeString(Path.of("target", "chaos-diagnosis.txt"), why.toString());
         return why.toString();
-    }
-
-    /** Copies every process's log (and the dev-cluster's output) to target/chaos-logs/. */
-    private void copyLogs() throws IOException {
-        Path to = Path.of("target", "chaos-logs");
-        FileUtils.deleteDirectory(to.toFile());
-        Files.createDirectories(to);
-        try (var logs = Files.list(base)) {
-            for (Path log : logs.filter(f -> f.toString().endsWith(".log") || f.toString().endsWith(".out")).toList()) {
-                Files.copy(log, to.resolve(log.getFileName()), StandardCopyOption.REPLACE_EXISTING);
-            }
-        }
     }
 }

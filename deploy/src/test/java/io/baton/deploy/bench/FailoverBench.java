@@ -1,22 +1,14 @@
 package io.baton.deploy.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.baton.api.SlotHash;
 import io.baton.api.v1.ClusterMap;
-import io.baton.deploy.Main;
+import io.baton.deploy.DevClusterProcess;
 import io.baton.sdk.BatonClient;
 import io.baton.sdk.Claim;
 import io.baton.sdk.NewMessage;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import org.apache.commons.io.FileUtils;
 
 /**
  * Failover time: in a fresh {@code baton dev-cluster} (session timeout as given), post a job to a
@@ -32,51 +24,25 @@ public final class FailoverBench {
         int sessionTimeout = Integer.parseInt(args[1]);
         List<Double> seconds = new ArrayList<>();
         for (int c = 0; c < clusters; c++) {
-            Path base = Files.createTempDirectory("baton-failover");
-            String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            Process cluster = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                    "dev-cluster", "--base-dir", base.toString(), "--http-port", "0", "--slots", "12",
-                    "--session-timeout", Integer.toString(sessionTimeout))
-                    .redirectErrorStream(true).redirectOutput(base.resolve("out.log").toFile()).start();
-            try {
-                Path json = base.resolve("cluster.json");
-                while (!Files.exists(json)) {
-                    Thread.sleep(200);
-                }
-                JsonNode doc = new ObjectMapper().readTree(json.toFile());
-                Map<String, Long> pidById = new HashMap<>();
-                List<String> addresses = new ArrayList<>();
-                for (JsonNode p : doc.path("processes")) {
-                    if (p.path("role").asText().equals("broker")) {
-                        pidById.put(p.path("id").asText(), p.path("pid").asLong());
-                        addresses.add(p.path("grpc").asText());
+            try (DevClusterProcess cluster = DevClusterProcess.start(3, 12, sessionTimeout);
+                 BatonClient client = BatonClient.builder().target(cluster.brokerAddresses()).project("failover")
+                         .callTimeout(Duration.ofSeconds(60)).build()) {
+                for (int kill = 0; kill < 2; kill++) {
+                    String queue = "q-" + c + "-" + kill;
+                    client.createQueue(queue);
+                    client.publish(queue, List.of(new NewMessage(3600, "1")));
+                    ClusterMap map = client.clusterMap();
+                    String owner = map.getSlots(SlotHash.slotOf("failover", queue, map.getSlotCount())).getBrokerId();
+                    long t0 = System.nanoTime();
+                    DevClusterProcess.signal("KILL", cluster.forget(owner));
+                    Claim claim = client.claim(queue, 1, 60, 60); // retried by the SDK until the slot is served again
+                    double s = (System.nanoTime() - t0) / 1e9;
+                    if (claim.isEmpty()) {
+                        throw new IllegalStateException("the job was not there after failover");
                     }
+                    seconds.add(s);
+                    System.out.printf("cluster %d kill %d (%s): first successful claim after %.2f s%n", c, kill, owner, s);
                 }
-                try (BatonClient client = BatonClient.builder().target(addresses.toArray(String[]::new)).project("failover")
-                        .callTimeout(Duration.ofSeconds(60)).build()) {
-                    for (int kill = 0; kill < 2; kill++) {
-                        String queue = "q-" + c + "-" + kill;
-                        client.createQueue(queue);
-                        client.publish(queue, List.of(new NewMessage(3600, "1")));
-                        ClusterMap map = client.clusterMap();
-                        String owner = map.getSlots(SlotHash.slotOf("failover", queue, map.getSlotCount())).getBrokerId();
-                        long t0 = System.nanoTime();
-                        ProcessHandle.of(pidById.get(owner)).orElseThrow().destroyForcibly();
-                        Claim claim = client.claim(queue, 1, 60, 60); // retried by the SDK until the slot is served again
-                        double s = (System.nanoTime() - t0) / 1e9;
-                        if (claim.isEmpty()) {
-                            throw new IllegalStateException("the job was not there after failover");
-                        }
-                        seconds.add(s);
-                        System.out.printf("cluster %d kill %d (%s): first successful claim after %.2f s%n", c, kill, owner, s);
-                    }
-                }
-            } finally {
-                cluster.destroy();
-                cluster.waitFor(60, TimeUnit.SECONDS);
-                ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains(base.toString()))
-                        .forEach(ProcessHandle::destroyForcibly);
-                FileUtils.deleteDirectory(base.toFile());
             }
         }
         seconds.sort(Double::compare);
