@@ -25,6 +25,7 @@ public final class DevClusterProcess implements AutoCloseable {
     private final String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     private final Map<String, Long> pidById = new ConcurrentHashMap<>();
     private final Map<String, String> addressById = new ConcurrentHashMap<>();
+    private final List<Process> started = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final int slots;
     private final int sessionTimeoutSeconds;
     private String zookeeper;
@@ -92,6 +93,7 @@ public final class DevClusterProcess implements AutoCloseable {
                 "--grpc-port", "0", "--metrics-port", "0", "--slots", Integer.toString(slots),
                 "--session-timeout", Integer.toString(sessionTimeoutSeconds), "--data-dir", base.resolve(id).toString())
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        started.add(p);
         pidById.put(id, p.pid());
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (true) {
@@ -132,20 +134,26 @@ public final class DevClusterProcess implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        cluster.destroy();
+        // Every process to stop: the dev-cluster's children (found by ancestry: a command line
+        // as long as a test classpath is truncated by the OS view ProcessHandle reads) and the
+        // brokers started here.
+        List<ProcessHandle> all = new ArrayList<>(cluster.toHandle().descendants().toList());
+        started.forEach(p -> all.add(p.toHandle()));
+        for (ProcessHandle p : all) {
+            signal("CONT", p.pid()); // a frozen process cannot run its shutdown hook
+        }
+        cluster.destroy(); // SIGTERM: the dev-cluster stops its children
+        started.forEach(Process::destroy);
         if (!cluster.waitFor(90, TimeUnit.SECONDS)) {
             cluster.destroyForcibly();
         }
-        // The dev-cluster's own shutdown stops its children; make sure none of them, nor a broker
-        // started here, survives (a frozen one is thawed first so that it can die).
-        List<ProcessHandle> left = ProcessHandle.allProcesses()
-                .filter(p -> p.info().commandLine().orElse("").contains(base.toString())).toList();
-        for (ProcessHandle p : left) {
-            signal("CONT", p.pid());
-            p.destroyForcibly();
-        }
-        for (ProcessHandle p : left) {
-            p.onExit().get(30, TimeUnit.SECONDS);
+        for (ProcessHandle p : all) {
+            try {
+                p.onExit().get(30, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                p.destroyForcibly();
+                p.onExit().get(30, TimeUnit.SECONDS);
+            }
         }
         FileUtils.deleteDirectory(base.toFile());
     }

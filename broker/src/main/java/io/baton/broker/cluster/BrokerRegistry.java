@@ -91,6 +91,11 @@ public final class BrokerRegistry implements AutoCloseable {
 
     /** Removes this broker's registration (a clean leave); the membership view keeps working. Idempotent. */
     public synchronized void deregister() {
+        if (self != null && !zk.getZookeeperClient().isConnected()) {
+            // Deleting would retry until ZooKeeper is back; the node is ephemeral and goes with
+            // the session (closed with the client, or expired).
+            self = null;
+        }
         if (self != null) {
             try {
                 self.close();
