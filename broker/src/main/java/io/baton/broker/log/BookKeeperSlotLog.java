@@ -44,6 +44,9 @@ public final class BookKeeperSlotLog implements SlotLog {
     private static final int SNAPSHOT_CHUNK = 1 << 20;
     private static final long TIMEOUT_SECONDS = 30;
     private static final long CLOSE_TIMEOUT_SECONDS = 5;
+    /** Entries per read during replay, and how many reads run ahead of the one being applied. */
+    private static final int READ_BATCH = 500;
+    private static final int READ_AHEAD = 4;
     /** What a bookie stores per entry besides its bytes (ledger id, entry id, length, CRC32C digest): an estimate. */
     private static final int ENTRY_OVERHEAD = 28;
 
@@ -298,12 +301,24 @@ public final class BookKeeperSlotLog implements SlotLog {
                     .withDigestType(DigestType.CRC32C).withPassword(PASSWORD).execute())) {
                 long lac = rh.getLastAddConfirmed();
                 long start = Math.max(0, from + 1 - range.getFirstPosition());
-                for (long e = start; e <= lac; e += 1000) {
-                    try (LedgerEntries entries = await(rh.readAsync(e, Math.min(lac, e + 999)))) {
-                        for (LedgerEntry entry : entries) {
-                            replayer.record(range.getFirstPosition() + entry.getEntryId(), entry.getEntryBytes());
+                // Reads run READ_AHEAD batches ahead of the replay, so that the bookies' round
+                // trips overlap with applying the records (a take-over's replay time is failover time).
+                java.util.ArrayDeque<CompletableFuture<LedgerEntries>> ahead = new java.util.ArrayDeque<>();
+                long next = start;
+                try {
+                    while (next <= lac || !ahead.isEmpty()) {
+                        while (next <= lac && ahead.size() < READ_AHEAD) {
+                            ahead.add(rh.readAsync(next, Math.min(lac, next + READ_BATCH - 1)));
+                            next += READ_BATCH;
+                        }
+                        try (LedgerEntries entries = await(ahead.poll())) {
+                            for (LedgerEntry entry : entries) {
+                                replayer.record(range.getFirstPosition() + entry.getEntryId(), entry.getEntryBytes());
+                            }
                         }
                     }
+                } finally {
+                    ahead.forEach(f -> f.thenAccept(LedgerEntries::close));
                 }
             } catch (Exception e) {
                 throw e instanceof IOException io ? io : new IOException(e);

@@ -114,7 +114,7 @@ public final class SlotDriver {
             }
             publish();
             transition(SlotOwnershipState.SERVING);
-            log.debug("slot {} epoch {}: recovered {} records in {} ms", slot, epoch, records[0],
+            log.info("slot {} epoch {}: replayed {} records in {} ms", slot, epoch, records[0],
                     (System.nanoTime() - t0) / 1_000_000);
         }, thread);
     }

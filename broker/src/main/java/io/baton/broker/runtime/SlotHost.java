@@ -69,10 +69,18 @@ public final class SlotHost implements AutoCloseable {
             events.acquired(slot, System.nanoTime() - t0, false);
             return CompletableFuture.failedFuture(e);
         }
+        long opened = System.nanoTime();
         SlotDriver driver = new SlotDriver(slot, epoch, slotLog, threads.forSlot(slot), clock, limits, checkpoints,
                 durableLatencyNanos);
         slots.put(driver);
-        return driver.recover().whenComplete((v, e) -> events.acquired(slot, System.nanoTime() - t0, e == null));
+        return driver.recover().whenComplete((v, e) -> {
+            long done = System.nanoTime();
+            events.acquired(slot, done - t0, e == null);
+            if (e == null) {
+                log.info("slot {}: serving epoch {} after {} ms ({} ms opening its log)", slot, epoch, (done - t0) / 1_000_000,
+                        (opened - t0) / 1_000_000);
+            }
+        });
     }
 
     /** Stops serving {@code slot} and closes its log once what was appended is durable. */

@@ -26,15 +26,16 @@ import org.HdrHistogram.Recorder;
  * timeout). Prints per-second figures and p50/p99/p99.9/max per phase.
  *
  * <p>Run: {@code mvn -q -pl deploy test-compile exec:exec -Dexec.classpathScope=test -Dexec.executable=java
- * -Dexec.args="-cp %classpath io.baton.deploy.bench.RebalanceBench 2 15 2000"} (session timeout s,
- * phase s, publishes/s).
+ * -Dexec.args="-cp %classpath io.baton.deploy.bench.RebalanceBench 2 15 1000 60"} (session timeout s,
+ * phase s, publishes/s, warm-up s).
  */
 public final class RebalanceBench {
     public static void main(String[] args) throws Exception {
         int sessionTimeout = Integer.parseInt(args[0]);
         int phase = Integer.parseInt(args[1]);
         int rate = Integer.parseInt(args[2]);
-        int threads = 8;
+        int warmup = args.length > 3 ? Integer.parseInt(args[3]) : 60;
+        int threads = 16;
         try (DevClusterProcess cluster = DevClusterProcess.start(3, 12, sessionTimeout);
              BatonClient client = BatonClient.builder().target(cluster.brokerAddresses()).project("rebalance")
                      .callTimeout(Duration.ofSeconds(30)).build()) {
@@ -67,14 +68,21 @@ public final class RebalanceBench {
                 th.start();
                 producers.add(th);
             }
+            // Nine JVMs start cold on this machine: warm them up at the same load before measuring.
+            Thread.sleep(warmup * 1000L);
             Map<String, Histogram> phases = new LinkedHashMap<>();
             String[] names = {"steady (3 brokers)", "broker-4 joins", "broker-4 leaves (SIGTERM, hand-over)", "a broker is SIGKILLed"};
             long start = System.nanoTime();
+            latency.getIntervalHistogram();
             for (int p = 0; p < names.length; p++) {
                 if (p == 1) {
                     cluster.startBroker("broker-4");
                 } else if (p == 2) {
-                    DevClusterProcess.signal("TERM", cluster.forget("broker-4"));
+                    long pid = cluster.forget("broker-4");
+                    DevClusterProcess.signal("TERM", pid);
+                    long t0 = System.nanoTime();
+                    ProcessHandle.of(pid).ifPresent(h -> h.onExit().thenRun(() -> System.out.printf(
+                            "  (broker-4 exited %.2f s after SIGTERM)%n", (System.nanoTime() - t0) / 1e9)));
                 } else if (p == 3) {
                     ClusterMap map = client.clusterMap();
                     String victim = map.getSlots(SlotHash.slotOf("rebalance", "q0", map.getSlotCount())).getBrokerId();
@@ -98,8 +106,8 @@ public final class RebalanceBench {
             for (Thread t : producers) {
                 t.join();
             }
-            System.out.printf("%nrebalance bench: %d publishes/s target over %d threads, 12 queues, 12 slots, session timeout %d s, %d s per phase%n",
-                    rate, threads, sessionTimeout, phase);
+            System.out.printf("%nrebalance bench: %d publishes/s target over %d threads, 12 queues, 12 slots, session timeout %d s, "
+                    + "%d s warm-up, %d s per phase%n", rate, threads, sessionTimeout, warmup, phase);
             for (var e : phases.entrySet()) {
                 Histogram h = e.getValue();
                 System.out.printf("  %-40s %6.0f/s  p50 %6.2f ms  p99 %7.2f ms  p99.9 %7.2f ms  max %7.2f ms%n", e.getKey(),
@@ -107,6 +115,7 @@ public final class RebalanceBench {
                         h.getValueAtPercentile(99.9) / 1000.0, h.getMaxValue() / 1000.0);
             }
             System.out.printf("  errors (publishes that failed after the SDK's retries): %d%n", errors.sum());
+            cluster.copyLogs(java.nio.file.Path.of("target", "rebalance-logs"));
         }
     }
 }
