@@ -193,13 +193,30 @@ class ClusterFailoverIT {
                 .sum();
     }
 
-    @Test
-    void aBrokerWhoseSessionExpiresUnderLoadIsFencedAndNoAcknowledgedPublishIsLost() throws Exception {
+    /** What happens to the cluster while {@link PublishLoad} runs. */
+    private interface Disruption {
+        void run(PublishLoad load) throws Exception;
+    }
+
+    /**
+     * Publishes under load through {@code disruption}, with acknowledged publishes before and
+     * after it, then checks that every acknowledged publish is there.
+     */
+    private void underLoad(Disruption disruption) throws Exception {
         awaitServed(Set.of("broker-1", "broker-2", "broker-3"));
-        Broker victim = brokers.get(1);
         PublishLoad load = new PublishLoad(4);
         try (load) {
             load.awaitMore(300);
+            disruption.run(load);
+            load.awaitMore(300);
+        }
+        load.assertNothingAcknowledgedLost();
+    }
+
+    @Test
+    void aBrokerWhoseSessionExpiresUnderLoadIsFencedAndNoAcknowledgedPublishIsLost() throws Exception {
+        Broker victim = brokers.get(1);
+        underLoad(load -> {
             // Expire the victim's session on the server, as a long pause or a partition would: a
             // second handle on the same session closes it. Its ephemeral registration vanishes at
             // once; the victim itself hears of it only later, and meanwhile still tries to write.
@@ -219,40 +236,28 @@ class ClusterFailoverIT {
                     "baton_ledger_fencing_total{event=\"fenced_previous_owner\"}") >= 1);
             load.awaitMore(300);
             awaitServed(Set.of("broker-1", "broker-2", "broker-3"));
-            load.awaitMore(300);
-        }
-        load.assertNothingAcknowledgedLost();
+        });
     }
 
     @Test
     void aBrokerJoiningUnderLoadTakesItsShareAndNoAcknowledgedPublishIsLost() throws Exception {
-        awaitServed(Set.of("broker-1", "broker-2", "broker-3"));
-        PublishLoad load = new PublishLoad(4);
-        try (load) {
-            load.awaitMore(300);
+        underLoad(load -> {
             brokers.add(startBroker("broker-4"));
             awaitServed(Set.of("broker-1", "broker-2", "broker-3", "broker-4"));
             assertThat(owners(brokers.get(0).clusterMap()).get("broker-4")).isEqualTo(SLOTS / 4);
-            load.awaitMore(300);
-        }
-        load.assertNothingAcknowledgedLost();
+        });
     }
 
     @Test
     void aBrokerLeavingUnderLoadHandsItsSlotsOverAndNoAcknowledgedPublishIsLost() throws Exception {
-        awaitServed(Set.of("broker-1", "broker-2", "broker-3"));
-        PublishLoad load = new PublishLoad(4);
-        try (load) {
-            load.awaitMore(300);
+        underLoad(load -> {
             Broker leaving = brokers.get(2);
             // The hand-over: it leaves the membership and keeps serving until the controller has
             // moved each of its slots; so its slots are served by it or by their new owner throughout.
             leaving.close();
             brokers.remove(leaving);
             awaitServed(Set.of("broker-1", "broker-2"));
-            load.awaitMore(300);
-        }
-        load.assertNothingAcknowledgedLost();
+        });
     }
 
     @Test
