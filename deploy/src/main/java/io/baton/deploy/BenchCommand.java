@@ -66,12 +66,16 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--duration", defaultValue = "20", description = "Seconds of load (default: ${DEFAULT-VALUE}).")
     int seconds;
 
+    @Option(names = "--warmup", defaultValue = "0", description = "Seconds of the same load before measuring, "
+            + "not counted in the figures (JIT warm-up of both sides; default: ${DEFAULT-VALUE}).")
+    int warmupSeconds;
+
     @Option(names = "--json", description = "End with one JSON line: jobs_per_sec, p50_ms, p99_ms, p999_ms, redeliveries, errors, lost.")
     boolean json;
 
     @Override
     public Integer call() throws Exception {
-        if (producers < 1 || workers < 1 || concurrency < 1 || size < 16 || seconds < 1 || rate < 0 || queueCount < 1
+        if (producers < 1 || workers < 1 || concurrency < 1 || size < 16 || seconds < 1 || warmupSeconds < 0 || rate < 0 || queueCount < 1
                 || queueCount > workers) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
                     "invalid load shape (and --queues must be 1..--workers)");
@@ -113,8 +117,17 @@ final class BenchCommand implements Callable<Integer> {
                 t.start();
                 threads.add(t);
             }
+            long warmupStart = System.nanoTime();
+            for (int s = 1; s <= warmupSeconds; s++) {
+                LockSupport.parkNanos(warmupStart + s * 1_000_000_000L - System.nanoTime());
+                Histogram interval = latency.getIntervalHistogram();
+                System.out.printf("warm-up %2ds handled=%d p50=%.2fms p99=%.2fms%n", s, handled.sum(),
+                        interval.getValueAtPercentile(50) / 1000.0, interval.getValueAtPercentile(99) / 1000.0);
+            }
+            latency.getIntervalHistogram(); // the warm-up's latencies are not counted
+            long handledBefore = handled.sum();
             long start = System.nanoTime();
-            long lastHandled = 0;
+            long lastHandled = handledBefore;
             for (int s = 1; s <= seconds; s++) {
                 LockSupport.parkNanos(start + s * 1_000_000_000L - System.nanoTime());
                 Histogram interval = latency.getIntervalHistogram();
@@ -130,7 +143,7 @@ final class BenchCommand implements Callable<Integer> {
                 t.join();
             }
             double loadSeconds = (System.nanoTime() - start) / 1e9;
-            long handledDuringLoad = handled.sum();
+            long handledDuringLoad = handled.sum() - handledBefore;
             // Drain: let workers finish what was published (up to 30 s).
             long drainEnd = System.nanoTime() + 30_000_000_000L;
             while (handled.sum() - redeliveries.sum() < published.sum() && System.nanoTime() < drainEnd) {

@@ -456,8 +456,13 @@ public final class FileSlotLog implements SlotLog {
         synchronized (this) {
             out = buffer;
             n = length;
-            buffer = spare != null ? spare : new byte[Math.max(64 << 10, Math.min(out.length, 4 << 20))];
-            spare = null;
+            if (n > 0) {
+                // Swap in the spare buffer (a flush with nothing to write keeps the current one:
+                // sync-only flushes are frequent, and a fresh 64 KiB each time was most of the
+                // broker's garbage under streaming workers).
+                buffer = spare != null ? spare : new byte[Math.max(64 << 10, Math.min(out.length, 4 << 20))];
+                spare = null;
+            }
             length = 0;
             appends = pending;
             pending = new ArrayList<>();

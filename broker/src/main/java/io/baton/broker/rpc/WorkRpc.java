@@ -66,8 +66,16 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
         private int credits;
         private int claiming;
         private boolean waiting;
+        /**
+         * The last claim found the queue empty: probe with one claim at a time until one returns a
+         * job. Without this, every publish into an idle queue would set off a claim per credit of
+         * every waiting session, nearly all of them empty (a thundering herd).
+         */
+        private boolean drained;
         /** Counts wake-ups, so an empty claim that raced with one does not wait for a wake already spent. */
         private long wakeups;
+        /** The one wake-up this session registers with the slot (a set there: registered once however often it waits). */
+        private final Runnable wake = this::woken;
         private boolean draining;
         private boolean closed;
 
@@ -122,10 +130,10 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
 
         /** Issues claims while credits allow and the queue has not been found empty. */
         private void fill() {
-            while (!closed && !draining && !waiting && credits - claiming > 0) {
+            while (!closed && !draining && !waiting && credits - claiming > 0 && !(drained && claiming > 0)) {
                 claiming++;
                 long issuedAt = wakeups;
-                driver.claimOrWait(new SlotCommand.CreateClaim(queue.getProject(), queue.getName(), 1, ttl, grace), this::woken)
+                driver.claimOrWait(new SlotCommand.CreateClaim(queue.getProject(), queue.getName(), 1, ttl, grace), wake)
                         .whenComplete((view, error) -> claimed(view, error, issuedAt));
             }
         }
@@ -142,6 +150,7 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
                 fail(error);
                 return;
             }
+            drained = view.messages().isEmpty();
             if (view.messages().isEmpty()) {
                 // The empty answer arrives after its decision was made durable; a wake-up may have
                 // fired meanwhile (spending the waiter this claim registered). Then try again

@@ -120,7 +120,10 @@ public final class SlotDriver {
     }
 
     /** Streaming workers waiting for free messages, by project and queue. Slot thread only. */
-    private final java.util.Map<String, java.util.List<Runnable>> waiters = new java.util.HashMap<>();
+    private final java.util.Map<String, java.util.Set<Runnable>> waiters = new java.util.HashMap<>();
+
+    /** When each queue's pending claim-expiry wake-up fires (epoch ms), by project and queue. Slot thread only. */
+    private final java.util.Map<String, Long> wakeTimerAt = new java.util.HashMap<>();
 
     /** Fires claim-expiry wake-ups (onto the slot threads); shared by every slot of the JVM. */
     private static final java.util.concurrent.ScheduledExecutorService WAKE_TIMERS =
@@ -222,7 +225,8 @@ public final class SlotDriver {
      * Claims for a streaming worker; when nothing is free, registers {@code whenFree} to run (on
      * this slot's thread) as soon as messages may be free again: after a publish or a release in
      * the queue, or at the moment its next claim expires. Deciding and registering happen in one
-     * slot-thread task, so no wake-up can fall between them. No polling.
+     * slot-thread task, so no wake-up can fall between them. No polling. A {@code whenFree} that
+     * is already waiting on the queue is not registered twice.
      */
     public CompletableFuture<io.baton.broker.slot.Views.ClaimView> claimOrWait(SlotCommand.CreateClaim command, Runnable whenFree) {
         CompletableFuture<io.baton.broker.slot.Views.ClaimView> result = new CompletableFuture<>();
@@ -231,13 +235,20 @@ public final class SlotDriver {
                 io.baton.broker.slot.Views.ClaimView view = run(command, result);
                 if (view != null && view.messages().isEmpty()) {
                     String key = command.project() + '\0' + command.queue();
-                    waiters.computeIfAbsent(key, k -> new java.util.ArrayList<>()).add(whenFree);
+                    waiters.computeIfAbsent(key, k -> new java.util.LinkedHashSet<>()).add(whenFree);
                     long at = sm.nextClaimExpiry(command.project(), command.queue());
-                    if (at != Long.MAX_VALUE) {
+                    Long scheduled = wakeTimerAt.get(key);
+                    // One timer per queue, for its next claim expiry: a timer per wait would pile
+                    // up (workers wait thousands of times a second, a lease lasts a minute).
+                    if (at != Long.MAX_VALUE && (scheduled == null || at < scheduled)) {
+                        wakeTimerAt.put(key, at);
                         long delay = Math.max(1, at - clock.millis() + 1);
                         WAKE_TIMERS.schedule(() -> {
                             try {
-                                thread.execute(() -> wake(key));
+                                thread.execute(() -> {
+                                    wakeTimerAt.remove(key, at);
+                                    wake(key);
+                                });
                             } catch (java.util.concurrent.RejectedExecutionException e) {
                                 // shutting down
                             }
@@ -253,7 +264,7 @@ public final class SlotDriver {
 
     /** Runs (and forgets) the waiters of a queue. Slot thread only. */
     private void wake(String key) {
-        java.util.List<Runnable> w = waiters.remove(key);
+        java.util.Set<Runnable> w = waiters.remove(key);
         if (w != null) {
             // Expiry is applied lazily; make it happen now so the woken claims find the messages.
             sm.advanceTo(Math.max(clock.millis(), sm.time()));
@@ -348,7 +359,7 @@ public final class SlotDriver {
      */
     private void wakeAll() {
         for (String key : java.util.List.copyOf(waiters.keySet())) {
-            java.util.List<Runnable> w = waiters.remove(key);
+            java.util.Set<Runnable> w = waiters.remove(key);
             if (w != null) {
                 w.forEach(Runnable::run);
             }
