@@ -3,7 +3,6 @@ package io.baton.broker.cluster;
 import io.baton.broker.runtime.SlotDriver;
 import io.baton.broker.runtime.SlotHost;
 import io.baton.broker.runtime.SlotOwnershipState;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
@@ -26,7 +25,10 @@ public final class OwnershipReconciler implements AutoCloseable {
     private final SlotHost host;
     private final AssignmentStore store;
     private final int slotCount;
-    private final ExecutorService events = Executors.newSingleThreadExecutor(io.baton.api.DaemonThreads.named("ownership"));
+    private final java.util.concurrent.ScheduledExecutorService events =
+            Executors.newSingleThreadScheduledExecutor(io.baton.api.DaemonThreads.named("ownership"));
+    /** A retry is scheduled (event thread only): failures in a burst share one. */
+    private boolean retryPending;
 
     public OwnershipReconciler(String brokerId, SlotHost host, AssignmentStore store, int slotCount) {
         this.brokerId = brokerId;
@@ -78,7 +80,11 @@ public final class OwnershipReconciler implements AutoCloseable {
                         if (e != null) {
                             // Try again with whatever the assignment says by then (it may have moved on).
                             log.warn("slot {}: could not start serving; retrying in a second: {}", slot, e.toString());
-                            retryLater();
+                            try {
+                                events.execute(this::retryLater); // this callback may run on the slot's thread
+                            } catch (java.util.concurrent.RejectedExecutionException closing) {
+                                // closing
+                            }
                         }
                     });
                 }
@@ -91,19 +97,25 @@ public final class OwnershipReconciler implements AutoCloseable {
         }
     }
 
+    /**
+     * Reconciles again in a second with whatever the assignment says by then. Scheduled, not
+     * slept: assignment and connection events keep being handled meanwhile. Event thread only.
+     */
     private void retryLater() {
+        if (retryPending) {
+            return;
+        }
+        retryPending = true;
         try {
-            events.execute(() -> {
+            events.schedule(() -> {
+                retryPending = false;
                 try {
-                    Thread.sleep(1000);
                     reconcile(store.read(slotCount));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
                 } catch (Exception e) {
                     log.warn("re-reading the slot assignment failed", e);
                     retryLater();
                 }
-            });
+            }, 1, TimeUnit.SECONDS);
         } catch (java.util.concurrent.RejectedExecutionException e) {
             // closing
         }
