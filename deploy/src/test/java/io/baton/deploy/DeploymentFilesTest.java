@@ -99,10 +99,10 @@ class DeploymentFilesTest {
                 assertThat(doc.path("metadata").path("name").asText()).as("%s metadata.name", f).isNotEmpty();
                 JsonNode spec = doc.path("spec");
                 if (doc.path("kind").asText().matches("StatefulSet|Deployment")) {
-                    assertThat(spec.path("template").path("metadata").path("labels"))
-                            .as("%s: the selector matches the pod labels", f).isNotNull();
+                    assertThat(spec.path("selector").path("matchLabels").size()).as("%s has a selector", f).isPositive();
                     spec.path("selector").path("matchLabels").fields().forEachRemaining(e -> assertThat(
-                            spec.path("template").path("metadata").path("labels").path(e.getKey()).asText()).isEqualTo(e.getValue().asText()));
+                            spec.path("template").path("metadata").path("labels").path(e.getKey()).asText())
+                            .as("%s: the selector matches the pod labels", f).isEqualTo(e.getValue().asText()));
                     for (JsonNode c : spec.path("template").path("spec").path("containers")) {
                         assertThat(c.path("readinessProbe").isObject()).as("%s container %s has a readiness probe", f, c.path("name")).isTrue();
                         if (c.path("image").asText().equals("baton")) {

@@ -358,12 +358,7 @@ public final class SlotDriver {
      * reconnect, instead of waiting on a broker that no longer serves the slot. Slot thread only.
      */
     private void wakeAll() {
-        for (String key : java.util.List.copyOf(waiters.keySet())) {
-            java.util.Set<Runnable> w = waiters.remove(key);
-            if (w != null) {
-                w.forEach(Runnable::run);
-            }
-        }
+        java.util.List.copyOf(waiters.keySet()).forEach(this::wake);
     }
 
     public void suspend() {
