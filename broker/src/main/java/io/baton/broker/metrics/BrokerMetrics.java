@@ -84,14 +84,18 @@ public final class BrokerMetrics {
                 .publishPercentileHistogram().register(registry);
         return new io.baton.broker.runtime.SlotHost.Events() {
             @Override
-            public void acquired(int slot, long nanos, boolean ok) {
+            public void acquired(int slot, SlotDriver driver, long nanos, boolean ok) {
                 (ok ? acquired : failed).increment();
                 recovery.record(nanos, TimeUnit.NANOSECONDS);
+                if (ok) {
+                    startCounting(driver);
+                }
             }
 
             @Override
-            public void released(int slot) {
+            public void released(int slot, SlotDriver driver) {
                 released.increment();
+                stopCounting(driver);
             }
         };
     }
@@ -119,9 +123,46 @@ public final class BrokerMetrics {
                 c -> c.claimsExpired);
     }
 
+    /*
+     * Message counters must only grow, whichever slots come and go (Prometheus reads a drop as a
+     * reset). A slot's counters are replayed with its log, so they hold its whole history: this
+     * broker counts, per slot it serves, what happened since it took the slot over (the counters
+     * then are the baseline), and keeps what slots it gave up had counted.
+     */
+    private final java.util.Map<SlotDriver, SlotCounters> baselines = new java.util.IdentityHashMap<>();
+    private final SlotCounters retired = new SlotCounters();
+
+    private synchronized void startCounting(SlotDriver driver) {
+        baselines.put(driver, driver.counters());
+    }
+
+    private synchronized void stopCounting(SlotDriver driver) {
+        SlotCounters base = baselines.remove(driver);
+        if (base != null) {
+            SlotCounters now = driver.counters();
+            retired.messagesPosted += now.messagesPosted - base.messagesPosted;
+            retired.messagesClaimed += now.messagesClaimed - base.messagesClaimed;
+            retired.messagesDeleted += now.messagesDeleted - base.messagesDeleted;
+            retired.messagesExpired += now.messagesExpired - base.messagesExpired;
+            retired.messagesRedelivered += now.messagesRedelivered - base.messagesRedelivered;
+            retired.claimsCreated += now.claimsCreated - base.claimsCreated;
+            retired.claimsExpired += now.claimsExpired - base.claimsExpired;
+        }
+    }
+
+    private synchronized double counted(LocalSlots slots, ToLongFunction<SlotCounters> field) {
+        long total = field.applyAsLong(retired);
+        for (SlotDriver d : slots.all()) {
+            SlotCounters base = baselines.get(d);
+            if (base != null) {
+                total += field.applyAsLong(d.counters()) - field.applyAsLong(base);
+            }
+        }
+        return total;
+    }
+
     private void counter(LocalSlots slots, String name, String description, ToLongFunction<SlotCounters> field) {
-        FunctionCounter.builder(name, slots, s -> sum(s, d -> field.applyAsLong(d.counters())))
-                .description(description).register(registry);
+        FunctionCounter.builder(name, slots, s -> counted(s, field)).description(description).register(registry);
     }
 
     private static double sum(LocalSlots slots, ToLongFunction<SlotDriver> f) {

@@ -20,10 +20,14 @@ public final class SlotHost implements AutoCloseable {
     public interface Events {
         Events NONE = new Events() {};
 
-        /** {@code slot} began serving (or failed to) {@code nanos} after it was opened: log opening and replay. */
-        default void acquired(int slot, long nanos, boolean ok) {}
+        /**
+         * {@code slot} began serving (or failed to) {@code nanos} after it was opened: log opening
+         * and replay. {@code driver} is null when the log could not even be opened.
+         */
+        default void acquired(int slot, SlotDriver driver, long nanos, boolean ok) {}
 
-        default void released(int slot) {}
+        /** {@code driver} stops serving {@code slot}; told before it leaves {@link LocalSlots}. */
+        default void released(int slot, SlotDriver driver) {}
     }
 
     private static final Logger log = LoggerFactory.getLogger(SlotHost.class);
@@ -66,7 +70,7 @@ public final class SlotHost implements AutoCloseable {
             // Includes a log already taken over under a newer epoch: the assignment moved on, and
             // the next assignment event says what this broker should serve.
             log.warn("slot {}: cannot open its log for epoch {}: {}", slot, epoch, e.toString());
-            events.acquired(slot, System.nanoTime() - t0, false);
+            events.acquired(slot, null, System.nanoTime() - t0, false);
             return CompletableFuture.failedFuture(e);
         }
         long opened = System.nanoTime();
@@ -75,7 +79,7 @@ public final class SlotHost implements AutoCloseable {
         slots.put(driver);
         return driver.recover().whenComplete((v, e) -> {
             long done = System.nanoTime();
-            events.acquired(slot, done - t0, e == null);
+            events.acquired(slot, driver, done - t0, e == null);
             if (e == null) {
                 log.info("slot {}: serving epoch {} after {} ms ({} ms opening its log)", slot, epoch, (done - t0) / 1_000_000,
                         (opened - t0) / 1_000_000);
@@ -85,11 +89,12 @@ public final class SlotHost implements AutoCloseable {
 
     /** Stops serving {@code slot} and closes its log once what was appended is durable. */
     public CompletableFuture<Void> close(int slot) {
-        SlotDriver d = slots.remove(slot);
+        SlotDriver d = slots.get(slot);
         if (d == null) {
             return CompletableFuture.completedFuture(null);
         }
-        events.released(slot);
+        events.released(slot, d); // first, so that counters summed over the slots never miss it
+        slots.remove(slot);
         return d.release();
     }
 

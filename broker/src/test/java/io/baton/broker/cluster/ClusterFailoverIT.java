@@ -242,10 +242,41 @@ class ClusterFailoverIT {
     @Test
     void aBrokerJoiningUnderLoadTakesItsShareAndNoAcknowledgedPublishIsLost() throws Exception {
         underLoad(load -> {
-            brokers.add(startBroker("broker-4"));
-            awaitServed(Set.of("broker-1", "broker-2", "broker-3", "broker-4"));
-            assertThat(owners(brokers.get(0).clusterMap()).get("broker-4")).isEqualTo(SLOTS / 4);
+            List<Broker> before = List.copyOf(brokers);
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> postedCounted(before) > 0);
+            // A broker that gives a slot away keeps what it had counted: its counters never drop
+            // (Prometheus would read a drop as a restart). Sampled all through the move.
+            List<String> drops = new java.util.concurrent.CopyOnWriteArrayList<>();
+            java.util.concurrent.atomic.AtomicBoolean sampling = new java.util.concurrent.atomic.AtomicBoolean(true);
+            Thread sampler = new Thread(() -> {
+                double[] last = new double[before.size()];
+                while (sampling.get()) {
+                    for (int i = 0; i < before.size(); i++) {
+                        double v = postedCounted(List.of(before.get(i)));
+                        if (v < last[i]) {
+                            drops.add(before.get(i).id() + ": " + last[i] + " -> " + v);
+                        }
+                        last[i] = v;
+                    }
+                    java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
+                }
+            });
+            sampler.start();
+            try {
+                brokers.add(startBroker("broker-4"));
+                awaitServed(Set.of("broker-1", "broker-2", "broker-3", "broker-4"));
+                assertThat(owners(brokers.get(0).clusterMap()).get("broker-4")).isEqualTo(SLOTS / 4);
+                Thread.sleep(1500); // a housekeeping tick after the move
+            } finally {
+                sampling.set(false);
+                sampler.join();
+            }
+            assertThat(drops).as("baton_messages_posted_total dropped").isEmpty();
         });
+    }
+
+    private static double postedCounted(List<Broker> of) {
+        return of.stream().mapToDouble(b -> sum(b.metrics().registry().scrape(), "baton_messages_posted_total")).sum();
     }
 
     @Test
