@@ -50,7 +50,7 @@ public final class OwnershipReconciler implements AutoCloseable {
             }
             case LOST -> {
                 log.warn("ZooKeeper session lost: broker {} drops its slots", brokerId);
-                host.slots().all().forEach(d -> host.close(d.slot())); // not waited for, as in reconcile
+                host.closeAllAsync(); // not waited for, as in reconcile
             }
             case RECONNECTED -> {
                 try {

@@ -139,14 +139,7 @@ public final class BrokerMetrics {
     private synchronized void stopCounting(SlotDriver driver) {
         SlotCounters base = baselines.remove(driver);
         if (base != null) {
-            SlotCounters now = driver.counters();
-            retired.messagesPosted += now.messagesPosted - base.messagesPosted;
-            retired.messagesClaimed += now.messagesClaimed - base.messagesClaimed;
-            retired.messagesDeleted += now.messagesDeleted - base.messagesDeleted;
-            retired.messagesExpired += now.messagesExpired - base.messagesExpired;
-            retired.messagesRedelivered += now.messagesRedelivered - base.messagesRedelivered;
-            retired.claimsCreated += now.claimsCreated - base.claimsCreated;
-            retired.claimsExpired += now.claimsExpired - base.claimsExpired;
+            retired.add(driver.counters(), base);
         }
     }
 

@@ -294,16 +294,7 @@ public final class SlotDriver {
         long[] totals = sm.totals();
         liveMessages = totals[0];
         claimedMessages = totals[1];
-        SlotCounters c = sm.counters();
-        SlotCounters copy = new SlotCounters();
-        copy.messagesPosted = c.messagesPosted;
-        copy.messagesClaimed = c.messagesClaimed;
-        copy.messagesDeleted = c.messagesDeleted;
-        copy.messagesExpired = c.messagesExpired;
-        copy.claimsCreated = c.claimsCreated;
-        copy.claimsExpired = c.claimsExpired;
-        copy.messagesRedelivered = c.messagesRedelivered;
-        publishedCounters = copy;
+        publishedCounters = sm.counters().copy();
     }
 
     /**

@@ -98,9 +98,14 @@ public final class SlotHost implements AutoCloseable {
         return d.release();
     }
 
-    public void closeAll() {
+    /** Stops serving every slot; the future completes once their logs are closed. */
+    public CompletableFuture<Void> closeAllAsync() {
         List<CompletableFuture<Void>> all = slots.all().stream().map(d -> close(d.slot())).toList();
-        CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
+        return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
+    }
+
+    public void closeAll() {
+        closeAllAsync().join();
     }
 
     @Override

@@ -10,4 +10,22 @@ public final class SlotCounters {
     public long claimsExpired;
     /** Messages claimed again after a lease on them lapsed (a worker died or was too slow). */
     public long messagesRedelivered;
+
+    /** A snapshot of these totals (for readers on other threads). */
+    public SlotCounters copy() {
+        SlotCounters c = new SlotCounters();
+        c.add(this, new SlotCounters());
+        return c;
+    }
+
+    /** Adds, field by field, what happened between {@code since} and {@code now}. */
+    public void add(SlotCounters now, SlotCounters since) {
+        messagesPosted += now.messagesPosted - since.messagesPosted;
+        messagesClaimed += now.messagesClaimed - since.messagesClaimed;
+        messagesDeleted += now.messagesDeleted - since.messagesDeleted;
+        messagesExpired += now.messagesExpired - since.messagesExpired;
+        claimsCreated += now.claimsCreated - since.claimsCreated;
+        claimsExpired += now.claimsExpired - since.claimsExpired;
+        messagesRedelivered += now.messagesRedelivered - since.messagesRedelivered;
+    }
 }
