@@ -25,7 +25,7 @@ final class BrokerProcess implements AutoCloseable {
 
     static BrokerProcess start(Path dataDir, Path logFile) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+        ProcessBuilder pb = new ProcessBuilder(List.of(java, "-Xmx256m", "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"), "-cp", System.getProperty("java.class.path"),
                 Main.class.getName(), "standalone", "--data-dir", dataDir.toString(), "--grpc-port", "0",
                 "--metrics-port", "0", "--http-port", "0", "--slots", "16"))
                 .redirectError(ProcessBuilder.Redirect.appendTo(logFile.toFile()));

@@ -41,7 +41,7 @@ public final class DevClusterProcess implements AutoCloseable {
     public static DevClusterProcess start(int brokers, int slots, int sessionTimeoutSeconds) throws Exception {
         Path base = Files.createTempDirectory("baton-dev-cluster");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+        Process p = new ProcessBuilder(java, "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"), "-cp", System.getProperty("java.class.path"), Main.class.getName(),
                 "dev-cluster", "--base-dir", base.toString(), "--http-port", "0", "--brokers", Integer.toString(brokers),
                 "--slots", Integer.toString(slots), "--session-timeout", Integer.toString(sessionTimeoutSeconds))
                 .redirectErrorStream(true).redirectOutput(base.resolve("dev-cluster.out").toFile()).start();
@@ -88,7 +88,7 @@ public final class DevClusterProcess implements AutoCloseable {
     /** Starts {@code baton broker --id id} against this cluster's ZooKeeper and waits until it is ready. */
     public void startBroker(String id) throws Exception {
         Path log = base.resolve(id + ".log");
-        Process p = new ProcessBuilder(javaBin, "-Xmx256m", "--add-opens", "java.base/java.io=ALL-UNNAMED",
+        Process p = new ProcessBuilder(javaBin, "-Xmx256m", "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"),  "--add-opens", "java.base/java.io=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"), Main.class.getName(), "broker", "--zookeeper", zookeeper, "--id", id,
                 "--grpc-port", "0", "--metrics-port", "0", "--slots", Integer.toString(slots),
                 "--session-timeout", Integer.toString(sessionTimeoutSeconds), "--data-dir", base.resolve(id).toString())

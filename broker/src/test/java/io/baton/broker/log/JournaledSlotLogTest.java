@@ -17,6 +17,7 @@ import org.apache.commons.io.FileUtils;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The contract for slot logs made durable by the shared journal (the broker's default), plus what
@@ -26,6 +27,9 @@ import org.junit.jupiter.api.Test;
  */
 class JournaledSlotLogTest extends SlotLogContract {
     private final List<LogFlusher> flushers = new ArrayList<>();
+    /** Where power-cut copies of {@link #dir} go (not inside it, and cleaned up like it). */
+    @TempDir
+    Path copies;
 
     private LogFlusher flusher(Path root, long journalSegmentBytes) throws IOException {
         LogFlusher f = new LogFlusher("test-journal", Journal.open(root.resolve("journal"), journalSegmentBytes), FlushListener.NONE);
@@ -66,7 +70,7 @@ class JournaledSlotLogTest extends SlotLogContract {
 
     /** The disk as a power cut would leave it: a copy, with the slot file's unsynced bytes gone. */
     private Path powerCutCopy(long keepSlotBytes) throws IOException {
-        Path copy = Files.createTempDirectory(dir.getParent(), "after-power-cut");
+        Path copy = Files.createTempDirectory(copies, "after-power-cut");
         FileUtils.copyDirectory(dir.toFile(), copy.toFile());
         Path seg = files(copy.resolve("slot"), ".log").get(0);
         try (RandomAccessFile f = new RandomAccessFile(seg.toFile(), "rw")) {
@@ -96,7 +100,7 @@ class JournaledSlotLogTest extends SlotLogContract {
         SlotLog b = FileSlotLog.open(dir.resolve("b"), 2, f, 1 << 20);
         appendDurably(a, 0, 10);
         appendDurably(b, 0, 20);
-        Path copy = Files.createTempDirectory(dir.getParent(), "copy");
+        Path copy = Files.createTempDirectory(copies, "copy");
         FileUtils.copyDirectory(dir.toFile(), copy.toFile());
         FileUtils.deleteDirectory(copy.resolve("a").toFile());
         FileUtils.deleteDirectory(copy.resolve("b").toFile());
@@ -135,7 +139,7 @@ class JournaledSlotLogTest extends SlotLogContract {
             Awaitility.await().atMost(Duration.ofSeconds(10))
                     .until(() -> files(dir.resolve("journal"), ".jnl").size() <= 2);
             // The slot file now holds what the deleted journal segments held: a power cut loses nothing.
-            Path copy = Files.createTempDirectory(dir.getParent(), "copy");
+            Path copy = Files.createTempDirectory(copies, "copy");
             FileUtils.copyDirectory(dir.toFile(), copy.toFile());
             try (SlotLog reopened = FileSlotLog.open(copy.resolve("slot"), 7, flusher(copy, 4096), 1 << 20)) {
                 assertThat(replay(reopened).records()).hasSize(800);
