@@ -35,6 +35,9 @@ public final class Limits {
     /** Longest client request id kept for publish de-duplication. */
     public static final int REQUEST_ID_MAX_LENGTH = 128;
 
+    /** Streaming workers (not v1): the most jobs claimed in one batch, and the most acks in one message. */
+    public static final int WORK_BATCH_MAX = 1_000;
+
     /** The default number of slots a cluster is created with. */
     public static final int DEFAULT_SLOT_COUNT = 256;
 }

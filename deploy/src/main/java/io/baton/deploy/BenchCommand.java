@@ -63,6 +63,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--rate", defaultValue = "0", description = "Target jobs/s over all producers; 0: as fast as possible (default).")
     int rate;
 
+    @Option(names = "--max-backlog", defaultValue = "20000", description = "Producers pause while this many jobs are sent "
+            + "and not yet handled, so an unthrottled run measures what the system sustains end to end rather than a "
+            + "backlog that grows without bound; 0: no bound (default: ${DEFAULT-VALUE}).")
+    long maxBacklog;
+
     @Option(names = "--duration", defaultValue = "20", description = "Seconds of load (default: ${DEFAULT-VALUE}).")
     int seconds;
 
@@ -76,7 +81,7 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (producers < 1 || workers < 1 || concurrency < 1 || size < 16 || seconds < 1 || warmupSeconds < 0 || rate < 0 || queueCount < 1
-                || queueCount > workers) {
+                || queueCount > workers || maxBacklog < 0) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
                     "invalid load shape (and --queues must be 1..--workers)");
         }
@@ -88,6 +93,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         LongAdder published = new LongAdder();
         LongAdder handled = new LongAdder();
+        LongAdder sent = new LongAdder();
         LongAdder errors = new LongAdder();
         LongAdder redeliveries = new LongAdder();
         SeenJobs seen = new SeenJobs();
@@ -113,7 +119,7 @@ final class BenchCommand implements Callable<Integer> {
             AtomicBoolean running = new AtomicBoolean(true);
             List<Thread> threads = new ArrayList<>();
             for (int p = 0; p < producers; p++) {
-                Thread t = new Thread(() -> produce(client, queues, padding, running, published, errors), "bench-producer-" + p);
+                Thread t = new Thread(() -> produce(client, queues, padding, running, sent, handled, published, errors), "bench-producer-" + p);
                 t.start();
                 threads.add(t);
             }
@@ -190,7 +196,8 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    private void produce(BatonClient client, List<String> queues, String padding, AtomicBoolean running, LongAdder published, LongAdder errors) {
+    private void produce(BatonClient client, List<String> queues, String padding, AtomicBoolean running, LongAdder sent,
+                         LongAdder handled, LongAdder published, LongAdder errors) {
         long perProducer = rate == 0 ? 0 : Math.max(1, rate / producers);
         long intervalNanos = perProducer == 0 ? 0 : 1_000_000_000L / perProducer;
         long next = System.nanoTime();
@@ -204,6 +211,12 @@ final class BenchCommand implements Callable<Integer> {
                         LockSupport.parkNanos(wait);
                     }
                 }
+                while (maxBacklog > 0 && sent.sum() - handled.sum() >= maxBacklog && running.get()) {
+                    // Coarse on purpose: a full backlog takes far longer than 1 ms to drain, and a
+                    // finer sleep costs the bench's own CPU in timer wake-ups.
+                    LockSupport.parkNanos(1_000_000);
+                }
+                sent.increment();
                 // {"t": <nanoTime>, "p": "xxx"}: the handler reads the send time back.
                 String body = "{\"t\": " + System.nanoTime() + ", \"p\": \"" + padding + "\"}";
                 producer.send(q, new NewMessage(3600, body)).whenComplete((id, e) -> {

@@ -1,7 +1,9 @@
 package io.baton.sdk;
 
 import io.baton.api.QueueNames;
+import io.baton.api.Limits;
 import io.baton.api.v1.Ack;
+import io.baton.api.v1.Acks;
 import io.baton.api.v1.Drain;
 import io.baton.api.v1.Extend;
 import io.baton.api.v1.QueueRef;
@@ -24,7 +26,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -77,8 +78,17 @@ public final class Worker {
     private long backoffMillis = 100;
     /** Set after the first connection attempt: later ones refresh the cluster map first. Timer thread only. */
     private boolean reconnecting;
-    /** Acks and releases sent on the current stream whose outcome has not come back yet. */
+    /** Ack batches and releases sent on the current stream whose outcome has not come back yet. */
     private int awaitingOutcomes;
+    /**
+     * Acks of finished jobs not yet sent. They go out in one request per turn of the timer thread:
+     * the acks of every handler that finished meanwhile share it (and share one durable write on
+     * the broker).
+     */
+    private final List<Ack> pendingAcks = new ArrayList<>();
+    private boolean ackFlushScheduled;
+    /** Jobs whose handlers are running now, for the lease-extension sweep. */
+    private final java.util.Set<Running> running = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private Worker(Builder b) {
         this.client = b.client;
@@ -192,7 +202,23 @@ public final class Worker {
         }
         state = State.RUNNING;
         timers.execute(this::connect);
+        if (extendLeases) {
+            // One sweep for all running jobs, not a timer per job: jobs are often done in microseconds.
+            long every = Math.max(200, claimTtl.toMillis() / 3);
+            timers.scheduleWithFixedDelay(this::extendRunning, every, every, TimeUnit.MILLISECONDS);
+        }
         return this;
+    }
+
+    /**
+     * Renews the lease of every job whose handler is running. A handler that started just before a
+     * sweep is renewed early, which is harmless; one that ends stops being renewed at the next sweep.
+     */
+    private void extendRunning() {
+        for (Running r : running) {
+            send(WorkRequest.newBuilder().setExtend(Extend.newBuilder().setClaimId(r.job.claimId())
+                    .setTtlSeconds(claimTtl.toSeconds()).setGraceSeconds(grace.toSeconds())).build(), false);
+        }
     }
 
     /** Jobs held now: running, or received and waiting for a handler thread. */
@@ -238,11 +264,13 @@ public final class Worker {
 
             @Override
             public void onNext(WorkEvent e) {
-                if (e.hasJob()) {
-                    received(e.getJob());
+                if (e.hasJobs()) {
+                    for (io.baton.api.v1.Job j : e.getJobs().getJobsList()) {
+                        received(j);
+                    }
                 } else if (e.hasOutcome()) {
                     if (!e.getOutcome().getOk()) {
-                        log.debug("worker {}: {} of claim {} failed: {}", queue, e.getOutcome().getKind(),
+                        log.debug("worker {}: {} {} failed: {}", queue, e.getOutcome().getKind(),
                                 e.getOutcome().getClaimId(), e.getOutcome().getError().getMessage());
                     }
                     if (e.getOutcome().getKind() != io.baton.api.v1.Outcome.Kind.EXTEND) {
@@ -333,7 +361,7 @@ public final class Worker {
     /** Sends on the live stream; acks and releases wait for the next stream if there is none. */
     private synchronized void send(WorkRequest r, boolean keepIfDisconnected) {
         if (stream != null) {
-            if (r.hasAck() || r.hasRelease()) {
+            if (r.hasAcks() || r.hasRelease()) {
                 awaitingOutcomes++;
             }
             stream.onNext(r);
@@ -353,12 +381,8 @@ public final class Worker {
 
         @Override
         public void run() {
-            ScheduledFuture<?> extension = null;
             if (extendLeases) {
-                long every = Math.max(200, claimTtl.toMillis() / 3);
-                extension = timers.scheduleAtFixedRate(() -> send(WorkRequest.newBuilder().setExtend(Extend.newBuilder()
-                        .setClaimId(job.claimId()).setTtlSeconds(claimTtl.toSeconds()).setGraceSeconds(grace.toSeconds())).build(), false),
-                        every, every, TimeUnit.MILLISECONDS);
+                running.add(this);
             }
             boolean ok;
             try {
@@ -368,12 +392,12 @@ public final class Worker {
                 log.debug("worker {}: handler failed on {}: {}", queue, job.id(), e.toString());
                 ok = false;
             } finally {
-                if (extension != null) {
-                    extension.cancel(false);
+                if (extendLeases) {
+                    running.remove(this);
                 }
             }
             if (ok) {
-                send(WorkRequest.newBuilder().setAck(Ack.newBuilder().setMessageId(job.id()).setClaimId(job.claimId())).build(), true);
+                ack(job);
             } else {
                 giveBack(job, releaseBackoff.toMillis());
             }
@@ -395,6 +419,29 @@ public final class Worker {
         handlers.execute(new Running(job));
     }
 
+    private synchronized void ack(Job job) {
+        pendingAcks.add(Ack.newBuilder().setMessageId(job.id()).setClaimId(job.claimId()).build());
+        if (!ackFlushScheduled) {
+            ackFlushScheduled = true;
+            try {
+                timers.execute(this::flushAcks);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                flushAcks(); // terminated: keep them with the unsent (dropped, the leases lapse)
+            }
+        }
+    }
+
+    /** Sends the pending acks, at most {@link Limits#WORK_BATCH_MAX} per request. Timer thread. */
+    private synchronized void flushAcks() {
+        ackFlushScheduled = false;
+        for (int from = 0; from < pendingAcks.size(); from += Limits.WORK_BATCH_MAX) {
+            List<Ack> part = pendingAcks.subList(from, Math.min(pendingAcks.size(), from + Limits.WORK_BATCH_MAX));
+            send(WorkRequest.newBuilder().setAcks(Acks.newBuilder().addAllAcks(part)).build(), true);
+        }
+        pendingAcks.clear();
+        maybeFinishDrain();
+    }
+
     private void giveBack(Job job, long delayMillis) {
         send(WorkRequest.newBuilder().setRelease(Release.newBuilder().setClaimId(job.claimId()).setDelayMs(delayMillis)).build(), true);
     }
@@ -410,7 +457,8 @@ public final class Worker {
 
     /** Draining ends once no job is held and every ack and release has been answered (is durable). */
     private void maybeFinishDrain() {
-        if (state == State.DRAINING && held.get() == 0 && (awaitingOutcomes <= 0 || stream == null) && unsent.isEmpty()) {
+        if (state == State.DRAINING && held.get() == 0 && (awaitingOutcomes <= 0 || stream == null) && unsent.isEmpty()
+                && pendingAcks.isEmpty()) {
             if (stream != null) {
                 stream.onCompleted();
                 stream = null;

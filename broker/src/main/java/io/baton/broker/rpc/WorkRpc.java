@@ -1,8 +1,11 @@
 package io.baton.broker.rpc;
 
 import io.baton.api.BatonErrors;
+import io.baton.api.ErrorCode;
 import io.baton.api.Ids;
+import io.baton.api.Limits;
 import io.baton.api.v1.Job;
+import io.baton.api.v1.Jobs;
 import io.baton.api.v1.Outcome;
 import io.baton.api.v1.QueueRef;
 import io.baton.api.v1.WorkEvent;
@@ -11,18 +14,24 @@ import io.baton.api.v1.WorkServiceGrpc;
 import io.baton.broker.runtime.LocalSlots;
 import io.baton.broker.runtime.SlotDriver;
 import io.baton.broker.slot.SlotCommand;
+import io.baton.broker.slot.SlotException;
 import io.baton.broker.slot.Views.ClaimView;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Streaming workers over gRPC: one {@link Session} per stream pushes jobs, each under a claim of
- * its own, as long as the worker has credits. Which message a claim takes is decided by the slot's
+ * its own, as long as the worker has credits. Which messages are claimed is decided by the slot's
  * state machine like any claim; this class only moves credits and messages.
+ *
+ * <p>Batching: a session has at most one claim batch in flight, for all its free credits. Credits
+ * returned while a batch is being made durable make the next batch, so under load one decision and
+ * one durability wait serve many jobs, and an idle queue costs one outstanding claim per session.
  */
 public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
     private final LocalSlots slots;
@@ -62,16 +71,14 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
         private SlotDriver driver;
         private long ttl;
         private long grace;
-        /** Jobs the worker may still receive: credits granted, minus jobs held, minus claims in flight. */
+        /** Credits the worker granted when it subscribed: the most jobs it holds at once. */
+        private int granted;
+        /** Jobs the worker may still receive: credits granted minus jobs it holds. */
         private int credits;
+        /** Jobs asked for by the claim batch in flight (0: none in flight). */
         private int claiming;
+        /** The last batch found the queue empty; the slot wakes {@link #wake} when messages may be free. */
         private boolean waiting;
-        /**
-         * The last claim found the queue empty: probe with one claim at a time until one returns a
-         * job. Without this, every publish into an idle queue would set off a claim per credit of
-         * every waiting session, nearly all of them empty (a thundering herd).
-         */
-        private boolean drained;
         /** Counts wake-ups, so an empty claim that raced with one does not wait for a wake already spent. */
         private long wakeups;
         /** The one wake-up this session registers with the slot (a set there: registered once however often it waits). */
@@ -93,7 +100,7 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
             try {
                 switch (req.getKindCase()) {
                     case SUBSCRIBE -> subscribe(req.getSubscribe());
-                    case ACK -> ack(req.getAck());
+                    case ACKS -> ack(req.getAcks());
                     case EXTEND -> extend(req.getExtend());
                     case RELEASE -> release(req.getRelease());
                     case DRAIN -> draining = true;
@@ -117,7 +124,8 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
             driver = slots.route(slot); // NOT_OWNER / UNAVAILABLE: the worker re-resolves and reconnects
             ttl = s.getTtlSeconds();
             grace = s.getGraceSeconds();
-            credits = s.getCredits();
+            granted = s.getCredits();
+            credits = granted;
             creditsOutstanding.addAndGet(credits);
             fill();
         }
@@ -128,14 +136,15 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
             }
         }
 
-        /** Issues claims while credits allow and the queue has not been found empty. */
+        /** Asks for one batch of jobs, for every free credit, unless one is in flight or the queue was found empty. */
         private void fill() {
-            while (!closed && !draining && !waiting && credits - claiming > 0 && !(drained && claiming > 0)) {
-                claiming++;
-                long issuedAt = wakeups;
-                driver.claimOrWait(new SlotCommand.CreateClaim(queue.getProject(), queue.getName(), 1, ttl, grace), wake)
-                        .whenComplete((view, error) -> claimed(view, error, issuedAt));
+            if (closed || draining || waiting || claiming > 0 || credits <= 0) {
+                return;
             }
+            claiming = Math.min(credits, Limits.WORK_BATCH_MAX);
+            long issuedAt = wakeups;
+            driver.claimOrWait(new SlotCommand.ClaimEach(queue.getProject(), queue.getName(), claiming, ttl, grace), wake)
+                    .whenComplete((claims, error) -> claimed(claims, error, issuedAt));
         }
 
         private synchronized void woken() {
@@ -144,14 +153,13 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
             fill();
         }
 
-        private synchronized void claimed(ClaimView view, Throwable error, long issuedAt) {
-            claiming--;
+        private synchronized void claimed(List<ClaimView> claims, Throwable error, long issuedAt) {
+            claiming = 0;
             if (error != null) {
                 fail(error);
                 return;
             }
-            drained = view.messages().isEmpty();
-            if (view.messages().isEmpty()) {
+            if (claims.isEmpty()) {
                 // The empty answer arrives after its decision was made durable; a wake-up may have
                 // fired meanwhile (spending the waiter this claim registered). Then try again
                 // rather than wait for a wake that already happened.
@@ -162,32 +170,55 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
                 }
                 return;
             }
-            String claimId = Ids.encode(slot, view.claimSeq());
             if (closed) {
-                return; // the lease lapses; the job comes back after its TTL
+                return; // the leases lapse; the jobs come back after their TTL
             }
-            credits--;
-            creditsOutstanding.decrementAndGet();
-            pushed.increment();
-            out.onNext(WorkEvent.newBuilder().setJob(Job.newBuilder()
-                    .setMessage(Protos.message(slot, view.messages().get(0)).toBuilder().setClaimId(claimId))
-                    .setClaimId(claimId)).build());
+            Jobs.Builder batch = Jobs.newBuilder();
+            for (ClaimView claim : claims) {
+                String claimId = Ids.encode(slot, claim.claimSeq());
+                batch.addJobs(Job.newBuilder()
+                        .setMessage(Protos.message(slot, claim.messages().get(0)).toBuilder().setClaimId(claimId))
+                        .setClaimId(claimId));
+            }
+            credits -= claims.size();
+            creditsOutstanding.addAndGet(-claims.size());
+            pushed.increment(claims.size());
+            out.onNext(WorkEvent.newBuilder().setJobs(batch).build());
             fill();
         }
 
-        private void returnCredit() {
-            credits++;
-            creditsOutstanding.incrementAndGet();
+        /** Acks and releases hand credits back, never beyond what the worker granted. */
+        private void returnCredits(int n) {
+            int returned = Math.min(n, granted - credits);
+            credits += returned;
+            creditsOutstanding.addAndGet(returned);
             fill();
         }
 
-        private void ack(io.baton.api.v1.Ack a) {
+        private void ack(io.baton.api.v1.Acks batch) {
             requireSubscribed();
-            long claimSeq = Protos.seqOf(a.getClaimId(), slot);
-            CompletableFuture<Boolean> done = driver.submit(new SlotCommand.DeleteMessage(queue.getProject(), queue.getName(),
-                    Protos.seqOf(a.getMessageId(), slot), claimSeq < 0 ? SlotCommand.DeleteMessage.BAD_CLAIM : claimSeq));
-            acks.increment();
-            answer(Outcome.Kind.ACK, a.getClaimId(), done, true);
+            int n = batch.getAcksCount();
+            if (n < 1 || n > Limits.WORK_BATCH_MAX) {
+                throw SlotCalls.invalid("An ack batch holds 1-" + Limits.WORK_BATCH_MAX + " acks.");
+            }
+            long[] seqs = new long[n];
+            long[] claimSeqs = new long[n];
+            for (int i = 0; i < n; i++) {
+                io.baton.api.v1.Ack a = batch.getAcks(i);
+                seqs[i] = Protos.seqOf(a.getMessageId(), slot);
+                claimSeqs[i] = Protos.seqOf(a.getClaimId(), slot);
+            }
+            CompletableFuture<SlotCommand.AckResult> done =
+                    driver.submit(new SlotCommand.AckMessages(queue.getProject(), queue.getName(), seqs, claimSeqs));
+            acks.increment(n);
+            returnCredits(n);
+            done.whenComplete((result, err) -> {
+                if (err == null && result.refused() > 0) {
+                    err = new SlotException(ErrorCode.CLAIM_CONFLICT, result.refused() + " of " + n
+                            + " acks were refused: their leases had run out and the messages were claimed again.");
+                }
+                report(Outcome.newBuilder().setKind(Outcome.Kind.ACK).setRefused(result == null ? n : result.refused()), err);
+            });
         }
 
         private void extend(io.baton.api.v1.Extend e) {
@@ -212,23 +243,23 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
             answer(Outcome.Kind.RELEASE, r.getClaimId(), done, true);
         }
 
-        /** Reports the outcome on the stream; acks and releases hand the job's credit back. */
+        /** Reports the outcome on the stream once it is durable; a release hands the job's credit back. */
         private void answer(Outcome.Kind kind, String claimId, CompletableFuture<Boolean> done, boolean returnsCredit) {
             if (returnsCredit) {
-                returnCredit();
+                returnCredits(1);
             }
-            done.whenComplete((ok, err) -> {
-                synchronized (this) {
-                    if (closed) {
-                        return;
-                    }
-                    Outcome.Builder o = Outcome.newBuilder().setKind(kind).setClaimId(claimId).setOk(err == null);
-                    if (err != null) {
-                        o.setError(BatonErrors.detailOf(SlotCalls.toStatus(err)));
-                    }
-                    out.onNext(WorkEvent.newBuilder().setOutcome(o).build());
-                }
-            });
+            done.whenComplete((ok, err) -> report(Outcome.newBuilder().setKind(kind).setClaimId(claimId), err));
+        }
+
+        private synchronized void report(Outcome.Builder outcome, Throwable err) {
+            if (closed) {
+                return;
+            }
+            outcome.setOk(err == null);
+            if (err != null) {
+                outcome.setError(BatonErrors.detailOf(SlotCalls.toStatus(err)));
+            }
+            out.onNext(WorkEvent.newBuilder().setOutcome(outcome).build());
         }
 
         private void fail(Throwable e) {

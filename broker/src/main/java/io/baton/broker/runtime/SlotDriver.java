@@ -228,12 +228,13 @@ public final class SlotDriver {
      * slot-thread task, so no wake-up can fall between them. No polling. A {@code whenFree} that
      * is already waiting on the queue is not registered twice.
      */
-    public CompletableFuture<io.baton.broker.slot.Views.ClaimView> claimOrWait(SlotCommand.CreateClaim command, Runnable whenFree) {
-        CompletableFuture<io.baton.broker.slot.Views.ClaimView> result = new CompletableFuture<>();
+    public CompletableFuture<java.util.List<io.baton.broker.slot.Views.ClaimView>> claimOrWait(SlotCommand.ClaimEach command,
+                                                                                           Runnable whenFree) {
+        CompletableFuture<java.util.List<io.baton.broker.slot.Views.ClaimView>> result = new CompletableFuture<>();
         try {
             thread.execute(() -> {
-                io.baton.broker.slot.Views.ClaimView view = run(command, result);
-                if (view != null && view.messages().isEmpty()) {
+                java.util.List<io.baton.broker.slot.Views.ClaimView> claims = run(command, result);
+                if (claims != null && claims.isEmpty()) {
                     String key = command.project() + '\0' + command.queue();
                     waiters.computeIfAbsent(key, k -> new java.util.LinkedHashSet<>()).add(whenFree);
                     long at = sm.nextClaimExpiry(command.project(), command.queue());

@@ -116,6 +116,32 @@ public sealed interface SlotCommand<R> {
         }
     }
 
+    /**
+     * Claims up to {@code count} free messages for a streaming worker, each under a claim of its
+     * own (so each job is extended, released and acknowledged alone), decided in one command: one
+     * trip through the slot thread and one durability wait for the lot. Empty when nothing is free.
+     */
+    record ClaimEach(String project, String queue, int count, long ttlSeconds, long graceSeconds)
+            implements SlotCommand<List<ClaimView>> {
+        public Decision<List<ClaimView>> decide(SlotStateMachine sm, long now) {
+            return sm.claimEach(this, now);
+        }
+    }
+
+    /**
+     * Deletes messages each under the claim that holds it (a streaming worker's acks, batched):
+     * {@code seqs[i]} under {@code claimSeqs[i]}. Acks that no longer hold (the lease ran out and
+     * another claim took the message) are refused one by one; the rest are deleted.
+     */
+    record AckMessages(String project, String queue, long[] seqs, long[] claimSeqs) implements SlotCommand<AckResult> {
+        public Decision<AckResult> decide(SlotStateMachine sm, long now) {
+            return sm.ackMessages(this, now);
+        }
+    }
+
+    /** {@code refused}: acks whose claim no longer held the message; a message already gone counts as acknowledged. */
+    record AckResult(int acknowledged, int refused) {}
+
     record GetClaim(String project, String queue, long claimSeq) implements SlotCommand<ClaimView> {
         public Decision<ClaimView> decide(SlotStateMachine sm, long now) {
             return sm.getClaim(this, now);

@@ -1,7 +1,11 @@
 package io.baton.broker.slot;
 
 import io.baton.api.ErrorCode;
+import io.baton.api.Limits;
 import io.baton.api.QueueNames;
+import io.baton.broker.slot.SlotCommand.AckMessages;
+import io.baton.broker.slot.SlotCommand.AckResult;
+import io.baton.broker.slot.SlotCommand.ClaimEach;
 import io.baton.broker.slot.SlotCommand.CreateClaim;
 import io.baton.broker.slot.SlotCommand.CreateQueue;
 import io.baton.broker.slot.SlotCommand.DeleteMessage;
@@ -400,6 +404,67 @@ public final class SlotStateMachine {
             Claim claim = q.claims.get(claimSeq);
             return new ClaimView(claimSeq, claim.ttlSeconds, 0, q.heldBy(claim, time));
         });
+    }
+
+    public Decision<List<ClaimView>> claimEach(ClaimEach c, long now) {
+        checkName(c.project(), c.queue());
+        checkRange("Count", c.count(), 1, Limits.WORK_BATCH_MAX);
+        checkRange("The TTL for a claim", c.ttlSeconds(), limits.claimTtlMinSeconds(), limits.claimTtlMaxSeconds());
+        checkRange("The grace for a claim", c.graceSeconds(), limits.claimGraceMinSeconds(), limits.claimGraceMaxSeconds());
+        QueueState q = queueAt(c.project(), c.queue(), now);
+        long[] seqs = q == null ? new long[0] : q.oldestFree(c.count());
+        if (seqs.length == 0) {
+            return Decision.read(List.of());
+        }
+        // Claim sequences are given in order from nextSeq; applying each record moves nextSeq past it.
+        List<SlotRecord> records = new ArrayList<>(seqs.length);
+        for (int i = 0; i < seqs.length; i++) {
+            records.add(new MessagesClaimed(time, c.project(), c.queue(), nextSeq + i, (int) c.ttlSeconds(),
+                    (int) c.graceSeconds(), new long[] {seqs[i]}));
+        }
+        long firstClaim = nextSeq;
+        return new Decision<>(records, () -> {
+            List<ClaimView> views = new ArrayList<>(seqs.length);
+            for (int i = 0; i < seqs.length; i++) {
+                Claim claim = q.claims.get(firstClaim + i);
+                views.add(new ClaimView(claim.seq, claim.ttlSeconds, 0, q.heldBy(claim, time)));
+            }
+            return views;
+        });
+    }
+
+    public Decision<AckResult> ackMessages(AckMessages c, long now) {
+        checkName(c.project(), c.queue());
+        checkRange("Acks per request", c.seqs().length, 1, Limits.WORK_BATCH_MAX);
+        if (c.claimSeqs().length != c.seqs().length) {
+            throw SlotException.invalid("Every ack names a message and its claim.");
+        }
+        QueueState q = queueAt(c.project(), c.queue(), now);
+        if (q == null) {
+            return Decision.read(new AckResult(c.seqs().length, 0));
+        }
+        long[] delete = new long[c.seqs().length];
+        int n = 0;
+        int refused = 0;
+        for (int k = 0; k < c.seqs().length; k++) {
+            long seq = c.seqs()[k];
+            int i = seq <= 0 ? -1 : q.messages.indexOf(seq);
+            if (i < 0 || contains(delete, n, seq)) {
+                continue; // already gone: the ack's purpose is met
+            }
+            // As a delete with a claim id (spec 2.9): the named claim holds it, or that claim
+            // expired and nobody claimed the message since.
+            if (c.claimSeqs()[k] <= 0 || q.messages.claim[i] != c.claimSeqs()[k]) {
+                refused++;
+            } else {
+                delete[n++] = seq;
+            }
+        }
+        AckResult result = new AckResult(c.seqs().length - refused, refused);
+        if (n == 0) {
+            return Decision.read(result);
+        }
+        return Decision.write(new MessagesDeleted(time, c.project(), c.queue(), java.util.Arrays.copyOf(delete, n)), result);
     }
 
     /**

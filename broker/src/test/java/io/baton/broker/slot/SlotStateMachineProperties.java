@@ -29,7 +29,7 @@ class SlotStateMachineProperties {
     private static final String[] QUEUES = {"a", "b"};
     private static final UUID[] CLIENTS = {new UUID(0, 1), new UUID(0, 2)};
 
-    enum Kind { POST, CLAIM, DELETE_WITH_CLAIM, DELETE_WITHOUT_CLAIM, BULK_DELETE, RELEASE, RENEW, ADVANCE, LIST,
+    enum Kind { POST, CLAIM, CLAIM_EACH, ACK, DELETE_WITH_CLAIM, DELETE_WITHOUT_CLAIM, BULK_DELETE, RELEASE, RENEW, ADVANCE, LIST,
         DELETE_QUEUE, CREATE_QUEUE, SNAPSHOT_RESTORE }
 
     record Step(Kind kind, int a, int b, int c) {}
@@ -38,6 +38,7 @@ class SlotStateMachineProperties {
     Arbitrary<Step> steps() {
         Arbitrary<Kind> kinds = Arbitraries.frequency(
                 net.jqwik.api.Tuple.of(20, Kind.POST), net.jqwik.api.Tuple.of(15, Kind.CLAIM),
+                net.jqwik.api.Tuple.of(6, Kind.CLAIM_EACH), net.jqwik.api.Tuple.of(6, Kind.ACK),
                 net.jqwik.api.Tuple.of(10, Kind.DELETE_WITH_CLAIM), net.jqwik.api.Tuple.of(4, Kind.DELETE_WITHOUT_CLAIM),
                 net.jqwik.api.Tuple.of(3, Kind.BULK_DELETE), net.jqwik.api.Tuple.of(5, Kind.RELEASE),
                 net.jqwik.api.Tuple.of(5, Kind.RENEW), net.jqwik.api.Tuple.of(12, Kind.ADVANCE),
@@ -115,6 +116,68 @@ class SlotStateMachineProperties {
                             c.messages().forEach(m -> mc.messages.add(m.seq()));
                             mc.expiresAt = now + 1000L * (60 + s.c() % 60);
                             model.put(c.claimSeq(), mc);
+                        }
+                    }
+                    case CLAIM_EACH -> {
+                        long ttl = 60 + s.c() % 60;
+                        for (Views.ClaimView c : run(new SlotCommand.ClaimEach(P, q, 1 + s.b() % 6, ttl, 60 + s.c() % 90))) {
+                            claims.put(c.claimSeq(), q);
+                            ModelClaim mc = new ModelClaim();
+                            c.messages().forEach(m -> mc.messages.add(m.seq()));
+                            mc.expiresAt = now + 1000L * ttl;
+                            model.put(c.claimSeq(), mc);
+                        }
+                    }
+                    case ACK -> {
+                        // A streaming worker's ack batch: some claims still hold their message, some
+                        // lost it (expired and re-claimed, released), some messages are gone.
+                        List<Long> known = new ArrayList<>(claims.keySet());
+                        int n = 1 + s.c() % 4;
+                        long[] seqs = new long[n];
+                        long[] claimSeqs = new long[n];
+                        for (int i = 0; i < n && !known.isEmpty(); i++) {
+                            long claim = known.get((s.b() + 7 * i) % known.size());
+                            long[] held = sm.heldBy(P, claims.get(claim), claim);
+                            ModelClaim mc = model.get(claim);
+                            claimSeqs[i] = claim;
+                            seqs[i] = held.length > 0 ? held[0] : mc.messages.stream().findFirst().orElse(0L);
+                        }
+                        if (!known.isEmpty()) {
+                            String aq = claims.get(claimSeqs[0]);
+                            java.util.Set<Long> before = new java.util.HashSet<>();
+                            for (long m : seqs) {
+                                if (sm.messageState(P, aq, m) != null) {
+                                    before.add(m);
+                                }
+                            }
+                            sm.advanceTo(now);
+                            Map<Long, Long> holderBefore = new HashMap<>();
+                            for (long claim : known) {
+                                if (claims.get(claim).equals(aq)) {
+                                    for (long m : sm.heldBy(P, aq, claim)) {
+                                        holderBefore.put(m, claim);
+                                    }
+                                }
+                            }
+                            run(new SlotCommand.AckMessages(P, aq, seqs, claimSeqs));
+                            for (long m : before) {
+                                if (sm.messageState(P, aq, m) == null) {
+                                    deleted.add(m);
+                                }
+                            }
+                            // An ack deletes what its own claim holds, never what another valid claim holds.
+                            for (int i = 0; i < n; i++) {
+                                Long holder = holderBefore.get(seqs[i]);
+                                if (holder == null) {
+                                    continue;
+                                }
+                                boolean ackedByHolder = false;
+                                for (int j = 0; j < n; j++) {
+                                    ackedByHolder |= seqs[j] == seqs[i] && claimSeqs[j] == holder;
+                                }
+                                assertThat(sm.messageState(P, aq, seqs[i]) == null).as("message %d acked under %d, held by %d",
+                                        seqs[i], claimSeqs[i], holder).isEqualTo(ackedByHolder);
+                            }
                         }
                     }
                     case DELETE_WITH_CLAIM -> {

@@ -223,6 +223,69 @@ class SlotStateMachineTest {
     }
 
     @Test
+    void claimEachGivesEveryMessageAClaimOfItsOwnOldestFirst() {
+        List<Long> ids = f.post("q", ALICE, 600, 600, 600, 600, 600);
+        List<ClaimView> first = f.run(new SlotCommand.ClaimEach(P, "q", 3, 60, 60));
+        assertThat(first).hasSize(3).allSatisfy(c -> assertThat(c.messages()).hasSize(1));
+        assertThat(first.stream().map(c -> c.messages().get(0).seq()).toList()).containsExactly(ids.get(0), ids.get(1), ids.get(2));
+        assertThat(first.stream().map(ClaimView::claimSeq).distinct()).hasSize(3);
+        assertThat(f.run(new SlotCommand.ClaimEach(P, "q", 10, 60, 60))).hasSize(2);
+        assertThat(f.run(new SlotCommand.ClaimEach(P, "q", 10, 60, 60))).isEmpty();
+        // Each job has its own lease: releasing one frees only its message.
+        f.run(new SlotCommand.ReleaseClaim(P, "q", first.get(1).claimSeq()));
+        List<ClaimView> again = f.run(new SlotCommand.ClaimEach(P, "q", 10, 60, 60));
+        assertThat(again).singleElement().satisfies(c -> assertThat(c.messages().get(0).seq()).isEqualTo(ids.get(1)));
+        assertThat(f.replayed().heldBy(P, "q", first.get(0).claimSeq())).containsExactly(ids.get(0));
+    }
+
+    @Test
+    void claimEachRefusesOutOfRangeCountsAndLeasesAndChangesNothing() {
+        f.post("q", ALICE, 600);
+        assertThat(refusal(() -> f.run(new SlotCommand.ClaimEach(P, "q", 0, 60, 60)))).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+        assertThat(refusal(() -> f.run(new SlotCommand.ClaimEach(P, "q", 1_001, 60, 60)))).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+        assertThat(refusal(() -> f.run(new SlotCommand.ClaimEach(P, "q", 1, 59, 60)))).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+        assertThat(f.run(new SlotCommand.GetStats(P, "q")).claimed()).isZero();
+    }
+
+    @Test
+    void acksDeleteWhatTheirClaimsHoldAndRefuseOnlyTheLeasesThatWereLost() {
+        List<Long> ids = f.post("q", ALICE, 600, 600, 600);
+        List<ClaimView> jobs = f.run(new SlotCommand.ClaimEach(P, "q", 3, 60, 60));
+        f.run(new SlotCommand.DeleteMessage(P, "q", ids.get(2), jobs.get(2).claimSeq()));
+        f.run(new SlotCommand.ReleaseClaim(P, "q", jobs.get(1).claimSeq()));
+        ClaimView other = f.claim("q", 1, 60, 60); // took message 1 after its release
+        SlotCommand.AckResult r = f.run(new SlotCommand.AckMessages(P, "q",
+                new long[] {ids.get(0), ids.get(1), ids.get(2)},
+                new long[] {jobs.get(0).claimSeq(), jobs.get(1).claimSeq(), jobs.get(2).claimSeq()}));
+        assertThat(r).isEqualTo(new SlotCommand.AckResult(2, 1)); // message 2 was already gone: acknowledged
+        assertThat(f.run(new SlotCommand.GetStats(P, "q")).total()).isOne();
+        assertThat(f.run(new SlotCommand.GetMessage(P, "q", ids.get(1))).claimSeq()).isEqualTo(other.claimSeq());
+    }
+
+    @Test
+    void anAckUnderAnExpiredLeaseStillDeletesIfNobodyReclaimed() {
+        List<Long> ids = f.post("q", ALICE, 600);
+        List<ClaimView> jobs = f.run(new SlotCommand.ClaimEach(P, "q", 1, 60, 60));
+        f.advanceSeconds(61);
+        assertThat(f.run(new SlotCommand.AckMessages(P, "q", new long[] {ids.get(0)}, new long[] {jobs.get(0).claimSeq()})))
+                .isEqualTo(new SlotCommand.AckResult(1, 0));
+        assertThat(f.replayed().messageState(P, "q", ids.get(0))).isNull();
+    }
+
+    @Test
+    void malformedAckBatchesAreRefusedAndDeleteNothing() {
+        List<Long> ids = f.post("q", ALICE, 600);
+        List<ClaimView> jobs = f.run(new SlotCommand.ClaimEach(P, "q", 1, 60, 60));
+        assertThat(refusal(() -> f.run(new SlotCommand.AckMessages(P, "q", new long[0], new long[0]))))
+                .isEqualTo(ErrorCode.INVALID_ARGUMENT);
+        assertThat(refusal(() -> f.run(new SlotCommand.AckMessages(P, "q", new long[] {ids.get(0)}, new long[0]))))
+                .isEqualTo(ErrorCode.INVALID_ARGUMENT);
+        assertThat(f.run(new SlotCommand.AckMessages(P, "q", new long[] {ids.get(0)}, new long[] {-1})))
+                .isEqualTo(new SlotCommand.AckResult(0, 1));
+        assertThat(f.run(new SlotCommand.GetMessage(P, "q", ids.get(0))).claimSeq()).isEqualTo(jobs.get(0).claimSeq());
+    }
+
+    @Test
     void bulkDeleteIgnoresClaims() {
         List<Long> ids = f.post("q", ALICE, 600, 600);
         f.claim("q", 1, 60, 60);

@@ -1,0 +1,228 @@
+package io.baton.sdk;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.baton.api.Limits;
+import io.baton.api.v1.Ack;
+import io.baton.api.v1.Acks;
+import io.baton.api.v1.Job;
+import io.baton.api.v1.Outcome;
+import io.baton.api.v1.QueueRef;
+import io.baton.api.v1.Release;
+import io.baton.api.v1.Subscribe;
+import io.baton.api.v1.WorkEvent;
+import io.baton.api.v1.WorkRequest;
+import io.baton.api.v1.WorkServiceGrpc;
+import io.baton.broker.slot.SlotLimits;
+import io.baton.broker.testing.LocalBroker;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Work stream's wire protocol, spoken directly (no {@link Worker}): jobs arrive in batches,
+ * each under a claim of its own; acks travel in batches answered by one outcome; a lost lease is
+ * reported per ack; malformed requests end the stream with INVALID_ARGUMENT and change nothing.
+ */
+class WorkStreamIT {
+    private static LocalBroker local;
+    private static BatonClient client;
+    private static ManagedChannel channel;
+    private final List<Stream> streams = new ArrayList<>();
+
+    @BeforeAll
+    static void start() throws Exception {
+        local = LocalBroker.start(b -> b.limits(SlotLimits.v1().withMinimumTtls(60, 1, 0)));
+        client = BatonClient.builder().target(local.address()).project("stream-" + UUID.randomUUID()).build();
+        channel = ManagedChannelBuilder.forTarget(local.address()).usePlaintext().build();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        client.close();
+        local.close();
+    }
+
+    @AfterEach
+    void cancelStreams() {
+        streams.forEach(s -> ((ClientCallStreamObserver<WorkRequest>) s.requests).cancel("test over", null));
+    }
+
+    /** One raw stream: what it received, and how it ended. */
+    private final class Stream implements StreamObserver<WorkEvent> {
+        final List<WorkEvent> events = new CopyOnWriteArrayList<>();
+        final CompletableFuture<Status> ended = new CompletableFuture<>();
+        final StreamObserver<WorkRequest> requests;
+
+        Stream() {
+            requests = WorkServiceGrpc.newStub(channel).work(this);
+            streams.add(this);
+        }
+
+        @Override
+        public void onNext(WorkEvent e) {
+            events.add(e);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            ended.complete(Status.fromThrowable(t));
+        }
+
+        @Override
+        public void onCompleted() {
+            ended.complete(Status.OK);
+        }
+
+        void send(WorkRequest r) {
+            requests.onNext(r);
+        }
+
+        List<Job> jobs() {
+            return events.stream().filter(WorkEvent::hasJobs).flatMap(e -> e.getJobs().getJobsList().stream()).toList();
+        }
+
+        List<Outcome> outcomes() {
+            return events.stream().filter(WorkEvent::hasOutcome).map(WorkEvent::getOutcome).toList();
+        }
+
+        Status endStatus() throws Exception {
+            return ended.get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static String queue() {
+        String q = "s-" + UUID.randomUUID().toString().substring(0, 8);
+        client.createQueue(q);
+        return q;
+    }
+
+    private static WorkRequest subscribe(String queue, int credits, long ttl) {
+        return WorkRequest.newBuilder().setSubscribe(Subscribe.newBuilder()
+                .setQueue(QueueRef.newBuilder().setProject(client.project()).setName(queue))
+                .setCredits(credits).setTtlSeconds(ttl).setGraceSeconds(0)).build();
+    }
+
+    private static WorkRequest acks(List<Job> jobs) {
+        Acks.Builder b = Acks.newBuilder();
+        jobs.forEach(j -> b.addAcks(Ack.newBuilder().setMessageId(j.getMessage().getId()).setClaimId(j.getClaimId())));
+        return WorkRequest.newBuilder().setAcks(b).build();
+    }
+
+    private static void post(String queue, int n) {
+        List<NewMessage> batch = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            batch.add(new NewMessage(600, "{\"n\":" + i + "}"));
+        }
+        client.publish(queue, batch);
+    }
+
+    @Test
+    void jobsArriveInBatchesEachUnderAClaimOfItsOwnAndOneAckBatchDeletesThemAll() throws Exception {
+        String q = queue();
+        post(q, 7);
+        Stream s = new Stream();
+        s.send(subscribe(q, 10, 60));
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> s.jobs().size() == 7);
+        List<Job> jobs = s.jobs();
+        assertThat(jobs.stream().map(Job::getClaimId).distinct()).hasSize(7);
+        assertThat(jobs.stream().map(j -> j.getMessage().getId()).distinct()).hasSize(7);
+        assertThat(s.events.stream().filter(WorkEvent::hasJobs)).hasSizeLessThan(7); // batched, not one event per job
+        s.send(acks(jobs));
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !s.outcomes().isEmpty());
+        Outcome o = s.outcomes().get(0);
+        assertThat(o.getKind()).isEqualTo(Outcome.Kind.ACK);
+        assertThat(o.getOk()).isTrue();
+        assertThat(o.getRefused()).isZero();
+        assertThat(client.stats(q).total()).isZero();
+    }
+
+    @Test
+    void anAckWhoseLeaseWasLostIsRefusedAloneAndTheOthersAreDeleted() throws Exception {
+        String q = queue();
+        post(q, 2);
+        Stream s = new Stream();
+        s.send(subscribe(q, 2, 60));
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> s.jobs().size() == 2);
+        Job lost = s.jobs().get(0);
+        // The lease is given up and another claim takes the message before the ack arrives.
+        client.releaseClaim(q, lost.getClaimId());
+        Claim other = client.claim(q, 1, 60, 60);
+        assertThat(other.messages()).extracting(Message::id).containsExactly(lost.getMessage().getId());
+        s.send(acks(s.jobs()));
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> s.outcomes().stream().anyMatch(o -> o.getKind() == Outcome.Kind.ACK));
+        Outcome o = s.outcomes().stream().filter(x -> x.getKind() == Outcome.Kind.ACK).findFirst().orElseThrow();
+        assertThat(o.getOk()).isFalse();
+        assertThat(o.getRefused()).isEqualTo(1);
+        assertThat(o.getError().getCode()).isEqualTo(io.baton.api.ErrorCode.CLAIM_CONFLICT.name());
+        assertThat(client.getMessage(q, lost.getMessage().getId()).claimId()).isEqualTo(other.id());
+        assertThat(client.stats(q).total()).isOne();
+    }
+
+    @Test
+    void malformedRequestsEndTheStreamWithInvalidArgumentAndChangeNothing() throws Exception {
+        String q = queue();
+        post(q, 1);
+        List<WorkRequest> bad = new ArrayList<>();
+        bad.add(acks(List.of())); // acks before subscribing
+        bad.add(WorkRequest.getDefaultInstance()); // no kind
+        bad.add(subscribe(q, 0, 60)); // no credits
+        bad.add(subscribe(q, 10_001, 60));
+        bad.add(subscribe("bad name!", 1, 60));
+        for (WorkRequest r : bad) {
+            Stream s = new Stream();
+            s.send(r);
+            Status status = s.endStatus();
+            assertThat(status.getCode()).as("%s", r).isEqualTo(Status.Code.INVALID_ARGUMENT);
+            assertThat(status.getDescription()).isNotBlank();
+        }
+        // After subscribing: an empty ack batch, and one over the limit.
+        Job held = null;
+        for (int size : new int[] {0, Limits.WORK_BATCH_MAX + 1}) {
+            Stream s = new Stream();
+            s.send(subscribe(q, 1, 1));
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> s.jobs().size() == 1);
+            held = s.jobs().get(0);
+            List<Job> batch = new ArrayList<>();
+            for (int i = 0; i < size; i++) {
+                batch.add(held);
+            }
+            s.send(acks(batch));
+            assertThat(s.endStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+            // The stream is gone; its lease (1 s) lapses, so the next stream gets the job again.
+        }
+        assertThat(client.stats(q).total()).isOne();
+    }
+
+    @Test
+    void aReleaseGivesBackOneJobOfABatchAndItsCredit() throws Exception {
+        String q = queue();
+        post(q, 3);
+        Stream s = new Stream();
+        s.send(subscribe(q, 3, 60));
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> s.jobs().size() == 3);
+        Job first = s.jobs().get(0);
+        s.send(WorkRequest.newBuilder().setRelease(Release.newBuilder().setClaimId(first.getClaimId())).build());
+        // The credit comes back and the same job is pushed again, under a new claim.
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> s.jobs().size() == 4);
+        Job again = s.jobs().get(3);
+        assertThat(again.getMessage().getId()).isEqualTo(first.getMessage().getId());
+        assertThat(again.getClaimId()).isNotEqualTo(first.getClaimId());
+        assertThat(client.stats(q).claimed()).isEqualTo(3);
+    }
+}
