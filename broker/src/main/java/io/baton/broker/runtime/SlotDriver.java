@@ -122,6 +122,15 @@ public final class SlotDriver {
     /** Streaming workers waiting for free messages, by project and queue. Slot thread only. */
     private final java.util.Map<String, java.util.Set<Runnable>> waiters = new java.util.HashMap<>();
 
+    /**
+     * The slot thread while it runs waiters (null otherwise). A claim a woken waiter issues then is
+     * decided at once, in the same task as the publish or release that woke it, so its record is
+     * appended right behind that one and normally made durable by the same fsync: a job published
+     * to a waiting worker costs one fsync before it is pushed, not two in sequence. Compared with
+     * the current thread, so another thread never mistakes itself for the slot thread.
+     */
+    private Thread wakingOn;
+
     /** When each queue's pending claim-expiry wake-up fires (epoch ms), by project and queue. Slot thread only. */
     private final java.util.Map<String, Long> wakeTimerAt = new java.util.HashMap<>();
 
@@ -231,32 +240,37 @@ public final class SlotDriver {
     public CompletableFuture<java.util.List<io.baton.broker.slot.Views.ClaimView>> claimOrWait(SlotCommand.ClaimEach command,
                                                                                            Runnable whenFree) {
         CompletableFuture<java.util.List<io.baton.broker.slot.Views.ClaimView>> result = new CompletableFuture<>();
-        try {
-            thread.execute(() -> {
-                java.util.List<io.baton.broker.slot.Views.ClaimView> claims = run(command, result);
-                if (claims != null && claims.isEmpty()) {
-                    String key = command.project() + '\0' + command.queue();
-                    waiters.computeIfAbsent(key, k -> new java.util.LinkedHashSet<>()).add(whenFree);
-                    long at = sm.nextClaimExpiry(command.project(), command.queue());
-                    Long scheduled = wakeTimerAt.get(key);
-                    // One timer per queue, for its next claim expiry: a timer per wait would pile
-                    // up (workers wait thousands of times a second, a lease lasts a minute).
-                    if (at != Long.MAX_VALUE && (scheduled == null || at < scheduled)) {
-                        wakeTimerAt.put(key, at);
-                        long delay = Math.max(1, at - clock.millis() + 1);
-                        WAKE_TIMERS.schedule(() -> {
-                            try {
-                                thread.execute(() -> {
-                                    wakeTimerAt.remove(key, at);
-                                    wake(key);
-                                });
-                            } catch (java.util.concurrent.RejectedExecutionException e) {
-                                // shutting down
-                            }
-                        }, delay, java.util.concurrent.TimeUnit.MILLISECONDS);
-                    }
+        Runnable decide = () -> {
+            java.util.List<io.baton.broker.slot.Views.ClaimView> claims = run(command, result);
+            if (claims != null && claims.isEmpty()) {
+                String key = command.project() + '\0' + command.queue();
+                waiters.computeIfAbsent(key, k -> new java.util.LinkedHashSet<>()).add(whenFree);
+                long at = sm.nextClaimExpiry(command.project(), command.queue());
+                Long scheduled = wakeTimerAt.get(key);
+                // One timer per queue, for its next claim expiry: a timer per wait would pile
+                // up (workers wait thousands of times a second, a lease lasts a minute).
+                if (at != Long.MAX_VALUE && (scheduled == null || at < scheduled)) {
+                    wakeTimerAt.put(key, at);
+                    long delay = Math.max(1, at - clock.millis() + 1);
+                    WAKE_TIMERS.schedule(() -> {
+                        try {
+                            thread.execute(() -> {
+                                wakeTimerAt.remove(key, at);
+                                wake(key);
+                            });
+                        } catch (java.util.concurrent.RejectedExecutionException e) {
+                            // shutting down
+                        }
+                    }, delay, java.util.concurrent.TimeUnit.MILLISECONDS);
                 }
-            });
+            }
+        };
+        if (wakingOn == Thread.currentThread()) {
+            decide.run();
+            return result;
+        }
+        try {
+            thread.execute(decide);
         } catch (java.util.concurrent.RejectedExecutionException e) {
             result.completeExceptionally(SlotUnavailableException.retry("Broker is shutting down.", slot));
         }
@@ -269,7 +283,13 @@ public final class SlotDriver {
         if (w != null) {
             // Expiry is applied lazily; make it happen now so the woken claims find the messages.
             sm.advanceTo(Math.max(clock.millis(), sm.time()));
-            w.forEach(Runnable::run);
+            Thread previous = wakingOn;
+            wakingOn = Thread.currentThread();
+            try {
+                w.forEach(Runnable::run);
+            } finally {
+                wakingOn = previous;
+            }
         }
     }
 
