@@ -419,19 +419,30 @@ public final class Worker {
         handlers.execute(new Running(job));
     }
 
+    /**
+     * Queues the ack of a finished job. When no other job waits for a handler thread, nothing else
+     * is about to finish soon, so the acks go out at once from this thread (no hand-off to pay for
+     * at low rates); otherwise they are left for the timer thread, and the acks of the jobs that
+     * finish meanwhile join the same request (one durable write on the broker for all of them).
+     */
     private synchronized void ack(Job job) {
         pendingAcks.add(Ack.newBuilder().setMessageId(job.id()).setClaimId(job.claimId()).build());
-        if (!ackFlushScheduled) {
-            ackFlushScheduled = true;
-            try {
-                timers.execute(this::flushAcks);
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                flushAcks(); // terminated: keep them with the unsent (dropped, the leases lapse)
-            }
+        if (ackFlushScheduled) {
+            return;
+        }
+        if (handlers.getQueue().isEmpty()) {
+            flushAcks();
+            return;
+        }
+        ackFlushScheduled = true;
+        try {
+            timers.execute(this::flushAcks);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            flushAcks(); // terminated: keep them with the unsent (dropped, the leases lapse)
         }
     }
 
-    /** Sends the pending acks, at most {@link Limits#WORK_BATCH_MAX} per request. Timer thread. */
+    /** Sends the pending acks, at most {@link Limits#WORK_BATCH_MAX} per request. */
     private synchronized void flushAcks() {
         ackFlushScheduled = false;
         for (int from = 0; from < pendingAcks.size(); from += Limits.WORK_BATCH_MAX) {
