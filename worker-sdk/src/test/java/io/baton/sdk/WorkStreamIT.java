@@ -191,18 +191,17 @@ class WorkStreamIT {
             assertThat(status.getCode()).as("%s", r).isEqualTo(Status.Code.INVALID_ARGUMENT);
             assertThat(status.getDescription()).isNotBlank();
         }
-        // After subscribing: an empty ack batch, and one over the limit.
-        Job held = null;
-        for (int size : new int[] {0, Limits.WORK_BATCH_MAX + 1}) {
+        // After subscribing: an empty ack batch, one over the limit, and acks naming ids this queue never issued.
+        List<java.util.function.Function<Job, WorkRequest>> badAcks = List.of(
+                j -> acks(List.of()),
+                j -> acks(java.util.Collections.nCopies(Limits.WORK_BATCH_MAX + 1, j)),
+                j -> acks(List.of(j.toBuilder().setClaimId("not-an-id").build())),
+                j -> acks(List.of(j.toBuilder().setMessage(j.getMessage().toBuilder().setId("42")).build())));
+        for (java.util.function.Function<Job, WorkRequest> badAck : badAcks) {
             Stream s = new Stream();
             s.send(subscribe(q, 1, 1));
             Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> s.jobs().size() == 1);
-            held = s.jobs().get(0);
-            List<Job> batch = new ArrayList<>();
-            for (int i = 0; i < size; i++) {
-                batch.add(held);
-            }
-            s.send(acks(batch));
+            s.send(badAck.apply(s.jobs().get(0)));
             assertThat(s.endStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
             // The stream is gone; its lease (1 s) lapses, so the next stream gets the job again.
         }

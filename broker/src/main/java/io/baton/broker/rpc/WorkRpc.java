@@ -207,6 +207,10 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
                 io.baton.api.v1.Ack a = batch.getAcks(i);
                 seqs[i] = Protos.seqOf(a.getMessageId(), slot);
                 claimSeqs[i] = Protos.seqOf(a.getClaimId(), slot);
+                if (seqs[i] <= 0 || claimSeqs[i] <= 0) {
+                    // Not an id this stream's queue could have pushed: a client bug, not a lost lease.
+                    throw SlotCalls.invalid("Ack " + i + " names a message or claim id that this queue never issued.");
+                }
             }
             CompletableFuture<SlotCommand.AckResult> done =
                     driver.submit(new SlotCommand.AckMessages(queue.getProject(), queue.getName(), seqs, claimSeqs));
