@@ -1,5 +1,6 @@
 package io.baton.broker.runtime;
 
+import io.baton.api.DaemonThreads;
 import io.baton.api.ErrorCode;
 import io.baton.broker.log.SlotLog;
 import io.baton.broker.slot.Decision;
@@ -11,14 +12,26 @@ import io.baton.broker.slot.SlotLimits;
 import io.baton.broker.slot.SlotRecord;
 import io.baton.broker.slot.SlotSnapshot;
 import io.baton.broker.slot.SlotStateMachine;
+import io.baton.broker.slot.Views.ClaimView;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -120,7 +133,7 @@ public final class SlotDriver {
     }
 
     /** Streaming workers waiting for free messages, by project and queue. Slot thread only. */
-    private final java.util.Map<String, java.util.Set<Runnable>> waiters = new java.util.HashMap<>();
+    private final Map<String, Set<Runnable>> waiters = new HashMap<>();
 
     /**
      * The slot thread while it runs waiters (null otherwise). A claim a woken waiter issues then is
@@ -132,18 +145,18 @@ public final class SlotDriver {
     private Thread wakingOn;
 
     /** When each queue's pending claim-expiry wake-up fires (epoch ms), by project and queue. Slot thread only. */
-    private final java.util.Map<String, Long> wakeTimerAt = new java.util.HashMap<>();
+    private final Map<String, Long> wakeTimerAt = new HashMap<>();
 
     /** Fires claim-expiry wake-ups (onto the slot threads); shared by every slot of the JVM. */
-    private static final java.util.concurrent.ScheduledExecutorService WAKE_TIMERS =
-            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(io.baton.api.DaemonThreads.named("slot-wake-timers"));
+    private static final ScheduledExecutorService WAKE_TIMERS =
+            Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("slot-wake-timers"));
 
     /** Runs {@code command}; the future completes once its effects are durable. */
     public <R> CompletableFuture<R> submit(SlotCommand<R> command) {
         CompletableFuture<R> result = new CompletableFuture<>();
         try {
             thread.execute(() -> run(command, result));
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             result.completeExceptionally(SlotUnavailableException.retry("Broker is shutting down.", slot));
         }
         return result;
@@ -169,7 +182,7 @@ public final class SlotDriver {
             return null;
         }
         CompletableFuture<?> durable = null;
-        java.util.List<String> freed = null;
+        List<String> freed = null;
         R reply;
         long t0 = System.nanoTime();
         try {
@@ -178,7 +191,7 @@ public final class SlotDriver {
                 sm.apply(r);
                 if (r instanceof SlotRecord.MessagesPosted || r instanceof SlotRecord.ClaimReleased
                         || r instanceof SlotRecord.QueueDeleted) {
-                    freed = freed == null ? new java.util.ArrayList<>() : freed;
+                    freed = freed == null ? new ArrayList<>() : freed;
                     freed.add(queueKey(r));
                 }
                 durable = slotLog.append(bytes);
@@ -237,14 +250,14 @@ public final class SlotDriver {
      * slot-thread task, so no wake-up can fall between them. No polling. A {@code whenFree} that
      * is already waiting on the queue is not registered twice.
      */
-    public CompletableFuture<java.util.List<io.baton.broker.slot.Views.ClaimView>> claimOrWait(SlotCommand.ClaimEach command,
+    public CompletableFuture<List<ClaimView>> claimOrWait(SlotCommand.ClaimEach command,
                                                                                            Runnable whenFree) {
-        CompletableFuture<java.util.List<io.baton.broker.slot.Views.ClaimView>> result = new CompletableFuture<>();
+        CompletableFuture<List<ClaimView>> result = new CompletableFuture<>();
         Runnable decide = () -> {
-            java.util.List<io.baton.broker.slot.Views.ClaimView> claims = run(command, result);
+            List<ClaimView> claims = run(command, result);
             if (claims != null && claims.isEmpty()) {
                 String key = command.project() + '\0' + command.queue();
-                waiters.computeIfAbsent(key, k -> new java.util.LinkedHashSet<>()).add(whenFree);
+                waiters.computeIfAbsent(key, k -> new LinkedHashSet<>()).add(whenFree);
                 long at = sm.nextClaimExpiry(command.project(), command.queue());
                 Long scheduled = wakeTimerAt.get(key);
                 // One timer per queue, for its next claim expiry: a timer per wait would pile
@@ -258,10 +271,10 @@ public final class SlotDriver {
                                 wakeTimerAt.remove(key, at);
                                 wake(key);
                             });
-                        } catch (java.util.concurrent.RejectedExecutionException e) {
+                        } catch (RejectedExecutionException e) {
                             // shutting down
                         }
-                    }, delay, java.util.concurrent.TimeUnit.MILLISECONDS);
+                    }, delay, TimeUnit.MILLISECONDS);
                 }
             }
         };
@@ -271,7 +284,7 @@ public final class SlotDriver {
         }
         try {
             thread.execute(decide);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             result.completeExceptionally(SlotUnavailableException.retry("Broker is shutting down.", slot));
         }
         return result;
@@ -279,7 +292,7 @@ public final class SlotDriver {
 
     /** Runs (and forgets) the waiters of a queue. Slot thread only. */
     private void wake(String key) {
-        java.util.Set<Runnable> w = waiters.remove(key);
+        Set<Runnable> w = waiters.remove(key);
         if (w != null) {
             // Expiry is applied lazily; make it happen now so the woken claims find the messages.
             sm.advanceTo(Math.max(clock.millis(), sm.time()));
@@ -306,7 +319,7 @@ public final class SlotDriver {
                     maybeCheckpoint();
                 }
             });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             // shutting down
         }
     }
@@ -370,7 +383,7 @@ public final class SlotDriver {
      * reconnect, instead of waiting on a broker that no longer serves the slot. Slot thread only.
      */
     private void wakeAll() {
-        java.util.List.copyOf(waiters.keySet()).forEach(this::wake);
+        List.copyOf(waiters.keySet()).forEach(this::wake);
     }
 
     public void suspend() {
@@ -378,7 +391,7 @@ public final class SlotDriver {
             transition(SlotOwnershipState.SUSPENDED);
             try {
                 thread.execute(this::wakeAll);
-            } catch (java.util.concurrent.RejectedExecutionException e) {
+            } catch (RejectedExecutionException e) {
                 // shutting down
             }
         }
@@ -395,8 +408,8 @@ public final class SlotDriver {
      * ledger's close; it must not hold a slot thread, which other slots share (one being taken over
      * here, for example).
      */
-    private static final java.util.concurrent.ExecutorService CLOSERS =
-            java.util.concurrent.Executors.newCachedThreadPool(io.baton.api.DaemonThreads.named("slot-log-closer"));
+    private static final ExecutorService CLOSERS =
+            Executors.newCachedThreadPool(DaemonThreads.named("slot-log-closer"));
 
     /**
      * Stops serving and closes the log once everything appended is durable. The slot thread stops
@@ -421,7 +434,7 @@ public final class SlotDriver {
                 wakeAll();
                 CLOSERS.execute(closeLog);
             });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             closeLog.run();
         }
         return done;
