@@ -132,13 +132,19 @@ class WorkStreamIT {
         client.publish(queue, batch);
     }
 
+    /** A stream subscribed to {@code q} with {@code credits}, once it has received {@code jobs} jobs. */
+    private Stream streamWithJobs(String q, int credits, long ttl, int jobs) {
+        Stream s = new Stream();
+        s.send(subscribe(q, credits, ttl));
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> s.jobs().size() == jobs);
+        return s;
+    }
+
     @Test
     void jobsArriveInBatchesEachUnderAClaimOfItsOwnAndOneAckBatchDeletesThemAll() throws Exception {
         String q = queue();
         post(q, 7);
-        Stream s = new Stream();
-        s.send(subscribe(q, 10, 60));
-        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> s.jobs().size() == 7);
+        Stream s = streamWithJobs(q, 10, 60, 7);
         List<Job> jobs = s.jobs();
         assertThat(jobs.stream().map(Job::getClaimId).distinct()).hasSize(7);
         assertThat(jobs.stream().map(j -> j.getMessage().getId()).distinct()).hasSize(7);
@@ -156,9 +162,7 @@ class WorkStreamIT {
     void anAckWhoseLeaseWasLostIsRefusedAloneAndTheOthersAreDeleted() throws Exception {
         String q = queue();
         post(q, 2);
-        Stream s = new Stream();
-        s.send(subscribe(q, 2, 60));
-        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> s.jobs().size() == 2);
+        Stream s = streamWithJobs(q, 2, 60, 2);
         Job lost = s.jobs().get(0);
         // The lease is given up and another claim takes the message before the ack arrives.
         client.releaseClaim(q, lost.getClaimId());
@@ -198,9 +202,7 @@ class WorkStreamIT {
                 j -> acks(List.of(j.toBuilder().setClaimId("not-an-id").build())),
                 j -> acks(List.of(j.toBuilder().setMessage(j.getMessage().toBuilder().setId("42")).build())));
         for (java.util.function.Function<Job, WorkRequest> badAck : badAcks) {
-            Stream s = new Stream();
-            s.send(subscribe(q, 1, 1));
-            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> s.jobs().size() == 1);
+            Stream s = streamWithJobs(q, 1, 1, 1);
             s.send(badAck.apply(s.jobs().get(0)));
             assertThat(s.endStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
             // The stream is gone; its lease (1 s) lapses, so the next stream gets the job again.
@@ -212,9 +214,7 @@ class WorkStreamIT {
     void aReleaseGivesBackOneJobOfABatchAndItsCredit() throws Exception {
         String q = queue();
         post(q, 3);
-        Stream s = new Stream();
-        s.send(subscribe(q, 3, 60));
-        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> s.jobs().size() == 3);
+        Stream s = streamWithJobs(q, 3, 60, 3);
         Job first = s.jobs().get(0);
         s.send(WorkRequest.newBuilder().setRelease(Release.newBuilder().setClaimId(first.getClaimId())).build());
         // The credit comes back and the same job is pushed again, under a new claim.
