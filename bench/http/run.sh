@@ -13,7 +13,8 @@ LOG="$DATA.log"
 BATON_JAVA_OPTS="${BATON_JAVA_OPTS:--Xms6g -Xmx6g -XX:+AlwaysPreTouch}" ../../bin/baton standalone \
   --data-dir "$DATA" --grpc-port 0 --http-port "$PORT" --metrics-port 0 > "$LOG" 2>&1 &
 PID=$!
-trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$DATA" "$LOG"' EXIT
+# The JVM exits with 143 on SIGTERM: under set -e a bare wait would end the trap before the clean-up.
+trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null || true; rm -rf "$DATA" "$LOG"' EXIT
 for _ in $(seq 120); do grep -q "standalone ready" "$LOG" && break; sleep 0.5; done
 URL=http://127.0.0.1:$PORT
 for i in $(seq 0 15); do curl -sf -o /dev/null -X PUT -H "X-Project-Id: bench" "$URL/v1/queues/bench-$i"; done
