@@ -1,7 +1,7 @@
 package io.baton.sdk;
 
-import io.baton.api.QueueNames;
 import io.baton.api.Limits;
+import io.baton.api.QueueNames;
 import io.baton.api.v1.Ack;
 import io.baton.api.v1.Acks;
 import io.baton.api.v1.Drain;
@@ -21,7 +21,9 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -88,7 +90,7 @@ public final class Worker {
     private final List<Ack> pendingAcks = new ArrayList<>();
     private boolean ackFlushScheduled;
     /** Jobs whose handlers are running now, for the lease-extension sweep. */
-    private final java.util.Set<Running> running = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<Running> running = ConcurrentHashMap.newKeySet();
 
     private Worker(Builder b) {
         this.client = b.client;
@@ -438,7 +440,7 @@ public final class Worker {
         try {
             timers.execute(this::flushAcks);
         } catch (java.util.concurrent.RejectedExecutionException e) {
-            flushAcks(); // terminated: keep them with the unsent (dropped, the leases lapse)
+            flushAcks(); // the timer thread is gone (shutdownNow): send them now if the stream still is open
         }
     }
 

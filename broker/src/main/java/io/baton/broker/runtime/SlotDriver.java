@@ -250,8 +250,7 @@ public final class SlotDriver {
      * slot-thread task, so no wake-up can fall between them. No polling. A {@code whenFree} that
      * is already waiting on the queue is not registered twice.
      */
-    public CompletableFuture<List<ClaimView>> claimOrWait(SlotCommand.ClaimEach command,
-                                                                                           Runnable whenFree) {
+    public CompletableFuture<List<ClaimView>> claimOrWait(SlotCommand.ClaimEach command, Runnable whenFree) {
         CompletableFuture<List<ClaimView>> result = new CompletableFuture<>();
         Runnable decide = () -> {
             List<ClaimView> claims = run(command, result);

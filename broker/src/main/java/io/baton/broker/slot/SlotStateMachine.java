@@ -387,11 +387,16 @@ public final class SlotStateMachine {
 
     // ---------------------------------------------------------------- claims
 
+    /** The TTL and grace of a new claim (a renewal may drop the grace to 0: see updateClaim). */
+    private void checkNewLease(long ttlSeconds, long graceSeconds) {
+        checkRange("The TTL for a claim", ttlSeconds, limits.claimTtlMinSeconds(), limits.claimTtlMaxSeconds());
+        checkRange("The grace for a claim", graceSeconds, limits.claimGraceMinSeconds(), limits.claimGraceMaxSeconds());
+    }
+
     public Decision<ClaimView> createClaim(CreateClaim c, long now) {
         checkName(c.project(), c.queue());
         checkRange("Limit", c.limit(), 1, limits.claimLimitMax());
-        checkRange("The TTL for a claim", c.ttlSeconds(), limits.claimTtlMinSeconds(), limits.claimTtlMaxSeconds());
-        checkRange("The grace for a claim", c.graceSeconds(), limits.claimGraceMinSeconds(), limits.claimGraceMaxSeconds());
+        checkNewLease(c.ttlSeconds(), c.graceSeconds());
         QueueState q = queueAt(c.project(), c.queue(), now);
         long[] seqs = q == null ? new long[0] : q.oldestFree(c.limit());
         if (seqs.length == 0) {
@@ -409,8 +414,7 @@ public final class SlotStateMachine {
     public Decision<List<ClaimView>> claimEach(ClaimEach c, long now) {
         checkName(c.project(), c.queue());
         checkRange("Count", c.count(), 1, Limits.WORK_BATCH_MAX);
-        checkRange("The TTL for a claim", c.ttlSeconds(), limits.claimTtlMinSeconds(), limits.claimTtlMaxSeconds());
-        checkRange("The grace for a claim", c.graceSeconds(), limits.claimGraceMinSeconds(), limits.claimGraceMaxSeconds());
+        checkNewLease(c.ttlSeconds(), c.graceSeconds());
         QueueState q = queueAt(c.project(), c.queue(), now);
         long[] seqs = q == null ? new long[0] : q.oldestFree(c.count());
         if (seqs.length == 0) {
@@ -449,9 +453,10 @@ public final class SlotStateMachine {
         for (int k = 0; k < c.seqs().length; k++) {
             long seq = c.seqs()[k];
             int i = seq <= 0 ? -1 : q.messages.indexOf(seq);
-            if (i < 0 || contains(delete, n, seq)) {
+            if (i < 0) {
                 continue; // already gone: the ack's purpose is met
             }
+            // A message acked twice in one batch is listed twice; applying the record deletes it once.
             // As a delete with a claim id (spec 2.9): the named claim holds it, or that claim
             // expired and nobody claimed the message since.
             if (c.claimSeqs()[k] <= 0 || q.messages.claim[i] != c.claimSeqs()[k]) {

@@ -273,6 +273,19 @@ class SlotStateMachineTest {
     }
 
     @Test
+    void aMessageAckedTwiceInOneBatchIsDeletedOnce() {
+        f.post("q", ALICE, 600, 600);
+        List<ClaimView> jobs = f.run(new SlotCommand.ClaimEach(P, "q", 2, 60, 60));
+        long seq = jobs.get(0).messages().get(0).seq();
+        long claim = jobs.get(0).claimSeq();
+        assertThat(f.run(new SlotCommand.AckMessages(P, "q", new long[] {seq, seq}, new long[] {claim, claim})))
+                .isEqualTo(new SlotCommand.AckResult(2, 0));
+        assertThat(f.sm.counters().messagesDeleted).isOne();
+        assertThat(f.replayed().counters().messagesDeleted).isOne();
+        assertThat(f.run(new SlotCommand.GetStats(P, "q")).total()).isOne();
+    }
+
+    @Test
     void malformedAckBatchesAreRefusedAndDeleteNothing() {
         List<Long> ids = f.post("q", ALICE, 600);
         List<ClaimView> jobs = f.run(new SlotCommand.ClaimEach(P, "q", 1, 60, 60));
