@@ -68,6 +68,8 @@ public final class BookKeeperSlotLog implements SlotLog {
     private long writerFirst;
     private long lastPosition;
     private long bytesSinceCheckpoint;
+    /** Bytes appended to the current writer's ledger (an estimate, as bytesSinceCheckpoint is). */
+    private long writerBytes;
     private CompletableFuture<Long> lastAppend = CompletableFuture.completedFuture(-1L);
     private Throwable failure;
 
@@ -224,6 +226,7 @@ public final class BookKeeperSlotLog implements SlotLog {
             }
             long position = ++lastPosition;
             bytesSinceCheckpoint += record.length + ENTRY_OVERHEAD;
+            writerBytes += record.length + ENTRY_OVERHEAD;
             long first = writerFirst;
             long sent = System.nanoTime();
             CompletableFuture<Long> f = writer.appendAsync(record).handle((entryId, e) -> {
@@ -354,37 +357,44 @@ public final class BookKeeperSlotLog implements SlotLog {
         WriteHandle oldWriter = null;
         synchronized (this) {
             await(lastAppend.exceptionally(e -> -1L));
+            // Start a fresh ledger at every checkpoint, so the ledger written so far can go as soon
+            // as a checkpoint covers it. The snapshot is taken on the slot thread and written here
+            // while appends go on, so the open ledger usually holds records past it: those ledgers
+            // stay (and their bytes are counted) until the next checkpoint.
+            WriteHandle w = await(bk.newCreateLedgerOp().withEnsembleSize(replication.ensemble())
+                    .withWriteQuorumSize(replication.writeQuorum()).withAckQuorumSize(replication.ackQuorum())
+                    .withDigestType(DigestType.CRC32C).withPassword(PASSWORD).execute());
+            List<LedgerRange> all = new ArrayList<>(metadata.getLedgersList());
+            all.add(LedgerRange.newBuilder().setLedgerId(w.getId()).setFirstPosition(lastPosition + 1).build());
             List<LedgerRange> kept = new ArrayList<>();
-            List<LedgerRange> all = metadata.getLedgersList();
-            boolean rollWriter = position >= lastPosition;
-            if (rollWriter) {
-                // Everything, the open ledger included, is covered: start a fresh ledger so the old one can go.
-                WriteHandle w = await(bk.newCreateLedgerOp().withEnsembleSize(replication.ensemble())
-                        .withWriteQuorumSize(replication.writeQuorum()).withAckQuorumSize(replication.ackQuorum())
-                        .withDigestType(DigestType.CRC32C).withPassword(PASSWORD).execute());
-                oldWriter = writer;
-                writer = w;
-                writerFirst = lastPosition + 1;
-                for (LedgerRange r : all) {
-                    toDelete.add(r.getLedgerId());
-                }
-                kept.add(LedgerRange.newBuilder().setLedgerId(w.getId()).setFirstPosition(writerFirst).build());
-            } else {
-                for (int i = 0; i < all.size(); i++) {
-                    long lastInLedger = i + 1 < all.size() ? all.get(i + 1).getFirstPosition() - 1 : Long.MAX_VALUE;
-                    if (lastInLedger <= position) {
-                        toDelete.add(all.get(i).getLedgerId());
-                    } else {
-                        kept.add(all.get(i));
-                    }
+            for (int i = 0; i < all.size(); i++) {
+                long lastInLedger = i + 1 < all.size() ? all.get(i + 1).getFirstPosition() - 1 : Long.MAX_VALUE;
+                if (lastInLedger <= position) {
+                    toDelete.add(all.get(i).getLedgerId());
+                } else {
+                    kept.add(all.get(i));
                 }
             }
             if (metadata.getSnapshotLedger() != 0) {
                 toDelete.add(metadata.getSnapshotLedger());
             }
-            writeMetadata(metadata.toBuilder().setSnapshotLedger(sw.getId()).setSnapshotPosition(position)
-                    .setSnapshotBytes(snapshot.length).clearLedgers().addAllLedgers(kept).build());
-            bytesSinceCheckpoint = rollWriter ? 0 : Math.max(0, bytesSinceCheckpoint / 2);
+            try {
+                writeMetadata(metadata.toBuilder().setSnapshotLedger(sw.getId()).setSnapshotPosition(position)
+                        .setSnapshotBytes(snapshot.length).clearLedgers().addAllLedgers(kept).build());
+            } catch (IOException | RuntimeException e) {
+                // Lost the slot, or cannot tell whether the write landed (a lost connection): the
+                // new ledger may be in no metadata, and an append acknowledged from it would be lost
+                // at the next take-over. Nothing more is appended here; the slot must be recovered.
+                // Neither new ledger is deleted: the metadata may name them.
+                fail(e);
+                w.closeAsync();
+                throw e;
+            }
+            oldWriter = writer;
+            bytesSinceCheckpoint = position >= lastPosition ? 0 : writerBytes; // the old ledger is kept
+            writer = w;
+            writerFirst = lastPosition + 1;
+            writerBytes = 0;
         }
         if (oldWriter != null) {
             oldWriter.closeAsync();

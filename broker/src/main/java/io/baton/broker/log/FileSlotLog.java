@@ -72,6 +72,8 @@ public final class FileSlotLog implements SlotLog {
     private volatile long durablePosition;
     /** Journal mode: a segment was created or written since the last {@link #forceToDisk}. */
     private boolean unforced;
+    /** Journal mode: segments rolled away from before their background fsync (still open for it). */
+    private final List<FileChannel> unforcedClosed = new ArrayList<>();
 
     private record PendingAppend(long position, CompletableFuture<Long> future) {}
 
@@ -539,10 +541,16 @@ public final class FileSlotLog implements SlotLog {
             return false;
         }
         if (current != null) {
-            if (unforced) {
-                current.force(false); // journal mode: a closed segment is never forced later
+            if (flusher.journal() != null) {
+                // Journal mode: its records are durable in the journal; fsyncing them here would
+                // stall every slot's commits behind megabytes of writes. The checkpointer forces
+                // and closes it before the journal forgets them (always, even if it just forced
+                // this segment: it may have read "unforced" before the last write landed).
+                unforcedClosed.add(current);
+                unforced = true;
+            } else {
+                current.close();
             }
-            current.close();
         }
         current = FileChannel.open(segmentPath(firstPosition), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         currentFirst = firstPosition;
@@ -622,21 +630,29 @@ public final class FileSlotLog implements SlotLog {
      */
     void forceToDisk() throws IOException {
         FileChannel ch;
+        List<FileChannel> rolled;
         synchronized (ioLock) {
             if (!unforced) {
                 return;
             }
             ch = current;
+            rolled = List.copyOf(unforcedClosed);
+            unforcedClosed.clear();
             unforced = false;
         }
         // Outside ioLock: the flusher keeps writing this slot (FileChannel allows a force beside
         // writes), so a large background fsync never stalls the request path.
+        for (FileChannel r : rolled) {
+            try (r) {
+                r.force(false);
+            }
+        }
         try {
             if (ch != null) {
                 ch.force(false);
             }
         } catch (java.nio.channels.ClosedChannelException e) {
-            // rolled meanwhile: the roll forced it before closing
+            // dropped meanwhile by a checkpoint that covers all of it
         }
         forceDirectory();
     }
@@ -741,6 +757,12 @@ public final class FileSlotLog implements SlotLog {
         }
         synchronized (ioLock) {
             try {
+                for (FileChannel r : unforcedClosed) {
+                    try (r) {
+                        r.force(false);
+                    }
+                }
+                unforcedClosed.clear();
                 if (current != null) {
                     if (unforced) {
                         current.force(false);

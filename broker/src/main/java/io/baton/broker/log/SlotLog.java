@@ -42,7 +42,9 @@ public interface SlotLog extends AutoCloseable {
 
     /**
      * Stores {@code snapshot}, the state after every record up to {@code position}, durably; then
-     * storage for those records may be reclaimed. Returns once the snapshot is durable.
+     * storage for those records may be reclaimed. Returns once the snapshot is durable. May run on
+     * any thread while appends continue (records after {@code position} are kept); never two at
+     * once, and never concurrently with {@link #close}.
      */
     void checkpoint(long position, byte[] snapshot) throws IOException;
 

@@ -18,6 +18,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -64,6 +65,8 @@ public final class SlotDriver {
     private final CheckpointPolicy checkpoints;
     private final LongConsumer durableLatencyNanos;
     private SlotStateMachine sm;
+    /** The checkpoint being written (or the last one written). Set on the slot thread only. */
+    private volatile CompletableFuture<Void> checkpointWrite = CompletableFuture.completedFuture(null);
     private volatile SlotOwnershipState state = SlotOwnershipState.RECOVERING;
 
     // Slot thread only.
@@ -346,25 +349,50 @@ public final class SlotDriver {
         }
     }
 
-    /** Snapshots the state and hands it to the log. Slot thread only. */
-    public void checkpointNow() {
+    /**
+     * Snapshots the state on the slot thread and has the log store it on a checkpoint writer, so
+     * the slot keeps serving while the snapshot is written and fsynced (a multi-megabyte snapshot
+     * written inline stalled every command of the slot for tens of milliseconds). One write at a
+     * time per slot; a checkpoint due meanwhile waits for the next check. Slot thread only.
+     */
+    private void checkpointNow() {
+        if (!checkpointWrite.isDone()) {
+            nextCheckpointCheck = appendedSinceCheckpoint + (1 << 20);
+            return;
+        }
+        byte[] snapshot;
         try {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 16, sm.liveBytesEstimate()));
             try (DataOutputStream out = new DataOutputStream(bytes)) {
                 SlotSnapshot.write(sm, out);
             }
-            slotLog.checkpoint(slotLog.lastPosition(), bytes.toByteArray());
-            appendedSinceCheckpoint = 0;
-            nextCheckpointCheck = checkpoints.minBytes();
+            snapshot = bytes.toByteArray();
         } catch (IOException | RuntimeException e) {
             log.warn("slot {}: checkpoint failed; the log keeps growing until the next one succeeds", slot, e);
             nextCheckpointCheck = appendedSinceCheckpoint + checkpoints.minBytes();
+            return;
         }
-    }
-
-    /** Runs a checkpoint on the slot thread (tests and shutdown). */
-    public CompletableFuture<Void> checkpoint() {
-        return CompletableFuture.runAsync(this::checkpointNow, thread);
+        long position = slotLog.lastPosition();
+        long covered = appendedSinceCheckpoint;
+        appendedSinceCheckpoint = 0;
+        nextCheckpointCheck = checkpoints.minBytes();
+        checkpointWrite = CompletableFuture.runAsync(() -> {
+            try {
+                slotLog.checkpoint(position, snapshot);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, CHECKPOINT_WRITERS).whenComplete((v, e) -> {
+            if (e != null) {
+                log.warn("slot {}: checkpoint failed; the log keeps growing until the next one succeeds", slot, e);
+                try {
+                    // Those bytes are still in the log: count them toward the next checkpoint.
+                    thread.execute(() -> appendedSinceCheckpoint += covered);
+                } catch (RejectedExecutionException shuttingDown) {
+                    // nothing left to checkpoint for
+                }
+            }
+        });
     }
 
     private void fail(String what, Throwable e) {
@@ -403,6 +431,13 @@ public final class SlotDriver {
     }
 
     /**
+     * Writes checkpoints (snapshot files, snapshot ledgers): blocking I/O kept off the slot
+     * threads. At most one write per slot at a time.
+     */
+    private static final ExecutorService CHECKPOINT_WRITERS =
+            Executors.newCachedThreadPool(DaemonThreads.named("slot-checkpoint"));
+
+    /**
      * Closes released slots' logs. Closing waits for in-flight appends and, in BookKeeper, for the
      * ledger's close; it must not hold a slot thread, which other slots share (one being taken over
      * here, for example).
@@ -418,6 +453,8 @@ public final class SlotDriver {
         CompletableFuture<Void> done = new CompletableFuture<>();
         Runnable closeLog = () -> {
             try {
+                // A log is never closed under a checkpoint being written to it.
+                checkpointWrite.exceptionally(e -> null).join();
                 slotLog.close();
             } catch (RuntimeException e) {
                 log.warn("slot {}: closing its log", slot, e);

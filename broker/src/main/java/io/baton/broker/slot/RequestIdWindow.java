@@ -15,6 +15,8 @@ final class RequestIdWindow {
     private final long windowMillis;
     private final int maxEntries;
     private final LinkedHashMap<String, Entry> entries = new LinkedHashMap<>();
+    /** What the entries take in a snapshot (kept as they come and go: the checkpoint policy reads it often). */
+    private long snapshotBytes;
 
     RequestIdWindow(long windowMillis, int maxEntries) {
         this.windowMillis = windowMillis;
@@ -31,16 +33,29 @@ final class RequestIdWindow {
     }
 
     void put(String key, Entry entry) {
-        entries.put(key, entry);
+        if (entries.put(key, entry) == null) {
+            snapshotBytes += snapshotBytes(key);
+        }
         Iterator<Map.Entry<String, Entry>> it = entries.entrySet().iterator();
         while (it.hasNext()) {
             Map.Entry<String, Entry> oldest = it.next();
             if (entries.size() > maxEntries || oldest.getValue().time <= entry.time - windowMillis) {
                 it.remove();
+                snapshotBytes -= snapshotBytes(oldest.getKey());
             } else {
                 break;
             }
         }
+    }
+
+    /** An entry's size in a snapshot: the key as modified UTF-8 (ASCII here) and the entry's three numbers. */
+    private static long snapshotBytes(String key) {
+        return 2 + key.length() + 20;
+    }
+
+    /** The window's share of a snapshot, in bytes (ids are ASCII, so a close estimate). */
+    long snapshotBytes() {
+        return snapshotBytes;
     }
 
     Map<String, Entry> entries() {

@@ -612,7 +612,9 @@ public final class SlotStateMachine {
 
     /** Bytes a snapshot of this slot would roughly take: live bodies plus a per-message allowance. */
     public long liveBytesEstimate() {
-        long bytes = 64;
+        // The request-id window counts: at 100,000 entries it can outweigh every queue together, and
+        // leaving it out made a drained slot checkpoint megabytes every megabyte of log.
+        long bytes = 64 + requestIds.snapshotBytes();
         for (TreeMap<String, QueueState> queues : projects.values()) {
             for (QueueState q : queues.values()) {
                 bytes += q.messages.liveBodyBytes() + 64L * q.live() + 128 + q.metadata.length;

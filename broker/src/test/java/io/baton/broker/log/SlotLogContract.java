@@ -155,4 +155,46 @@ public abstract class SlotLogContract {
             assertThat(log.append(bytes("again")).get(10, TimeUnit.SECONDS)).isEqualTo(500L);
         }
     }
+
+    @Test
+    void aCheckpointWrittenWhileAppendsContinueKeepsEveryRecordAfterIt() throws Exception {
+        // The broker snapshots on the slot thread and has the log store it on another thread, so
+        // appends (and their flushes, segment or ledger rolls) go on while the checkpoint is written.
+        ExecutorService writer = Executors.newSingleThreadExecutor();
+        try (SlotLog log = open()) {
+            for (int i = 0; i < 100; i++) {
+                log.append(bytes("r" + i));
+            }
+            long covered = log.lastPosition();
+            CompletableFuture<Void> checkpoint = CompletableFuture.runAsync(() -> {
+                try {
+                    log.checkpoint(covered, bytes("state@" + covered));
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }, writer);
+            int i = 100;
+            while (!checkpoint.isDone() || i < 300) {
+                log.append(bytes("r" + i++));
+            }
+            checkpoint.get(30, TimeUnit.SECONDS);
+            log.sync().get(10, TimeUnit.SECONDS);
+            long last = log.lastPosition();
+            assertThat(last).isEqualTo(i - 1);
+            log.close();
+            try (SlotLog again = open()) {
+                Replayed r = replay(again);
+                assertThat(r.snapshotPosition()).isEqualTo(covered);
+                assertThat(r.positions()).first().isEqualTo(covered + 1);
+                assertThat(r.positions()).last().isEqualTo(last);
+                assertThat(r.positions()).hasSize((int) (last - covered));
+                assertThat(r.records().get(0)).isEqualTo("r" + (covered + 1));
+                // A later checkpoint of everything reclaims what the first one had to keep.
+                again.checkpoint(last, bytes("state@" + last));
+                assertThat(again.bytesSinceCheckpoint()).isLessThan(1_000);
+            }
+        } finally {
+            writer.shutdownNow();
+        }
+    }
 }
