@@ -350,24 +350,21 @@ public final class SlotDriver {
     }
 
     /**
-     * Snapshots the state on the slot thread and has the log store it on a checkpoint writer, so
-     * the slot keeps serving while the snapshot is written and fsynced (a multi-megabyte snapshot
-     * written inline stalled every command of the slot for tens of milliseconds). One write at a
-     * time per slot; a checkpoint due meanwhile waits for the next check. Slot thread only.
+     * Captures the state on the slot thread (array copies, about a millisecond for megabytes) and
+     * has a checkpoint writer encode it and the log store it, so the slot keeps serving meanwhile:
+     * encoding, writing and fsyncing a multi-megabyte snapshot inline stalled every command of the
+     * slot for tens of milliseconds. One write at a time per slot; a checkpoint due meanwhile waits
+     * for the next check. Slot thread only.
      */
     private void checkpointNow() {
         if (!checkpointWrite.isDone()) {
             nextCheckpointCheck = appendedSinceCheckpoint + (1 << 20);
             return;
         }
-        byte[] snapshot;
+        SlotSnapshot.Image image;
         try {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 16, sm.liveBytesEstimate()));
-            try (DataOutputStream out = new DataOutputStream(bytes)) {
-                SlotSnapshot.write(sm, out);
-            }
-            snapshot = bytes.toByteArray();
-        } catch (IOException | RuntimeException e) {
+            image = SlotSnapshot.capture(sm);
+        } catch (RuntimeException e) {
             log.warn("slot {}: checkpoint failed; the log keeps growing until the next one succeeds", slot, e);
             nextCheckpointCheck = appendedSinceCheckpoint + checkpoints.minBytes();
             return;
@@ -378,7 +375,11 @@ public final class SlotDriver {
         nextCheckpointCheck = checkpoints.minBytes();
         checkpointWrite = CompletableFuture.runAsync(() -> {
             try {
-                slotLog.checkpoint(position, snapshot);
+                ByteArrayOutputStream bytes = new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 16, image.sizeEstimate()));
+                try (DataOutputStream out = new DataOutputStream(bytes)) {
+                    image.writeTo(out);
+                }
+                slotLog.checkpoint(position, bytes.toByteArray());
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

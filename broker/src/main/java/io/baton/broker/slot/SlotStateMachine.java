@@ -247,7 +247,7 @@ public final class SlotStateMachine {
         }
         QueueState q = queueAt(c.project(), c.queue(), now);
         if (requestId != null) {
-            RequestIdWindow.Entry seen = requestIds.get(RequestIdWindow.key(c.project(), c.queue(), requestId), time);
+            RequestIdWindow.Entry seen = requestIds.get(c.project(), c.queue(), requestId, time);
             if (seen != null) {
                 return Decision.read(new PublishResult(range(seen.firstSeq(), seen.count()), true));
             }
@@ -534,7 +534,7 @@ public final class SlotStateMachine {
             counters.messagesPosted += p.messages().size();
             nextSeq = Math.max(nextSeq, seq);
             if (p.requestId() != null) {
-                requestIds.put(RequestIdWindow.key(p.project(), p.queue(), p.requestId()),
+                requestIds.put(p.project(), p.queue(), p.requestId(),
                         new RequestIdWindow.Entry(p.time(), p.firstSeq(), p.messages().size()));
             }
         } else if (r instanceof MessagesClaimed mc) {
