@@ -1,0 +1,118 @@
+package io.baton.broker.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.baton.broker.log.FileSlotLog;
+import io.baton.broker.log.FlushListener;
+import io.baton.broker.log.Journal;
+import io.baton.broker.log.LogFlusher;
+import io.baton.broker.slot.NewMessage;
+import io.baton.broker.slot.SlotCommand;
+import io.baton.broker.slot.SlotLimits;
+import io.baton.broker.slot.Views.MessageView;
+import io.baton.broker.slot.Views.PublishResult;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Checkpoints as the broker takes them: decided by the driver's policy while commands flow,
+ * captured on the slot thread and written on another, over a real journaled file log. What a
+ * restart recovers from the snapshot plus the records after it is what was acknowledged.
+ */
+class SlotDriverCheckpointTest {
+    private static final String P = "p";
+    private static final String Q = "q";
+    private static final UUID CLIENT = new UUID(1, 2);
+
+    @TempDir
+    Path dir;
+
+    private final ExecutorService slotThread = Executors.newSingleThreadExecutor();
+    private LogFlusher flusher;
+
+    @AfterEach
+    void stop() throws Exception {
+        slotThread.shutdownNow();
+        slotThread.awaitTermination(10, TimeUnit.SECONDS);
+        if (flusher != null) {
+            flusher.close();
+        }
+    }
+
+    private SlotDriver open(long epoch) throws Exception {
+        FileSlotLog log = FileSlotLog.open(dir.resolve("slot"), 3, flusher, 256 << 10);
+        SlotDriver driver = new SlotDriver(3, epoch, log, slotThread, Clock.systemUTC(), SlotLimits.v1(),
+                new SlotDriver.CheckpointPolicy(256 << 10), nanos -> { });
+        driver.recover().get(30, TimeUnit.SECONDS);
+        return driver;
+    }
+
+    /** GET by ids, 20 at a time (the v1 limit). */
+    private static List<MessageView> get(SlotDriver driver, long[] seqs) throws Exception {
+        List<MessageView> out = new ArrayList<>();
+        for (int i = 0; i < seqs.length; i += 20) {
+            out.addAll(driver.submit(new SlotCommand.GetMessages(P, Q, Arrays.copyOfRange(seqs, i, Math.min(seqs.length, i + 20))))
+                    .get(10, TimeUnit.SECONDS));
+        }
+        return out;
+    }
+
+    @Test
+    void checkpointsTakenWhileCommandsFlowKeepTheLogSmallAndARestartRecoversEveryAcknowledgedChange() throws Exception {
+        flusher = new LogFlusher("test-journal", Journal.open(dir.resolve("journal"), Journal.DEFAULT_SEGMENT_BYTES),
+                FlushListener.NONE);
+        SlotDriver driver = open(1);
+        driver.submit(new SlotCommand.CreateQueue(P, Q)).get();
+        byte[] body = ("\"" + "x".repeat(400) + "\"").getBytes(StandardCharsets.UTF_8);
+        List<Long> kept = new ArrayList<>();
+        long written = 0;
+        // 6,000 publishes with request ids, all but every 50th deleted again: megabytes of log
+        // over little live state, so the policy checkpoints again and again along the way.
+        for (int i = 0; i < 6_000; i++) {
+            PublishResult r = driver.submit(new SlotCommand.Publish(P, Q, CLIENT, "req-" + i,
+                    List.of(new NewMessage(600, body)))).get(10, TimeUnit.SECONDS);
+            long seq = r.seqs().get(0);
+            written += body.length;
+            if (i % 50 == 0) {
+                kept.add(seq);
+            } else {
+                driver.submit(new SlotCommand.DeleteMessages(P, Q, new long[] {seq})).get(10, TimeUnit.SECONDS);
+            }
+        }
+        long[] seqs = kept.stream().mapToLong(Long::longValue).toArray();
+        List<MessageView> before = get(driver, seqs);
+        assertThat(before).hasSize(120);
+        driver.release().get(30, TimeUnit.SECONDS);
+        assertThat(driver.log().storageBytes()).as("log and snapshot after %d bytes of bodies", written)
+                .isLessThan(written / 2);
+
+        SlotDriver again = open(2);
+        List<MessageView> after = get(again, seqs);
+        assertThat(after).extracting(MessageView::seq).containsExactlyElementsOf(kept);
+        for (int i = 0; i < after.size(); i++) {
+            assertThat(after.get(i).body()).isEqualTo(before.get(i).body());
+            assertThat(after.get(i).createdAt()).isEqualTo(before.get(i).createdAt());
+        }
+        assertThat(again.submit(new SlotCommand.GetStats(P, Q)).get().total()).isEqualTo(120);
+        // The request-id window came back too: a retried publish gets its first attempt's ids.
+        PublishResult retried = again.submit(new SlotCommand.Publish(P, Q, CLIENT, "req-5",
+                List.of(new NewMessage(600, body)))).get();
+        assertThat(retried.duplicate()).isTrue();
+        PublishResult early = again.submit(new SlotCommand.Publish(P, Q, CLIENT, "req-0",
+                List.of(new NewMessage(600, body)))).get();
+        assertThat(early.duplicate()).isTrue();
+        assertThat(early.seqs()).containsExactly(kept.get(0));
+        again.release().get(30, TimeUnit.SECONDS);
+    }
+}
