@@ -642,19 +642,32 @@ public final class FileSlotLog implements SlotLog {
         }
         // Outside ioLock: the flusher keeps writing this slot (FileChannel allows a force beside
         // writes), so a large background fsync never stalls the request path.
-        for (FileChannel r : rolled) {
-            try (r) {
+        try {
+            for (FileChannel r : rolled) {
                 r.force(false);
             }
-        }
-        try {
-            if (ch != null) {
-                ch.force(false);
+            try {
+                if (ch != null) {
+                    ch.force(false);
+                }
+            } catch (java.nio.channels.ClosedChannelException e) {
+                // dropped meanwhile by a checkpoint that covers all of it
             }
-        } catch (java.nio.channels.ClosedChannelException e) {
-            // dropped meanwhile by a checkpoint that covers all of it
+            forceDirectory();
+        } catch (IOException | RuntimeException e) {
+            // Still unforced: the journal must keep these records. And a failed fsync may have
+            // dropped dirty pages (a retry can then succeed without them), so this slot stops
+            // taking appends; it is recovered from its files and the journal when reopened.
+            synchronized (ioLock) {
+                unforced = true;
+                unforcedClosed.addAll(0, rolled);
+            }
+            failWith(e);
+            throw e;
         }
-        forceDirectory();
+        for (FileChannel r : rolled) {
+            r.close();
+        }
     }
 
     // ------------------------------------------------------------------ checkpoints

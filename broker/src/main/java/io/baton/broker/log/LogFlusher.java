@@ -181,11 +181,7 @@ public final class LogFlusher implements AutoCloseable {
     /** Forces the slot files written since the last time (the journal keeps every segment). */
     private void syncSlotFiles() {
         try {
-            for (FileSlotLog l : logs) {
-                l.forceToDisk();
-            }
-        } catch (IOException | RuntimeException e) {
-            log.warn("background slot-file sync failed; the journal keeps the records", e);
+            forceSlotFiles();
         } finally {
             slotSyncRunning.set(false);
         }
@@ -197,14 +193,29 @@ public final class LogFlusher implements AutoCloseable {
      * makes the earlier segments redundant.
      */
     private void checkpointSlotFiles(long keepFrom) {
+        if (!forceSlotFiles()) {
+            log.warn("journal checkpoint skipped: old journal segments stay until every slot file is forced");
+            return;
+        }
         try {
-            for (FileSlotLog l : logs) {
-                l.forceToDisk();
-            }
             journal.deleteBefore(keepFrom);
         } catch (IOException | RuntimeException e) {
             log.warn("journal checkpoint failed; old journal segments stay until the next one", e);
         }
+    }
+
+    /** Forces every slot file with unforced writes; false if any could not be (it stays unforced). */
+    private boolean forceSlotFiles() {
+        boolean all = true;
+        for (FileSlotLog l : logs) {
+            try {
+                l.forceToDisk();
+            } catch (IOException | RuntimeException e) {
+                all = false;
+                log.warn("forcing a slot file failed; the journal keeps its records", e);
+            }
+        }
+        return all;
     }
 
     @Override
