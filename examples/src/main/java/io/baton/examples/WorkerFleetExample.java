@@ -11,8 +11,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A fleet of streaming workers on one queue: two fast ones, a slow one (each job takes a second,
  * longer than nothing but well within its lease, which the SDK extends while it works), and one
  * that "crashes" mid-job: it stops without acknowledging, so its job comes back to the others
- * when its 5-second lease runs out. Every job is handled; the one the crasher held is handled by
- * someone else after the lease.
+ * when its lease (the default 60 s) runs out. Every job is handled; the one the crasher held is
+ * handled by someone else a minute later.
  *
  * <p>Run: {@code examples/run ProducerExample 200} then {@code examples/run WorkerFleetExample}.
  * Ctrl-C stops the fleet gracefully (running jobs finish and are acknowledged).
