@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,7 +56,7 @@ public final class LogFlusher implements AutoCloseable {
      * of the journal's fsync on the same disk and showed as 10-30 ms group commits. Journal thread only.
      */
     private long unsyncedSlotBytes;
-    private final java.util.concurrent.atomic.AtomicBoolean slotSyncRunning = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean slotSyncRunning = new AtomicBoolean();
     static final long SLOT_FILE_SYNC_BYTES = 1L << 20;
 
     /** Per-file mode with {@link #DEFAULT_THREADS} threads. */

@@ -37,6 +37,11 @@ final class RequestIdWindow {
     private final long windowMillis;
     private final int maxEntries;
     private final MessageDigest sha256; // null in a copy
+    // The last key digested and what it was digested from (compared by reference: see digest).
+    private String lastProject;
+    private String lastQueue;
+    private String lastRequestId;
+    private long[] lastKey;
 
     // The ring, oldest entry at head; "used" slots from head on, some of them dead (count == DEAD:
     // replaced by a later put of the same key).
@@ -69,24 +74,22 @@ final class RequestIdWindow {
         // The used part of the ring only, unwrapped (head 0): arrays just the size of the window,
         // so a full window's copies stay under G1's humongous-object size.
         int n = of.used;
-        this.keyHi = unwrap(of.keyHi, of.head, n);
-        this.keyLo = unwrap(of.keyLo, of.head, n);
-        this.time = unwrap(of.time, of.head, n);
-        this.firstSeq = unwrap(of.firstSeq, of.head, n);
-        int[] c = new int[n];
-        int first = Math.min(n, of.count.length - of.head);
-        System.arraycopy(of.count, of.head, c, 0, first);
-        System.arraycopy(of.count, 0, c, first, n - first);
-        this.count = c;
+        this.keyHi = unwrap(of.keyHi, of.head, new long[n]);
+        this.keyLo = unwrap(of.keyLo, of.head, new long[n]);
+        this.time = unwrap(of.time, of.head, new long[n]);
+        this.firstSeq = unwrap(of.firstSeq, of.head, new long[n]);
+        this.count = unwrap(of.count, of.head, new int[n]);
         this.head = 0;
         this.used = n;
         this.live = of.live;
         this.index = null;
     }
 
-    private static long[] unwrap(long[] ring, int head, int n) {
-        long[] out = new long[n];
-        int first = Math.min(n, ring.length - head);
+    /** Copies a ring's used part, from {@code head} and wrapping round, into {@code out} (as long as that part). */
+    private static <A> A unwrap(A ring, int head, A out) {
+        int ringLength = java.lang.reflect.Array.getLength(ring);
+        int n = java.lang.reflect.Array.getLength(out);
+        int first = Math.min(n, ringLength - head);
         System.arraycopy(ring, head, out, 0, first);
         System.arraycopy(ring, 0, out, first, n - first);
         return out;
@@ -256,14 +259,25 @@ final class RequestIdWindow {
         index[hole] = 0;
     }
 
+    /**
+     * The key of a request id. A publish digests its id twice in a row, when its command is
+     * decided and when its record is applied, with the same string instances: the last key is
+     * kept so SHA-256 runs once per publish.
+     */
     private long[] digest(String project, String queue, String requestId) {
+        if (requestId == lastRequestId && project == lastProject && queue == lastQueue) {
+            return lastKey;
+        }
         sha256.reset();
         sha256.update(project.getBytes(StandardCharsets.UTF_8));
         sha256.update((byte) 0);
         sha256.update(queue.getBytes(StandardCharsets.UTF_8));
         sha256.update((byte) 0);
-        byte[] d = sha256.digest(requestId.getBytes(StandardCharsets.UTF_8));
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(d);
-        return new long[] {b.getLong(), b.getLong()};
+        java.nio.ByteBuffer d = java.nio.ByteBuffer.wrap(sha256.digest(requestId.getBytes(StandardCharsets.UTF_8)));
+        lastProject = project;
+        lastQueue = queue;
+        lastRequestId = requestId;
+        lastKey = new long[] {d.getLong(), d.getLong()};
+        return lastKey;
     }
 }
