@@ -16,6 +16,7 @@ import io.baton.broker.metrics.GrpcMetricsInterceptor;
 import io.baton.broker.metrics.MetricsServer;
 import io.baton.broker.rpc.ClaimRpc;
 import io.baton.broker.rpc.ClusterRpc;
+import io.baton.broker.rpc.LaneBorrowingInterceptor;
 import io.baton.broker.rpc.MessageRpc;
 import io.baton.broker.rpc.QueueRpc;
 import io.baton.broker.rpc.WorkRpc;
@@ -117,14 +118,16 @@ public final class Broker implements AutoCloseable {
         grpc = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.grpcPort()))
                 .addServices(services)
                 .maxInboundMessageSize(8 << 20)
-                // Handlers only validate and enqueue to a slot thread, never block: run them on the
+                // Handlers only validate and enqueue to a slot lane, never block: run them on the
                 // transport's event loop and save a thread hand-off per call.
                 .directExecutor()
                 .build()
                 .start();
         // The same services for clients in this JVM (the standalone gateway): see InProcessBrokers.
+        // In process, a call's handler runs on the caller's own thread (the gateway's event loop),
+        // which may also run its slot command when the lane is idle (LaneBorrowingInterceptor).
         inProcess = InProcessServerBuilder.forName(InProcessBrokers.channelName(grpcAddress()))
-                .addServices(services).directExecutor().build().start();
+                .addServices(services).intercept(new LaneBorrowingInterceptor()).directExecutor().build().start();
         InProcessBrokers.register(grpcAddress());
         registry.register(BrokerInfo.newBuilder().setId(config.brokerId()).setGrpcAddress(grpcAddress()).build());
         if (config.selfAssignAllSlots()) {

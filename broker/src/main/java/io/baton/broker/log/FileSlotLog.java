@@ -72,6 +72,11 @@ public final class FileSlotLog implements SlotLog {
     private volatile long durablePosition;
     /** Journal mode: a segment was created or written since the last {@link #forceToDisk}. */
     private boolean unforced;
+    /**
+     * Journal mode: a segment was created since the directory was last forced. The background
+     * force fsyncs the directory only then (it ran every time, at every MiB of slot-file writes).
+     */
+    private boolean directoryUnforced;
     /** Journal mode: segments rolled away from before their background fsync (still open for it). */
     private final List<FileChannel> unforcedClosed = new ArrayList<>();
 
@@ -506,6 +511,7 @@ public final class FileSlotLog implements SlotLog {
                     // this file is fsynced in the background before the journal forgets it.
                     journal.add(slot, out, 0, n);
                     unforced = true;
+                    directoryUnforced |= newSegment;
                 } else {
                     current.force(false);
                     if (newSegment) {
@@ -631,6 +637,7 @@ public final class FileSlotLog implements SlotLog {
     void forceToDisk() throws IOException {
         FileChannel ch;
         List<FileChannel> rolled;
+        boolean directory;
         synchronized (ioLock) {
             if (!unforced) {
                 return;
@@ -639,6 +646,8 @@ public final class FileSlotLog implements SlotLog {
             rolled = List.copyOf(unforcedClosed);
             unforcedClosed.clear();
             unforced = false;
+            directory = directoryUnforced;
+            directoryUnforced = false;
         }
         // Outside ioLock: the flusher keeps writing this slot (FileChannel allows a force beside
         // writes), so a large background fsync never stalls the request path.
@@ -653,13 +662,16 @@ public final class FileSlotLog implements SlotLog {
             } catch (java.nio.channels.ClosedChannelException e) {
                 // dropped meanwhile by a checkpoint that covers all of it
             }
-            forceDirectory();
+            if (directory) {
+                forceDirectory();
+            }
         } catch (IOException | RuntimeException e) {
             // Still unforced: the journal must keep these records. And a failed fsync may have
             // dropped dirty pages (a retry can then succeed without them), so this slot stops
             // taking appends; it is recovered from its files and the journal when reopened.
             synchronized (ioLock) {
                 unforced = true;
+                directoryUnforced |= directory;
                 unforcedClosed.addAll(0, rolled);
             }
             failWith(e);

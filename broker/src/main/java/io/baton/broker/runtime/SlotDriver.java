@@ -27,7 +27,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -60,7 +59,8 @@ public final class SlotDriver {
     private final int slot;
     private final long epoch;
     private final SlotLog slotLog;
-    private final Executor thread;
+    /** Runs this slot's tasks one at a time (shared with other slots). */
+    private final SlotLane thread;
     private final Clock clock;
     private final CheckpointPolicy checkpoints;
     private final LongConsumer durableLatencyNanos;
@@ -78,7 +78,7 @@ public final class SlotDriver {
     private volatile long claimedMessages;
     private volatile SlotCounters publishedCounters = new SlotCounters();
 
-    public SlotDriver(int slot, long epoch, SlotLog slotLog, Executor thread, Clock clock, SlotLimits limits,
+    public SlotDriver(int slot, long epoch, SlotLog slotLog, SlotLane thread, Clock clock, SlotLimits limits,
                       CheckpointPolicy checkpoints, LongConsumer durableLatencyNanos) {
         this.slot = slot;
         this.epoch = epoch;
@@ -158,7 +158,7 @@ public final class SlotDriver {
     public <R> CompletableFuture<R> submit(SlotCommand<R> command) {
         CompletableFuture<R> result = new CompletableFuture<>();
         try {
-            thread.execute(() -> run(command, result));
+            thread.executeHere(() -> run(command, result));
         } catch (RejectedExecutionException e) {
             result.completeExceptionally(SlotUnavailableException.retry("Broker is shutting down.", slot));
         }
@@ -285,7 +285,7 @@ public final class SlotDriver {
             return result;
         }
         try {
-            thread.execute(decide);
+            thread.executeHere(decide);
         } catch (RejectedExecutionException e) {
             result.completeExceptionally(SlotUnavailableException.retry("Broker is shutting down.", slot));
         }

@@ -1,40 +1,29 @@
 package io.baton.broker.runtime;
 
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-
 /**
- * The threads slot commands run on: slot {@code s} always runs on thread {@code s mod n}, so each
- * state machine sees one thread and needs no locks, and a broker with 256 slots still has only a
- * handful of threads.
+ * The lanes slot commands run on: slot {@code s} always runs on lane {@code s mod n}, so each
+ * state machine runs one task at a time and needs no locks, and a broker with 256 slots still has
+ * only a handful of threads. Each lane has a thread of its own; a caller may run its command on a
+ * lane itself while the lane is idle ({@link SlotLane}).
  */
 public final class SlotThreads implements AutoCloseable {
-    private final ExecutorService[] threads;
+    private final SlotLane[] lanes;
 
     public SlotThreads(int count) {
-        threads = new ExecutorService[count];
+        lanes = new SlotLane[count];
         for (int i = 0; i < count; i++) {
-            int n = i;
-            threads[i] = Executors.newSingleThreadExecutor(io.baton.api.DaemonThreads.named("slot-thread-" + n));
+            lanes[i] = new SlotLane("slot-thread-" + i);
         }
     }
 
-    public ExecutorService forSlot(int slot) {
-        return threads[slot % threads.length];
+    public SlotLane forSlot(int slot) {
+        return lanes[slot % lanes.length];
     }
 
     @Override
     public void close() {
-        for (ExecutorService t : threads) {
-            t.shutdown();
-        }
-        for (ExecutorService t : threads) {
-            try {
-                t.awaitTermination(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        for (SlotLane lane : lanes) {
+            lane.close();
         }
     }
 }

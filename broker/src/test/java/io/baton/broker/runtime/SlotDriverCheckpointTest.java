@@ -38,13 +38,12 @@ class SlotDriverCheckpointTest {
     @TempDir
     Path dir;
 
-    private final ExecutorService slotThread = Executors.newSingleThreadExecutor();
+    private final SlotLane slotThread = new SlotLane("test-slot-thread");
     private LogFlusher flusher;
 
     @AfterEach
     void stop() throws Exception {
-        slotThread.shutdownNow();
-        slotThread.awaitTermination(10, TimeUnit.SECONDS);
+        slotThread.close();
         if (flusher != null) {
             flusher.close();
         }
