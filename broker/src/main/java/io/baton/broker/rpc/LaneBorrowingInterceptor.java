@@ -6,53 +6,55 @@ import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
+import java.util.function.Supplier;
 
 /**
  * Lets the thread delivering a gRPC request run its slot command itself when the slot's lane is
- * idle ({@link SlotLane}), for the length of each callback into the service. Services run on the
- * transport's threads (direct executor; in process, the caller's own thread), which no storage
- * operation ever waits for, so borrowing there cannot deadlock.
+ * idle ({@link SlotLane}), for the length of each callback into the service.
+ *
+ * <p>Installed on the broker's in-process server only: there a handler runs on the caller's own
+ * thread (the standalone gateway's event loop), which no storage operation ever waits for, so
+ * borrowing cannot deadlock. The TCP server's threads keep handing commands to the lane's thread
+ * (docs/DESIGN.md, "Slot lanes", says why).
  */
 public final class LaneBorrowingInterceptor implements ServerInterceptor {
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-        ServerCall.Listener<Q> listener;
-        boolean previous = SlotLane.allowBorrowing(true);
-        try {
-            listener = next.startCall(call, headers);
-        } finally {
-            SlotLane.allowBorrowing(previous);
-        }
+        ServerCall.Listener<Q> listener = borrowing(() -> next.startCall(call, headers));
         return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(listener) {
             @Override
             public void onMessage(Q message) {
-                boolean p = SlotLane.allowBorrowing(true);
-                try {
+                borrowing(() -> {
                     super.onMessage(message);
-                } finally {
-                    SlotLane.allowBorrowing(p);
-                }
+                    return null;
+                });
             }
 
             @Override
             public void onHalfClose() {
-                boolean p = SlotLane.allowBorrowing(true);
-                try {
+                borrowing(() -> {
                     super.onHalfClose();
-                } finally {
-                    SlotLane.allowBorrowing(p);
-                }
+                    return null;
+                });
             }
 
             @Override
             public void onReady() {
-                boolean p = SlotLane.allowBorrowing(true);
-                try {
+                borrowing(() -> {
                     super.onReady();
-                } finally {
-                    SlotLane.allowBorrowing(p);
-                }
+                    return null;
+                });
             }
         };
+    }
+
+    /** Runs {@code callback} with borrowing allowed on this thread, then restores the setting. */
+    private static <T> T borrowing(Supplier<T> callback) {
+        boolean previous = SlotLane.allowBorrowing(true);
+        try {
+            return callback.get();
+        } finally {
+            SlotLane.allowBorrowing(previous);
+        }
     }
 }
