@@ -4,14 +4,15 @@ import java.util.Arrays;
 
 /**
  * One queue's messages in arrival order, stored column by column in primitive arrays: no object
- * per message, so a waiting message costs its body plus about 60 bytes. Sequence numbers only
- * grow, so the columns are sorted by sequence and a message is found by binary search; positions
+ * per message, so a waiting message costs its body plus about 70 bytes. Bodies are copied into
+ * the queue's {@link BodyArena} (large chunks that young collections never copy). Sequence numbers
+ * only grow, so the columns are sorted by sequence and a message is found by binary search; positions
  * shift when the table compacts, which is why nothing outside keeps an index across mutations.
  *
  * <p>A dead (deleted or expired) entry keeps its sequence until the next compaction but drops its
- * body at once. Compaction happens when the arrays fill up or when live entries fall under an
- * eighth of the capacity, so memory follows live data and every operation is amortised O(1) or
- * O(log n).
+ * body at once (its chunk reference; the arena moves live bodies out of mostly-dead chunks).
+ * Compaction happens when the arrays fill up or when live entries fall under an eighth of the
+ * capacity, so memory follows live data and every operation is amortised O(1) or O(log n).
  */
 final class MessageTable {
     private static final int MIN_CAPACITY = 8;
@@ -25,14 +26,16 @@ final class MessageTable {
     long[] claim;
     /** The TTL reported to clients, in seconds (raised by claim grace). */
     int[] ttl;
-    /** Null marks a dead entry. */
-    byte[][] body;
+    /** The chunk holding the body; null marks a dead entry. */
+    BodyArena.Chunk[] chunk;
+    int[] bodyOff;
+    int[] bodyLen;
+    final BodyArena arena = new BodyArena();
 
     /** Live entries sit in [head, tail), mixed with dead ones. */
     int head;
     int tail;
     private int live;
-    private long liveBodyBytes;
 
     MessageTable() {
         allocate(MIN_CAPACITY);
@@ -46,7 +49,9 @@ final class MessageTable {
         clientLo = new long[capacity];
         claim = new long[capacity];
         ttl = new int[capacity];
-        body = new byte[capacity][];
+        chunk = new BodyArena.Chunk[capacity];
+        bodyOff = new int[capacity];
+        bodyLen = new int[capacity];
     }
 
     int live() {
@@ -54,7 +59,7 @@ final class MessageTable {
     }
 
     long liveBodyBytes() {
-        return liveBodyBytes;
+        return arena.liveBytes();
     }
 
     int capacity() {
@@ -62,7 +67,13 @@ final class MessageTable {
     }
 
     boolean isLive(int i) {
-        return body[i] != null;
+        return chunk[i] != null;
+    }
+
+    /** A copy of live entry {@code i}'s body. */
+    byte[] body(int i) {
+        int off = bodyOff[i];
+        return Arrays.copyOfRange(chunk[i].data, off, off + bodyLen[i]);
     }
 
     /** Appends a message; its sequence must exceed every sequence already in the table. */
@@ -82,20 +93,21 @@ final class MessageTable {
         clientLo[i] = lo;
         claim[i] = 0;
         ttl[i] = ttlSeconds;
-        body[i] = b;
+        bodyOff[i] = arena.store(b);
+        chunk[i] = arena.storedChunk();
+        bodyLen[i] = b.length;
         live++;
-        liveBodyBytes += b.length;
     }
 
     /** Marks entry {@code i} dead and frees its body. May compact: indices are stale afterwards. */
     void kill(int i) {
-        liveBodyBytes -= body[i].length;
-        body[i] = null;
+        arena.release(chunk[i], bodyLen[i]);
+        chunk[i] = null;
         live--;
-        while (head < tail && body[head] == null) {
+        while (head < tail && chunk[head] == null) {
             head++;
         }
-        while (tail > head && body[tail - 1] == null) {
+        while (tail > head && chunk[tail - 1] == null) {
             tail--;
         }
         if (head == tail) {
@@ -105,6 +117,27 @@ final class MessageTable {
         int capacity = seq.length;
         if (capacity > 64 && live <= capacity >>> 3) {
             compactInto(Math.max(MIN_CAPACITY, Integer.highestOneBit(Math.max(1, live)) << 2));
+        }
+        if (arena.needsCompaction()) {
+            compactBodies();
+        }
+    }
+
+    /**
+     * Moves the live bodies of mostly-dead chunks into the current chunk, so those chunks become
+     * garbage. Runs when dead bytes pinned by live ones exceed the live bytes (plus slack), so the
+     * bytes moved never exceed the bytes freed, and the scan is paid for by the deletions since the
+     * last one.
+     */
+    private void compactBodies() {
+        for (int i = head; i < tail; i++) {
+            BodyArena.Chunk c = chunk[i];
+            if (c != null && arena.isSparse(c)) {
+                int len = bodyLen[i];
+                bodyOff[i] = arena.store(c.data, bodyOff[i], len);
+                chunk[i] = arena.storedChunk();
+                arena.release(c, len);
+            }
         }
     }
 
@@ -116,10 +149,12 @@ final class MessageTable {
         long[] lo = new long[capacity];
         long[] c = new long[capacity];
         int[] t = new int[capacity];
-        byte[][] b = new byte[capacity][];
+        BodyArena.Chunk[] ch = new BodyArena.Chunk[capacity];
+        int[] off = new int[capacity];
+        int[] len = new int[capacity];
         int n = 0;
         for (int i = head; i < tail; i++) {
-            if (body[i] != null) {
+            if (chunk[i] != null) {
                 s[n] = seq[i];
                 p[n] = postedAt[i];
                 e[n] = expiresAt[i];
@@ -127,7 +162,9 @@ final class MessageTable {
                 lo[n] = clientLo[i];
                 c[n] = claim[i];
                 t[n] = ttl[i];
-                b[n] = body[i];
+                ch[n] = chunk[i];
+                off[n] = bodyOff[i];
+                len[n] = bodyLen[i];
                 n++;
             }
         }
@@ -138,7 +175,9 @@ final class MessageTable {
         clientLo = lo;
         claim = c;
         ttl = t;
-        body = b;
+        chunk = ch;
+        bodyOff = off;
+        bodyLen = len;
         head = 0;
         tail = n;
     }
@@ -146,7 +185,7 @@ final class MessageTable {
     /** The index of the live message with sequence {@code s}, or -1. */
     int indexOf(long s) {
         int i = Arrays.binarySearch(seq, head, tail, s);
-        return i >= 0 && body[i] != null ? i : -1;
+        return i >= 0 && chunk[i] != null ? i : -1;
     }
 
     /** The first index whose sequence is greater than {@code s} (may be dead, may be {@code tail}). */
@@ -167,6 +206,6 @@ final class MessageTable {
 
     /** Approximate heap footprint of the columns (bodies excluded), for the benchmarks. */
     long columnBytes() {
-        return (long) seq.length * (7 * 8 + 4 + 4);
+        return (long) seq.length * (6 * 8 + 8 + 3 * 4);
     }
 }

@@ -142,8 +142,12 @@ public final class RecordCodec {
     }
 
     static void writeBytes(DataOutput out, byte[] b) throws IOException {
-        out.writeInt(b.length);
-        out.write(b);
+        writeBytes(out, b, 0, b.length);
+    }
+
+    static void writeBytes(DataOutput out, byte[] b, int off, int len) throws IOException {
+        out.writeInt(len);
+        out.write(b, off, len);
     }
 
     static byte[] readBytes(DataInput in) throws IOException {

@@ -92,10 +92,11 @@ public final class SlotSnapshot {
 
     private record ClaimImage(long seq, long renewedAt, int ttlSeconds, int held, long[] messages) {}
 
-    /** One queue's columns over its [head, tail) range, dead entries included (their body is null). */
+    /** One queue's columns over its [head, tail) range, dead entries included (their chunk is null). */
     private record QueueImage(String project, String name, byte[] metadata, long cursor, int live, long liveBodyBytes,
                               long[] seq, long[] postedAt, long[] expiresAt, int[] ttl, long[] clientHi, long[] clientLo,
-                              long[] claim, byte[][] body, List<ClaimImage> claims) {
+                              long[] claim, BodyArena.Chunk[] chunk, int[] bodyOff, int[] bodyLen,
+                              List<ClaimImage> claims) {
         static QueueImage of(QueueState q) {
             MessageTable m = q.messages;
             int from = m.head;
@@ -109,7 +110,8 @@ public final class SlotSnapshot {
                     Arrays.copyOfRange(m.seq, from, to), Arrays.copyOfRange(m.postedAt, from, to),
                     Arrays.copyOfRange(m.expiresAt, from, to), Arrays.copyOfRange(m.ttl, from, to),
                     Arrays.copyOfRange(m.clientHi, from, to), Arrays.copyOfRange(m.clientLo, from, to),
-                    Arrays.copyOfRange(m.claim, from, to), Arrays.copyOfRange(m.body, from, to), claims);
+                    Arrays.copyOfRange(m.claim, from, to), Arrays.copyOfRange(m.chunk, from, to),
+                    Arrays.copyOfRange(m.bodyOff, from, to), Arrays.copyOfRange(m.bodyLen, from, to), claims);
         }
 
         long sizeEstimate() {
@@ -127,7 +129,7 @@ public final class SlotSnapshot {
             out.writeInt(live);
             long canonicalCursor = -1;
             for (int i = 0; i < seq.length; i++) {
-                if (body[i] == null) {
+                if (chunk[i] == null) {
                     continue;
                 }
                 if (canonicalCursor < 0 && seq[i] >= cursor) {
@@ -140,7 +142,8 @@ public final class SlotSnapshot {
                 out.writeLong(clientHi[i]);
                 out.writeLong(clientLo[i]);
                 out.writeLong(claim[i]);
-                RecordCodec.writeBytes(out, body[i]);
+                // Chunks are append-only: these bytes are as they were at capture.
+                RecordCodec.writeBytes(out, chunk[i].data, bodyOff[i], bodyLen[i]);
             }
             // The first live message never claimed, or -1 when every live message was claimed at least once.
             out.writeLong(canonicalCursor);
