@@ -17,8 +17,8 @@ final class Protos {
                 .setTtlSeconds(v.ttlSeconds())
                 .setAgeSeconds(v.ageSeconds())
                 .setCreatedAtMs(v.createdAt())
-                // Stored bodies are never mutated, so they can be shared without a copy.
-                .setBodyJson(UnsafeByteOperations.unsafeWrap(v.body()));
+                // A body is a range of an append-only arena chunk: never mutated, so shared without a copy.
+                .setBodyJson(UnsafeByteOperations.unsafeWrap(v.bodyChunk(), v.bodyOffset(), v.bodyLength()));
         if (v.claimSeq() != 0) {
             b.setClaimId(Ids.encode(slot, v.claimSeq()));
         }

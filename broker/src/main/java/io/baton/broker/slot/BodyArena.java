@@ -34,14 +34,25 @@ final class BodyArena {
     /** A body at least this large gets an array of its own (never shared, so never compacted). */
     static final int OWN_ARRAY = 128 << 10;
 
-    /** An array of bodies. {@code used} only grows; {@code liveBytes} counts the live bodies in it. */
+    /**
+     * An array of bodies. {@code used} only grows; {@code liveBytes} counts the live bodies in it.
+     * {@code data} is dropped (set to null) once no live body is left: a dead {@code Chunk} object
+     * may sit in the old generation until the next marking cycle, and if it still pointed at the
+     * array, that array (a humongous object, otherwise reclaimed at the next young collection)
+     * would wait for the marking too. Whoever still reads the bytes (a snapshot being written, a
+     * reply in flight) holds the array itself.
+     */
     static final class Chunk {
-        final byte[] data;
+        byte[] data;
+        final int capacity;
         int used;
         int liveBytes;
+        /** Counted apart from the bytes: an empty body is live too. */
+        int liveBodies;
 
         Chunk(int size) {
             data = new byte[size];
+            capacity = size;
         }
     }
 
@@ -59,7 +70,7 @@ final class BodyArena {
 
     int store(byte[] src, int from, int len) {
         Chunk c = current;
-        if (c == null || c.data.length - c.used < len) {
+        if (c == null || c.capacity - c.used < len) {
             int next = nextChunkSize();
             if (len >= OWN_ARRAY || len > next / 8) {
                 // Alone, so that no chunk is left with more than an eighth of it unused.
@@ -73,6 +84,7 @@ final class BodyArena {
         System.arraycopy(src, from, c.data, off, len);
         c.used += len;
         c.liveBytes += len;
+        c.liveBodies++;
         liveBytes += len;
         stored = c;
         return off;
@@ -96,8 +108,9 @@ final class BodyArena {
         Chunk old = current;
         current = new Chunk(size);
         retainedBytes += size;
-        if (old != null && old.liveBytes == 0) {
-            retainedBytes -= old.data.length;
+        if (old != null && old.liveBodies == 0) {
+            retainedBytes -= old.capacity;
+            old.data = null;
         }
         return current;
     }
@@ -105,9 +118,11 @@ final class BodyArena {
     /** A body of {@code len} bytes in {@code c} died. */
     void release(Chunk c, int len) {
         c.liveBytes -= len;
+        c.liveBodies--;
         liveBytes -= len;
-        if (c.liveBytes == 0 && c != current) {
-            retainedBytes -= c.data.length;
+        if (c.liveBodies == 0 && c != current) {
+            retainedBytes -= c.capacity;
+            c.data = null;
         }
     }
 
@@ -120,13 +135,13 @@ final class BodyArena {
         if (current == null) {
             return false;
         }
-        long unused = current.data.length - current.used;
-        return retainedBytes - liveBytes - unused > liveBytes + 2L * current.data.length;
+        long unused = current.capacity - current.used;
+        return retainedBytes - liveBytes - unused > liveBytes + 2L * current.capacity;
     }
 
     /** Whether a live body in {@code c} should move during a compaction: its chunk is under half live. */
     boolean isSparse(Chunk c) {
-        return c != current && c.liveBytes * 2L < c.data.length;
+        return c != current && c.liveBytes * 2L < c.capacity;
     }
 
     long liveBytes() {

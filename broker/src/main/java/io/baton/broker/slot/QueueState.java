@@ -196,7 +196,7 @@ final class QueueState {
     MessageView view(int i, long now) {
         long claimSeq = isHeld(i) ? messages.claim[i] : 0;
         return new MessageView(messages.seq[i], messages.ttl[i], Math.max(0, (now - messages.postedAt[i]) / 1000),
-                messages.postedAt[i], messages.body(i), claimSeq);
+                messages.postedAt[i], messages.chunk[i].data, messages.bodyOff[i], messages.bodyLen[i], claimSeq);
     }
 
     /** The messages {@code c} still holds, oldest first. */

@@ -92,10 +92,10 @@ public final class SlotSnapshot {
 
     private record ClaimImage(long seq, long renewedAt, int ttlSeconds, int held, long[] messages) {}
 
-    /** One queue's columns over its [head, tail) range, dead entries included (their chunk is null). */
+    /** One queue's columns over its [head, tail) range, dead entries included (their body is null). */
     private record QueueImage(String project, String name, byte[] metadata, long cursor, int live, long liveBodyBytes,
                               long[] seq, long[] postedAt, long[] expiresAt, int[] ttl, long[] clientHi, long[] clientLo,
-                              long[] claim, BodyArena.Chunk[] chunk, int[] bodyOff, int[] bodyLen,
+                              long[] claim, byte[][] bodyData, int[] bodyOff, int[] bodyLen,
                               List<ClaimImage> claims) {
         static QueueImage of(QueueState q) {
             MessageTable m = q.messages;
@@ -106,11 +106,18 @@ public final class SlotSnapshot {
                 // Claim.messages is never changed after the claim is made, so it is shared.
                 claims.add(new ClaimImage(c.seq, c.renewedAt, c.ttlSeconds, c.held, c.messages));
             }
+            // The chunks' arrays themselves: a chunk drops its array once its last body dies,
+            // which may happen before this image is written.
+            byte[][] bodyData = new byte[to - from][];
+            for (int i = from; i < to; i++) {
+                BodyArena.Chunk c = m.chunk[i];
+                bodyData[i - from] = c == null ? null : c.data;
+            }
             return new QueueImage(q.project, q.name, q.metadata, q.cursor(), m.live(), m.liveBodyBytes(),
                     Arrays.copyOfRange(m.seq, from, to), Arrays.copyOfRange(m.postedAt, from, to),
                     Arrays.copyOfRange(m.expiresAt, from, to), Arrays.copyOfRange(m.ttl, from, to),
                     Arrays.copyOfRange(m.clientHi, from, to), Arrays.copyOfRange(m.clientLo, from, to),
-                    Arrays.copyOfRange(m.claim, from, to), Arrays.copyOfRange(m.chunk, from, to),
+                    Arrays.copyOfRange(m.claim, from, to), bodyData,
                     Arrays.copyOfRange(m.bodyOff, from, to), Arrays.copyOfRange(m.bodyLen, from, to), claims);
         }
 
@@ -129,7 +136,7 @@ public final class SlotSnapshot {
             out.writeInt(live);
             long canonicalCursor = -1;
             for (int i = 0; i < seq.length; i++) {
-                if (chunk[i] == null) {
+                if (bodyData[i] == null) {
                     continue;
                 }
                 if (canonicalCursor < 0 && seq[i] >= cursor) {
@@ -143,7 +150,7 @@ public final class SlotSnapshot {
                 out.writeLong(clientLo[i]);
                 out.writeLong(claim[i]);
                 // Chunks are append-only: these bytes are as they were at capture.
-                RecordCodec.writeBytes(out, chunk[i].data, bodyOff[i], bodyLen[i]);
+                RecordCodec.writeBytes(out, bodyData[i], bodyOff[i], bodyLen[i]);
             }
             // The first live message never claimed, or -1 when every live message was claimed at least once.
             out.writeLong(canonicalCursor);

@@ -6,8 +6,19 @@ import java.util.List;
 public final class Views {
     private Views() {}
 
-    /** A message as read at some instant. {@code claimSeq} is 0 unless a valid claim holds it. */
-    public record MessageView(long seq, int ttlSeconds, long ageSeconds, long createdAt, byte[] body, long claimSeq) {}
+    /**
+     * A message as read at some instant. {@code claimSeq} is 0 unless a valid claim holds it. The
+     * body is {@code bodyLength} bytes of {@code bodyChunk} from {@code bodyOffset}: a range of the
+     * queue's arena chunk, shared, not copied. Chunks are append-only, so the range never changes;
+     * never write to it.
+     */
+    public record MessageView(long seq, int ttlSeconds, long ageSeconds, long createdAt, byte[] bodyChunk, int bodyOffset,
+                              int bodyLength, long claimSeq) {
+        /** A copy of the body. */
+        public byte[] body() {
+            return java.util.Arrays.copyOfRange(bodyChunk, bodyOffset, bodyOffset + bodyLength);
+        }
+    }
 
     /** {@code claimSeq} is 0 and {@code messages} empty when nothing was free to claim. */
     public record ClaimView(long claimSeq, int ttlSeconds, long ageSeconds, List<MessageView> messages) {}

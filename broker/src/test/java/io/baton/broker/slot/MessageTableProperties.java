@@ -60,7 +60,7 @@ class MessageTableProperties {
                     table.append(seq[0], 0, Long.MAX_VALUE, 60, 0, 0, body);
                     model.put(seq[0], body);
                     if (size < BodyArena.OWN_ARRAY) {
-                        largestChunk[0] = Math.max(largestChunk[0], table.arena.storedChunk().data.length);
+                        largestChunk[0] = Math.max(largestChunk[0], table.arena.storedChunk().capacity);
                     }
                     checkMemory.run();
                 }
@@ -143,7 +143,7 @@ class MessageTableProperties {
         for (int i = 1; i <= 100_000; i++) {
             table.append(i, 0, Long.MAX_VALUE, 60, 0, 0, body(i, 256));
         }
-        assertThat(table.arena.storedChunk().data.length).isEqualTo(BodyArena.MAX_CHUNK);
+        assertThat(table.arena.storedChunk().capacity).isEqualTo(BodyArena.MAX_CHUNK);
         assertThat(table.arena.retainedBytes()).isLessThan(table.liveBodyBytes() + 2L * BodyArena.MAX_CHUNK);
     }
 
