@@ -6,9 +6,9 @@ package io.baton.broker.slot;
  *
  * <p>Why: a waiting body is a long-lived object. As an array of its own, every young collection
  * copies it until it is promoted, so a backlog that grows at 25 MB/s (the REST POST benchmark)
- * made G1 young pauses of 25-150 ms, the largest part of the REST p99 once the disk is taken out
- * (tmpfs: p50 0.8 ms, p99 54 ms). A chunk of {@link #MAX_CHUNK} bytes is a G1 humongous object: it
- * is allocated straight in the old generation and never copied. Chunks start at
+ * made G1 young pauses of 25-150 ms (docs/BENCHMARKS.md, session 7: the sum of young pauses
+ * halved with the arena). A chunk of {@link #MAX_CHUNK} bytes is a G1 humongous object: it is
+ * allocated straight in the old generation and never copied. Chunks start at
  * {@link #MIN_CHUNK} and grow with the queue's live bytes, so a small queue holds kilobytes, not
  * megabytes.
  *
@@ -35,7 +35,8 @@ final class BodyArena {
     static final int OWN_ARRAY = 128 << 10;
 
     /**
-     * An array of bodies. {@code used} only grows; {@code liveBytes} counts the live bodies in it.
+     * An array of bodies. {@code used} only grows; {@code liveBytes} counts the bytes of its live
+     * bodies.
      * {@code data} is dropped (set to null) once no live body is left: a dead {@code Chunk} object
      * may sit in the old generation until the next marking cycle, and if it still pointed at the
      * array, that array (a humongous object, otherwise reclaimed at the next young collection)
