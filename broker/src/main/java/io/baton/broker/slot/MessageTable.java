@@ -70,11 +70,6 @@ final class MessageTable {
         return chunk[i] != null;
     }
 
-    /** A copy of live entry {@code i}'s body. */
-    byte[] body(int i) {
-        int off = bodyOff[i];
-        return Arrays.copyOfRange(chunk[i].data, off, off + bodyLen[i]);
-    }
 
     /** Appends a message; its sequence must exceed every sequence already in the table. */
     void append(long s, long posted, long expires, int ttlSeconds, long hi, long lo, byte[] b) {
