@@ -79,6 +79,16 @@ public final class FileSlotLog implements SlotLog {
     private boolean directoryUnforced;
     /** Journal mode: segments rolled away from before their background fsync (still open for it). */
     private final List<FileChannel> unforcedClosed = new ArrayList<>();
+    /**
+     * Journal mode: frames already in the journal but not yet written to the open segment. Their
+     * durability is the journal's; the slot file only has to hold them before the journal forgets
+     * them, so they are written in runs of {@link #SLOT_WRITE_BATCH} instead of one write call per
+     * slot per group commit (those small writes were a fifth of the flusher's CPU). Written out
+     * before the segment rolls, before a background force, a checkpoint, a replay and a close.
+     */
+    private byte[] unwritten;
+    private int unwrittenLength;
+    static final int SLOT_WRITE_BATCH = 128 << 10;
 
     private record PendingAppend(long position, CompletableFuture<Long> future) {}
 
@@ -321,6 +331,9 @@ public final class FileSlotLog implements SlotLog {
         long from;
         List<Map.Entry<Long, Long>> segments;
         synchronized (ioLock) {
+            if (current != null) {
+                writeUnwritten();
+            }
             if (snapshotPosition >= 0) {
                 Snapshot s = readSnapshot(snapshotFile());
                 if (s == null) {
@@ -501,18 +514,17 @@ public final class FileSlotLog implements SlotLog {
         try {
             synchronized (ioLock) {
                 boolean newSegment = rollIfNeeded(appends.get(0).position);
-                ByteBuffer bb = ByteBuffer.wrap(out, 0, n);
-                while (bb.hasRemaining()) {
-                    current.write(bb);
-                }
                 long t0 = System.nanoTime();
                 if (journal != null) {
                     // Durable once the journal commits (the flusher does that after this batch);
-                    // this file is fsynced in the background before the journal forgets it.
+                    // this file gets the frames later and is fsynced in the background, both
+                    // before the journal forgets them.
+                    holdForSlotFile(out, n);
                     journal.add(slot, out, 0, n);
                     unforced = true;
                     directoryUnforced |= newSegment;
                 } else {
+                    writeFully(current, out, n);
                     current.force(false);
                     if (newSegment) {
                         forceDirectory();
@@ -541,12 +553,45 @@ public final class FileSlotLog implements SlotLog {
         return new Flushed(this, upTo, appends, waiting, fsyncNanos, n, null);
     }
 
+    /** Journal mode: keeps frames for the open segment, writing them once a batch has gathered. Under ioLock. */
+    private void holdForSlotFile(byte[] frames, int n) throws IOException {
+        if (unwritten == null || unwrittenLength + n > unwritten.length) {
+            if (unwrittenLength > 0) {
+                writeUnwritten();
+            }
+            if (unwritten == null || n > unwritten.length) {
+                unwritten = new byte[Math.max(SLOT_WRITE_BATCH, n)];
+            }
+        }
+        System.arraycopy(frames, 0, unwritten, unwrittenLength, n);
+        unwrittenLength += n;
+        if (unwrittenLength >= SLOT_WRITE_BATCH) {
+            writeUnwritten();
+        }
+    }
+
+    /** Journal mode: writes the held frames to the open segment. Under ioLock. */
+    private void writeUnwritten() throws IOException {
+        if (unwrittenLength > 0) {
+            writeFully(current, unwritten, unwrittenLength);
+            unwrittenLength = 0;
+        }
+    }
+
+    private static void writeFully(FileChannel ch, byte[] bytes, int n) throws IOException {
+        ByteBuffer bb = ByteBuffer.wrap(bytes, 0, n);
+        while (bb.hasRemaining()) {
+            ch.write(bb);
+        }
+    }
+
     /** Starts a new segment when none is open, the current one is full, or a checkpoint asked. */
     private boolean rollIfNeeded(long firstPosition) throws IOException {
         if (current != null && !rollRequested && segmentSizes.get(currentFirst) < segmentMaxBytes) {
             return false;
         }
         if (current != null) {
+            writeUnwritten();
             if (flusher.journal() != null) {
                 // Journal mode: its records are durable in the journal; fsyncing them here would
                 // stall every slot's commits behind megabytes of writes. The checkpointer forces
@@ -614,11 +659,9 @@ public final class FileSlotLog implements SlotLog {
         }
         synchronized (ioLock) {
             rollIfNeeded(first);
-            ByteBuffer bb = ByteBuffer.wrap(missing.toByteArray());
-            int n = bb.remaining();
-            while (bb.hasRemaining()) {
-                current.write(bb);
-            }
+            byte[] bytes = missing.toByteArray();
+            int n = bytes.length;
+            writeFully(current, bytes, n);
             current.force(false);
             forceDirectory();
             segmentSizes.merge(currentFirst, (long) n, Long::sum);
@@ -642,6 +685,7 @@ public final class FileSlotLog implements SlotLog {
             if (!unforced) {
                 return;
             }
+            writeUnwritten();
             ch = current;
             rolled = List.copyOf(unforcedClosed);
             unforcedClosed.clear();
@@ -704,6 +748,9 @@ public final class FileSlotLog implements SlotLog {
             ch.force(true);
         }
         synchronized (ioLock) {
+            if (current != null) {
+                writeUnwritten();
+            }
             Path previous = snapshotPosition >= 0 ? snapshotFile() : null;
             snapshotPosition = position;
             Files.move(tmp, snapshotFile(), StandardCopyOption.ATOMIC_MOVE);
@@ -789,6 +836,7 @@ public final class FileSlotLog implements SlotLog {
                 }
                 unforcedClosed.clear();
                 if (current != null) {
+                    writeUnwritten();
                     if (unforced) {
                         current.force(false);
                         forceDirectory();

@@ -22,9 +22,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Two modes:
  * <ul>
- *   <li><b>Journal</b> (the broker's default): one thread. Each cycle writes every dirty slot log
- *       to its file (page cache only), copies the same frames into the shared {@link Journal},
- *       and fsyncs the journal once: a single fsync for all slots. When the journal rolls to a
+ *   <li><b>Journal</b> (the broker's default): one thread. Each cycle copies every dirty slot log's
+ *       frames into the shared {@link Journal} and fsyncs the journal once: a single fsync for
+ *       all slots. The slot files get the same frames in batches (page cache only; see
+ *       {@link FileSlotLog}). When the journal rolls to a
  *       new segment, a background thread fsyncs the slot files and deletes the older journal
  *       segments.</li>
  *   <li><b>Per file</b>: several threads, each fsyncing one slot's file; fsyncs of different
