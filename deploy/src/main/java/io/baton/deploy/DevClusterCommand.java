@@ -128,7 +128,7 @@ final class DevClusterCommand implements Callable<Integer> {
     /** Starts {@code baton <args>} as a child JVM, copies its output to DIR/id.log and waits for its ready line. */
     private Child launch(String role, String id, Pattern ready, List<String> args, Path base) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx512m", "-XX:+UseTransparentHugePages", "--add-opens", "java.base/java.io=ALL-UNNAMED",
+        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx512m", "-XX:+UseTransparentHugePages", "-XX:MaxTenuringThreshold=2", "--add-opens", "java.base/java.io=ALL-UNNAMED",
                 "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"), // children keep their temp files where the parent does
                 "-cp", System.getProperty("java.class.path"), Main.class.getName()));
         cmd.addAll(args);
