@@ -84,7 +84,7 @@ class JournaledSlotLogTest extends SlotLogContract {
         SlotLog log = open();
         appendDurably(log, 0, 50);
         Path copy = powerCutCopy(100); // a torn first frames, the rest never written
-        try (SlotLog reopened = FileSlotLog.open(copy.resolve("slot"), 7, flusher(copy, Journal.DEFAULT_SEGMENT_BYTES), 1 << 20)) {
+        try (SlotLog reopened = reopenIn(copy)) {
             Replayed r = replay(reopened);
             assertThat(r.records()).hasSize(50).first().isEqualTo("record-0");
             assertThat(r.records()).last().isEqualTo("record-49");
@@ -95,20 +95,14 @@ class JournaledSlotLogTest extends SlotLogContract {
 
     @Test
     void recordsHeldBackFromTheSlotFileComeBackFromTheJournalAfterAProcessCrash() throws Exception {
-        SlotLog log = open();
-        // The journal's first commit starts its first segment, after which the slot files are
-        // forced in the background: that writes out the first record. Later commits are held back
-        // until a batch gathers, the journal rolls again or the log is replayed or closed.
-        appendDurably(log, 0, 1);
-        Path slotDir = dir.resolve("slot");
-        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> bytesIn(slotDir) > 0);
-        long firstRecordOnly = bytesIn(slotDir);
+        SlotLog log = openPastTheFirstForce();
+        long firstRecordOnly = bytesIn(dir.resolve("slot"));
         appendDurably(log, 1, 50);
         // The disk as a killed process leaves it: whatever was written, nothing more.
         Path copy = Files.createTempDirectory(copies, "after-kill");
         FileUtils.copyDirectory(dir.toFile(), copy.toFile());
         assertThat(bytesIn(copy.resolve("slot"))).isEqualTo(firstRecordOnly);
-        try (SlotLog reopened = FileSlotLog.open(copy.resolve("slot"), 7, flusher(copy, Journal.DEFAULT_SEGMENT_BYTES), 1 << 20)) {
+        try (SlotLog reopened = reopenIn(copy)) {
             assertThat(replay(reopened).records()).hasSize(50).last().isEqualTo("record-49");
         }
         // The open log replays everything too: a replay first writes out what it held back.
@@ -118,22 +112,38 @@ class JournaledSlotLogTest extends SlotLogContract {
 
     @Test
     void afterACleanCloseTheSlotFilesHoldEveryRecordWithoutTheJournal() throws Exception {
-        SlotLog log = open();
-        appendDurably(log, 0, 1);
-        Path slotDir = dir.resolve("slot");
-        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> bytesIn(slotDir) > 0);
+        SlotLog log = openPastTheFirstForce();
         appendDurably(log, 1, 11); // held back from the slot file
         long covered = log.lastPosition();
         log.checkpoint(covered, bytes("state")); // covers them and ends the open segment
         appendDurably(log, 11, 16);
         log.close();
         Path copy = Files.createTempDirectory(copies, "slot-files-only");
-        FileUtils.copyDirectory(slotDir.toFile(), copy.resolve("slot").toFile());
-        try (SlotLog reopened = FileSlotLog.open(copy.resolve("slot"), 7, flusher(copy, Journal.DEFAULT_SEGMENT_BYTES), 1 << 20)) {
+        FileUtils.copyDirectory(dir.resolve("slot").toFile(), copy.resolve("slot").toFile());
+        try (SlotLog reopened = reopenIn(copy)) {
             Replayed r = replay(reopened);
             assertThat(r.snapshotPosition()).isEqualTo(covered);
             assertThat(r.positions()).containsExactly(covered + 1, covered + 2, covered + 3, covered + 4, covered + 5);
         }
+    }
+
+    /**
+     * The log with record-0 durable and written to its slot file. The journal's first commit
+     * starts its first segment, after which the slot files are forced in the background: that
+     * writes out the first record. Later commits are held back until a batch gathers, the journal
+     * rolls again or the log is replayed, checkpointed or closed.
+     */
+    private SlotLog openPastTheFirstForce() throws Exception {
+        SlotLog log = open();
+        appendDurably(log, 0, 1);
+        Path slotDir = dir.resolve("slot");
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> bytesIn(slotDir) > 0);
+        return log;
+    }
+
+    /** Opens the slot log of a copied data directory, with the copy's own journal. */
+    private SlotLog reopenIn(Path copy) throws Exception {
+        return FileSlotLog.open(copy.resolve("slot"), 7, flusher(copy, Journal.DEFAULT_SEGMENT_BYTES), 1 << 20);
     }
 
     private static long bytesIn(Path slotDir) throws IOException {
