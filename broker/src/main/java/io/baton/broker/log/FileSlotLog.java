@@ -89,6 +89,8 @@ public final class FileSlotLog implements SlotLog {
     private byte[] unwritten;
     private int unwrittenLength;
     static final int SLOT_WRITE_BATCH = 128 << 10;
+    /** Journal mode: the first failed slot-file write; no write is tried after it (see writeSlotFile). */
+    private Throwable slotFileFailure;
 
     private record PendingAppend(long position, CompletableFuture<Long> future) {}
 
@@ -147,7 +149,7 @@ public final class FileSlotLog implements SlotLog {
                 failure = new SlotLogException("could not make records durable in " + dir, e);
             }
         }
-        log.error("{}: journal failed; the slot must stop serving", dir, e);
+        log.error("{}: journal or slot-file write failed; the slot must stop serving", dir, e);
     }
 
     private FileSlotLog(Path dir, int slot, LogFlusher flusher, long segmentMaxBytes) {
@@ -555,26 +557,45 @@ public final class FileSlotLog implements SlotLog {
 
     /** Journal mode: keeps frames for the open segment, writing them once a batch has gathered. Under ioLock. */
     private void holdForSlotFile(byte[] frames, int n) throws IOException {
-        if (unwritten == null || unwrittenLength + n > unwritten.length) {
-            if (unwrittenLength > 0) {
-                writeUnwritten();
-            }
-            if (unwritten == null || n > unwritten.length) {
-                unwritten = new byte[Math.max(SLOT_WRITE_BATCH, n)];
-            }
+        if (unwrittenLength + n > SLOT_WRITE_BATCH) {
+            writeUnwritten();
+        }
+        if (n >= SLOT_WRITE_BATCH) {
+            writeSlotFile(frames, n); // a large flush goes straight to the file
+            return;
+        }
+        if (unwritten == null) {
+            unwritten = new byte[SLOT_WRITE_BATCH];
         }
         System.arraycopy(frames, 0, unwritten, unwrittenLength, n);
         unwrittenLength += n;
-        if (unwrittenLength >= SLOT_WRITE_BATCH) {
-            writeUnwritten();
-        }
     }
 
     /** Journal mode: writes the held frames to the open segment. Under ioLock. */
     private void writeUnwritten() throws IOException {
         if (unwrittenLength > 0) {
-            writeFully(current, unwritten, unwrittenLength);
+            writeSlotFile(unwritten, unwrittenLength);
             unwrittenLength = 0;
+        }
+    }
+
+    /**
+     * Journal mode: one run of frames to the open segment. After a failed write, part of the run
+     * may be in the file, and writing it again would repeat frames that the journal may then
+     * forget. So the first failure is final: the log stops taking appends, the journal is never
+     * trimmed past it (every later force fails), and reopening cuts the file at the torn run and
+     * takes the rest from the journal. Under ioLock.
+     */
+    private void writeSlotFile(byte[] frames, int n) throws IOException {
+        if (slotFileFailure != null) {
+            throw new IOException("an earlier write to " + dir + " failed", slotFileFailure);
+        }
+        try {
+            writeFully(current, frames, n);
+        } catch (IOException | RuntimeException e) {
+            slotFileFailure = e;
+            failWith(e);
+            throw e;
         }
     }
 

@@ -127,6 +127,26 @@ class JournaledSlotLogTest extends SlotLogContract {
         }
     }
 
+    @Test
+    void aFailedSlotFileWriteStopsTheLogAndIsNeverRetried() throws Exception {
+        SlotLog log = openPastTheFirstForce();
+        appendDurably(log, 1, 11); // acknowledged: in the journal, held back from the slot file
+        // A write error on the open segment (as a full or failing disk gives): close its channel.
+        java.lang.reflect.Field current = FileSlotLog.class.getDeclaredField("current");
+        current.setAccessible(true);
+        ((java.nio.channels.FileChannel) current.get(log)).close();
+        assertThatThrownBy(() -> replay(log)).isInstanceOf(IOException.class);
+        // Part of the run may have reached the file: a second attempt would repeat frames.
+        assertThatThrownBy(() -> replay(log)).isInstanceOf(IOException.class).hasMessageContaining("an earlier write");
+        assertThatThrownBy(() -> log.append(bytes("refused")).get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(SlotLogException.class);
+        // What was acknowledged comes back from the journal.
+        Path copy = Files.createTempDirectory(copies, "after-write-error");
+        FileUtils.copyDirectory(dir.toFile(), copy.toFile());
+        try (SlotLog reopened = reopenIn(copy)) {
+            assertThat(replay(reopened).records()).hasSize(11).last().isEqualTo("record-10");
+        }
+    }
+
     /**
      * The log with record-0 durable and written to its slot file. The journal's first commit
      * starts its first segment, after which the slot files are forced in the background: that
