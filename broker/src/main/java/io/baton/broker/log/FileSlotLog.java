@@ -582,9 +582,10 @@ public final class FileSlotLog implements SlotLog {
     /**
      * Journal mode: one run of frames to the open segment. After a failed write, part of the run
      * may be in the file, and writing it again would repeat frames that the journal may then
-     * forget. So the first failure is final: the log stops taking appends, the journal is never
-     * trimmed past it (every later force fails), and reopening cuts the file at the torn run and
-     * takes the rest from the journal. Under ioLock.
+     * forget. So the first failure is final: the log stops taking appends; held frames it could not
+     * write stay held, so every later force fails and the journal keeps them; and reopening cuts
+     * the file at the torn run and takes the rest from the journal. (A failed large flush was
+     * never added to the journal nor acknowledged.) Under ioLock.
      */
     private void writeSlotFile(byte[] frames, int n) throws IOException {
         if (slotFileFailure != null) {
