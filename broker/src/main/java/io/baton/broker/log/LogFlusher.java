@@ -51,8 +51,9 @@ public final class LogFlusher implements AutoCloseable {
     private volatile boolean running = true;
 
     /**
-     * Journal mode: slot-file bytes written since the slot files were last forced. Past
-     * {@link #SLOT_FILE_SYNC_BYTES} the checkpointer forces them, so the page cache never holds
+     * Journal mode: bytes handed to slot files (written, or held by a log for its next batch) since
+     * the slot files were last forced. Past {@link #SLOT_FILE_SYNC_BYTES} the checkpointer writes
+     * out what is held and forces them, so the page cache never holds
      * seconds of slot-file writes for the kernel to flush in one burst: such a burst queues ahead
      * of the journal's fsync on the same disk and showed as 10-30 ms group commits. Journal thread only.
      */
