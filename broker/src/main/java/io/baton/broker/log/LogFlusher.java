@@ -55,11 +55,14 @@ public final class LogFlusher implements AutoCloseable {
      * the slot files were last forced. Past {@link #SLOT_FILE_SYNC_BYTES} the checkpointer writes
      * out what is held and forces them, so the page cache never holds
      * seconds of slot-file writes for the kernel to flush in one burst: such a burst queues ahead
-     * of the journal's fsync on the same disk and showed as 10-30 ms group commits. Journal thread only.
+     * of the journal's fsync on the same disk and showed as 10-30 ms group commits. 8 MiB is a
+     * fraction of a second of writes at full load; at 1 MiB these forces were an eighth of the
+     * broker's CPU under POST load (one fdatasync per busy slot file each time, each a virtio
+     * round trip) with no gain in p99 (BENCHMARKS.md, "Session 9"). Journal thread only.
      */
     private long unsyncedSlotBytes;
     private final AtomicBoolean slotSyncRunning = new AtomicBoolean();
-    static final long SLOT_FILE_SYNC_BYTES = 1L << 20;
+    static final long SLOT_FILE_SYNC_BYTES = 8L << 20;
 
     /** Per-file mode with {@link #DEFAULT_THREADS} threads. */
     public LogFlusher(String name, FlushListener listener) {
