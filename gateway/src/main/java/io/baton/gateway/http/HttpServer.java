@@ -6,6 +6,10 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
@@ -39,10 +43,16 @@ public final class HttpServer implements AutoCloseable {
 
     /** Binds {@code host:port} (0: any free port) and serves {@code api} on {@code ioThreads} event loops. */
     public static HttpServer start(String host, int port, int ioThreads, HttpApi api) throws InterruptedException {
-        EventLoopGroup boss = new NioEventLoopGroup(1, new DefaultThreadFactory("gateway-accept", true));
-        EventLoopGroup workers = new NioEventLoopGroup(ioThreads, new DefaultThreadFactory("gateway-io", true));
+        // Native epoll where Netty has it (Linux x86-64): no JDK selector, no selected-key sets,
+        // fewer copies on read and write. NIO elsewhere.
+        boolean epoll = Epoll.isAvailable();
+        EventLoopGroup boss = epoll ? new EpollEventLoopGroup(1, new DefaultThreadFactory("gateway-accept", true))
+                : new NioEventLoopGroup(1, new DefaultThreadFactory("gateway-accept", true));
+        EventLoopGroup workers = epoll ? new EpollEventLoopGroup(ioThreads, new DefaultThreadFactory("gateway-io", true))
+                : new NioEventLoopGroup(ioThreads, new DefaultThreadFactory("gateway-io", true));
+        Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         try {
-            ServerBootstrap b = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
+            ServerBootstrap b = new ServerBootstrap().group(boss, workers).channel(channelType)
                     .option(ChannelOption.SO_BACKLOG, 1024)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
