@@ -1,17 +1,23 @@
 package io.baton.api;
 
-import java.util.Set;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.ServerServiceDefinition;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The brokers running in this JVM, by their advertised gRPC address. A broker also serves its API
- * on an in-process channel named {@link #channelName(String)}; a client in the same JVM (the
- * gateway of {@code baton standalone}) that routes to such an address takes that channel instead
- * of a loopback TCP connection: no sockets, no HTTP/2 framing, no protobuf encoding on either side.
- * Routing, errors and retries are unchanged; only the transport is.
+ * on an in-process channel named {@link #channelName(String)}, and registers its unary methods
+ * here; a client in the same JVM (the gateway of {@code baton standalone}) that routes to such an
+ * address calls them through a {@link DirectChannel} (streams through the in-process channel)
+ * instead of a loopback TCP connection: no sockets, no HTTP/2 framing, no protobuf encoding on
+ * either side. Routing, errors and retries are unchanged; only the transport is.
  */
 public final class InProcessBrokers {
-    private static final Set<String> LOCAL = ConcurrentHashMap.newKeySet();
+    private static final Map<String, Map<String, ServerMethodDefinition<?, ?>>> LOCAL = new ConcurrentHashMap<>();
 
     private InProcessBrokers() {}
 
@@ -19,8 +25,17 @@ public final class InProcessBrokers {
         return "baton-broker/" + address;
     }
 
-    public static void register(String address) {
-        LOCAL.add(address);
+    /** Registers the broker at {@code address}: the unary methods of {@code services}, as given (interceptors included). */
+    public static void register(String address, List<ServerServiceDefinition> services) {
+        Map<String, ServerMethodDefinition<?, ?>> unary = new HashMap<>();
+        for (ServerServiceDefinition s : services) {
+            for (ServerMethodDefinition<?, ?> m : s.getMethods()) {
+                if (m.getMethodDescriptor().getType() == MethodDescriptor.MethodType.UNARY) {
+                    unary.put(m.getMethodDescriptor().getFullMethodName(), m);
+                }
+            }
+        }
+        LOCAL.put(address, Map.copyOf(unary));
     }
 
     public static void unregister(String address) {
@@ -28,6 +43,11 @@ public final class InProcessBrokers {
     }
 
     public static boolean isLocal(String address) {
-        return LOCAL.contains(address);
+        return LOCAL.containsKey(address);
+    }
+
+    /** The unary methods of the broker at {@code address} by full name; empty if none is registered there. */
+    public static Map<String, ServerMethodDefinition<?, ?>> unaryMethods(String address) {
+        return LOCAL.getOrDefault(address, Map.of());
     }
 }

@@ -128,7 +128,13 @@ public final class Broker implements AutoCloseable {
         // which may also run its slot command when the lane is idle (LaneBorrowingInterceptor).
         inProcess = InProcessServerBuilder.forName(InProcessBrokers.channelName(grpcAddress()))
                 .addServices(services).intercept(new LaneBorrowingInterceptor()).directExecutor().build().start();
-        InProcessBrokers.register(grpcAddress());
+        // Unary calls skip even the in-process transport (DirectChannel): the same handlers, the
+        // same interceptors, lane borrowing included.
+        List<ServerServiceDefinition> direct = new java.util.ArrayList<>();
+        for (ServerServiceDefinition s : services) {
+            direct.add(ServerInterceptors.intercept(s, new LaneBorrowingInterceptor()));
+        }
+        InProcessBrokers.register(grpcAddress(), direct);
         registry.register(BrokerInfo.newBuilder().setId(config.brokerId()).setGrpcAddress(grpcAddress()).build());
         if (config.selfAssignAllSlots()) {
             SelfAssigner.assignAll(assignments, config.brokerId(), slotCount);

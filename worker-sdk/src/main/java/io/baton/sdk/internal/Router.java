@@ -1,6 +1,7 @@
 package io.baton.sdk.internal;
 
 import io.baton.api.BatonErrors;
+import io.baton.api.DirectChannel;
 import io.baton.api.ErrorCode;
 import io.baton.api.InProcessBrokers;
 import io.baton.api.SlotHash;
@@ -29,6 +30,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -71,6 +73,8 @@ public final class Router implements AutoCloseable {
     private volatile Map<String, String> addressById = Map.of();
 
     private final boolean inProcessWhenLocal;
+    /** Deadlines of direct calls to brokers in this JVM; created with the first such channel. */
+    private ScheduledThreadPoolExecutor directDeadlines;
 
     public Router(List<String> seeds, Duration callTimeout, boolean inProcessWhenLocal) {
         this.seeds = List.copyOf(seeds);
@@ -86,8 +90,18 @@ public final class Router implements AutoCloseable {
         // directExecutor: responses complete futures on the transport's event loop, saving a
         // thread hand-off per call (BatonClient documents that async callbacks must not block).
         return channels.computeIfAbsent(address, a -> inProcessWhenLocal && InProcessBrokers.isLocal(a)
-                ? InProcessChannelBuilder.forName(InProcessBrokers.channelName(a)).directExecutor().build()
+                ? new DirectChannel(a, InProcessChannelBuilder.forName(InProcessBrokers.channelName(a)).directExecutor().build(),
+                        directDeadlines())
                 : NettyChannelBuilder.forTarget(a).usePlaintext().maxInboundMessageSize(8 << 20).directExecutor().build());
+    }
+
+    private synchronized ScheduledExecutorService directDeadlines() {
+        if (directDeadlines == null) {
+            directDeadlines = new ScheduledThreadPoolExecutor(1, io.baton.api.DaemonThreads.named("baton-sdk-deadlines"));
+            // Nearly every deadline is cancelled by its reply: drop those at once, not at expiry.
+            directDeadlines.setRemoveOnCancelPolicy(true);
+        }
+        return directDeadlines;
     }
 
     /** The slot count of the cluster (fetching the map if needed). */
@@ -272,6 +286,11 @@ public final class Router implements AutoCloseable {
     public void close() {
         closed = true;
         retries.shutdownNow();
+        synchronized (this) {
+            if (directDeadlines != null) {
+                directDeadlines.shutdownNow();
+            }
+        }
         for (ManagedChannel c : channels.values()) {
             c.shutdown();
         }
