@@ -28,6 +28,7 @@ import io.baton.api.v1.QueueServiceGrpc;
 import io.baton.api.v1.ReleaseClaimRequest;
 import io.baton.api.v1.SetMetadataRequest;
 import io.baton.api.v1.UpdateClaimRequest;
+import io.baton.sdk.internal.RequestIds;
 import io.baton.sdk.internal.Router;
 import io.grpc.CallOptions;
 import io.grpc.MethodDescriptor;
@@ -358,7 +359,7 @@ public final class BatonClient implements AutoCloseable {
     }
 
     public CompletableFuture<PublishResult> publishAsync(String queue, List<NewMessage> messages) {
-        return publishAsync(queue, messages, UUID.randomUUID().toString());
+        return publishAsync(queue, messages, RequestIds.next());
     }
 
     /** As {@link #publish(String, List)}, with the caller's own request id (for retries across restarts). */

@@ -2,13 +2,13 @@ package io.baton.sdk;
 
 import io.baton.api.Limits;
 import io.baton.api.QueueNames;
+import io.baton.sdk.internal.RequestIds;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -144,7 +144,7 @@ public final class Producer implements AutoCloseable {
 
     private void publish(Batch b) {
         inFlight.acquireUninterruptibly();
-        CompletableFuture<PublishResult> f = client.publishAsync(b.queue, b.messages, UUID.randomUUID().toString());
+        CompletableFuture<PublishResult> f = client.publishAsync(b.queue, b.messages, RequestIds.next());
         synchronized (this) {
             sent.removeIf(CompletableFuture::isDone);
             sent.add(f);
