@@ -12,7 +12,8 @@ import java.util.function.Supplier;
  * Lets the thread delivering a gRPC request run its slot command itself when the slot's lane is
  * idle ({@link SlotLane}), for the length of each callback into the service.
  *
- * <p>Installed on the broker's in-process server only: there a handler runs on the caller's own
+ * <p>Installed on the broker's in-process server and on the methods it registers for
+ * {@link io.baton.api.DirectChannel} only: there a handler runs on the caller's own
  * thread (the standalone gateway's event loop), which no storage operation ever waits for, so
  * borrowing cannot deadlock. The TCP server's threads keep handing commands to the lane's thread
  * (docs/DESIGN.md, "Slot lanes", says why).

@@ -89,6 +89,7 @@ public final class Router implements AutoCloseable {
     public ManagedChannel channel(String address) {
         // directExecutor: responses complete futures on the transport's event loop, saving a
         // thread hand-off per call (BatonClient documents that async callbacks must not block).
+        // A broker in this JVM: its handlers directly for unary calls, its in-process server for streams.
         return channels.computeIfAbsent(address, a -> inProcessWhenLocal && InProcessBrokers.isLocal(a)
                 ? new DirectChannel(a, InProcessChannelBuilder.forName(InProcessBrokers.channelName(a)).directExecutor().build(),
                         directDeadlines())
