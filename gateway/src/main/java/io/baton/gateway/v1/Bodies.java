@@ -37,23 +37,7 @@ final class Bodies {
             if (t == null) {
                 throw V1Error.body("The request body is empty; a JSON document is required.");
             }
-            int depth = 0;
-            do {
-                if (t == JsonToken.VALUE_STRING) {
-                    p.finishToken(); // decodes the string, so invalid UTF-8 is found here
-                } else if (t == JsonToken.VALUE_NUMBER_INT && p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
-                    throw V1Error.body("Integers must fit in 64 bits.");
-                }
-                if (t.isStructStart()) {
-                    depth++;
-                } else if (t.isStructEnd()) {
-                    depth--;
-                }
-                if (depth == 0) {
-                    break;
-                }
-                t = p.nextToken();
-            } while (t != null);
+            scanValue(p, t);
             if (p.nextToken() != null) {
                 throw V1Error.body("The request body holds more than one JSON document.");
             }
