@@ -227,7 +227,6 @@ public final class DirectChannel extends ManagedChannel {
         /** The server half the handler sees; its close is the call's reply. */
         private final class Server extends ServerCall<Q, R> {
             private R reply;
-            private volatile boolean cancelled;
 
             @Override
             public void request(int numMessages) {
@@ -252,14 +251,12 @@ public final class DirectChannel extends ManagedChannel {
                 if (status.isOk() && reply == null) {
                     status = Status.INTERNAL.withDescription("no reply to a unary call");
                 }
-                if (!finish(status, trailers, reply)) {
-                    cancelled = true;
-                }
+                finish(status, trailers, reply); // false: the caller gave up first, and hears nothing more
             }
 
             @Override
             public boolean isCancelled() {
-                return cancelled || closed.get();
+                return closed.get();
             }
 
             @Override
