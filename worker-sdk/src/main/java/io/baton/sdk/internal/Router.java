@@ -73,8 +73,13 @@ public final class Router implements AutoCloseable {
     private volatile Map<String, String> addressById = Map.of();
 
     private final boolean inProcessWhenLocal;
-    /** Deadlines of direct calls to brokers in this JVM; created with the first such channel. */
+    /**
+     * Deadlines of direct calls to brokers in this JVM; created with the first such channel, under
+     * its own lock: channel() runs inside the channel map's computeIfAbsent, and refresh() holds
+     * this router's monitor while it calls channel(), so taking that monitor there could deadlock.
+     */
     private ScheduledThreadPoolExecutor directDeadlines;
+    private final Object directDeadlinesLock = new Object();
 
     public Router(List<String> seeds, Duration callTimeout, boolean inProcessWhenLocal) {
         this.seeds = List.copyOf(seeds);
@@ -96,13 +101,15 @@ public final class Router implements AutoCloseable {
                 : NettyChannelBuilder.forTarget(a).usePlaintext().maxInboundMessageSize(8 << 20).directExecutor().build());
     }
 
-    private synchronized ScheduledExecutorService directDeadlines() {
-        if (directDeadlines == null) {
-            directDeadlines = new ScheduledThreadPoolExecutor(1, io.baton.api.DaemonThreads.named("baton-sdk-deadlines"));
-            // Nearly every deadline is cancelled by its reply: drop those at once, not at expiry.
-            directDeadlines.setRemoveOnCancelPolicy(true);
+    private ScheduledExecutorService directDeadlines() {
+        synchronized (directDeadlinesLock) {
+            if (directDeadlines == null) {
+                directDeadlines = new ScheduledThreadPoolExecutor(1, io.baton.api.DaemonThreads.named("baton-sdk-deadlines"));
+                // Nearly every deadline is cancelled by its reply: drop those at once, not at expiry.
+                directDeadlines.setRemoveOnCancelPolicy(true);
+            }
+            return directDeadlines;
         }
-        return directDeadlines;
     }
 
     /** The slot count of the cluster (fetching the map if needed). */
@@ -287,7 +294,7 @@ public final class Router implements AutoCloseable {
     public void close() {
         closed = true;
         retries.shutdownNow();
-        synchronized (this) {
+        synchronized (directDeadlinesLock) {
             if (directDeadlines != null) {
                 directDeadlines.shutdownNow();
             }
