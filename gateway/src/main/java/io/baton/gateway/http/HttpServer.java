@@ -46,10 +46,8 @@ public final class HttpServer implements AutoCloseable {
         // Native epoll where Netty has it (Linux x86-64): no JDK selector, no selected-key sets,
         // fewer copies on read and write. NIO elsewhere.
         boolean epoll = Epoll.isAvailable();
-        EventLoopGroup boss = epoll ? new EpollEventLoopGroup(1, new DefaultThreadFactory("gateway-accept", true))
-                : new NioEventLoopGroup(1, new DefaultThreadFactory("gateway-accept", true));
-        EventLoopGroup workers = epoll ? new EpollEventLoopGroup(ioThreads, new DefaultThreadFactory("gateway-io", true))
-                : new NioEventLoopGroup(ioThreads, new DefaultThreadFactory("gateway-io", true));
+        EventLoopGroup boss = eventLoops(epoll, 1, "gateway-accept");
+        EventLoopGroup workers = eventLoops(epoll, ioThreads, "gateway-io");
         Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         try {
             ServerBootstrap b = new ServerBootstrap().group(boss, workers).channel(channelType)
@@ -72,6 +70,11 @@ public final class HttpServer implements AutoCloseable {
             workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             throw e;
         }
+    }
+
+    private static EventLoopGroup eventLoops(boolean epoll, int threads, String name) {
+        DefaultThreadFactory factory = new DefaultThreadFactory(name, true);
+        return epoll ? new EpollEventLoopGroup(threads, factory) : new NioEventLoopGroup(threads, factory);
     }
 
     public int port() {
