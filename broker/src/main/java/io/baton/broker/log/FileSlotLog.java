@@ -1,362 +1,205 @@
 package io.baton.broker.log;
 
-import java.io.BufferedInputStream;
-import java.io.DataInputStream;
-import java.io.EOFException;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A slot log in a directory of its own on the local disk.
+ * A slot log in a directory of its own on the local disk, made durable by the broker's shared
+ * {@link Journal}: appends are copied into this log's buffer, the {@link LogFlusher} puts every
+ * dirty log's frames into the journal and fsyncs it once for all of them, then hands the frames to
+ * this slot's {@link SegmentFiles} and completes the appends. Checkpoints go to
+ * {@link SnapshotFiles}.
  *
- * <p>Layout: segment files {@code <first position, 20 digits>.log} holding frames
- * {@code [payload length:int][crc32c(position, payload):int][position:long][payload]}, and at most
- * one {@code snapshot-<position>.snap} ({@code [magic][position][length][crc32c][bytes]}),
- * written to a temporary name, fsynced and renamed into place.
+ * <p>Opening. One process at a time owns the directory (an OS lock on {@code LOCK}). The newest
+ * snapshot must be intact, and the segments after it are read frame by frame. Then what the
+ * journal holds for the slot past the segments is written to them and fsynced. Where the segments
+ * stop making sense (a bad checksum, a missing segment, a torn tail), what follows is moved aside
+ * into {@code damaged/} only if the journal holds every record from that point: the damage is then
+ * a crash's unsynced tail, and nothing acknowledged is lost. Otherwise the log refuses to open
+ * ({@link LogCorruptedException}) and changes nothing: acknowledged records would be missing.
  *
- * <p>Opening scans every segment and stops at the first frame that is short, fails its CRC or
- * breaks the position sequence: a crash mid-write leaves exactly such a tail. The segment is cut
- * there and later segments are removed, with a warning, never a failure. New appends always start
- * a new segment, so a cut segment is never written again.
+ * <p>Faults. A failed journal commit fails the appends it carried; a failed slot-file write or
+ * fsync leaves the records durable in the journal. Either way the log then refuses appends (the
+ * slot's state is ahead of storage, or its files can no longer be trusted) and the journal keeps
+ * this slot's records until a reopen has taken them.
  *
  * <p>Threads: {@link #append} and {@link #sync} from any thread (they only touch the buffer under
- * this object's monitor); file writes, fsyncs, segment rolls and deletions happen under
- * {@code ioLock}, on the {@link LogFlusher} thread or the checkpointing thread.
+ * this object's monitor); the flusher thread writes; checkpoints from the checkpointing thread.
  */
 public final class FileSlotLog implements SlotLog {
     private static final Logger log = LoggerFactory.getLogger(FileSlotLog.class);
-    static final int FRAME_HEADER = 16;
-    private static final int SNAPSHOT_MAGIC = 0x42534e50;
-    private static final int MAX_RECORD = 64 << 20;
+    static final int FRAME_HEADER = Frames.SEGMENT.header;
     public static final long DEFAULT_SEGMENT_BYTES = 64L << 20;
 
     private final Path dir;
     private final int slot;
     private final LogFlusher flusher;
-    private final long segmentMaxBytes;
+    private final Journal journal;
+    private final SegmentFiles segments;
+    private final SnapshotFiles snapshots;
+    private final FileChannel lockFile;
+    private final FileLock lock;
 
     // Append side, guarded by "this".
     private byte[] buffer = new byte[64 << 10];
     private byte[] spare;
     private int length;
+    private final CRC32C crc = new CRC32C();
     private List<PendingAppend> pending = new ArrayList<>();
     private List<PendingSync> syncs = new ArrayList<>();
     private long lastPosition;
     private boolean scheduled;
-    private Throwable failure;
-
-    // I/O side, guarded by ioLock.
-    private final Object ioLock = new Object();
-    private final TreeMap<Long, Long> segmentSizes = new TreeMap<>();
-    private FileChannel current;
-    private long currentFirst = -1;
-    private boolean rollRequested;
-    private long snapshotPosition = -1;
-    private long snapshotBytes;
+    private SlotLogException failure;
     private volatile long durablePosition;
-    /** Journal mode: a segment was created or written since the last {@link #forceToDisk}. */
-    private boolean unforced;
-    /**
-     * Journal mode: a segment was created since the directory was last forced. The background
-     * force fsyncs the directory only then (it ran every time, at every MiB of slot-file writes).
-     */
-    private boolean directoryUnforced;
-    /** Journal mode: segments rolled away from before their background fsync (still open for it). */
-    private final List<FileChannel> unforcedClosed = new ArrayList<>();
-    /**
-     * Journal mode: frames already in the journal but not yet written to the open segment. Their
-     * durability is the journal's; the slot file only has to hold them before the journal forgets
-     * them, so they are written in runs of {@link #SLOT_WRITE_BATCH} instead of one write call per
-     * slot per group commit (those small writes were a fifth of the flusher's CPU). Written out
-     * before the segment rolls, before a background force, a checkpoint, a replay and a close.
-     */
-    private byte[] unwritten;
-    private int unwrittenLength;
-    static final int SLOT_WRITE_BATCH = 128 << 10;
-    /** Journal mode: the first failed slot-file write; no write is tried after it (see writeSlotFile). */
-    private Throwable slotFileFailure;
 
     private record PendingAppend(long position, CompletableFuture<Long> future) {}
 
     private record PendingSync(long position, CompletableFuture<Void> future) {}
 
-    /**
-     * What one flush wrote. Per-file mode: already durable. Journal mode: durable once the
-     * journal commit that follows succeeds; {@link #complete(Throwable)} then advances the log's
-     * durable position and runs the waiting callbacks.
-     */
-    record Flushed(FileSlotLog log, long upTo, List<PendingAppend> appends, List<PendingSync> syncs, long fsyncNanos,
-                   long bytes, Throwable error) {
-        int records() {
-            return appends.size();
-        }
-
-        void complete() {
-            complete(null);
-        }
-
-        void complete(Throwable journalError) {
-            Throwable e = error != null ? error : journalError;
-            if (e != null && error == null) {
-                log.failWith(e);
-            }
-            for (PendingAppend p : appends) {
-                if (e == null) {
-                    p.future.complete(p.position);
-                } else {
-                    p.future.completeExceptionally(e);
-                }
-            }
-            for (PendingSync s : syncs) {
-                if (e == null) {
-                    s.future.complete(null);
-                } else {
-                    s.future.completeExceptionally(e);
-                }
-            }
-            // Only now: a sync() that finds these records durable must also find their appends
-            // completed (a read never answers before the write it observed is acknowledged).
-            if (e == null) {
-                synchronized (log) { // flushes of one log may complete on two threads: never go back
-                    if (upTo > log.durablePosition) {
-                        log.durablePosition = upTo;
-                    }
-                }
-                log.wakeSyncs();
-            }
-        }
-    }
-
-    private void failWith(Throwable e) {
-        synchronized (this) {
-            if (failure == null) {
-                failure = new SlotLogException("could not make records durable in " + dir, e);
-            }
-        }
-        log.error("{}: journal or slot-file write failed; the slot must stop serving", dir, e);
-    }
-
-    private FileSlotLog(Path dir, int slot, LogFlusher flusher, long segmentMaxBytes) {
+    private FileSlotLog(Path dir, int slot, LogFlusher flusher, Disk disk, long segmentMaxBytes, FileChannel lockFile, FileLock lock) {
         this.dir = dir;
         this.slot = slot;
         this.flusher = flusher;
-        this.segmentMaxBytes = segmentMaxBytes;
+        this.journal = flusher.journal();
+        this.segments = new SegmentFiles(dir, disk, segmentMaxBytes, e -> storageFault("a write or fsync of the slot files failed", e));
+        this.snapshots = new SnapshotFiles(dir, disk);
+        this.lockFile = lockFile;
+        this.lock = lock;
     }
 
-    /**
-     * Opens (creating if needed) slot {@code slot}'s log in {@code dir}, cutting any torn tail; in
-     * journal mode, then appends what the journal holds for the slot past that point (records
-     * acknowledged before a crash whose slot-file copy did not reach the disk).
-     */
+    /** Opens (creating if needed) slot {@code slot}'s log in {@code dir}; see the class comment. */
     public static FileSlotLog open(Path dir, int slot, LogFlusher flusher, long segmentMaxBytes) throws IOException {
         Files.createDirectories(dir);
-        FileSlotLog l = new FileSlotLog(dir, slot, flusher, segmentMaxBytes);
-        l.recover();
-        Journal journal = flusher.journal();
-        if (journal != null) {
-            l.catchUp(journal.recoveredFor(slot));
+        Disk disk = flusher.disk();
+        FileChannel lockFile = disk.open(dir.resolve("LOCK"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock lock;
+        try {
+            lock = lockFile.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lockFile.close();
+            throw new IOException(dir + " is still open in this process (a previous owner of slot " + slot + " is closing)");
+        } catch (IOException | RuntimeException e) {
+            lockFile.close();
+            throw e;
+        }
+        if (lock == null) {
+            lockFile.close();
+            throw new IOException(dir + " is locked by another process");
+        }
+        FileSlotLog l = new FileSlotLog(dir, slot, flusher, disk, segmentMaxBytes, lockFile, lock);
+        try {
+            l.recover();
+        } catch (IOException | RuntimeException e) {
+            l.unlock();
+            throw e;
         }
         flusher.register(l);
         return l;
     }
 
-    public static FileSlotLog open(Path dir, LogFlusher flusher, long segmentMaxBytes) throws IOException {
-        return open(dir, 0, flusher, segmentMaxBytes);
-    }
-
-    public static FileSlotLog open(Path dir, LogFlusher flusher) throws IOException {
-        return open(dir, 0, flusher, DEFAULT_SEGMENT_BYTES);
+    public static FileSlotLog open(Path dir, int slot, LogFlusher flusher) throws IOException {
+        return open(dir, slot, flusher, DEFAULT_SEGMENT_BYTES);
     }
 
     // ------------------------------------------------------------------ recovery
 
     private void recover() throws IOException {
-        loadNewestSnapshot();
-        List<Path> files;
-        try (Stream<Path> s = Files.list(dir)) {
-            files = s.filter(p -> p.getFileName().toString().endsWith(".log")).sorted().toList();
+        snapshots.load();
+        SegmentFiles.Scan scan = segments.scan(snapshots.position());
+        SegmentFiles.Damage damage = scan.damage();
+        long distrustFrom = journal.heldFrom(slot);
+        if (damage == null && distrustFrom >= 0 && distrustFrom <= scan.lastPosition()) {
+            // A write or fsync of these files failed while the slot ran: what follows the last good
+            // fsync may be missing from the disk though the page cache still shows it.
+            damage = segments.locate(distrustFrom, "written after the last fsync that succeeded before a storage fault");
         }
-        long expected = -1;
-        boolean cut = false;
-        for (Path file : files) {
-            long first = Long.parseLong(file.getFileName().toString().replace(".log", ""));
-            if (cut) {
-                log.warn("{}: removing segment {} after a cut tail", dir, file.getFileName());
-                Files.delete(file);
-                continue;
+        List<byte[]> runs = journal.framesFor(slot);
+        long expected = damage != null ? damage.position() : scan.lastPosition() + 1;
+        if (damage != null) {
+            long journalFirst = firstPositionAtOrAfter(runs, damage.position());
+            if (journalFirst != damage.position()) {
+                throw new LogCorruptedException(dir + ": " + damage.describe() + "; the journal does not hold position "
+                        + damage.position() + (journalFirst < 0 ? "" : " (it resumes at " + journalFirst + ")")
+                        + ", so acknowledged records would be lost. Nothing was changed.");
             }
-            if (expected >= 0 && first != expected + 1) {
-                log.warn("{}: segment {} does not follow position {}; cutting the log there", dir, file.getFileName(), expected);
-                Files.delete(file);
-                cut = true;
-                continue;
-            }
-            ScanResult scan = scan(file, first, null, -1);
-            if (scan.records == 0) {
-                Files.delete(file);
-                if (scan.corrupt) {
-                    cut = true;
-                }
-                continue;
-            }
-            if (scan.corrupt) {
-                log.warn("{}: torn or corrupt tail in {} at byte {} after position {}; cutting it", dir,
-                        file.getFileName(), scan.validBytes, scan.lastPosition);
-                try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-                    ch.truncate(scan.validBytes);
-                    ch.force(true);
-                }
-                cut = true;
-            }
-            segmentSizes.put(first, scan.validBytes);
-            expected = scan.lastPosition;
+            segments.cutAt(damage);
         }
-        lastPosition = Math.max(expected, snapshotPosition);
+        lastPosition = Math.max(expected - 1, snapshots.position());
+        catchUp(runs);
         durablePosition = lastPosition;
-        deleteCoveredSegments();
+        journal.release(slot);
     }
 
-    private record ScanResult(long records, long lastPosition, long validBytes, boolean corrupt) {}
-
-    /** Reads frames of one segment; hands those after {@code after} to {@code replayer} if given. */
-    private static ScanResult scan(Path file, long first, SlotLog.Replayer replayer, long after) throws IOException {
-        long records = 0;
-        long position = first - 1;
-        long valid = 0;
-        CRC32C crc = new CRC32C();
-        try (InputStream raw = Files.newInputStream(file);
-             DataInputStream in = new DataInputStream(new BufferedInputStream(raw, 1 << 16))) {
-            while (true) {
-                int len;
-                try {
-                    len = in.readInt();
-                } catch (EOFException e) {
-                    return new ScanResult(records, position, valid, false);
+    /** The first position at or after {@code from} in the journal's runs, or -1. */
+    private static long firstPositionAtOrAfter(List<byte[]> runs, long from) {
+        for (byte[] run : runs) {
+            ByteBuffer bb = ByteBuffer.wrap(run);
+            while (bb.remaining() >= FRAME_HEADER) {
+                int len = bb.getInt();
+                bb.getInt();
+                long pos = bb.getLong();
+                if (pos >= from) {
+                    return pos;
                 }
-                try {
-                    int checksum = in.readInt();
-                    long pos = in.readLong();
-                    if (len < 0 || len > MAX_RECORD || pos != position + 1) {
-                        return new ScanResult(records, position, valid, true);
-                    }
-                    byte[] payload = new byte[len];
-                    in.readFully(payload);
-                    crc.reset();
-                    crc.update(ByteBuffer.allocate(8).putLong(0, pos));
-                    crc.update(payload);
-                    if ((int) crc.getValue() != checksum) {
-                        return new ScanResult(records, position, valid, true);
-                    }
-                    if (replayer != null && pos > after) {
-                        replayer.record(pos, payload);
-                    }
-                    position = pos;
-                    records++;
-                    valid += FRAME_HEADER + len;
-                } catch (EOFException e) {
-                    return new ScanResult(records, position, valid, true);
+                bb.position(bb.position() + Math.max(0, Math.min(len, bb.remaining())));
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Writes the journal's frames for this slot that lie past the segments, then fsyncs. The
+     * journal's frames are exactly the segment frames (position and checksum included); those at
+     * or below the recovered position are already here. A gap means lost acknowledged records.
+     */
+    private void catchUp(List<byte[]> runs) throws IOException {
+        ByteArrayOutputStream missing = new ByteArrayOutputStream();
+        long first = -1;
+        long expected = lastPosition + 1;
+        for (byte[] run : runs) {
+            ByteBuffer bb = ByteBuffer.wrap(run);
+            while (bb.remaining() >= FRAME_HEADER) {
+                int start = bb.position();
+                int len = bb.getInt();
+                bb.getInt();
+                long pos = bb.getLong();
+                if (len < 0 || len > bb.remaining()) {
+                    throw new LogCorruptedException(dir + ": malformed frame in the journal");
                 }
-            }
-        }
-    }
-
-    private void loadNewestSnapshot() throws IOException {
-        List<Path> snaps;
-        try (Stream<Path> s = Files.list(dir)) {
-            snaps = s.filter(p -> p.getFileName().toString().startsWith("snapshot-")).sorted().toList();
-        }
-        Path chosen = null;
-        for (int i = snaps.size() - 1; i >= 0; i--) {
-            Path p = snaps.get(i);
-            if (p.getFileName().toString().endsWith(".snap") && readSnapshot(p) != null) {
-                chosen = p;
-                break;
-            }
-        }
-        for (Path p : snaps) {
-            if (!p.equals(chosen)) {
-                Files.deleteIfExists(p);
-            }
-        }
-        if (chosen != null) {
-            Snapshot s = readSnapshot(chosen);
-            snapshotPosition = s.position;
-            snapshotBytes = Files.size(chosen);
-        }
-    }
-
-    private record Snapshot(long position, byte[] bytes) {}
-
-    private static Snapshot readSnapshot(Path p) throws IOException {
-        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(p), 1 << 16))) {
-            if (in.readInt() != SNAPSHOT_MAGIC) {
-                return null;
-            }
-            long position = in.readLong();
-            int len = in.readInt();
-            int checksum = in.readInt();
-            if (len < 0) {
-                return null;
-            }
-            byte[] bytes = new byte[len];
-            in.readFully(bytes);
-            CRC32C crc = new CRC32C();
-            crc.update(bytes);
-            return (int) crc.getValue() == checksum ? new Snapshot(position, bytes) : null;
-        } catch (EOFException e) {
-            return null;
-        }
-    }
-
-    private Path snapshotFile() {
-        return dir.resolve(String.format("snapshot-%020d.snap", snapshotPosition));
-    }
-
-    @Override
-    public void replay(Replayer replayer) throws IOException {
-        long from;
-        List<Map.Entry<Long, Long>> segments;
-        synchronized (ioLock) {
-            if (current != null) {
-                writeUnwritten();
-            }
-            if (snapshotPosition >= 0) {
-                Snapshot s = readSnapshot(snapshotFile());
-                if (s == null) {
-                    throw new IOException("snapshot " + snapshotFile() + " became unreadable");
+                bb.position(bb.position() + len);
+                if (pos < expected) {
+                    continue;
                 }
-                replayer.snapshot(s.position, s.bytes);
+                if (pos != expected) {
+                    throw new LogCorruptedException(dir + ": the journal jumps from position " + (expected - 1) + " to " + pos
+                            + "; acknowledged records are missing. Nothing was changed.");
+                }
+                if (first < 0) {
+                    first = pos;
+                }
+                missing.write(run, start, FRAME_HEADER + len);
+                expected++;
             }
-            from = snapshotPosition;
-            segments = new ArrayList<>(segmentSizes.entrySet());
         }
-        for (Map.Entry<Long, Long> seg : segments) {
-            Long next = segmentSizes.higherKey(seg.getKey());
-            if (next != null && next - 1 <= from) {
-                continue;
-            }
-            scan(segmentPath(seg.getKey()), seg.getKey(), replayer, from);
+        if (first < 0) {
+            return;
         }
-    }
-
-    private Path segmentPath(long first) {
-        return dir.resolve(String.format("%020d.log", first));
+        segments.writeDurably(missing.toByteArray(), missing.size(), first, expected - 1);
+        lastPosition = expected - 1;
+        log.info("{}: recovered records {}..{} from the journal", dir, first, expected - 1);
     }
 
     // ------------------------------------------------------------------ appends
@@ -364,11 +207,10 @@ public final class FileSlotLog implements SlotLog {
     @Override
     public CompletableFuture<Long> append(byte[] record) {
         CompletableFuture<Long> future = new CompletableFuture<>();
-        if (record.length > MAX_RECORD) {
+        if (record.length > Frames.SEGMENT.maxPayload) {
             future.completeExceptionally(new IllegalArgumentException("record of " + record.length + " bytes"));
             return future;
         }
-        CRC32C crc = new CRC32C();
         boolean schedule;
         synchronized (this) {
             if (failure != null) {
@@ -376,11 +218,8 @@ public final class FileSlotLog implements SlotLog {
                 return future;
             }
             long position = ++lastPosition;
-            crc.update(ByteBuffer.allocate(8).putLong(0, position));
-            crc.update(record);
             ensureCapacity(FRAME_HEADER + record.length);
-            ByteBuffer frame = ByteBuffer.wrap(buffer, length, FRAME_HEADER);
-            frame.putInt(record.length).putInt((int) crc.getValue()).putLong(position);
+            Frames.SEGMENT.putHeader(crc, buffer, length, position, record, 0, record.length);
             System.arraycopy(record, 0, buffer, length + FRAME_HEADER, record.length);
             length += FRAME_HEADER + record.length;
             pending.add(new PendingAppend(position, future));
@@ -450,14 +289,143 @@ public final class FileSlotLog implements SlotLog {
         return lastPosition;
     }
 
-    /** Called by the flusher: write the buffered frames, fsync, report what became durable. */
+    // ------------------------------------------------------------------ the flusher's side
+
+    /**
+     * What one flush put into the journal. Once the journal commit that carries it succeeds, its
+     * frames go to the slot files and its appends and syncs complete; if the commit fails, they
+     * fail and the log stops.
+     */
+    final class Flushed {
+        private final long first;
+        private final long upTo;
+        private final byte[] frames;
+        private final int bytes;
+        private final List<PendingAppend> appends;
+        private final List<PendingSync> waiting;
+        private final SlotLogException error;
+
+        private Flushed(long first, long upTo, byte[] frames, int bytes, List<PendingAppend> appends,
+                        List<PendingSync> waiting, SlotLogException error) {
+            this.first = first;
+            this.upTo = upTo;
+            this.frames = frames;
+            this.bytes = bytes;
+            this.appends = appends;
+            this.waiting = waiting;
+            this.error = error;
+        }
+
+        int records() {
+            return appends.size();
+        }
+
+        long bytes() {
+            return bytes;
+        }
+
+        /** The journal commit carrying these frames succeeded (or there were none). Flusher thread. */
+        void committed() {
+            if (error != null) {
+                completeAll(error);
+                return;
+            }
+            if (bytes > 0) {
+                try {
+                    segments.write(frames, 0, bytes, first, upTo);
+                } catch (IOException | RuntimeException e) {
+                    // Durable in the journal all the same: acknowledge them. The segments' fault
+                    // handler has stopped the log and told the journal to keep them.
+                }
+                synchronized (FileSlotLog.this) {
+                    if (frames.length <= 4 << 20) {
+                        spare = frames;
+                    }
+                }
+            }
+            completeAll(null);
+            synchronized (FileSlotLog.this) { // flushes of one log may complete on two threads: never go back
+                if (upTo > durablePosition) {
+                    durablePosition = upTo;
+                }
+            }
+            // Only now: a sync() that finds these records durable must also find their appends
+            // completed (a read never answers before the write it observed is acknowledged).
+            wakeSyncs();
+        }
+
+        /** The journal commit carrying these frames failed: nothing in it is durable. Flusher thread. */
+        void failed(Throwable journalError) {
+            SlotLogException e = error != null ? error : fail("the journal commit failed", journalError);
+            completeAll(e);
+        }
+
+        private void completeAll(Throwable e) {
+            for (PendingAppend p : appends) {
+                if (e == null) {
+                    p.future.complete(p.position);
+                } else {
+                    p.future.completeExceptionally(e);
+                }
+            }
+            for (PendingSync s : waiting) {
+                if (e == null) {
+                    s.future.complete(null);
+                } else {
+                    s.future.completeExceptionally(e);
+                }
+            }
+        }
+    }
+
+    /** Stops the log: appends and syncs from now on fail with the returned exception. */
+    private SlotLogException fail(String what, Throwable cause) {
+        return stop(new SlotLogException(dir + ": " + what + "; the slot stops serving until it is reopened", cause), true);
+    }
+
+    private SlotLogException stop(SlotLogException why, boolean loud) {
+        List<PendingAppend> appends;
+        List<PendingSync> waiting;
+        SlotLogException e;
+        synchronized (this) {
+            if (failure == null) {
+                failure = why;
+                if (loud) {
+                    log.error("{}: slot {} stops serving until it is reopened", dir, slot, why);
+                }
+            }
+            e = failure;
+            appends = pending;
+            pending = new ArrayList<>();
+            waiting = syncs;
+            syncs = new ArrayList<>();
+            length = 0;
+        }
+        for (PendingAppend p : appends) {
+            p.future.completeExceptionally(e);
+        }
+        for (PendingSync s : waiting) {
+            s.future.completeExceptionally(e);
+        }
+        return e;
+    }
+
+    /**
+     * The slot files can no longer be trusted past their last good fsync: keep this slot's
+     * records in the journal until a reopen has taken them, and stop.
+     */
+    private void storageFault(String what, Throwable cause) {
+        journal.hold(slot, segments.forcedPosition() + 1);
+        fail(what, cause);
+    }
+
+    /** Called by the flusher: take the buffered frames for the next journal commit (null: nothing to do). */
     Flushed flush() {
         try {
-            return flushOnce();
+            return takeForJournal();
         } finally {
             // A log stays "scheduled" for the whole of its flush, so no other flusher thread can
-            // take it meanwhile and write later bytes before earlier ones. Whatever arrived during
-            // this flush is scheduled now.
+            // take it meanwhile. Whatever arrived during this flush is scheduled now.
             boolean again;
             synchronized (this) {
                 again = length > 0 || hasReadySync();
@@ -469,13 +437,21 @@ public final class FileSlotLog implements SlotLog {
         }
     }
 
-    private Flushed flushOnce() {
+    private Flushed takeForJournal() {
         byte[] out;
         int n;
         List<PendingAppend> appends;
         List<PendingSync> waiting;
         long upTo;
         synchronized (this) {
+            if (failure != null) {
+                List<PendingAppend> a = pending;
+                List<PendingSync> w = syncs;
+                pending = new ArrayList<>();
+                syncs = new ArrayList<>();
+                length = 0;
+                return a.isEmpty() && w.isEmpty() ? null : new Flushed(-1, lastPosition, null, 0, a, w, failure);
+            }
             out = buffer;
             n = length;
             if (n > 0) {
@@ -488,389 +464,99 @@ public final class FileSlotLog implements SlotLog {
             length = 0;
             appends = pending;
             pending = new ArrayList<>();
+            upTo = lastPosition;
+            if (n == 0) {
+                // Only sync barriers whose records an earlier flush has made durable and completed.
+                // The others wait for that flush, still completing: it wakes them ({@link #wakeSyncs}),
+                // so a sync never finishes before the appends it covers.
+                List<PendingSync> ready = new ArrayList<>();
+                List<PendingSync> later = new ArrayList<>();
+                for (PendingSync p : syncs) {
+                    (p.position <= durablePosition ? ready : later).add(p);
+                }
+                syncs = later;
+                return ready.isEmpty() ? null : new Flushed(-1, upTo, null, 0, List.of(), ready, null);
+            }
             waiting = syncs;
             syncs = new ArrayList<>();
-            upTo = lastPosition;
-            if (failure != null) {
-                return new Flushed(this, upTo, appends, waiting, 0, 0, failure);
-            }
         }
-        if (n == 0) {
-            // Only sync barriers whose records an earlier flush has made durable and completed.
-            // The others wait for that flush, still completing on another thread: it wakes them
-            // ({@link #wakeSyncs}), so a sync never finishes before the appends it covers.
-            List<PendingSync> ready = new ArrayList<>();
-            synchronized (this) {
-                for (PendingSync p : waiting) {
-                    if (p.position <= durablePosition) {
-                        ready.add(p);
-                    } else {
-                        syncs.add(p);
-                    }
-                }
-            }
-            return ready.isEmpty() ? null : new Flushed(this, upTo, List.of(), ready, 0, 0, null);
-        }
-        Journal journal = flusher.journal();
-        long fsyncNanos;
-        try {
-            synchronized (ioLock) {
-                boolean newSegment = rollIfNeeded(appends.get(0).position);
-                long t0 = System.nanoTime();
-                if (journal != null) {
-                    // Durable once the journal commits (the flusher does that after this batch);
-                    // this file gets the frames later and is fsynced in the background, both
-                    // before the journal forgets them.
-                    holdForSlotFile(out, n);
-                    journal.add(slot, out, 0, n);
-                    unforced = true;
-                    directoryUnforced |= newSegment;
-                } else {
-                    writeFully(current, out, n);
-                    current.force(false);
-                    if (newSegment) {
-                        forceDirectory();
-                    }
-                }
-                fsyncNanos = System.nanoTime() - t0;
-                segmentSizes.merge(currentFirst, (long) n, Long::sum);
-            }
-        } catch (IOException | RuntimeException e) {
-            SlotLogException error = new SlotLogException("could not make records durable in " + dir, e);
-            synchronized (this) {
-                failure = error;
-                appends.addAll(pending);
-                pending.clear();
-                waiting.addAll(syncs);
-                syncs.clear();
-            }
-            log.error("{}: log failed; the slot must stop serving", dir, e);
-            return new Flushed(this, upTo, appends, waiting, 0, 0, error);
-        }
-        synchronized (this) {
-            if (out.length <= 4 << 20) {
-                spare = out;
-            }
-        }
-        return new Flushed(this, upTo, appends, waiting, fsyncNanos, n, null);
-    }
-
-    /** Journal mode: keeps frames for the open segment, writing them once a batch has gathered. Under ioLock. */
-    private void holdForSlotFile(byte[] frames, int n) throws IOException {
-        if (unwrittenLength + n > SLOT_WRITE_BATCH) {
-            writeUnwritten();
-        }
-        if (n >= SLOT_WRITE_BATCH) {
-            writeSlotFile(frames, n); // a large flush goes straight to the file
-            return;
-        }
-        if (unwritten == null) {
-            unwritten = new byte[SLOT_WRITE_BATCH];
-        }
-        System.arraycopy(frames, 0, unwritten, unwrittenLength, n);
-        unwrittenLength += n;
-    }
-
-    /** Journal mode: writes the held frames to the open segment. Under ioLock. */
-    private void writeUnwritten() throws IOException {
-        if (unwrittenLength > 0) {
-            writeSlotFile(unwritten, unwrittenLength);
-            unwrittenLength = 0;
-        }
+        journal.add(slot, out, 0, n);
+        return new Flushed(appends.get(0).position, upTo, out, n, appends, waiting, null);
     }
 
     /**
-     * Journal mode: one run of frames to the open segment. After a failed write, part of the run
-     * may be in the file, and writing it again would repeat frames that the journal may then
-     * forget. So the first failure is final: the log stops taking appends; held frames it could not
-     * write stay held, so every later force fails and the journal keeps them; and reopening cuts
-     * the file at the torn run and takes the rest from the journal. (A failed large flush was
-     * never added to the journal nor acknowledged.) Under ioLock.
-     */
-    private void writeSlotFile(byte[] frames, int n) throws IOException {
-        if (slotFileFailure != null) {
-            throw new IOException("an earlier write to " + dir + " failed", slotFileFailure);
-        }
-        try {
-            writeFully(current, frames, n);
-        } catch (IOException | RuntimeException e) {
-            slotFileFailure = e;
-            failWith(e);
-            throw e;
-        }
-    }
-
-    private static void writeFully(FileChannel ch, byte[] bytes, int n) throws IOException {
-        ByteBuffer bb = ByteBuffer.wrap(bytes, 0, n);
-        while (bb.hasRemaining()) {
-            ch.write(bb);
-        }
-    }
-
-    /** Starts a new segment when none is open, the current one is full, or a checkpoint asked. */
-    private boolean rollIfNeeded(long firstPosition) throws IOException {
-        if (current != null && !rollRequested && segmentSizes.get(currentFirst) < segmentMaxBytes) {
-            return false;
-        }
-        if (current != null) {
-            writeUnwritten();
-            if (flusher.journal() != null) {
-                // Journal mode: its records are durable in the journal; fsyncing them here would
-                // stall every slot's commits behind megabytes of writes. The checkpointer forces
-                // and closes it before the journal forgets them (always, even if it just forced
-                // this segment: it may have read "unforced" before the last write landed).
-                unforcedClosed.add(current);
-                unforced = true;
-            } else {
-                current.close();
-            }
-        }
-        current = FileChannel.open(segmentPath(firstPosition), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        currentFirst = firstPosition;
-        segmentSizes.put(firstPosition, 0L);
-        rollRequested = false;
-        deleteCoveredSegments();
-        return true;
-    }
-
-    private void forceDirectory() throws IOException {
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        }
-    }
-
-    /**
-     * Appends the journal's frames for this slot that lie past the recovered log, then fsyncs. The
-     * journal's frames are exactly the slot file's frames (position and CRC included); any at or
-     * below the recovered position are already here. A gap means lost acknowledged records: fail.
-     */
-    private void catchUp(List<byte[]> runs) throws IOException {
-        if (runs.isEmpty()) {
-            return;
-        }
-        java.io.ByteArrayOutputStream missing = new java.io.ByteArrayOutputStream();
-        long first = -1;
-        long expected = lastPosition + 1;
-        for (byte[] run : runs) {
-            ByteBuffer bb = ByteBuffer.wrap(run);
-            while (bb.remaining() >= FRAME_HEADER) {
-                int start = bb.position();
-                int len = bb.getInt();
-                bb.getInt();
-                long pos = bb.getLong();
-                if (len < 0 || len > bb.remaining()) {
-                    throw new IOException(dir + ": malformed frame in the journal");
-                }
-                bb.position(bb.position() + len);
-                if (pos < expected) {
-                    continue;
-                }
-                if (pos != expected) {
-                    throw new IOException(dir + ": the journal jumps from position " + (expected - 1) + " to " + pos
-                            + "; acknowledged records are missing");
-                }
-                if (first < 0) {
-                    first = pos;
-                }
-                missing.write(run, start, FRAME_HEADER + len);
-                expected++;
-            }
-        }
-        if (first < 0) {
-            return;
-        }
-        synchronized (ioLock) {
-            rollIfNeeded(first);
-            byte[] bytes = missing.toByteArray();
-            int n = bytes.length;
-            writeFully(current, bytes, n);
-            current.force(false);
-            forceDirectory();
-            segmentSizes.merge(currentFirst, (long) n, Long::sum);
-        }
-        synchronized (this) {
-            lastPosition = expected - 1;
-            durablePosition = lastPosition;
-        }
-        log.info("{}: recovered records {}..{} from the journal", dir, first, expected - 1);
-    }
-
-    /**
-     * Journal mode: fsyncs what was written to this slot's files, so the journal may drop it.
-     * Called by the background checkpointer after the journal rolls.
+     * Fsyncs what was written to this slot's files, so the journal may drop it. Called by the
+     * flusher's background thread. A failure stops the log (see {@link SegmentFiles#force}).
      */
     void forceToDisk() throws IOException {
-        FileChannel ch;
-        List<FileChannel> rolled;
-        boolean directory;
-        synchronized (ioLock) {
-            if (!unforced) {
-                return;
-            }
-            writeUnwritten();
-            ch = current;
-            rolled = List.copyOf(unforcedClosed);
-            unforcedClosed.clear();
-            unforced = false;
-            directory = directoryUnforced;
-            directoryUnforced = false;
-        }
-        // Outside ioLock: the flusher keeps writing this slot (FileChannel allows a force beside
-        // writes), so a large background fsync never stalls the request path.
-        try {
-            for (FileChannel r : rolled) {
-                r.force(false);
-            }
-            try {
-                if (ch != null) {
-                    ch.force(false);
-                }
-            } catch (java.nio.channels.ClosedChannelException e) {
-                // dropped meanwhile by a checkpoint that covers all of it
-            }
-            if (directory) {
-                forceDirectory();
-            }
-        } catch (IOException | RuntimeException e) {
-            // Still unforced: the journal must keep these records. And a failed fsync may have
-            // dropped dirty pages (a retry can then succeed without them), so this slot stops
-            // taking appends; it is recovered from its files and the journal when reopened.
-            synchronized (ioLock) {
-                unforced = true;
-                directoryUnforced |= directory;
-                unforcedClosed.addAll(0, rolled);
-            }
-            failWith(e);
-            throw e;
-        }
-        for (FileChannel r : rolled) {
-            r.close();
-        }
+        segments.force();
     }
 
-    // ------------------------------------------------------------------ checkpoints
+    // ------------------------------------------------------------------ replay and checkpoints
+
+    @Override
+    public void replay(Replayer replayer) throws IOException {
+        long from = snapshots.position();
+        if (from >= 0) {
+            replayer.snapshot(from, snapshots.read());
+        }
+        segments.replay(from, replayer);
+    }
 
     @Override
     public void checkpoint(long position, byte[] snapshot) throws IOException {
-        // The snapshot file is written and fsynced outside ioLock, so the flusher is not held up.
-        Path tmp = dir.resolve(String.format("snapshot-%020d.snap.tmp", position));
-        CRC32C crc = new CRC32C();
-        crc.update(snapshot);
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE)) {
-            ByteBuffer header = ByteBuffer.allocate(20).putInt(SNAPSHOT_MAGIC).putLong(position)
-                    .putInt(snapshot.length).putInt((int) crc.getValue()).flip();
-            while (header.hasRemaining()) {
-                ch.write(header);
-            }
-            ByteBuffer body = ByteBuffer.wrap(snapshot);
-            while (body.hasRemaining()) {
-                ch.write(body);
-            }
-            ch.force(true);
-        }
-        synchronized (ioLock) {
-            if (current != null) {
-                writeUnwritten();
-            }
-            Path previous = snapshotPosition >= 0 ? snapshotFile() : null;
-            snapshotPosition = position;
-            Files.move(tmp, snapshotFile(), StandardCopyOption.ATOMIC_MOVE);
-            forceDirectory();
-            snapshotBytes = 20L + snapshot.length;
-            if (previous != null && !previous.equals(snapshotFile())) {
-                Files.deleteIfExists(previous);
-            }
-            rollRequested = true;
-            if (current != null && currentFirst >= 0 && durablePosition <= position && lastPosition() <= position) {
-                // Everything in the open segment is covered and nothing waits: drop it now rather than
-                // at the next append, so an idle slot's disk use falls to its snapshot.
-                current.close();
-                current = null;
-                currentFirst = -1;
-            }
-            deleteCoveredSegments();
-        }
-    }
-
-    /** Deletes segments every record of which is at or below the snapshot (never the open one). */
-    private void deleteCoveredSegments() throws IOException {
-        if (snapshotPosition < 0) {
-            return;
-        }
-        List<Long> firsts = new ArrayList<>(segmentSizes.keySet());
-        for (int i = 0; i < firsts.size(); i++) {
-            long first = firsts.get(i);
-            if (first == currentFirst && current != null) {
-                continue;
-            }
-            long last = i + 1 < firsts.size() ? firsts.get(i + 1) - 1 : durablePosition;
-            if (last <= snapshotPosition) {
-                try {
-                    Files.delete(segmentPath(first));
-                } catch (NoSuchFileException e) {
-                    // already gone
-                }
-                segmentSizes.remove(first);
-            }
-        }
+        // The snapshot file is written and fsynced outside any lock the flusher needs.
+        snapshots.write(position, snapshot);
+        segments.requestRoll();
+        segments.deleteCovered(position);
     }
 
     @Override
     public long bytesSinceCheckpoint() {
-        synchronized (ioLock) {
-            long bytes = 0;
-            for (long size : segmentSizes.values()) {
-                bytes += size;
-            }
-            return bytes;
-        }
+        return segments.bytes();
     }
 
     @Override
     public long storageBytes() {
-        synchronized (ioLock) {
-            return bytesSinceCheckpoint() + (snapshotPosition >= 0 ? snapshotBytes : 0);
-        }
+        return segments.bytes() + snapshots.bytes();
     }
 
     /** Number of segment files (for tests of reclamation). */
     int segmentCount() {
-        synchronized (ioLock) {
-            return segmentSizes.size();
-        }
+        return segments.count();
     }
+
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     @Override
     public void close() {
-        sync().exceptionally(e -> null).join();
-        synchronized (this) {
-            if (failure == null) {
-                failure = new SlotLogException("log closed: " + dir, null);
-            }
+        if (!closed.compareAndSet(false, true)) {
+            return;
         }
-        synchronized (ioLock) {
-            try {
-                for (FileChannel r : unforcedClosed) {
-                    try (r) {
-                        r.force(false);
-                    }
-                }
-                unforcedClosed.clear();
-                if (current != null) {
-                    writeUnwritten();
-                    if (unforced) {
-                        current.force(false);
-                        forceDirectory();
-                        unforced = false;
-                    }
-                    current.close();
-                }
-            } catch (IOException e) {
-                log.warn("{}: closing segment", dir, e);
+        sync().exceptionally(e -> null).join();
+        boolean failed;
+        synchronized (this) {
+            failed = failure != null;
+        }
+        stop(new SlotLogException("log closed: " + dir, null), false);
+        try {
+            segments.close();
+        } catch (IOException e) {
+            if (!failed) {
+                journal.hold(slot, segments.forcedPosition() + 1);
             }
-            current = null;
+            log.warn("{}: closing its segments failed; the journal keeps its records", dir, e);
         }
         flusher.unregister(this);
+        unlock();
+    }
+
+    private void unlock() {
+        try {
+            lock.release();
+            lockFile.close();
+        } catch (IOException e) {
+            log.warn("{}: releasing its lock", dir, e);
+        }
     }
 }

@@ -13,18 +13,21 @@ public final class FileSlotLogFactory implements SlotLogFactory {
     private final long segmentBytes;
 
     public FileSlotLogFactory(Path dataDir, FlushListener listener, long segmentBytes) throws IOException {
-        this(dataDir, listener, segmentBytes, Journal.DEFAULT_SEGMENT_BYTES);
+        this(dataDir, listener, segmentBytes, Journal.DEFAULT_SEGMENT_BYTES, Disk.REAL);
     }
 
-    public FileSlotLogFactory(Path dataDir, FlushListener listener, long segmentBytes, long journalSegmentBytes) throws IOException {
+    public FileSlotLogFactory(Path dataDir, FlushListener listener, long segmentBytes, long journalSegmentBytes, Disk disk)
+            throws IOException {
         this.root = dataDir.resolve("slots");
-        this.flusher = new LogFlusher("log-flusher", Journal.open(dataDir.resolve("journal"), journalSegmentBytes), listener);
+        this.flusher = new LogFlusher("log-flusher", Journal.open(dataDir.resolve("journal"), journalSegmentBytes, disk), listener,
+                disk);
         this.segmentBytes = segmentBytes;
     }
 
     @Override
     public SlotLog open(int slot, long epoch) throws IOException {
-        // The local disk has a single writer per slot (this process), so the epoch needs no fencing here.
+        // The local disk has a single writer per slot (this process, holding the directory's lock),
+        // so the epoch needs no fencing here.
         return FileSlotLog.open(root.resolve(String.format("%04d", slot)), slot, flusher, segmentBytes);
     }
 

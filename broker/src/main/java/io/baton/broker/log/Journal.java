@@ -1,11 +1,9 @@
 package io.baton.broker.log;
 
-import java.io.BufferedInputStream;
-import java.io.DataInputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,67 +22,131 @@ import org.slf4j.LoggerFactory;
  * makes the records of all slots durable at once (as a BookKeeper bookie's journal does).
  *
  * <p>Why: with one fsync per slot file, a broker with many busy slots pays one fsync per slot per
- * group commit, and each fsync is costly in kernel CPU (especially in a VM). Slot files are still
- * written (to the page cache) on every flush, but only this journal is fsynced on the request
- * path. Slot files are fsynced in the background when a journal segment fills, after which the
- * older journal segments are deleted ({@link #deleteBefore}).
+ * group commit, and each fsync is costly in kernel CPU (especially in a VM). Slot files get the
+ * same frames after the journal has them (page cache only) and are fsynced in the background when
+ * a journal segment fills; then the older journal segments are deleted ({@link #deleteBefore}).
  *
- * <p>Frames: {@code [payload length:int][crc32c(slot, payload):int][slot:int][payload]}, where the
- * payload is one or more complete slot-log frames (each with its own position and CRC).
- * Segments: {@code <sequence, 20 digits>.jnl}. A torn or corrupt tail is cut at open.
+ * <p>Frames: {@link Frames#JOURNAL}, keyed by slot; each payload is a run of that slot's segment
+ * frames. Segments: {@code <sequence, 20 digits>.jnl}.
  *
- * <p>Threads: {@link #add} and {@link #commit} only from the single journal flusher thread;
- * {@link #deleteBefore} from the background checkpointer (segment bookkeeping is synchronized).
+ * <p>Faults. A commit whose write or fsync fails is never acknowledged, and before anything else
+ * is committed the segment is truncated back to its last durable length and fsynced ({@link
+ * #repair}): a later acknowledgement never sits after bytes that a failed fsync may have dropped.
+ * Until that succeeds every commit fails. At open, a torn tail of the last segment (a commit cut
+ * short by a crash) is cut and kept aside; damage in an earlier segment is refused.
+ *
+ * <p>Holds: a slot's frames stay (no segment is deleted) while the slot may still need them: from
+ * open until its log has taken what the journal held for it, and from a storage fault in its slot
+ * files until it is reopened ({@link #hold}, {@link #release}).
+ *
+ * <p>Threads: {@link #add} and {@link #commit} only from the single journal flusher thread; the
+ * rest from any thread (synchronized).
  */
 public final class Journal implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Journal.class);
-    static final int HEADER = 12;
     public static final long DEFAULT_SEGMENT_BYTES = 64L << 20;
 
     private final Path dir;
+    private final Disk disk;
     private final long segmentMaxBytes;
     private byte[] buffer = new byte[1 << 20];
     private int length;
     private FileChannel current;
-    private long currentSequence;
-    private long currentBytes;
+    private volatile long currentSequence;
+    /** Bytes of the current segment that are durable. */
+    private volatile long durableBytes;
     private final CRC32C crc = new CRC32C();
+    /** The failure that left the current segment with bytes past its durable length; null when clean. */
+    private IOException broken;
 
-    /** What the journal held at open, by slot: payloads (runs of slot-log frames) in order. */
-    private final Map<Integer, List<byte[]>> recovered;
+    /** Where each slot's frames were at open, until its log takes them. */
+    private final Map<Integer, List<FrameRef>> recovered;
+    /** Slots whose frames must stay, with the first position their slot files may lack. */
+    private final Map<Integer, Long> holds = new HashMap<>();
 
-    private Journal(Path dir, long segmentMaxBytes, Map<Integer, List<byte[]>> recovered, long nextSequence) {
+    private record FrameRef(long sequence, long offset, int length) {}
+
+    private Journal(Path dir, Disk disk, long segmentMaxBytes, Map<Integer, List<FrameRef>> recovered, long nextSequence) {
         this.dir = dir;
+        this.disk = disk;
         this.segmentMaxBytes = segmentMaxBytes;
         this.recovered = recovered;
         this.currentSequence = nextSequence - 1;
     }
 
-    /** Opens the journal in {@code dir}, reading (and keeping for {@link #recoveredFor}) what it holds. */
     public static Journal open(Path dir, long segmentMaxBytes) throws IOException {
+        return open(dir, segmentMaxBytes, Disk.REAL);
+    }
+
+    /** Opens the journal in {@code dir}, indexing what it holds for {@link #framesFor}. */
+    public static Journal open(Path dir, long segmentMaxBytes, Disk disk) throws IOException {
         Files.createDirectories(dir);
-        Map<Integer, List<byte[]>> recovered = new HashMap<>();
+        Map<Integer, List<FrameRef>> recovered = new HashMap<>();
+        List<Path> segments = segments(dir);
         long next = 0;
-        boolean cut = false;
-        for (Path p : segments(dir)) {
+        for (int i = 0; i < segments.size(); i++) {
+            Path p = segments.get(i);
             long seq = sequenceOf(p);
             next = Math.max(next, seq + 1);
-            if (cut) {
-                log.warn("{}: removing journal segment {} after a cut tail", dir, p.getFileName());
-                Files.delete(p);
-                continue;
-            }
-            long valid = read(p, recovered);
-            if (valid < Files.size(p)) {
-                log.warn("{}: torn or corrupt journal tail in {} at byte {}; cutting it", dir, p.getFileName(), valid);
-                try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
-                    ch.truncate(valid);
-                    ch.force(true);
+            Scan scan = scan(disk, p, seq, recovered, null, -1);
+            if (scan.damage != null) {
+                if (i + 1 < segments.size()) {
+                    throw new LogCorruptedException(p + ": " + scan.damage + " at byte " + scan.valid
+                            + ", before the last journal segment: acknowledged records of any slot may be lost."
+                            + " Move the journal directory aside to start without it (slots missing records then refuse to open)");
                 }
-                cut = true;
+                DamagedFiles.cutTail(disk, p, scan.valid, "torn journal tail (" + scan.damage + ")");
             }
         }
-        return new Journal(dir, segmentMaxBytes, recovered, next);
+        return new Journal(dir, disk, segmentMaxBytes, recovered, next);
+    }
+
+    private record Scan(long valid, String damage) {}
+
+    /**
+     * Reads one segment's frames, up to {@code limit} bytes (-1: all), indexing in {@code out} those
+     * of every slot, or of {@code onlySlot} alone when it is not null.
+     */
+    private static Scan scan(Disk disk, Path p, long seq, Map<Integer, List<FrameRef>> out, Integer onlySlot, long limit)
+            throws IOException {
+        try (FileChannel ch = disk.open(p, StandardOpenOption.READ);
+             Frames.Reader in = Frames.JOURNAL.reader(limit < 0 ? Channels.newInputStream(ch)
+                     : new java.io.BufferedInputStream(limited(Channels.newInputStream(ch), limit), 1 << 16))) {
+            Frames.Frame f;
+            while ((f = in.next()) != null) {
+                if (onlySlot == null || onlySlot == (int) f.key()) {
+                    out.computeIfAbsent((int) f.key(), k -> new ArrayList<>())
+                            .add(new FrameRef(seq, f.offset() + Frames.JOURNAL.header, f.payload().length));
+                }
+            }
+            return new Scan(in.validBytes(), in.damage());
+        }
+    }
+
+    private static InputStream limited(InputStream in, long limit) {
+        return new java.io.FilterInputStream(in) {
+            private long left = limit;
+
+            @Override
+            public int read() throws IOException {
+                if (left <= 0) {
+                    return -1;
+                }
+                int b = super.read();
+                left -= b >= 0 ? 1 : 0;
+                return b;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (left <= 0) {
+                    return -1;
+                }
+                int n = super.read(b, off, (int) Math.min(len, left));
+                left -= Math.max(0, n);
+                return n;
+            }
+        };
     }
 
     private static List<Path> segments(Path dir) throws IOException {
@@ -97,117 +159,172 @@ public final class Journal implements AutoCloseable {
         return Long.parseLong(p.getFileName().toString().replace(".jnl", ""));
     }
 
-    /** Reads one segment into {@code out}; returns the length of its valid prefix. */
-    private static long read(Path p, Map<Integer, List<byte[]>> out) throws IOException {
-        long valid = 0;
-        CRC32C crc = new CRC32C();
-        try (InputStream raw = Files.newInputStream(p);
-             DataInputStream in = new DataInputStream(new BufferedInputStream(raw, 1 << 16))) {
-            while (true) {
-                int len;
-                try {
-                    len = in.readInt();
-                } catch (EOFException e) {
-                    return valid;
-                }
-                try {
-                    int checksum = in.readInt();
-                    int slot = in.readInt();
-                    if (len < 0 || len > (256 << 20) || slot < 0) {
-                        return valid;
-                    }
-                    byte[] payload = new byte[len];
-                    in.readFully(payload);
-                    crc.reset();
-                    crc.update(ByteBuffer.allocate(4).putInt(0, slot));
-                    crc.update(payload);
-                    if ((int) crc.getValue() != checksum) {
-                        return valid;
-                    }
-                    out.computeIfAbsent(slot, k -> new ArrayList<>()).add(payload);
-                    valid += HEADER + len;
-                } catch (EOFException e) {
-                    return valid;
-                }
-            }
-        }
+    private Path segmentPath(long sequence) {
+        return dir.resolve(String.format("%020d.jnl", sequence));
     }
 
-    /** Takes what the journal held for {@code slot} at open (runs of slot-log frames, in order). */
-    public synchronized List<byte[]> recoveredFor(int slot) {
-        List<byte[]> r = recovered.remove(slot);
-        return r == null ? List.of() : r;
+    /**
+     * What the journal holds for {@code slot} (runs of segment frames, in order): what it held at
+     * open if the slot has not taken that yet, else what its segments hold now (for a slot
+     * reopened after a fault). The caller must {@link #hold} the slot first if it may need them.
+     */
+    public synchronized List<byte[]> framesFor(int slot) throws IOException {
+        List<FrameRef> refs = recovered.get(slot);
+        if (refs == null) {
+            Map<Integer, List<FrameRef>> one = new HashMap<>();
+            for (Path p : segments(dir)) {
+                long seq = sequenceOf(p);
+                scan(disk, p, seq, one, slot, seq == currentSequence ? durableBytes : -1);
+            }
+            refs = one.getOrDefault(slot, List.of());
+        }
+        List<byte[]> runs = new ArrayList<>(refs.size());
+        Map<Long, FileChannel> open = new HashMap<>();
+        try {
+            for (FrameRef r : refs) {
+                FileChannel ch = open.get(r.sequence());
+                if (ch == null) {
+                    ch = disk.open(segmentPath(r.sequence()), StandardOpenOption.READ);
+                    open.put(r.sequence(), ch);
+                }
+                ByteBuffer b = ByteBuffer.allocate(r.length());
+                while (b.hasRemaining()) {
+                    if (ch.read(b, r.offset() + b.position()) < 0) {
+                        throw new LogCorruptedException(segmentPath(r.sequence()) + ": shorter than when it was read at open");
+                    }
+                }
+                runs.add(b.array());
+            }
+        } finally {
+            for (FileChannel ch : open.values()) {
+                ch.close();
+            }
+        }
+        return runs;
+    }
+
+    /**
+     * Keeps every segment until {@link #release}: {@code slot}'s files may lack records from
+     * {@code fromPosition} on that only the journal has.
+     */
+    public synchronized void hold(int slot, long fromPosition) {
+        holds.merge(slot, fromPosition, Math::min);
+    }
+
+    /** Where {@code slot}'s files stopped being trustworthy, per the last {@link #hold}; -1 if not held. */
+    public synchronized long heldFrom(int slot) {
+        Long from = holds.get(slot);
+        return from == null ? -1 : from;
+    }
+
+    /** {@code slot}'s files now hold (durably) everything the journal has for it. */
+    public synchronized void release(int slot) {
+        holds.remove(slot);
+        recovered.remove(slot);
     }
 
     /** Buffers one run of {@code slot}'s frames for the next {@link #commit}. Journal thread only. */
     void add(int slot, byte[] frames, int offset, int len) {
-        int need = length + HEADER + len;
+        int need = length + Frames.JOURNAL.header + len;
         if (need > buffer.length) {
             buffer = java.util.Arrays.copyOf(buffer, Math.max(buffer.length * 2, need));
         }
-        crc.reset();
-        crc.update(ByteBuffer.allocate(4).putInt(0, slot));
-        crc.update(frames, offset, len);
-        ByteBuffer.wrap(buffer, length, HEADER).putInt(len).putInt((int) crc.getValue()).putInt(slot);
-        System.arraycopy(frames, offset, buffer, length + HEADER, len);
-        length += HEADER + len;
+        Frames.JOURNAL.putHeader(crc, buffer, length, slot, frames, offset, len);
+        System.arraycopy(frames, offset, buffer, length + Frames.JOURNAL.header, len);
+        length += Frames.JOURNAL.header + len;
     }
 
     /**
-     * Writes what was added and fsyncs: after this returns, every added run is durable. Returns
-     * true when it started a new segment (the caller then checkpoints slot files in the background
-     * and calls {@link #deleteBefore} with {@link #currentSequence()}). Journal thread only.
+     * Writes what was added and fsyncs: after this returns, every added run is durable. If it
+     * throws, none of them is, and they are dropped. Returns true when it started a new segment
+     * (the caller then forces slot files in the background and calls {@link #deleteBefore} with
+     * {@link #currentSequence()}). Journal thread only.
      */
     boolean commit() throws IOException {
         if (length == 0) {
             return false;
         }
-        boolean rolled = false;
-        if (current == null || currentBytes >= segmentMaxBytes) {
-            roll();
-            rolled = true;
-        }
-        ByteBuffer bb = ByteBuffer.wrap(buffer, 0, length);
-        while (bb.hasRemaining()) {
-            current.write(bb);
-        }
-        current.force(false);
-        currentBytes += length;
+        int n = length;
         length = 0;
         if (buffer.length > (8 << 20)) {
             buffer = new byte[1 << 20];
         }
+        if (broken != null) {
+            repair();
+        }
+        boolean rolled = false;
+        try {
+            if (current == null || durableBytes >= segmentMaxBytes) {
+                roll();
+                rolled = true;
+            }
+            ByteBuffer bb = ByteBuffer.wrap(buffer, 0, n);
+            while (bb.hasRemaining()) {
+                current.write(bb);
+            }
+            current.force(false);
+        } catch (IOException | RuntimeException e) {
+            broken = e instanceof IOException io ? io : new IOException(e);
+            try {
+                repair();
+            } catch (IOException again) {
+                e.addSuppressed(again);
+            }
+            throw e;
+        }
+        durableBytes += n;
         return rolled;
     }
 
-    private void roll() throws IOException {
-        if (current != null) {
-            current.close();
+    /**
+     * Cuts the current segment back to its durable length and fsyncs that, after a failed write
+     * or fsync. Until it succeeds nothing is committed.
+     */
+    private void repair() throws IOException {
+        try {
+            if (current != null) {
+                current.truncate(durableBytes);
+                current.force(true);
+                current.position(durableBytes);
+            }
+        } catch (IOException | RuntimeException e) {
+            IOException io = new IOException("the journal could not be cut back to its durable length after "
+                    + broken.getMessage() + "; nothing is committed until it can", e);
+            throw io;
         }
-        currentSequence++;
-        current = FileChannel.open(dir.resolve(String.format("%020d.jnl", currentSequence)),
-                StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        currentBytes = 0;
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        }
+        log.warn("{}: cut segment {} back to its durable {} bytes after a failed commit ({})", dir,
+                String.format("%020d", currentSequence), durableBytes, broken.toString());
+        broken = null;
     }
 
-    synchronized long currentSequence() {
+    private void roll() throws IOException {
+        long next = currentSequence + 1;
+        FileChannel ch = disk.open(segmentPath(next), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        FileChannel old = current;
+        current = ch;
+        currentSequence = next;
+        durableBytes = 0;
+        if (old != null) {
+            old.close();
+        }
+        disk.forceDirectory(dir);
+    }
+
+    long currentSequence() {
         return currentSequence;
     }
 
     /**
      * Deletes the segments before {@code sequence}. Call only once every record in them is durable
-     * in its slot file, and never while a slot still has recovered records to take.
+     * in its slot file; does nothing while a slot is held.
      */
     synchronized void deleteBefore(long sequence) throws IOException {
-        if (!recovered.isEmpty()) {
+        if (!holds.isEmpty() || !recovered.isEmpty()) {
             return;
         }
         for (Path p : segments(dir)) {
             if (sequenceOf(p) < sequence) {
-                Files.deleteIfExists(p);
+                disk.delete(p);
             }
         }
     }

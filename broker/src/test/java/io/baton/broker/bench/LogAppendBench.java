@@ -31,11 +31,10 @@ public final class LogAppendBench {
         try {
             fsyncLatency(dir);
             for (int slots : new int[] {1, 16}) {
-                run(dir.resolve("journal-" + slots), writers, 1, seconds, slots, true);
+                run(dir.resolve("journal-" + slots), writers, 1, seconds, slots);
             }
-            run(dir.resolve("per-file-16"), writers, 1, seconds, 16, false);
             // Writers that keep several appends in flight (as a broker's many connections do).
-            run(dir.resolve("journal-pipelined"), writers, 32, seconds, 16, true);
+            run(dir.resolve("journal-pipelined"), writers, 32, seconds, 16);
         } finally {
             FileUtils.deleteDirectory(dir.toFile());
         }
@@ -45,17 +44,15 @@ public final class LogAppendBench {
      * {@code writers} threads, each appending 300 B records to one of {@code slots} logs with up to
      * {@code inFlight} appends awaiting their acknowledgement (1: wait for each before the next).
      */
-    private static void run(Path dir, int writers, int inFlight, int seconds, int slots, boolean journaled) throws Exception {
+    private static void run(Path dir, int writers, int inFlight, int seconds, int slots) throws Exception {
         AtomicLong batches = new AtomicLong();
         AtomicLong records = new AtomicLong();
         io.baton.broker.log.FlushListener counting = (nanos, n, bytes) -> {
             batches.incrementAndGet();
             records.addAndGet(n);
         };
-        LogFlusher flusher = journaled
-                ? new LogFlusher("bench-flusher", io.baton.broker.log.Journal.open(dir.resolve("journal"),
-                        io.baton.broker.log.Journal.DEFAULT_SEGMENT_BYTES), counting)
-                : new LogFlusher("bench-flusher", counting);
+        LogFlusher flusher = new LogFlusher("bench-flusher", io.baton.broker.log.Journal.open(dir.resolve("journal"),
+                io.baton.broker.log.Journal.DEFAULT_SEGMENT_BYTES), counting);
         FileSlotLog[] logs = new FileSlotLog[slots];
         try {
             for (int s = 0; s < slots; s++) {
@@ -89,8 +86,8 @@ public final class LogAppendBench {
                 t.join();
             }
             double secs = (System.nanoTime() - t0) / 1e9;
-            System.out.printf("durable appends, %s, %d slots, %d writers x %d in flight x 300 B: %.0f appends/s (%d in %.1f s), %d fsyncs, %.1f records per fsync%n",
-                    journaled ? "journal" : "fsync per slot file", slots, writers, inFlight, done.sum() / secs, done.sum(), secs,
+            System.out.printf("durable appends, %d slots, %d writers x %d in flight x 300 B: %.0f appends/s (%d in %.1f s), %d fsyncs, %.1f records per fsync%n",
+                    slots, writers, inFlight, done.sum() / secs, done.sum(), secs,
                     batches.get(), records.get() / (double) Math.max(1, batches.get()));
         } finally {
             for (FileSlotLog l : logs) {

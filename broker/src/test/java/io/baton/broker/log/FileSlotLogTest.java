@@ -1,105 +1,208 @@
 package io.baton.broker.log;
 
+import static io.baton.broker.log.FileLogs.appendDurably;
+import static io.baton.broker.log.FileLogs.bytesIn;
+import static io.baton.broker.log.FileLogs.files;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
+import org.apache.commons.io.FileUtils;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** The contract, plus what a crash does to files on a local disk. */
+/**
+ * The contract for slot logs on the local disk, plus what the shared journal is for: records
+ * acknowledged while only the journal was fsynced survive the loss of the slot files' unsynced
+ * tail (a power cut or a killed process), and the journal is trimmed once slot files are synced.
+ */
 class FileSlotLogTest extends SlotLogContract {
-    private final LogFlusher flusher = new LogFlusher("test-flusher", FlushListener.NONE);
+    private final FileLogs logs = new FileLogs();
+    /** Where power-cut copies of {@link #dir} go (not inside it, and cleaned up like it). */
+    @TempDir
+    Path copies;
+
+    private LogFlusher shared;
 
     @Override
     protected SlotLog open() throws Exception {
-        return FileSlotLog.open(dir, flusher, 1 << 20);
+        if (shared == null) {
+            shared = logs.flusher(dir);
+        }
+        return FileSlotLog.open(dir.resolve("slot"), 7, shared, 1 << 20);
     }
 
     @AfterEach
-    void stopFlusher() {
-        flusher.close();
+    void stop() {
+        logs.close();
     }
 
-    private void writeRecords(int n) throws Exception {
-        try (SlotLog log = open()) {
-            for (int i = 0; i < n; i++) {
-                log.append(bytes("record-" + i));
-            }
-            log.sync().get(10, TimeUnit.SECONDS);
-        }
-    }
-
-    private Path onlySegment() throws Exception {
-        try (Stream<Path> s = Files.list(dir)) {
-            List<Path> segs = s.filter(p -> p.toString().endsWith(".log")).sorted().toList();
-            return segs.get(segs.size() - 1);
-        }
-    }
-
-    @Test
-    void aTruncatedTailIsCutAndTheLogGoesOn() throws Exception {
-        writeRecords(10);
-        Path seg = onlySegment();
-        long size = Files.size(seg);
+    /** The disk as a power cut would leave it: a copy, with the slot file's unsynced bytes gone. */
+    private Path powerCutCopy(long keepSlotBytes) throws IOException {
+        Path copy = Files.createTempDirectory(copies, "after-power-cut");
+        FileUtils.copyDirectory(dir.toFile(), copy.toFile());
+        Path seg = files(copy.resolve("slot"), ".log").get(0);
         try (RandomAccessFile f = new RandomAccessFile(seg.toFile(), "rw")) {
-            f.setLength(size - 3); // the last record lost its final bytes, as after a crash mid-write
+            f.setLength(keepSlotBytes);
         }
-        try (SlotLog log = open()) {
-            Replayed r = replay(log);
-            assertThat(r.records()).hasSize(9).last().isEqualTo("record-8");
-            assertThat(log.append(bytes("after")).get(10, TimeUnit.SECONDS)).isEqualTo(9L);
-        }
-        try (SlotLog log = open()) {
-            assertThat(replay(log).records()).hasSize(10).last().isEqualTo("after");
-        }
+        Files.deleteIfExists(copy.resolve("slot").resolve("LOCK"));
+        return copy;
+    }
+
+    /** A copy of the data directory as a killed process leaves it. */
+    private Path copy(String name) throws IOException {
+        Path copy = Files.createTempDirectory(copies, name);
+        FileUtils.copyDirectory(dir.toFile(), copy.toFile());
+        return copy;
+    }
+
+    /** Opens the slot log of a copied data directory, with the copy's own journal. */
+    private SlotLog reopenIn(Path copy) throws Exception {
+        return FileSlotLog.open(copy.resolve("slot"), 7, logs.flusher(copy), 1 << 20);
     }
 
     @Test
-    void aCorruptRecordCutsTheLogThere() throws Exception {
-        writeRecords(10);
-        Path seg = onlySegment();
-        int frame = FileSlotLog.FRAME_HEADER + "record-0".length();
-        try (RandomAccessFile f = new RandomAccessFile(seg.toFile(), "rw")) {
-            f.seek(5L * frame + FileSlotLog.FRAME_HEADER + 2);
-            f.write('X'); // a flipped byte in record 5's payload
+    void acknowledgedRecordsMissingFromTheSlotFileComeBackFromTheJournal() throws Exception {
+        SlotLog log = open();
+        appendDurably(log, 0, 50);
+        log.close();
+        Path copy = powerCutCopy(100); // torn first frames, the rest never reached the disk
+        try (SlotLog reopened = reopenIn(copy)) {
+            Replayed r = replay(reopened);
+            assertThat(r.records()).hasSize(50).first().isEqualTo("record-0");
+            assertThat(r.records()).last().isEqualTo("record-49");
+            assertThat(reopened.append(bytes("after")).get(10, TimeUnit.SECONDS)).isEqualTo(50L);
         }
-        try (SlotLog log = open()) {
-            assertThat(replay(log).records()).hasSize(5).last().isEqualTo("record-4");
-        }
+        // The torn bytes are kept aside, not deleted.
+        assertThat(files(copy.resolve("slot").resolve("damaged"), "")).hasSize(1);
     }
 
     @Test
-    void aHalfWrittenHeaderAndGarbageTailAreCut() throws Exception {
-        writeRecords(3);
-        Path seg = onlySegment();
-        Files.write(seg, new byte[] {0, 0, 0, 9, 1, 2}, java.nio.file.StandardOpenOption.APPEND);
-        try (SlotLog log = open()) {
-            assertThat(replay(log).records()).hasSize(3);
+    void recordsHeldBackFromTheSlotFileComeBackFromTheJournalAfterAProcessCrash() throws Exception {
+        SlotLog log = openPastTheFirstForce();
+        long firstRecordOnly = bytesIn(dir.resolve("slot"));
+        appendDurably(log, 1, 50);
+        Path copy = copy("after-kill");
+        assertThat(bytesIn(copy.resolve("slot"))).isEqualTo(firstRecordOnly);
+        Files.delete(copy.resolve("slot").resolve("LOCK"));
+        try (SlotLog reopened = reopenIn(copy)) {
+            assertThat(replay(reopened).records()).hasSize(50).last().isEqualTo("record-49");
         }
-        Files.write(seg, new byte[] {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3},
-                java.nio.file.StandardOpenOption.APPEND);
-        try (SlotLog log = open()) {
-            assertThat(replay(log).records()).hasSize(3);
-        }
+        // The open log replays everything too: a replay first writes out what it held back.
+        assertThat(replay(log).records()).hasSize(50).last().isEqualTo("record-49");
+        log.close();
     }
 
     @Test
-    void anUnreadableSnapshotFallsBackToTheOneBefore() throws Exception {
-        writeRecords(5);
-        try (SlotLog log = open()) {
-            log.checkpoint(4, bytes("good"));
+    void afterACleanCloseTheSlotFilesHoldEveryRecordWithoutTheJournal() throws Exception {
+        SlotLog log = openPastTheFirstForce();
+        appendDurably(log, 1, 11); // held back from the slot file
+        long covered = log.lastPosition();
+        log.checkpoint(covered, bytes("state")); // covers them and ends the open segment
+        appendDurably(log, 11, 16);
+        log.close();
+        Path copy = Files.createTempDirectory(copies, "slot-files-only");
+        FileUtils.copyDirectory(dir.resolve("slot").toFile(), copy.resolve("slot").toFile());
+        try (SlotLog reopened = reopenIn(copy)) {
+            Replayed r = replay(reopened);
+            assertThat(r.snapshotPosition()).isEqualTo(covered);
+            assertThat(r.positions()).containsExactly(covered + 1, covered + 2, covered + 3, covered + 4, covered + 5);
         }
-        Files.write(dir.resolve(String.format("snapshot-%020d.snap", 99)), new byte[] {1, 2, 3});
-        try (SlotLog log = open()) {
-            Replayed r = replay(log);
-            assertThat(r.snapshotPosition()).isEqualTo(4);
-            assertThat(new String(r.snapshot())).isEqualTo("good");
+    }
+
+    /**
+     * The log with record-0 durable and written to its slot file. The journal's first commit
+     * starts its first segment, after which the slot files are forced in the background: that
+     * writes out the first record. Later commits are held back until a batch gathers, the journal
+     * rolls again or the log is replayed, checkpointed or closed.
+     */
+    private SlotLog openPastTheFirstForce() throws Exception {
+        SlotLog log = open();
+        appendDurably(log, 0, 1);
+        Path slotDir = dir.resolve("slot");
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> bytesIn(slotDir) > 0);
+        return log;
+    }
+
+    @Test
+    void recordsOfOtherSlotsInTheJournalAreLeftForThem() throws Exception {
+        LogFlusher f = logs.flusher(dir);
+        SlotLog a = logs.open(dir, 1, f);
+        SlotLog b = logs.open(dir, 2, f);
+        appendDurably(a, 0, 10);
+        appendDurably(b, 0, 20);
+        Path copy = copy("copy");
+        FileUtils.deleteDirectory(copy.resolve("slot-1").toFile());
+        FileUtils.deleteDirectory(copy.resolve("slot-2").toFile());
+        LogFlusher f2 = logs.flusher(copy);
+        assertThat(replay(logs.open(copy, 1, f2)).records()).hasSize(10);
+        assertThat(replay(logs.open(copy, 2, f2)).records()).hasSize(20).last().isEqualTo("record-19");
+    }
+
+    @Test
+    void aTornJournalTailIsCutAndKeptAside() throws Exception {
+        SlotLog log = open();
+        appendDurably(log, 0, 5);
+        log.close();
+        shared.close();
+        shared = null;
+        Path journal = files(dir.resolve("journal"), ".jnl").get(0);
+        long intact = Files.size(journal);
+        Files.write(journal, new byte[] {0, 0, 1, 0, 9, 9}, java.nio.file.StandardOpenOption.APPEND);
+        try (SlotLog reopened = open()) {
+            assertThat(replay(reopened).records()).hasSize(5);
         }
+        assertThat(Files.size(journal)).isEqualTo(intact);
+        assertThat(files(dir.resolve("journal").resolve("damaged"), "")).hasSize(1);
+    }
+
+    @Test
+    void damageBeforeTheLastJournalSegmentIsRefused() throws Exception {
+        LogFlusher f = logs.flusher(dir, 4096, Disk.REAL);
+        f.journal().hold(99, 0); // keep every journal segment
+        SlotLog log = logs.open(dir, 7, f);
+        log.append(bytes("x".repeat(5000))).get(10, TimeUnit.SECONDS);
+        appendDurably(log, 0, 3);
+        f.close();
+        Path first = files(dir.resolve("journal"), ".jnl").get(0);
+        assertThat(files(dir.resolve("journal"), ".jnl")).hasSizeGreaterThan(1);
+        try (RandomAccessFile raf = new RandomAccessFile(first.toFile(), "rw")) {
+            raf.seek(100);
+            raf.write(new byte[] {1, 2, 3, 4});
+        }
+        long size = Files.size(first);
+        assertThatThrownBy(() -> Journal.open(dir.resolve("journal"), 4096)).isInstanceOf(LogCorruptedException.class)
+                .hasMessageContaining("before the last journal segment");
+        assertThat(Files.size(first)).isEqualTo(size);
+    }
+
+    @Test
+    void theJournalIsTrimmedOnceSlotFilesAreSynced() throws Exception {
+        LogFlusher f = logs.flusher(dir, 4096, Disk.REAL);
+        SlotLog log = logs.open(dir, 7, f);
+        for (int round = 0; round < 40; round++) {
+            appendDurably(log, round * 20, round * 20 + 20);
+        }
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> files(dir.resolve("journal"), ".jnl").size() <= 2);
+        // The slot file now holds what the deleted journal segments held: a power cut loses nothing.
+        Path copy = copy("copy");
+        Files.delete(copy.resolve("slot-7").resolve("LOCK"));
+        assertThat(replay(logs.open(copy, 7, logs.flusher(copy, 4096, Disk.REAL))).records()).hasSize(800);
+    }
+
+    @Test
+    void oneProcessAtATimeOwnsASlotDirectory() throws Exception {
+        SlotLog log = open();
+        assertThatThrownBy(this::open).isInstanceOf(IOException.class).hasMessageContaining("still open in this process");
+        log.close();
+        open().close();
     }
 
     @Test
@@ -109,10 +212,13 @@ class FileSlotLogTest extends SlotLogContract {
             for (int i = 0; i < 100; i++) {
                 log.append(record).get(10, TimeUnit.SECONDS);
             }
+            log.sync().get(10, TimeUnit.SECONDS);
+            replay(log); // writes out what is held, so the segments roll
             assertThat(((FileSlotLog) log).segmentCount()).isGreaterThan(3);
             log.checkpoint(log.lastPosition(), bytes("s"));
             assertThat(((FileSlotLog) log).segmentCount()).isZero();
             log.append(record).get(10, TimeUnit.SECONDS);
+            replay(log);
             assertThat(((FileSlotLog) log).segmentCount()).isEqualTo(1);
         }
     }

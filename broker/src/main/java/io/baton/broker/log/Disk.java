@@ -1,0 +1,45 @@
+package io.baton.broker.log;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Every file operation the local log makes, in one place: the seam through which tests inject
+ * storage faults (a full disk, EIO on a write or an fsync, a write that stops half way) into the
+ * journal, the slot segments and the snapshots of a running log, and the one place that says how
+ * a directory is made durable.
+ */
+public interface Disk {
+    /** The machine's disk. */
+    Disk REAL = new Disk() {};
+
+    default FileChannel open(Path file, OpenOption... options) throws IOException {
+        return FileChannel.open(file, options);
+    }
+
+    /** Makes the directory's entries (files created, renamed or deleted in it) durable. */
+    default void forceDirectory(Path dir) throws IOException {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        }
+    }
+
+    /** Renames {@code from} to {@code to} atomically, replacing nothing. */
+    default void move(Path from, Path to) throws IOException {
+        Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    default void delete(Path file) throws IOException {
+        Files.deleteIfExists(file);
+    }
+
+    /** Bytes a new write to {@code dir} could still use. */
+    default long usableSpace(Path dir) throws IOException {
+        return Files.getFileStore(dir).getUsableSpace();
+    }
+}
