@@ -103,11 +103,13 @@ public final class Broker implements AutoCloseable {
         logs = config.replicatedStorage()
                 ? new io.baton.broker.log.BookKeeperSlotLogFactory(config.bookkeeperMetadataUri(), zk, paths::slotLog,
                         io.baton.broker.log.BookKeeperSlotLog.Replication.DEFAULT, metrics.ledgerEvents())
-                : new FileSlotLogFactory(config.dataDir(), metrics.flushListener(), config.segmentBytes());
+                : new FileSlotLogFactory(config.dataDir(), metrics.flushListener(), config.segmentBytes(),
+                        io.baton.broker.log.Journal.DEFAULT_SEGMENT_BYTES, config.disk());
         LocalSlots slots = new LocalSlots(slotCount, this::notServedHere);
         host = new SlotHost(slots, logs, threads, config.clock(), config.limits(), config.checkpoints(), metrics::recordDurable);
         host.events(metrics.slotEvents());
         metrics.bind(slots);
+        metrics.bindFailures(host);
 
         List<ServerServiceDefinition> services = List.of(
                 ServerInterceptors.intercept(new QueueRpc(slots), new GrpcMetricsInterceptor(metrics.registry())),
@@ -151,7 +153,7 @@ public final class Broker implements AutoCloseable {
         ticker = Executors.newSingleThreadScheduledExecutor(io.baton.api.DaemonThreads.named("slot-ticker"));
         ticker.scheduleWithFixedDelay(() -> host.slots().all().forEach(SlotDriver::tick), 1, 1, TimeUnit.SECONDS);
         if (config.metricsPort() >= 0) {
-            metricsServer = new MetricsServer(config.host(), config.metricsPort(), metrics.registry(), this::healthy);
+            metricsServer = new MetricsServer(config.host(), config.metricsPort(), metrics.registry(), this::problems);
         }
         log.info("broker {} serving gRPC on {}", config.brokerId(), grpcAddress());
     }
@@ -161,6 +163,10 @@ public final class Broker implements AutoCloseable {
         SlotAssignment a = assignments.latest();
         String owner = a == null ? null : a.owner(slot);
         if (owner == null || owner.equals(config.brokerId())) {
+            if (host != null && host.failures().containsKey(slot)) {
+                return SlotUnavailableException.retry("Slot " + slot + " cannot be served: its storage failed. It is reopened"
+                        + " automatically once the cause is gone. Please try again in a few seconds.", slot);
+            }
             return SlotUnavailableException.retry("Slot " + slot + " is not being served yet. Please try again in a few seconds.", slot);
         }
         BrokerInfo info = registry.broker(owner);
@@ -185,19 +191,38 @@ public final class Broker implements AutoCloseable {
 
     /** Healthy: connected to ZooKeeper and serving every slot assigned here. */
     public boolean healthy() {
-        SlotAssignment a = assignments.latest();
-        if (a == null || !zk.getZookeeperClient().isConnected()) {
-            return false;
+        return problems().isEmpty();
+    }
+
+    /**
+     * What keeps this broker from being healthy, one line each (empty when healthy): ZooKeeper,
+     * and every slot assigned here that is not serving, with why.
+     */
+    public List<String> problems() {
+        List<String> out = new java.util.ArrayList<>();
+        SlotAssignment a = assignments == null ? null : assignments.latest();
+        if (!zk.getZookeeperClient().isConnected()) {
+            out.add("zookeeper: not connected");
         }
+        if (a == null || host == null) {
+            out.add("slots: no assignment read yet");
+            return out;
+        }
+        Map<Integer, SlotHost.Failure> failures = host.failures();
         for (int s = 0; s < a.slotCount(); s++) {
             if (config.brokerId().equals(a.owner(s))) {
                 SlotDriver d = host.slots().get(s);
-                if (d == null || d.state() != io.baton.broker.runtime.SlotOwnershipState.SERVING) {
-                    return false;
+                SlotHost.Failure f = failures.get(s);
+                if (f != null) {
+                    out.add("slot " + s + ": FAILED: " + f.reason());
+                } else if (d == null) {
+                    out.add("slot " + s + ": not open yet");
+                } else if (d.state() != io.baton.broker.runtime.SlotOwnershipState.SERVING) {
+                    out.add("slot " + s + ": " + d.state());
                 }
             }
         }
-        return true;
+        return out;
     }
 
     /** Blocks until {@link #healthy()} or the timeout passes. */

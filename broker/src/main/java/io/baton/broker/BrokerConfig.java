@@ -29,7 +29,8 @@ public record BrokerConfig(
         String bookkeeperMetadataUri,
         boolean runController,
         Duration handOverTimeout,
-        String advertisedHost) {
+        String advertisedHost,
+        io.baton.broker.log.Disk disk) {
 
     /** True when slot logs live in BookKeeper (cluster mode) rather than on the local disk. */
     public boolean replicatedStorage() {
@@ -60,6 +61,7 @@ public record BrokerConfig(
         private boolean runController;
         private Duration handOverTimeout = Duration.ofSeconds(30);
         private String advertisedHost;
+        private io.baton.broker.log.Disk disk = io.baton.broker.log.Disk.REAL;
 
         public Builder brokerId(String v) {
             brokerId = v;
@@ -179,6 +181,12 @@ public record BrokerConfig(
             return this;
         }
 
+        /** The file operations of the local log (tests inject storage faults here). */
+        public Builder disk(io.baton.broker.log.Disk v) {
+            disk = Objects.requireNonNull(v);
+            return this;
+        }
+
         public BrokerConfig build() {
             Objects.requireNonNull(zkConnect, "zkConnect");
             Objects.requireNonNull(dataDir, "dataDir");
@@ -202,7 +210,7 @@ public record BrokerConfig(
             }
             return new BrokerConfig(brokerId, cluster, zkConnect, zkSessionTimeout, host, grpcPort, metricsPort, dataDir,
                     slotCount, selfAssignAllSlots, limits, slotThreads, segmentBytes, checkpoints, clock, bookkeeperMetadataUri,
-                    runController, handOverTimeout, advertisedHost != null ? advertisedHost : host);
+                    runController, handOverTimeout, advertisedHost != null ? advertisedHost : host, disk);
         }
     }
 }

@@ -123,6 +123,16 @@ public final class BrokerMetrics {
                 c -> c.claimsExpired);
     }
 
+    /** Slots assigned here that failed (their storage), and how often slots failed. */
+    public void bindFailures(io.baton.broker.runtime.SlotHost host) {
+        Gauge.builder("baton.slots.failed", host, h -> h.failures().size())
+                .description("Slots assigned to this broker that cannot serve because their storage failed (see /health)")
+                .register(registry);
+        io.micrometer.core.instrument.Counter failures = io.micrometer.core.instrument.Counter.builder("baton.slot.failures")
+                .description("Times a slot failed here (at open or while serving) and was scheduled to reopen").register(registry);
+        host.onFailure(slot -> failures.increment());
+    }
+
     /*
      * Message counters must only grow, whichever slots come and go (Prometheus reads a drop as a
      * reset). A slot's counters are replayed with its log, so they hold its whole history: this

@@ -7,16 +7,18 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
-import java.util.function.BooleanSupplier;
+import java.util.List;
+import java.util.function.Supplier;
 
 /**
- * {@code GET /metrics} (Prometheus text format) and {@code GET /health} (204 when healthy, 503 when
- * not) on the JDK's built-in HTTP server: an admin port, not the v1 API.
+ * {@code GET /metrics} (Prometheus text format) and {@code GET /health} (204 when healthy; 503
+ * with one line per problem, such as a FAILED slot and why, when not) on the JDK's built-in HTTP
+ * server: an admin port, not the v1 API.
  */
 public final class MetricsServer implements AutoCloseable {
     private final HttpServer server;
 
-    public MetricsServer(String host, int port, PrometheusMeterRegistry registry, BooleanSupplier healthy) throws IOException {
+    public MetricsServer(String host, int port, PrometheusMeterRegistry registry, Supplier<List<String>> problems) throws IOException {
         server = HttpServer.create(new InetSocketAddress(host, port), 64);
         server.createContext("/metrics", exchange -> {
             byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
@@ -27,8 +29,18 @@ public final class MetricsServer implements AutoCloseable {
             }
         });
         server.createContext("/health", exchange -> {
-            exchange.sendResponseHeaders(healthy.getAsBoolean() ? 204 : 503, -1);
-            exchange.close();
+            List<String> now = problems.get();
+            if (now.isEmpty()) {
+                exchange.sendResponseHeaders(204, -1);
+                exchange.close();
+                return;
+            }
+            byte[] body = (String.join("\n", now) + "\n").getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+            exchange.sendResponseHeaders(503, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
         });
         server.setExecutor(Executors.newSingleThreadExecutor(io.baton.api.DaemonThreads.named("metrics-http")));
         server.start();

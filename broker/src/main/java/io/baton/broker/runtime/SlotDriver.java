@@ -43,8 +43,8 @@ import org.slf4j.LoggerFactory;
  * writes nothing still waits for every earlier record to be durable (a read never shows what a
  * crash could take back).
  *
- * <p>If the log fails, the state machine is ahead of storage: the slot turns FAILED and refuses
- * everything until it is recovered from the log again (by reassignment or restart).
+ * <p>If the log fails, the state machine is ahead of storage: the slot turns FAILED, refuses
+ * everything, and tells its owner ({@link SlotHost}), which reopens it from the log with backoff.
  */
 public final class SlotDriver {
     private static final Logger log = LoggerFactory.getLogger(SlotDriver.class);
@@ -68,6 +68,10 @@ public final class SlotDriver {
     /** The checkpoint being written (or the last one written). Set on the slot thread only. */
     private volatile CompletableFuture<Void> checkpointWrite = CompletableFuture.completedFuture(null);
     private volatile SlotOwnershipState state = SlotOwnershipState.RECOVERING;
+    /** Why the slot is FAILED (null otherwise). */
+    private volatile Throwable failure;
+    /** Told once when the slot turns FAILED, on the thread that found the failure. */
+    private volatile java.util.function.Consumer<SlotDriver> onFailed = d -> { };
 
     // Slot thread only.
     private long appendedSinceCheckpoint;
@@ -103,6 +107,15 @@ public final class SlotDriver {
         return state;
     }
 
+    /** Why the slot is FAILED; null unless it is. */
+    public Throwable failure() {
+        return failure;
+    }
+
+    void onFailed(java.util.function.Consumer<SlotDriver> listener) {
+        this.onFailed = listener;
+    }
+
     /** Replays the log into a fresh state machine, then serves. Runs on the slot thread. */
     public CompletableFuture<Void> recover() {
         return CompletableFuture.runAsync(() -> {
@@ -124,9 +137,10 @@ public final class SlotDriver {
                     }
                 });
             } catch (IOException | RuntimeException e) {
+                failure = e;
                 transition(SlotOwnershipState.FAILED);
                 log.error("slot {}: recovery failed", slot, e);
-                throw new IllegalStateException("slot " + slot + " recovery failed", e);
+                throw new IllegalStateException("slot " + slot + " recovery failed: " + e.getMessage(), e);
             }
             publish();
             transition(SlotOwnershipState.SERVING);
@@ -400,9 +414,11 @@ public final class SlotDriver {
         if (state == SlotOwnershipState.FAILED || state == SlotOwnershipState.RELEASED) {
             return;
         }
-        log.error("slot {}: {} failed; the slot stops serving until it is recovered", slot, what, e);
+        log.error("slot {}: {} failed; the slot stops serving until it is reopened", slot, what, e);
+        failure = e;
         transition(SlotOwnershipState.FAILED);
         wakeAll();
+        onFailed.accept(this);
     }
 
     /**
@@ -465,11 +481,14 @@ public final class SlotDriver {
         };
         try {
             thread.execute(() -> {
-                if (state != SlotOwnershipState.RELEASED) {
-                    transition(SlotOwnershipState.RELEASED);
+                try {
+                    if (state != SlotOwnershipState.RELEASED) {
+                        transition(SlotOwnershipState.RELEASED);
+                    }
+                    wakeAll();
+                } finally {
+                    CLOSERS.execute(closeLog);
                 }
-                wakeAll();
-                CLOSERS.execute(closeLog);
             });
         } catch (RejectedExecutionException e) {
             closeLog.run();
@@ -485,6 +504,10 @@ public final class SlotDriver {
     }
 
     private SlotUnavailableException unavailable() {
+        if (state == SlotOwnershipState.FAILED) {
+            return SlotUnavailableException.retry("Slot " + slot + " cannot be served: its storage failed. It is reopened"
+                    + " automatically once the cause is gone. Please try again in a few seconds.", slot);
+        }
         return SlotUnavailableException.retry("Slot " + slot + " is " + state.name().toLowerCase()
                 + ". Please try again in a few seconds.", slot);
     }

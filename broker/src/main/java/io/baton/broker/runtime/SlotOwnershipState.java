@@ -11,9 +11,12 @@ public enum SlotOwnershipState {
     SERVING,
     /** ZooKeeper connection suspended: this broker may no longer own the slot, so it stops answering. */
     SUSPENDED,
-    /** Stopped: reassigned, session lost, or broker shutting down. Final. */
+    /** Stopped: reassigned, session lost, failed and closed, or broker shutting down. Final. */
     RELEASED,
-    /** Its log could not make records durable, or replay failed. Final until reassigned. */
+    /**
+     * Its log could not make records durable, or replay failed: it refuses everything. Its log is
+     * then closed (RELEASED) and the slot reopened as a new instance.
+     */
     FAILED;
 
     public Set<SlotOwnershipState> legalNext() {
@@ -21,7 +24,8 @@ public enum SlotOwnershipState {
             case RECOVERING -> EnumSet.of(SERVING, RELEASED, FAILED);
             case SERVING -> EnumSet.of(SUSPENDED, RELEASED, FAILED);
             case SUSPENDED -> EnumSet.of(SERVING, RELEASED, FAILED);
-            case RELEASED, FAILED -> EnumSet.noneOf(SlotOwnershipState.class);
+            case FAILED -> EnumSet.of(RELEASED);
+            case RELEASED -> EnumSet.noneOf(SlotOwnershipState.class);
         };
     }
 

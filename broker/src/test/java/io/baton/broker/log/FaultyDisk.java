@@ -24,11 +24,11 @@ import java.util.function.Predicate;
  * dirty pages clean, so a later fsync succeeds without them): the file is cut back to its size at
  * its last successful fsync. A reader that trusted the page cache would miss that.
  */
-final class FaultyDisk implements Disk {
-    enum Op { WRITE, FORCE, CREATE, TRUNCATE, FORCE_DIRECTORY }
+public final class FaultyDisk implements Disk {
+    public enum Op { WRITE, FORCE, CREATE, TRUNCATE, FORCE_DIRECTORY }
 
-    static final String ENOSPC = "No space left on device";
-    static final String EIO = "Input/output error";
+    public static final String ENOSPC = "No space left on device";
+    public static final String EIO = "Input/output error";
 
     private record Fault(Predicate<Path> where, Op op, String message, int partialBytes, AtomicInteger left) {}
 
@@ -41,27 +41,27 @@ final class FaultyDisk implements Disk {
      * {@link #clear}) with an IOException saying {@code message}; a failing write first writes
      * {@code partialBytes} of its buffer (0: none).
      */
-    FaultyDisk inject(Predicate<Path> where, Op op, String message, int partialBytes, int times) {
+    public FaultyDisk inject(Predicate<Path> where, Op op, String message, int partialBytes, int times) {
         faults.add(new Fault(where, op, message, partialBytes, new AtomicInteger(times)));
         return this;
     }
 
-    void clear() {
+    public void clear() {
         faults.clear();
         usableSpace = -1;
     }
 
     /** How many faults have fired. */
-    int fired() {
+    public int fired() {
         return fired.get();
     }
 
     /** Reports this much usable space instead of the real figure (-1: the real one). */
-    void usableSpace(long bytes) {
+    public void usableSpace(long bytes) {
         usableSpace = bytes;
     }
 
-    static Predicate<Path> under(String directoryName) {
+    public static Predicate<Path> under(String directoryName) {
         return p -> {
             for (Path part : p) {
                 if (part.toString().equals(directoryName)) {
@@ -72,7 +72,7 @@ final class FaultyDisk implements Disk {
         };
     }
 
-    static Predicate<Path> named(String suffix) {
+    public static Predicate<Path> named(String suffix) {
         return p -> p.getFileName().toString().endsWith(suffix);
     }
 
