@@ -280,20 +280,21 @@ public final class BookKeeperSlotLog implements SlotLog {
         }
         long from = -1;
         if (md.getSnapshotLedger() != 0) {
-            ByteArrayOutputStream snapshot = new ByteArrayOutputStream();
             try (ReadHandle rh = await(bk.newOpenLedgerOp().withLedgerId(md.getSnapshotLedger()).withRecovery(false)
-                    .withDigestType(DigestType.CRC32C).withPassword(PASSWORD).execute())) {
-                if (rh.getLastAddConfirmed() >= 0) {
-                    try (LedgerEntries entries = await(rh.readAsync(0, rh.getLastAddConfirmed()))) {
-                        for (LedgerEntry e : entries) {
-                            snapshot.write(e.getEntryBytes());
-                        }
-                    }
+                    .withDigestType(DigestType.CRC32C).withPassword(PASSWORD).execute());
+                 LedgerInput in = new LedgerInput(rh)) {
+                // Entries carry BookKeeper's own CRC32C: a damaged one fails the read.
+                replayer.snapshot(md.getSnapshotPosition(), in);
+                in.drain();
+                if (in.count() != md.getSnapshotBytes()) {
+                    throw new LogCorruptedException("snapshot ledger " + md.getSnapshotLedger() + " of " + path + " holds "
+                            + in.count() + " bytes; the metadata says " + md.getSnapshotBytes());
                 }
+            } catch (IOException e) {
+                throw e;
             } catch (Exception e) {
-                throw e instanceof IOException io ? io : new IOException(e);
+                throw new IOException(e);
             }
-            replayer.snapshot(md.getSnapshotPosition(), snapshot.toByteArray());
             from = md.getSnapshotPosition();
         }
         for (LedgerRange range : md.getLedgersList()) {
@@ -330,24 +331,15 @@ public final class BookKeeperSlotLog implements SlotLog {
     }
 
     @Override
-    public void checkpoint(long position, byte[] snapshot) throws IOException {
+    public void checkpoint(long position, SnapshotWriter snapshot) throws IOException {
         WriteHandle sw = await(bk.newCreateLedgerOp().withEnsembleSize(replication.ensemble())
                 .withWriteQuorumSize(replication.writeQuorum()).withAckQuorumSize(replication.ackQuorum())
                 .withDigestType(DigestType.CRC32C).withPassword(PASSWORD).execute());
-        try {
-            List<CompletableFuture<Long>> chunks = new ArrayList<>();
-            for (int off = 0; off < snapshot.length || off == 0; off += SNAPSHOT_CHUNK) {
-                int len = Math.min(SNAPSHOT_CHUNK, snapshot.length - off);
-                byte[] chunk = new byte[len];
-                System.arraycopy(snapshot, off, chunk, 0, len);
-                chunks.add(sw.appendAsync(chunk));
-                if (snapshot.length == 0) {
-                    break;
-                }
-            }
-            for (CompletableFuture<Long> c : chunks) {
-                await(c);
-            }
+        long snapshotBytes;
+        try (LedgerOutput out = new LedgerOutput(sw)) {
+            snapshot.writeTo(out);
+            out.finish();
+            snapshotBytes = out.count();
             await(sw.closeAsync());
         } catch (IOException | RuntimeException e) {
             bk.newDeleteLedgerOp().withLedgerId(sw.getId()).execute();
@@ -380,7 +372,7 @@ public final class BookKeeperSlotLog implements SlotLog {
             }
             try {
                 writeMetadata(metadata.toBuilder().setSnapshotLedger(sw.getId()).setSnapshotPosition(position)
-                        .setSnapshotBytes(snapshot.length).clearLedgers().addAllLedgers(kept).build());
+                        .setSnapshotBytes(snapshotBytes).clearLedgers().addAllLedgers(kept).build());
             } catch (IOException | RuntimeException e) {
                 // Lost the slot, or cannot tell whether the write landed (a lost connection): the
                 // new ledger may be in no metadata, and an append acknowledged from it would be lost
@@ -438,6 +430,149 @@ public final class BookKeeperSlotLog implements SlotLog {
             w.closeAsync().get(CLOSE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (Exception e) {
             log.debug("{}: closing the ledger: {}", path, e.toString());
+        }
+    }
+
+    /**
+     * A snapshot ledger as an output stream: {@link #SNAPSHOT_CHUNK}-byte entries, at most
+     * {@link #CHUNKS_IN_FLIGHT} of them unacknowledged at a time, so memory stays bounded
+     * whatever the snapshot's size. Closing it does not close the ledger.
+     */
+    private static final class LedgerOutput extends java.io.OutputStream {
+        private static final int CHUNKS_IN_FLIGHT = 4;
+        private final WriteHandle ledger;
+        private final java.util.ArrayDeque<CompletableFuture<Long>> inFlight = new java.util.ArrayDeque<>();
+        private byte[] chunk = new byte[SNAPSHOT_CHUNK];
+        private int used;
+        private long count;
+        private boolean anyEntry;
+
+        LedgerOutput(WriteHandle ledger) {
+            this.ledger = ledger;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            if (used == chunk.length) {
+                send();
+            }
+            chunk[used++] = (byte) b;
+            count++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            while (len > 0) {
+                if (used == chunk.length) {
+                    send();
+                }
+                int n = Math.min(len, chunk.length - used);
+                System.arraycopy(b, off, chunk, used, n);
+                used += n;
+                off += n;
+                len -= n;
+                count += n;
+            }
+        }
+
+        private void send() throws IOException {
+            while (inFlight.size() >= CHUNKS_IN_FLIGHT) {
+                await(inFlight.poll());
+            }
+            inFlight.add(ledger.appendAsync(java.util.Arrays.copyOf(chunk, used)));
+            anyEntry = true;
+            used = 0;
+        }
+
+        /** Sends the last chunk and waits until every entry is acknowledged. */
+        void finish() throws IOException {
+            if (used > 0 || !anyEntry) {
+                send();
+            }
+            while (!inFlight.isEmpty()) {
+                await(inFlight.poll());
+            }
+        }
+
+        long count() {
+            return count;
+        }
+
+        @Override
+        public void close() {
+            chunk = null;
+        }
+    }
+
+    /** A snapshot ledger read back as a stream, a few entries at a time. */
+    private static final class LedgerInput extends java.io.InputStream {
+        private static final int ENTRIES_PER_READ = 8;
+        private final ReadHandle ledger;
+        private final long last;
+        private long next;
+        private java.util.ArrayDeque<byte[]> entries = new java.util.ArrayDeque<>();
+        private byte[] current;
+        private int at;
+        private long count;
+
+        LedgerInput(ReadHandle ledger) {
+            this.ledger = ledger;
+            this.last = ledger.getLastAddConfirmed();
+        }
+
+        private boolean fill() throws IOException {
+            while (current == null || at == current.length) {
+                if (entries.isEmpty()) {
+                    if (next > last) {
+                        return false;
+                    }
+                    long to = Math.min(last, next + ENTRIES_PER_READ - 1);
+                    try (LedgerEntries read = await(ledger.readAsync(next, to))) {
+                        for (LedgerEntry e : read) {
+                            entries.add(e.getEntryBytes());
+                        }
+                    }
+                    next = to + 1;
+                }
+                current = entries.poll();
+                at = 0;
+            }
+            return true;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (!fill()) {
+                return -1;
+            }
+            count++;
+            return current[at++] & 0xFF;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (len == 0) {
+                return 0;
+            }
+            if (!fill()) {
+                return -1;
+            }
+            int n = Math.min(len, current.length - at);
+            System.arraycopy(current, at, b, off, n);
+            at += n;
+            count += n;
+            return n;
+        }
+
+        void drain() throws IOException {
+            byte[] buf = new byte[1 << 16];
+            while (read(buf, 0, buf.length) >= 0) {
+                // count what the reader left
+            }
+        }
+
+        long count() {
+            return count;
         }
     }
 }

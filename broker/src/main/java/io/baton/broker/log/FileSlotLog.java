@@ -497,14 +497,12 @@ public final class FileSlotLog implements SlotLog {
     @Override
     public void replay(Replayer replayer) throws IOException {
         long from = snapshots.position();
-        if (from >= 0) {
-            replayer.snapshot(from, snapshots.read());
-        }
+        snapshots.replay(replayer);
         segments.replay(from, replayer);
     }
 
     @Override
-    public void checkpoint(long position, byte[] snapshot) throws IOException {
+    public void checkpoint(long position, SnapshotWriter snapshot) throws IOException {
         // The snapshot file is written and fsynced outside any lock the flusher needs.
         snapshots.write(position, snapshot);
         segments.requestRoll();

@@ -1,6 +1,8 @@
 package io.baton.broker.log;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -15,7 +17,10 @@ import java.util.concurrent.CompletableFuture;
  *       are durable, and completes exceptionally if they cannot be made durable — after which the
  *       log refuses further appends.</li>
  *   <li>{@link #replay} presents the latest checkpoint (if any), then every record after it, in
- *       order. A torn or corrupt tail left by a crash is cut, never reported as a failure.</li>
+ *       order. A torn tail left by a crash is cut, never reported as a failure; damage that could
+ *       lose acknowledged records fails the replay (or the open) instead, and changes nothing.</li>
+ *   <li>Snapshots are streams both ways, never one array, so a slot of many GiB can
+ *       checkpoint.</li>
  *   <li>After {@link #checkpoint}, records at or below the checkpoint position may disappear from
  *       storage; replay never presents them again.</li>
  * </ul>
@@ -24,10 +29,20 @@ public interface SlotLog extends AutoCloseable {
 
     /** Receives what {@link #replay} finds. */
     interface Replayer {
-        /** The latest checkpoint: a snapshot covering every record up to {@code position}. */
-        void snapshot(long position, byte[] snapshot) throws IOException;
+        /**
+         * The latest checkpoint: a snapshot covering every record up to {@code position}. Its
+         * integrity is checked as it is read: once this returns, the log reads whatever is left
+         * and fails the replay if the snapshot is damaged, so build nothing that outlives a failed
+         * replay from it.
+         */
+        void snapshot(long position, InputStream snapshot) throws IOException;
 
         void record(long position, byte[] record) throws IOException;
+    }
+
+    /** Writes a snapshot into the stream the log gives it (the log buffers and checksums it). */
+    interface SnapshotWriter {
+        void writeTo(OutputStream out) throws IOException;
     }
 
     CompletableFuture<Long> append(byte[] record);
@@ -41,12 +56,13 @@ public interface SlotLog extends AutoCloseable {
     void replay(Replayer replayer) throws IOException;
 
     /**
-     * Stores {@code snapshot}, the state after every record up to {@code position}, durably; then
-     * storage for those records may be reclaimed. Returns once the snapshot is durable. May run on
-     * any thread while appends continue (records after {@code position} are kept); never two at
-     * once, and never concurrently with {@link #close}.
+     * Stores the snapshot {@code snapshot} writes, the state after every record up to
+     * {@code position}, durably; then storage for those records may be reclaimed. Returns once the
+     * snapshot is durable; if it throws, the previous snapshot stays the latest. May run on any
+     * thread while appends continue (records after {@code position} are kept); never two at once,
+     * and never concurrently with {@link #close}.
      */
-    void checkpoint(long position, byte[] snapshot) throws IOException;
+    void checkpoint(long position, SnapshotWriter snapshot) throws IOException;
 
     /** Bytes of records kept since the last checkpoint (what replay would read). */
     long bytesSinceCheckpoint();

@@ -1,9 +1,11 @@
 package io.baton.broker.log;
 
 import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
@@ -12,22 +14,27 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.stream.Stream;
-import java.util.zip.CRC32C;
 
 /**
  * A slot's snapshot: one file {@code snapshot-<position, 20 digits>.snap} holding
- * {@code [magic][position][length][crc32c][bytes]}. A new one is written under a temporary name,
- * fsynced, renamed into place and the directory fsynced; only then is the previous one deleted,
- * so a crash at any point leaves at least one complete snapshot.
+ * {@code [magic][position:long][length:long][crc32c:int][bytes]}. It is written as a stream
+ * under a temporary name (the header last, once length and checksum are known), fsynced, renamed
+ * into place and the directory fsynced; only then is the previous one deleted, so a crash at any
+ * point leaves at least one complete snapshot. Files of the first format (an int length) are
+ * still read.
  *
  * <p>An unreadable newest snapshot is damage, never a reason to fall back: the segments it
  * covered are gone, so an older snapshot would silently lose their records.
  *
- * <p>Threads: {@link #write} from the checkpointing thread; the rest under the owning log's lock.
+ * <p>Threads: {@link #write} from the checkpointing thread; {@link #load} at open; reads from the
+ * replaying thread.
  */
 final class SnapshotFiles {
-    private static final int MAGIC = 0x42534e50;
-    private static final int HEADER = 20;
+    /** "BSNP": a 20-byte header with an int length (read, never written). */
+    private static final int MAGIC_V1 = 0x42534e50;
+    /** "BSNQ": a 24-byte header with a long length. */
+    private static final int MAGIC = 0x42534e51;
+    private static final int HEADER = 24;
 
     private final Path dir;
     private final Disk disk;
@@ -72,20 +79,16 @@ final class SnapshotFiles {
             return;
         }
         long pos = positionOf(newest);
-        byte[] data = readChecked(newest, pos);
+        try (Opened o = open(newest, pos)) {
+            o.body.verify();
+        }
         for (Path p : files) {
             if (p.getFileName().toString().endsWith(".snap") && !p.equals(newest)) {
                 disk.delete(p);
             }
         }
         position = pos;
-        bytes = HEADER + data.length;
-    }
-
-    /** The current snapshot's bytes, checked again. */
-    byte[] read() throws IOException {
-        long pos = position;
-        return pos < 0 ? null : readChecked(file(pos), pos);
+        bytes = Files.size(newest);
     }
 
     private static long positionOf(Path p) throws LogCorruptedException {
@@ -97,56 +100,80 @@ final class SnapshotFiles {
         }
     }
 
-    private byte[] readChecked(Path p, long expectedPosition) throws IOException {
-        try (FileChannel ch = disk.open(p, StandardOpenOption.READ);
-             DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(ch), 1 << 16))) {
-            if (in.readInt() != MAGIC) {
+    private Path file(long pos) {
+        return dir.resolve(String.format("snapshot-%020d.snap", pos));
+    }
+
+    /** An open snapshot file: its body as a checked stream. */
+    private record Opened(FileChannel channel, Checksummed.Input body) implements AutoCloseable {
+        @Override
+        public void close() throws IOException {
+            channel.close();
+        }
+    }
+
+    private Opened open(Path p, long expectedPosition) throws IOException {
+        FileChannel ch = disk.open(p, StandardOpenOption.READ);
+        try {
+            InputStream raw = new BufferedInputStream(Channels.newInputStream(ch), 1 << 16);
+            DataInputStream in = new DataInputStream(raw);
+            int magic = in.readInt();
+            if (magic != MAGIC && magic != MAGIC_V1) {
                 throw new LogCorruptedException(p + ": not a snapshot (bad magic number)");
             }
             long pos = in.readLong();
-            int len = in.readInt();
+            long len = magic == MAGIC ? in.readLong() : in.readInt();
             int checksum = in.readInt();
             if (pos != expectedPosition || len < 0) {
                 throw new LogCorruptedException(p + ": damaged snapshot header");
             }
-            byte[] data = new byte[len];
-            in.readFully(data);
-            CRC32C crc = new CRC32C();
-            crc.update(data);
-            if ((int) crc.getValue() != checksum) {
-                throw new LogCorruptedException(p + ": snapshot fails its checksum");
-            }
-            return data;
+            return new Opened(ch, new Checksummed.Input(raw, len, checksum, p.toString()));
         } catch (EOFException e) {
+            ch.close();
             throw new LogCorruptedException(p + ": snapshot cut short");
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
         }
     }
 
-    private Path file(long pos) {
-        return dir.resolve(String.format("snapshot-%020d.snap", pos));
+    /**
+     * Hands the current snapshot to {@code replayer} as a stream, then checks it whole: throws
+     * {@link LogCorruptedException} if it turned out damaged.
+     */
+    void replay(SlotLog.Replayer replayer) throws IOException {
+        long pos = position;
+        if (pos < 0) {
+            return;
+        }
+        try (Opened o = open(file(pos), pos)) {
+            replayer.snapshot(pos, o.body);
+            o.body.verify();
+        }
     }
 
     /**
      * Writes the snapshot for {@code pos} durably and makes it the current one; then deletes the
      * previous one. Throws (leaving the previous snapshot current) if any step fails.
      */
-    void write(long pos, byte[] snapshot) throws IOException {
+    void write(long pos, SlotLog.SnapshotWriter writer) throws IOException {
         Path tmp = dir.resolve(String.format("snapshot-%020d.snap.tmp", pos));
-        CRC32C crc = new CRC32C();
-        crc.update(snapshot);
+        long size;
         try {
             try (FileChannel ch = disk.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                     StandardOpenOption.WRITE)) {
-                ByteBuffer header = ByteBuffer.allocate(HEADER).putInt(MAGIC).putLong(pos)
-                        .putInt(snapshot.length).putInt((int) crc.getValue()).flip();
+                ch.position(HEADER);
+                BufferedOutputStream buffered = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
+                Checksummed.Output body = new Checksummed.Output(buffered);
+                writer.writeTo(body);
+                body.flush();
+                ByteBuffer header = ByteBuffer.allocate(HEADER).putInt(MAGIC).putLong(pos).putLong(body.count())
+                        .putInt(body.checksum()).flip();
                 while (header.hasRemaining()) {
-                    ch.write(header);
-                }
-                ByteBuffer body = ByteBuffer.wrap(snapshot);
-                while (body.hasRemaining()) {
-                    ch.write(body);
+                    ch.write(header, header.position());
                 }
                 ch.force(true);
+                size = HEADER + body.count();
             }
             disk.move(tmp, file(pos));
             disk.forceDirectory(dir);
@@ -160,7 +187,7 @@ final class SnapshotFiles {
         }
         long previous = position;
         position = pos;
-        bytes = HEADER + snapshot.length;
+        bytes = size;
         if (previous >= 0 && previous != pos) {
             disk.delete(file(previous));
         }

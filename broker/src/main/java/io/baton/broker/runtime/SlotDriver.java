@@ -13,8 +13,6 @@ import io.baton.broker.slot.SlotRecord;
 import io.baton.broker.slot.SlotSnapshot;
 import io.baton.broker.slot.SlotStateMachine;
 import io.baton.broker.slot.Views.ClaimView;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -125,8 +123,8 @@ public final class SlotDriver {
             try {
                 slotLog.replay(new SlotLog.Replayer() {
                     @Override
-                    public void snapshot(long position, byte[] snapshot) throws IOException {
-                        sm = SlotSnapshot.read(new DataInputStream(new ByteArrayInputStream(snapshot)), limits);
+                    public void snapshot(long position, java.io.InputStream snapshot) throws IOException {
+                        sm = SlotSnapshot.read(new DataInputStream(new java.io.BufferedInputStream(snapshot, 1 << 16)), limits);
                     }
 
                     @Override
@@ -389,11 +387,11 @@ public final class SlotDriver {
         nextCheckpointCheck = checkpoints.minBytes();
         checkpointWrite = CompletableFuture.runAsync(() -> {
             try {
-                ByteArrayOutputStream bytes = new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 16, image.sizeEstimate()));
-                try (DataOutputStream out = new DataOutputStream(bytes)) {
-                    image.writeTo(out);
-                }
-                slotLog.checkpoint(position, bytes.toByteArray());
+                slotLog.checkpoint(position, out -> {
+                    DataOutputStream data = new DataOutputStream(new java.io.BufferedOutputStream(out, 1 << 16));
+                    image.writeTo(data);
+                    data.flush();
+                });
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

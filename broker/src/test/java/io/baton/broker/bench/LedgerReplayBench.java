@@ -54,7 +54,7 @@ public final class LedgerReplayBench {
                     long[] n = {0};
                     next.replay(new SlotLog.Replayer() {
                         @Override
-                        public void snapshot(long position, byte[] snapshot) {}
+                        public void snapshot(long position, java.io.InputStream snapshot) {}
 
                         @Override
                         public void record(long position, byte[] bytes) {

@@ -81,7 +81,7 @@ class BookKeeperSlotLogTest extends SlotLogContract {
             assertThatThrownBy(() -> old.append(bytes("too late")).get(30, TimeUnit.SECONDS))
                     .isInstanceOf(ExecutionException.class);
             assertThat(oldEvents.fencedHere.get()).as("the old owner learnt it was fenced").isEqualTo(1);
-            assertThatThrownBy(() -> old.checkpoint(199, bytes("stale"))).isInstanceOf(Exception.class);
+            assertThatThrownBy(() -> old.checkpoint(199, state("stale"))).isInstanceOf(Exception.class);
             Replayed r = replay(next);
             assertThat(r.records()).hasSize(200).first().isEqualTo("r0");
             assertThat(next.append(bytes("r200")).get(30, TimeUnit.SECONDS)).isEqualTo(200L);

@@ -3,6 +3,7 @@ package io.baton.broker.log;
 import static io.baton.broker.log.FileLogs.appendDurably;
 import static io.baton.broker.log.FileLogs.files;
 import static io.baton.broker.log.SlotLogContract.bytes;
+import static io.baton.broker.log.SlotLogContract.state;
 import static io.baton.broker.log.SlotLogContract.replay;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -152,7 +153,7 @@ class FileSlotLogDamageTest {
         LogFlusher f = logs.flusher(dir);
         FileSlotLog log = logs.open(dir, 3, f);
         appendDurably(log, 0, 20);
-        log.checkpoint(19, bytes("the state after twenty records, long enough to damage in the middle"));
+        log.checkpoint(19, state("the state after twenty records, long enough to damage in the middle"));
         log.close();
         f.close();
         Path snap = files(slotDir(), ".snap").get(0);
@@ -168,11 +169,23 @@ class FileSlotLogDamageTest {
         LogFlusher f = logs.flusher(dir);
         FileSlotLog log = logs.open(dir, 3, f);
         appendDurably(log, 0, 5);
-        log.checkpoint(4, bytes("good"));
+        log.checkpoint(4, state("good"));
         log.close();
         f.close();
         Files.write(slotDir().resolve(String.format("snapshot-%020d.snap", 99)), new byte[] {1, 2, 3});
         assertThatThrownBy(this::reopen).isInstanceOf(LogCorruptedException.class);
         assertThat(files(slotDir(), ".snap")).hasSize(2);
+    }
+
+    @Test
+    void aSnapshotDamagedAfterOpenFailsTheReplay() throws Exception {
+        LogFlusher f = logs.flusher(dir);
+        FileSlotLog log = logs.open(dir, 3, f);
+        appendDurably(log, 0, 5);
+        log.checkpoint(4, state("x".repeat(100_000)));
+        log.close();
+        FileSlotLog again = reopen();
+        flip(files(slotDir(), ".snap").get(0), 50_000);
+        assertThatThrownBy(() -> replay(again)).isInstanceOf(LogCorruptedException.class).hasMessageContaining("checksum");
     }
 }

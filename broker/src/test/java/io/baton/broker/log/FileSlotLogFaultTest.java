@@ -1,6 +1,7 @@
 package io.baton.broker.log;
 
 import static io.baton.broker.log.SlotLogContract.bytes;
+import static io.baton.broker.log.SlotLogContract.state;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -245,12 +246,12 @@ class FileSlotLogFaultTest {
         List<FileSlotLog> open = openAll(flusher);
         FileSlotLog log = open.get(0);
         FileLogs.appendDurably(log, 0, 10);
-        log.checkpoint(9, bytes("state@9"));
+        log.checkpoint(9, state("state@9"));
         FileLogs.appendDurably(log, 10, 20);
         disk.inject(FaultyDisk.named(".snap.tmp"), Op.WRITE, FaultyDisk.ENOSPC, 3, 1);
-        assertThatThrownBy(() -> log.checkpoint(19, bytes("state@19"))).hasMessageContaining(FaultyDisk.ENOSPC);
+        assertThatThrownBy(() -> log.checkpoint(19, state("state@19"))).hasMessageContaining(FaultyDisk.ENOSPC);
         disk.inject(FaultyDisk.named(".snap.tmp"), Op.FORCE, FaultyDisk.EIO, 0, 1);
-        assertThatThrownBy(() -> log.checkpoint(19, bytes("state@19"))).hasMessageContaining(FaultyDisk.EIO);
+        assertThatThrownBy(() -> log.checkpoint(19, state("state@19"))).hasMessageContaining(FaultyDisk.EIO);
         assertThat(log.append(bytes("20")).get(10, TimeUnit.SECONDS)).isEqualTo(20L);
         log.close();
         try (SlotLog again = logs.open(dir, 0, logs.flusher(dir))) {

@@ -105,7 +105,7 @@ class FileSlotLogTest extends SlotLogContract {
         SlotLog log = openPastTheFirstForce();
         appendDurably(log, 1, 11); // held back from the slot file
         long covered = log.lastPosition();
-        log.checkpoint(covered, bytes("state")); // covers them and ends the open segment
+        log.checkpoint(covered, state("state")); // covers them and ends the open segment
         appendDurably(log, 11, 16);
         log.close();
         Path copy = Files.createTempDirectory(copies, "slot-files-only");
@@ -215,7 +215,7 @@ class FileSlotLogTest extends SlotLogContract {
             log.sync().get(10, TimeUnit.SECONDS);
             replay(log); // writes out what is held, so the segments roll
             assertThat(((FileSlotLog) log).segmentCount()).isGreaterThan(3);
-            log.checkpoint(log.lastPosition(), bytes("s"));
+            log.checkpoint(log.lastPosition(), state("s"));
             assertThat(((FileSlotLog) log).segmentCount()).isZero();
             log.append(record).get(10, TimeUnit.SECONDS);
             replay(log);

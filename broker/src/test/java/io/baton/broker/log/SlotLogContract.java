@@ -32,9 +32,9 @@ public abstract class SlotLogContract {
         List<String> records = new ArrayList<>();
         log.replay(new SlotLog.Replayer() {
             @Override
-            public void snapshot(long position, byte[] snapshot) {
+            public void snapshot(long position, java.io.InputStream snapshot) throws java.io.IOException {
                 snapPos[0] = position;
-                snap[0] = snapshot;
+                snap[0] = snapshot.readAllBytes();
             }
 
             @Override
@@ -48,6 +48,12 @@ public abstract class SlotLogContract {
 
     protected static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** A snapshot of {@code s}'s bytes. */
+    protected static SlotLog.SnapshotWriter state(String s) {
+        byte[] b = bytes(s);
+        return out -> out.write(b);
     }
 
     @Test
@@ -122,7 +128,7 @@ public abstract class SlotLogContract {
                 log.append(bytes("r" + i));
             }
             log.sync().get(10, TimeUnit.SECONDS);
-            log.checkpoint(6, bytes("state@6"));
+            log.checkpoint(6, state("state@6"));
             for (int i = 10; i < 12; i++) {
                 log.append(bytes("r" + i));
             }
@@ -146,7 +152,7 @@ public abstract class SlotLogContract {
             }
             log.sync().get(10, TimeUnit.SECONDS);
             assertThat(log.storageBytes()).isGreaterThan(5_000_000);
-            log.checkpoint(log.lastPosition(), bytes("empty"));
+            log.checkpoint(log.lastPosition(), state("empty"));
             assertThat(log.storageBytes()).isLessThan(100_000);
         }
         try (SlotLog log = open()) {
@@ -168,7 +174,7 @@ public abstract class SlotLogContract {
             long covered = log.lastPosition();
             CompletableFuture<Void> checkpoint = CompletableFuture.runAsync(() -> {
                 try {
-                    log.checkpoint(covered, bytes("state@" + covered));
+                    log.checkpoint(covered, state("state@" + covered));
                 } catch (java.io.IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }
@@ -190,11 +196,53 @@ public abstract class SlotLogContract {
                 assertThat(r.positions()).hasSize((int) (last - covered));
                 assertThat(r.records().get(0)).isEqualTo("r" + (covered + 1));
                 // A later checkpoint of everything reclaims what the first one had to keep.
-                again.checkpoint(last, bytes("state@" + last));
+                again.checkpoint(last, state("state@" + last));
                 assertThat(again.bytesSinceCheckpoint()).isLessThan(1_000);
             }
         } finally {
             writer.shutdownNow();
+        }
+    }
+
+    @Test
+    void aSnapshotIsWrittenAndReadBackAsAStream() throws Exception {
+        // Larger than a BookKeeper snapshot chunk and than any buffer: written in small pieces.
+        long size = (3L << 20) + 12_345;
+        try (SlotLog log = open()) {
+            log.append(bytes("r0")).get(10, TimeUnit.SECONDS);
+            log.checkpoint(0, out -> {
+                byte[] piece = new byte[1000];
+                for (long written = 0; written < size; written += piece.length) {
+                    int n = (int) Math.min(piece.length, size - written);
+                    for (int i = 0; i < n; i++) {
+                        piece[i] = (byte) ((written + i) % 251);
+                    }
+                    out.write(piece, 0, n);
+                }
+            });
+        }
+        try (SlotLog log = open()) {
+            long[] seen = {0};
+            boolean[] intact = {true};
+            log.replay(new SlotLog.Replayer() {
+                @Override
+                public void snapshot(long position, java.io.InputStream in) throws java.io.IOException {
+                    byte[] buf = new byte[4096];
+                    int n;
+                    while ((n = in.read(buf)) >= 0) {
+                        for (int i = 0; i < n; i++) {
+                            intact[0] &= buf[i] == (byte) ((seen[0] + i) % 251);
+                        }
+                        seen[0] += n;
+                    }
+                }
+
+                @Override
+                public void record(long position, byte[] record) {
+                }
+            });
+            assertThat(seen[0]).isEqualTo(size);
+            assertThat(intact[0]).isTrue();
         }
     }
 }
