@@ -29,7 +29,8 @@ public final class BatonErrors {
 
     /**
      * The detail a failed call carried. A status without one (a transport failure, a deadline) is
-     * described from its gRPC code: UNAVAILABLE and DEADLINE_EXCEEDED become {@link ErrorCode#UNAVAILABLE}.
+     * described from its gRPC code: UNAVAILABLE and DEADLINE_EXCEEDED become {@link ErrorCode#UNAVAILABLE},
+     * RESOURCE_EXHAUSTED (a message over a transport limit, say) {@link ErrorCode#RESOURCE_EXHAUSTED}.
      */
     public static ErrorDetail detailOf(Throwable t) {
         Status status = Status.fromThrowable(t);
@@ -45,7 +46,8 @@ public final class BatonErrors {
             }
         }
         ErrorCode code = switch (status.getCode()) {
-            case UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED, ABORTED, RESOURCE_EXHAUSTED -> ErrorCode.UNAVAILABLE;
+            case UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED, ABORTED -> ErrorCode.UNAVAILABLE;
+            case RESOURCE_EXHAUSTED -> ErrorCode.RESOURCE_EXHAUSTED;
             case INVALID_ARGUMENT, OUT_OF_RANGE -> ErrorCode.INVALID_ARGUMENT;
             case NOT_FOUND -> ErrorCode.NOT_FOUND;
             case UNAUTHENTICATED -> ErrorCode.UNAUTHENTICATED;

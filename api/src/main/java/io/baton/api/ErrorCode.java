@@ -17,6 +17,12 @@ public enum ErrorCode {
     NOT_OWNER(NextStep.REDIRECT, "FAILED_PRECONDITION", 503, "Service temporarily unavailable"),
     /** The slot is recovering, moving or its storage is failing; retry shortly. */
     UNAVAILABLE(NextStep.RETRY, "UNAVAILABLE", 503, "Service temporarily unavailable"),
+    /**
+     * A limit was reached (the broker's memory budget, its disk's free-space floor, a queue's or
+     * project's quota, a full work queue); nothing was stored. Retry later, after workers drained
+     * some. Reads, claims, deletes and acks are never refused this way.
+     */
+    RESOURCE_EXHAUSTED(NextStep.RETRY, "RESOURCE_EXHAUSTED", 503, "Service temporarily unavailable"),
     /** No or unknown credentials. */
     UNAUTHENTICATED(NextStep.FIX_REQUEST, "UNAUTHENTICATED", 401, "Authentication required"),
     /** Credentials valid, but not for this project. */

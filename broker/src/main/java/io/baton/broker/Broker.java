@@ -20,6 +20,7 @@ import io.baton.broker.rpc.LaneBorrowingInterceptor;
 import io.baton.broker.rpc.MessageRpc;
 import io.baton.broker.rpc.QueueRpc;
 import io.baton.broker.rpc.WorkRpc;
+import io.baton.broker.runtime.Admission;
 import io.baton.broker.runtime.LocalSlots;
 import io.baton.broker.runtime.SlotDriver;
 import io.baton.broker.runtime.SlotHost;
@@ -61,6 +62,7 @@ public final class Broker implements AutoCloseable {
     private SlotThreads threads;
     private io.baton.broker.log.SlotLogFactory logs;
     private io.baton.broker.cluster.SlotController controller;
+    private Admission admission;
     private SlotHost host;
     private OwnershipReconciler reconciler;
     private Server grpc;
@@ -104,9 +106,15 @@ public final class Broker implements AutoCloseable {
                 ? new io.baton.broker.log.BookKeeperSlotLogFactory(config.bookkeeperMetadataUri(), zk, paths::slotLog,
                         io.baton.broker.log.BookKeeperSlotLog.Replication.DEFAULT, metrics.ledgerEvents())
                 : new FileSlotLogFactory(config.dataDir(), metrics.flushListener(), config.segmentBytes(),
-                        io.baton.broker.log.Journal.DEFAULT_SEGMENT_BYTES, config.disk());
+                        io.baton.broker.log.Journal.DEFAULT_SEGMENT_BYTES, config.disk(), config.diskSpace());
+        long budget = config.memoryBudget() > 0 ? config.memoryBudget()
+                : Admission.defaultMemoryBudget(Runtime.getRuntime().maxMemory(), slotCount);
+        admission = new Admission(budget, logs::writeRefusal);
         LocalSlots slots = new LocalSlots(slotCount, this::notServedHere);
-        host = new SlotHost(slots, logs, threads, config.clock(), config.limits(), config.checkpoints(), metrics::recordDurable);
+        host = new SlotHost(slots, logs, threads, config.clock(), config.limits(), config.checkpoints(), metrics::recordDurable,
+                admission);
+        metrics.bindAdmission(admission, logs instanceof FileSlotLogFactory f ? f.space() : null);
+        log.info("broker {}: memory budget {} MiB", config.brokerId(), budget >> 20);
         host.events(metrics.slotEvents());
         metrics.bind(slots);
         metrics.bindFailures(host);

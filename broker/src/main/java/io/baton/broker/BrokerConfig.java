@@ -30,7 +30,9 @@ public record BrokerConfig(
         boolean runController,
         Duration handOverTimeout,
         String advertisedHost,
-        io.baton.broker.log.Disk disk) {
+        io.baton.broker.log.Disk disk,
+        long memoryBudget,
+        io.baton.broker.log.FileSlotLogFactory.Space diskSpace) {
 
     /** True when slot logs live in BookKeeper (cluster mode) rather than on the local disk. */
     public boolean replicatedStorage() {
@@ -62,6 +64,8 @@ public record BrokerConfig(
         private Duration handOverTimeout = Duration.ofSeconds(30);
         private String advertisedHost;
         private io.baton.broker.log.Disk disk = io.baton.broker.log.Disk.REAL;
+        private long memoryBudget;
+        private io.baton.broker.log.FileSlotLogFactory.Space diskSpace = io.baton.broker.log.FileSlotLogFactory.Space.defaults();
 
         public Builder brokerId(String v) {
             brokerId = v;
@@ -187,6 +191,24 @@ public record BrokerConfig(
             return this;
         }
 
+        /**
+         * Heap the slots' state and the writes in flight may take before new messages are refused
+         * (bytes); 0, the default, derives it from the heap: half of it, less 256 KiB per slot.
+         */
+        public Builder memoryBudget(long bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("memory budget must be >= 0");
+            }
+            memoryBudget = bytes;
+            return this;
+        }
+
+        /** Local disk: below how much free space new messages are refused, and the reserve kept for the rest. */
+        public Builder diskSpace(io.baton.broker.log.FileSlotLogFactory.Space v) {
+            diskSpace = Objects.requireNonNull(v);
+            return this;
+        }
+
         public BrokerConfig build() {
             Objects.requireNonNull(zkConnect, "zkConnect");
             Objects.requireNonNull(dataDir, "dataDir");
@@ -210,7 +232,7 @@ public record BrokerConfig(
             }
             return new BrokerConfig(brokerId, cluster, zkConnect, zkSessionTimeout, host, grpcPort, metricsPort, dataDir,
                     slotCount, selfAssignAllSlots, limits, slotThreads, segmentBytes, checkpoints, clock, bookkeeperMetadataUri,
-                    runController, handOverTimeout, advertisedHost != null ? advertisedHost : host, disk);
+                    runController, handOverTimeout, advertisedHost != null ? advertisedHost : host, disk, memoryBudget, diskSpace);
         }
     }
 }

@@ -55,13 +55,16 @@ final class BrokerCommand implements Callable<Integer> {
     @Option(names = "--bookkeeper", description = "BookKeeper metadata URI (default: the ZooKeeper above, /ledgers).")
     String bookkeeperUri;
 
+    @picocli.CommandLine.Mixin
+    LimitOptions limits;
+
     @Override
     public Integer call() throws Exception {
-        Broker broker = Broker.start(BrokerConfig.builder().brokerId(id).cluster(cluster).zkConnect(zookeeper)
+        Broker broker = Broker.start(limits.applyTo(BrokerConfig.builder().brokerId(id).cluster(cluster).zkConnect(zookeeper)
                 .zkSessionTimeout(Duration.ofSeconds(sessionTimeoutSeconds)).host(host).advertisedHost(advertise).grpcPort(grpcPort)
                 .handOverTimeout(Duration.ofSeconds(handOverSeconds))
                 .metricsPort(metricsPort).dataDir(dataDir.toAbsolutePath()).slotCount(slots).selfAssignAllSlots(false)
-                .controller(true).bookkeeper(bookkeeperUri != null ? bookkeeperUri : Bookie.metadataUri(zookeeper)).build());
+                .controller(true).bookkeeper(bookkeeperUri != null ? bookkeeperUri : Bookie.metadataUri(zookeeper))).build());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println("baton broker stopping");

@@ -41,7 +41,7 @@ final class GatewayCommand implements Callable<Integer> {
                 .auth(auth.authenticator()).registry(registry).build());
         MetricsServer metrics;
         try {
-            metrics = new MetricsServer(host, metricsPort, registry, () -> true);
+            metrics = new MetricsServer(host, metricsPort, registry, java.util.List::of);
         } catch (Exception e) {
             gateway.close();
             throw e;

@@ -39,6 +39,9 @@ final class StandaloneCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     AuthOptions auth;
 
+    @picocli.CommandLine.Mixin
+    LimitOptions limits;
+
     @Option(names = "--metrics-port", defaultValue = "7071", description = "Prometheus /metrics port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int metricsPort;
 
@@ -60,9 +63,9 @@ final class StandaloneCommand implements Callable<Integer> {
         Broker broker;
         Gateway gateway;
         try {
-            broker = Broker.start(BrokerConfig.builder().brokerId("standalone").zkConnect(zk.connectString())
+            broker = Broker.start(limits.applyTo(BrokerConfig.builder().brokerId("standalone").zkConnect(zk.connectString())
                     .host(host).advertisedHost(advertise).grpcPort(grpcPort).metricsPort(metricsPort).dataDir(data.resolve("broker"))
-                    .slotCount(slots).selfAssignAllSlots(true).build());
+                    .slotCount(slots).selfAssignAllSlots(true)).build());
             broker.awaitServing(Duration.ofMinutes(5));
         } catch (Exception e) {
             zk.close();

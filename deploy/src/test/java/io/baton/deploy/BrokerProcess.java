@@ -13,31 +13,39 @@ import java.util.regex.Pattern;
 
 /** A real {@code baton standalone} in its own JVM, on free ports, for crash tests. */
 final class BrokerProcess implements AutoCloseable {
-    private static final Pattern READY = Pattern.compile("baton standalone ready grpc=(\\S+)");
+    private static final Pattern READY = Pattern.compile("baton standalone ready grpc=(\\S+) http=(\\S+) metrics=(\\S+)/metrics");
 
     private final Process process;
     private final String grpcAddress;
+    private final String metricsBase;
 
-    private BrokerProcess(Process process, String grpcAddress) {
+    private BrokerProcess(Process process, String grpcAddress, String metricsBase) {
         this.process = process;
         this.grpcAddress = grpcAddress;
+        this.metricsBase = metricsBase;
     }
 
     static BrokerProcess start(Path dataDir, Path logFile) throws Exception {
+        return start(dataDir, logFile, "256m");
+    }
+
+    /** A standalone with a heap of {@code heap} (as -Xmx takes it). */
+    static BrokerProcess start(Path dataDir, Path logFile, String heap) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(List.of(java, "-Xmx256m", "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"), "-cp", System.getProperty("java.class.path"),
+        ProcessBuilder pb = new ProcessBuilder(List.of(java, "-Xmx" + heap, "-XX:+ExitOnOutOfMemoryError",
+                "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"), "-cp", System.getProperty("java.class.path"),
                 Main.class.getName(), "standalone", "--data-dir", dataDir.toString(), "--grpc-port", "0",
-                "--metrics-port", "0", "--http-port", "0", "--slots", "16"))
+                "--metrics-port", "0", "--http-port", "0", "--slots", "16", "--disk-free-min", "1m", "--disk-reserve", "1m"))
                 .redirectError(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
         Process p = pb.start();
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        CompletableFuture<String> address = CompletableFuture.supplyAsync(() -> {
+        CompletableFuture<Matcher> address = CompletableFuture.supplyAsync(() -> {
             try {
                 String line;
                 while ((line = out.readLine()) != null) {
                     Matcher m = READY.matcher(line);
                     if (m.find()) {
-                        return m.group(1);
+                        return m;
                     }
                 }
                 throw new IllegalStateException("broker exited before it was ready");
@@ -46,7 +54,7 @@ final class BrokerProcess implements AutoCloseable {
             }
         });
         try {
-            String a = address.get(60, TimeUnit.SECONDS);
+            Matcher a = address.get(60, TimeUnit.SECONDS);
             // Keep draining stdout so the child never blocks on a full pipe.
             Thread drain = new Thread(() -> {
                 try {
@@ -59,7 +67,7 @@ final class BrokerProcess implements AutoCloseable {
             });
             drain.setDaemon(true);
             drain.start();
-            return new BrokerProcess(p, a);
+            return new BrokerProcess(p, a.group(1), a.group(3));
         } catch (Exception e) {
             p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             throw e;
@@ -68,6 +76,15 @@ final class BrokerProcess implements AutoCloseable {
 
     String grpcAddress() {
         return grpcAddress;
+    }
+
+    /** {@code http://host:port} of its /metrics and /health. */
+    String metricsBase() {
+        return metricsBase;
+    }
+
+    boolean alive() {
+        return process.isAlive();
     }
 
     /** SIGKILL: no shutdown hook runs, nothing is flushed. */

@@ -8,20 +8,51 @@ import java.nio.file.Path;
  * through the shared journal in {@code <data dir>/journal} (see {@link Journal} for why).
  */
 public final class FileSlotLogFactory implements SlotLogFactory {
+    /** Where the log stops taking growth (free-space floor), and the reserve it keeps for the rest. */
+    public record Space(long minFree, long reserve) {
+        public static Space defaults() {
+            return new Space(256L << 20, 64L << 20);
+        }
+    }
+
     private final Path root;
     private final LogFlusher flusher;
     private final long segmentBytes;
+    private final DiskSpace space;
 
     public FileSlotLogFactory(Path dataDir, FlushListener listener, long segmentBytes) throws IOException {
-        this(dataDir, listener, segmentBytes, Journal.DEFAULT_SEGMENT_BYTES, Disk.REAL);
+        this(dataDir, listener, segmentBytes, Journal.DEFAULT_SEGMENT_BYTES, Disk.REAL, Space.defaults());
     }
 
-    public FileSlotLogFactory(Path dataDir, FlushListener listener, long segmentBytes, long journalSegmentBytes, Disk disk)
-            throws IOException {
+    public FileSlotLogFactory(Path dataDir, FlushListener listener, long segmentBytes, long journalSegmentBytes, Disk disk,
+                              Space space) throws IOException {
         this.root = dataDir.resolve("slots");
-        this.flusher = new LogFlusher("log-flusher", Journal.open(dataDir.resolve("journal"), journalSegmentBytes, disk), listener,
-                disk);
+        this.space = new DiskSpace(dataDir, disk, space.minFree(), space.reserve());
+        FlushListener checkingSpace = new FlushListener() {
+            @Override
+            public void flushed(long fsyncNanos, int records, long bytes) {
+                listener.flushed(fsyncNanos, records, bytes);
+            }
+
+            @Override
+            public void failed(Throwable error) {
+                listener.failed(error);
+                FileSlotLogFactory.this.space.check(); // a full disk, maybe: look now, not at the next poll
+            }
+        };
+        this.flusher = new LogFlusher("log-flusher", Journal.open(dataDir.resolve("journal"), journalSegmentBytes, disk),
+                checkingSpace, disk);
         this.segmentBytes = segmentBytes;
+    }
+
+    /** The data directory's free space, as last read. */
+    public DiskSpace space() {
+        return space;
+    }
+
+    @Override
+    public String writeRefusal() {
+        return space.refusal();
     }
 
     @Override
@@ -34,5 +65,6 @@ public final class FileSlotLogFactory implements SlotLogFactory {
     @Override
     public void close() {
         flusher.close();
+        space.close();
     }
 }

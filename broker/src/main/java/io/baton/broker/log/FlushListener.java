@@ -6,4 +6,7 @@ public interface FlushListener {
 
     /** One fsync made {@code records} records ({@code bytes} bytes) durable in {@code fsyncNanos}. */
     void flushed(long fsyncNanos, int records, long bytes);
+
+    /** A journal commit failed: none of its records is durable. */
+    default void failed(Throwable error) {}
 }

@@ -117,6 +117,7 @@ public final class LogFlusher implements AutoCloseable {
                 } catch (IOException | RuntimeException e) {
                     error = e;
                     log.error("journal commit failed: its {} records are refused and their slots stop serving", records, e);
+                    listener.failed(e);
                 }
                 if (records > 0 && error == null) {
                     listener.flushed(System.nanoTime() - t0, records, bytes);

@@ -123,6 +123,26 @@ public final class BrokerMetrics {
                 c -> c.claimsExpired);
     }
 
+    /** The memory budget, what it holds, writes it refused; the data disk's free space, where there is one. */
+    public void bindAdmission(io.baton.broker.runtime.Admission admission, io.baton.broker.log.DiskSpace disk) {
+        Gauge.builder("baton.memory.budget", admission, io.baton.broker.runtime.Admission::memoryBudget).baseUnit("bytes")
+                .description("Heap the slots' state and writes in flight may take before new messages are refused")
+                .register(registry);
+        Gauge.builder("baton.memory.used", admission, io.baton.broker.runtime.Admission::used).baseUnit("bytes")
+                .description("Heap the slots' state and writes in flight take, as estimated against the budget")
+                .register(registry);
+        FunctionCounter.builder("baton.writes.refused", admission, io.baton.broker.runtime.Admission::refused)
+                .description("Writes refused with RESOURCE_EXHAUSTED: over the memory budget or short of disk").register(registry);
+        if (disk != null) {
+            Gauge.builder("baton.disk.free", disk, io.baton.broker.log.DiskSpace::usable).baseUnit("bytes")
+                    .description("Free space on the data directory's disk").register(registry);
+            Gauge.builder("baton.disk.low", disk, d -> d.low() ? 1 : 0)
+                    .description("1 while the data disk is under its free-space floor (new messages refused)").register(registry);
+            Gauge.builder("baton.disk.reserve.held", disk, d -> d.reserveHeld() ? 1 : 0)
+                    .description("1 while the disk reserve file is in place (0: released for a full disk)").register(registry);
+        }
+    }
+
     /** Slots assigned here that failed (their storage), and how often slots failed. */
     public void bindFailures(io.baton.broker.runtime.SlotHost host) {
         Gauge.builder("baton.slots.failed", host, h -> h.failures().size())

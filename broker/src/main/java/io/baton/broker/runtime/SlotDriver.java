@@ -62,7 +62,10 @@ public final class SlotDriver {
     private final Clock clock;
     private final CheckpointPolicy checkpoints;
     private final LongConsumer durableLatencyNanos;
+    private final Admission admission;
     private SlotStateMachine sm;
+    /** The heap estimate last reported to {@link #admission}. Slot thread only. */
+    private long heldReported;
     /** The checkpoint being written (or the last one written). Set on the slot thread only. */
     private volatile CompletableFuture<Void> checkpointWrite = CompletableFuture.completedFuture(null);
     private volatile SlotOwnershipState state = SlotOwnershipState.RECOVERING;
@@ -82,6 +85,11 @@ public final class SlotDriver {
 
     public SlotDriver(int slot, long epoch, SlotLog slotLog, SlotLane thread, Clock clock, SlotLimits limits,
                       CheckpointPolicy checkpoints, LongConsumer durableLatencyNanos) {
+        this(slot, epoch, slotLog, thread, clock, limits, checkpoints, durableLatencyNanos, Admission.unlimited());
+    }
+
+    public SlotDriver(int slot, long epoch, SlotLog slotLog, SlotLane thread, Clock clock, SlotLimits limits,
+                      CheckpointPolicy checkpoints, LongConsumer durableLatencyNanos, Admission admission) {
         this.slot = slot;
         this.epoch = epoch;
         this.slotLog = slotLog;
@@ -89,6 +97,7 @@ public final class SlotDriver {
         this.clock = clock;
         this.checkpoints = checkpoints;
         this.durableLatencyNanos = durableLatencyNanos;
+        this.admission = admission;
         this.sm = new SlotStateMachine(slot, limits);
         this.nextCheckpointCheck = checkpoints.minBytes();
     }
@@ -141,6 +150,7 @@ public final class SlotDriver {
                 throw new IllegalStateException("slot " + slot + " recovery failed: " + e.getMessage(), e);
             }
             publish();
+            reportHeld();
             transition(SlotOwnershipState.SERVING);
             log.info("slot {} epoch {}: replayed {} records in {} ms", slot, epoch, records[0],
                     (System.nanoTime() - t0) / 1_000_000);
@@ -166,15 +176,36 @@ public final class SlotDriver {
     private static final ScheduledExecutorService WAKE_TIMERS =
             Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("slot-wake-timers"));
 
-    /** Runs {@code command}; the future completes once its effects are durable. */
+    /**
+     * Runs {@code command}; the future completes once its effects are durable. A command that
+     * grows the slot is first admitted against the broker's budgets ({@link Admission}).
+     */
     public <R> CompletableFuture<R> submit(SlotCommand<R> command) {
         CompletableFuture<R> result = new CompletableFuture<>();
+        long growth = command.growthBytes();
+        if (growth > 0) {
+            String refusal = admission.admit(growth);
+            if (refusal != null) {
+                result.completeExceptionally(new SlotException(ErrorCode.RESOURCE_EXHAUSTED, refusal));
+                return result;
+            }
+            result.whenComplete((v, e) -> admission.release(growth));
+        }
         try {
             thread.executeHere(() -> run(command, result));
+        } catch (SlotLane.LaneFullException e) {
+            result.completeExceptionally(laneFull(e));
         } catch (RejectedExecutionException e) {
             result.completeExceptionally(SlotUnavailableException.retry("Broker is shutting down.", slot));
         }
         return result;
+    }
+
+    /** Tells the admission how much heap the slot's state takes now. Slot thread only. */
+    private void reportHeld() {
+        long now = sm.heapEstimate();
+        admission.heldChanged(now - heldReported);
+        heldReported = now;
     }
 
     /** Decides, applies and logs {@code command}; returns its reply (null if it failed). Slot thread only. */
@@ -213,6 +244,9 @@ public final class SlotDriver {
                 appendedSinceCheckpoint += bytes.length;
             }
             reply = decision.reply().get();
+            if (durable != null) {
+                reportHeld();
+            }
         } catch (RuntimeException e) {
             // State and log may now disagree: stop serving rather than answer from a state we cannot trust.
             fail("applying " + command, e);
@@ -298,10 +332,17 @@ public final class SlotDriver {
         }
         try {
             thread.executeHere(decide);
+        } catch (SlotLane.LaneFullException e) {
+            result.completeExceptionally(laneFull(e));
         } catch (RejectedExecutionException e) {
             result.completeExceptionally(SlotUnavailableException.retry("Broker is shutting down.", slot));
         }
         return result;
+    }
+
+    private SlotException laneFull(SlotLane.LaneFullException e) {
+        return new SlotException(ErrorCode.RESOURCE_EXHAUSTED, "Slot " + slot + " has " + e.queued()
+                + " requests waiting, its limit; please try again shortly.");
     }
 
     /** Runs (and forgets) the waiters of a queue. Slot thread only. */
@@ -329,6 +370,7 @@ public final class SlotDriver {
                 }
                 sm.advanceTo(Math.max(clock.millis(), sm.time()));
                 publish();
+                reportHeld();
                 if (appendedSinceCheckpoint > 0) {
                     maybeCheckpoint();
                 }

@@ -64,6 +64,7 @@ public final class SlotHost implements AutoCloseable {
     private final SlotLimits limits;
     private final SlotDriver.CheckpointPolicy checkpoints;
     private final LongConsumer durableLatencyNanos;
+    private final Admission admission;
     private volatile Events events = Events.NONE;
     private final List<IntConsumer> failureListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Slots whose last open failed, or that failed while serving, until they serve again or leave. */
@@ -72,7 +73,7 @@ public final class SlotHost implements AutoCloseable {
     private final Map<Integer, CompletableFuture<Void>> closing = new ConcurrentHashMap<>();
 
     public SlotHost(LocalSlots slots, SlotLogFactory logs, SlotThreads threads, Clock clock, SlotLimits limits,
-                    SlotDriver.CheckpointPolicy checkpoints, LongConsumer durableLatencyNanos) {
+                    SlotDriver.CheckpointPolicy checkpoints, LongConsumer durableLatencyNanos, Admission admission) {
         this.slots = slots;
         this.logs = logs;
         this.threads = threads;
@@ -80,6 +81,7 @@ public final class SlotHost implements AutoCloseable {
         this.limits = limits;
         this.checkpoints = checkpoints;
         this.durableLatencyNanos = durableLatencyNanos;
+        this.admission = admission;
     }
 
     public LocalSlots slots() {
@@ -126,7 +128,7 @@ public final class SlotHost implements AutoCloseable {
         }
         long opened = System.nanoTime();
         SlotDriver driver = new SlotDriver(slot, epoch, slotLog, threads.forSlot(slot), clock, limits, checkpoints,
-                durableLatencyNanos);
+                durableLatencyNanos, admission);
         driver.onFailed(d -> failed(slot, d.failure()));
         slots.put(driver);
         return driver.recover().whenComplete((v, e) -> {

@@ -59,7 +59,25 @@ public final class SlotLane implements Executor, AutoCloseable {
     /** Whether this thread may run slot commands itself (see the class comment). */
     private static final ThreadLocal<Boolean> MAY_BORROW = ThreadLocal.withInitial(() -> false);
 
+    /** Commands waiting on one lane at most ({@link #executeHere} refuses more): a bounded queue of work. */
+    static final int MAX_QUEUED = 10_000;
+
+    /** The lane has {@link #MAX_QUEUED} commands waiting: refused, nothing queued. */
+    public static final class LaneFullException extends RejectedExecutionException {
+        private final int queued;
+
+        LaneFullException(int queued) {
+            super("slot lane full: " + queued + " tasks waiting");
+            this.queued = queued;
+        }
+
+        public int queued() {
+            return queued;
+        }
+    }
+
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.atomic.AtomicInteger queued = new java.util.concurrent.atomic.AtomicInteger();
     private final AtomicBoolean held = new AtomicBoolean();
     private final ExecutorService thread;
     private volatile boolean closed;
@@ -83,6 +101,10 @@ public final class SlotLane implements Executor, AutoCloseable {
      * for the lane's own thread. Never waits for the lane.
      */
     public void executeHere(Runnable task) {
+        int waiting = queued.get();
+        if (waiting >= MAX_QUEUED) {
+            throw new LaneFullException(waiting);
+        }
         enqueue(task);
         if (held.compareAndSet(false, true)) {
             if (MAY_BORROW.get()) {
@@ -104,6 +126,7 @@ public final class SlotLane implements Executor, AutoCloseable {
         if (closed) {
             throw new RejectedExecutionException("slot lane closed");
         }
+        queued.incrementAndGet();
         tasks.add(task);
     }
 
@@ -128,6 +151,7 @@ public final class SlotLane implements Executor, AutoCloseable {
                     return;
                 }
                 tasks.poll();
+                queued.decrementAndGet();
                 ran++;
                 try {
                     next.run();

@@ -21,7 +21,9 @@ final class QueueState {
 
     final String project;
     final String name;
-    byte[] metadata = EMPTY_METADATA;
+    private byte[] metadata = EMPTY_METADATA;
+    /** The slot's totals, kept current by this queue. */
+    private final SlotUsage usage;
 
     final MessageTable messages = new MessageTable();
     final ClaimTable claims = new ClaimTable();
@@ -33,9 +35,29 @@ final class QueueState {
     /** Live messages held by a valid claim. */
     private long claimed;
 
-    QueueState(String project, String name) {
+    QueueState(String project, String name, SlotUsage usage) {
         this.project = project;
         this.name = name;
+        this.usage = usage;
+        usage.queues++;
+        usage.metadataBytes += metadata.length;
+    }
+
+    byte[] metadata() {
+        return metadata;
+    }
+
+    void metadata(byte[] json) {
+        usage.metadataBytes += json.length - metadata.length;
+        metadata = json;
+    }
+
+    /** The queue goes, and with it what it held. */
+    void dropped() {
+        usage.queues--;
+        usage.metadataBytes -= metadata.length;
+        usage.messages -= messages.live();
+        usage.bodyBytes -= messages.liveBodyBytes();
     }
 
     long live() {
@@ -53,7 +75,17 @@ final class QueueState {
     void append(long seq, long time, NewMessage m, long clientHi, long clientLo) {
         long expires = time + m.ttlSeconds() * 1000L;
         messages.append(seq, time, expires, m.ttlSeconds(), clientHi, clientLo, m.body());
+        usage.messages++;
+        usage.bodyBytes += m.body().length;
         expiries.push(expires, seq);
+    }
+
+    /** A message as a snapshot holds it (indexes are rebuilt afterwards). */
+    void restore(long seq, long posted, long expires, int ttl, long clientHi, long clientLo, long claim, byte[] body) {
+        messages.append(seq, posted, expires, ttl, clientHi, clientLo, body);
+        messages.claim[messages.tail - 1] = claim;
+        usage.messages++;
+        usage.bodyBytes += body.length;
     }
 
     /** Applies the passage of time: expired claims free their messages, expired messages die. */
@@ -96,6 +128,8 @@ final class QueueState {
                 claims.remove(c.seq);
             }
         }
+        usage.messages--;
+        usage.bodyBytes -= messages.bodyLen[i];
         messages.kill(i);
     }
 

@@ -19,9 +19,23 @@ public sealed interface SlotCommand<R> {
 
     Decision<R> decide(SlotStateMachine sm, long now);
 
+    /**
+     * Heap this command may add to the slot if it succeeds: a publish's bodies and their
+     * per-message cost, a new queue, metadata. 0 for commands that only read or shrink the slot,
+     * which no budget ever refuses.
+     */
+    default long growthBytes() {
+        return 0;
+    }
+
     record CreateQueue(String project, String queue) implements SlotCommand<Boolean> {
         public Decision<Boolean> decide(SlotStateMachine sm, long now) {
             return sm.createQueue(this, now);
+        }
+
+        @Override
+        public long growthBytes() {
+            return SlotUsage.PER_QUEUE;
         }
     }
 
@@ -54,6 +68,11 @@ public sealed interface SlotCommand<R> {
         public Decision<Boolean> decide(SlotStateMachine sm, long now) {
             return sm.setMetadata(this, now);
         }
+
+        @Override
+        public long growthBytes() {
+            return metadataJson == null ? 0 : metadataJson.length;
+        }
     }
 
     record GetStats(String project, String queue) implements SlotCommand<QueueStats> {
@@ -67,6 +86,17 @@ public sealed interface SlotCommand<R> {
             implements SlotCommand<PublishResult> {
         public Decision<PublishResult> decide(SlotStateMachine sm, long now) {
             return sm.publish(this, now);
+        }
+
+        @Override
+        public long growthBytes() {
+            long bytes = 0;
+            if (messages != null) {
+                for (NewMessage m : messages) {
+                    bytes += (m.body() == null ? 0 : m.body().length) + SlotUsage.PER_MESSAGE;
+                }
+            }
+            return bytes;
         }
     }
 

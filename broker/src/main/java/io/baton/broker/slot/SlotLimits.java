@@ -21,7 +21,9 @@ public record SlotLimits(
         long claimGraceMinSeconds,
         long claimGraceMaxSeconds,
         long requestIdWindowMillis,
-        int requestIdWindowMaxEntries) {
+        int requestIdWindowMaxEntries,
+        long queueMaxMessages,
+        long queueMaxBytes) {
 
     public static SlotLimits v1() {
         return new SlotLimits(
@@ -31,7 +33,7 @@ public record SlotLimits(
                 Limits.CLAIM_LIMIT_MAX,
                 Limits.CLAIM_TTL_MIN_SECONDS, Limits.CLAIM_TTL_MAX_SECONDS,
                 Limits.CLAIM_GRACE_MIN_SECONDS, Limits.CLAIM_GRACE_MAX_SECONDS,
-                15 * 60_000L, 100_000);
+                15 * 60_000L, 100_000, Long.MAX_VALUE, Long.MAX_VALUE);
     }
 
     /** The same limits with other claim and message TTL floors (for short leases in tests and streaming). */
@@ -39,6 +41,20 @@ public record SlotLimits(
         return new SlotLimits(messageTtlMin, messageTtlMaxSeconds, messagesPerPostMax, messageBodyMaxBytes,
                 metadataMaxBytes, queueListLimitMax, messageListLimitMax, idsPerRequestMax, claimLimitMax,
                 claimTtlMin, claimTtlMaxSeconds, claimGraceMin, claimGraceMaxSeconds,
-                requestIdWindowMillis, requestIdWindowMaxEntries);
+                requestIdWindowMillis, requestIdWindowMaxEntries, queueMaxMessages, queueMaxBytes);
+    }
+
+    /**
+     * The same limits with a quota on every queue: at most {@code maxMessages} waiting messages
+     * and {@code maxBytes} bytes of their bodies (a post that would pass either is refused whole).
+     */
+    public SlotLimits withQueueQuota(long maxMessages, long maxBytes) {
+        if (maxMessages < 1 || maxBytes < 1) {
+            throw new IllegalArgumentException("queue quotas must be positive");
+        }
+        return new SlotLimits(messageTtlMinSeconds, messageTtlMaxSeconds, messagesPerPostMax, messageBodyMaxBytes,
+                metadataMaxBytes, queueListLimitMax, messageListLimitMax, idsPerRequestMax, claimLimitMax,
+                claimTtlMinSeconds, claimTtlMaxSeconds, claimGraceMinSeconds, claimGraceMaxSeconds,
+                requestIdWindowMillis, requestIdWindowMaxEntries, maxMessages, maxBytes);
     }
 }

@@ -113,7 +113,7 @@ public final class SlotSnapshot {
                 BodyArena.Chunk c = m.chunk[i];
                 bodyData[i - from] = c == null ? null : c.data;
             }
-            return new QueueImage(q.project, q.name, q.metadata, q.cursor(), m.live(), m.liveBodyBytes(),
+            return new QueueImage(q.project, q.name, q.metadata(), q.cursor(), m.live(), m.liveBodyBytes(),
                     Arrays.copyOfRange(m.seq, from, to), Arrays.copyOfRange(m.postedAt, from, to),
                     Arrays.copyOfRange(m.expiresAt, from, to), Arrays.copyOfRange(m.ttl, from, to),
                     Arrays.copyOfRange(m.clientHi, from, to), Arrays.copyOfRange(m.clientLo, from, to),
@@ -185,8 +185,8 @@ public final class SlotSnapshot {
         for (int k = 0; k < queues; k++) {
             String project = in.readUTF();
             String name = in.readUTF();
-            QueueState q = new QueueState(project, name);
-            q.metadata = RecordCodec.readBytes(in);
+            QueueState q = new QueueState(project, name, sm.usage());
+            q.metadata(RecordCodec.readBytes(in));
             int live = in.readInt();
             MessageTable m = q.messages;
             long lastSeq = 0;
@@ -199,8 +199,7 @@ public final class SlotSnapshot {
                 long lo = in.readLong();
                 long claim = in.readLong();
                 byte[] body = RecordCodec.readBytes(in);
-                m.append(seq, posted, expires, ttl, hi, lo, body);
-                m.claim[m.tail - 1] = claim;
+                q.restore(seq, posted, expires, ttl, hi, lo, claim, body);
                 lastSeq = seq;
             }
             long cursor = in.readLong();

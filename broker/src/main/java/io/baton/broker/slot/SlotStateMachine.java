@@ -59,6 +59,7 @@ public final class SlotStateMachine {
     private final TreeMap<String, TreeMap<String, QueueState>> projects = new TreeMap<>();
     private final RequestIdWindow requestIds;
     private final SlotCounters counters = new SlotCounters();
+    private final SlotUsage usage = new SlotUsage();
     /** Next sequence to give a message or a claim; never reused. */
     private long nextSeq = 1;
     private long time;
@@ -88,6 +89,16 @@ public final class SlotStateMachine {
 
     public SlotCounters counters() {
         return counters;
+    }
+
+    /** What the slot holds now (messages, bytes, queues); current after every command. */
+    public SlotUsage usage() {
+        return usage;
+    }
+
+    /** An estimate of the heap the slot's state takes: what its usage holds plus the request-id window. */
+    public long heapEstimate() {
+        return usage.heapEstimate() + requestIds.snapshotBytes();
     }
 
     // ---------------------------------------------------------------- time
@@ -174,7 +185,7 @@ public final class SlotStateMachine {
             if (out.size() == c.limit()) {
                 break;
             }
-            out.add(new QueueListing(q.name, c.detailed() ? q.metadata : null));
+            out.add(new QueueListing(q.name, c.detailed() ? q.metadata() : null));
         }
         return Decision.read(out);
     }
@@ -185,7 +196,7 @@ public final class SlotStateMachine {
         if (q == null) {
             throw SlotException.notFound("Queue " + c.queue() + " does not exist.");
         }
-        return Decision.read(q.metadata);
+        return Decision.read(q.metadata());
     }
 
     public Decision<Boolean> setMetadata(SetMetadata c, long now) {
@@ -254,6 +265,16 @@ public final class SlotStateMachine {
         }
         if (q == null) {
             throw SlotException.notFound("Queue " + c.queue() + " does not exist.");
+        }
+        if (q.live() + messages.size() > limits.queueMaxMessages()) {
+            throw new SlotException(ErrorCode.RESOURCE_EXHAUSTED, "Queue " + c.queue() + " holds " + q.live()
+                    + " messages and may hold at most " + limits.queueMaxMessages()
+                    + "; nothing was posted. Post again once workers have deleted some.");
+        }
+        if (q.messages.liveBodyBytes() + bytes > limits.queueMaxBytes()) {
+            throw new SlotException(ErrorCode.RESOURCE_EXHAUSTED, "Queue " + c.queue() + " holds "
+                    + q.messages.liveBodyBytes() + " bytes of messages and may hold at most " + limits.queueMaxBytes()
+                    + "; nothing was posted. Post again once workers have deleted some.");
         }
         UUID client = c.clientId();
         MessagesPosted record = new MessagesPosted(time, c.project(), c.queue(), client.getMostSignificantBits(),
@@ -576,11 +597,14 @@ public final class SlotStateMachine {
             }
         } else if (r instanceof QueueCreated qc) {
             projects.computeIfAbsent(qc.project(), p -> new TreeMap<>())
-                    .computeIfAbsent(qc.queue(), n -> new QueueState(qc.project(), n));
+                    .computeIfAbsent(qc.queue(), n -> new QueueState(qc.project(), n, usage));
         } else if (r instanceof QueueDeleted qd) {
             TreeMap<String, QueueState> queues = projects.get(qd.project());
             if (queues != null) {
-                queues.remove(qd.queue());
+                QueueState gone = queues.remove(qd.queue());
+                if (gone != null) {
+                    gone.dropped();
+                }
                 if (queues.isEmpty()) {
                     projects.remove(qd.project());
                 }
@@ -588,7 +612,7 @@ public final class SlotStateMachine {
         } else if (r instanceof MetadataSet ms) {
             QueueState q = find(ms.project(), ms.queue());
             if (q != null) {
-                q.metadata = ms.metadataJson();
+                q.metadata(ms.metadataJson());
             }
         } else {
             throw new IllegalArgumentException("unknown record " + r);
@@ -617,7 +641,7 @@ public final class SlotStateMachine {
         long bytes = 64 + requestIds.snapshotBytes();
         for (TreeMap<String, QueueState> queues : projects.values()) {
             for (QueueState q : queues.values()) {
-                bytes += q.messages.liveBodyBytes() + 64L * q.live() + 128 + q.metadata.length;
+                bytes += q.messages.liveBodyBytes() + 64L * q.live() + 128 + q.metadata().length;
             }
         }
         return bytes;
@@ -642,6 +666,23 @@ public final class SlotStateMachine {
             return null;
         }
         return q.isHeld(i) ? MessageState.CLAIMED : MessageState.FREE;
+    }
+
+    /** The slot's totals counted afresh by walking every queue (for invariant checks of {@link #usage}). */
+    public long[] recountUsage() {
+        long messages = 0;
+        long bytes = 0;
+        long queues = 0;
+        long metadata = 0;
+        for (TreeMap<String, QueueState> byName : projects.values()) {
+            for (QueueState q : byName.values()) {
+                messages += q.live();
+                bytes += q.messages.liveBodyBytes();
+                queues++;
+                metadata += q.metadata().length;
+            }
+        }
+        return new long[] {messages, bytes, queues, metadata};
     }
 
     /** The sequences of the live messages a valid claim holds, for invariant checks. */

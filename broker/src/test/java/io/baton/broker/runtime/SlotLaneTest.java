@@ -160,7 +160,14 @@ class SlotLaneTest {
                     if (seq % 10 == 0) {
                         lane.execute(task);
                     } else {
-                        lane.executeHere(task);
+                        while (true) {
+                            try {
+                                lane.executeHere(task);
+                                break;
+                            } catch (SlotLane.LaneFullException full) {
+                                Thread.yield(); // a bounded lane: come back once it has room
+                            }
+                        }
                     }
                 }
             });
@@ -216,5 +223,30 @@ class SlotLaneTest {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    @Test
+    void aFullLaneRefusesCommandsButNeverItsOwnTasks() throws Exception {
+        java.util.concurrent.CountDownLatch hold = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
+        lane.execute(() -> {
+            holding.countDown();
+            try {
+                hold.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        holding.await();
+        AtomicInteger ran = new AtomicInteger();
+        for (int i = 0; i < SlotLane.MAX_QUEUED; i++) {
+            lane.executeHere(ran::incrementAndGet);
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> lane.executeHere(ran::incrementAndGet))
+                .isInstanceOf(SlotLane.LaneFullException.class);
+        lane.execute(ran::incrementAndGet); // timers and recovery are never refused
+        hold.countDown();
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> ran.get() == SlotLane.MAX_QUEUED + 1);
+        lane.executeHere(ran::incrementAndGet); // room again
     }
 }

@@ -480,4 +480,45 @@ class SlotStateMachineTest {
         assertThat(snapshot).isGreaterThan(5_000 * 36);
         assertThat(f.sm.liveBytesEstimate()).isBetween((long) snapshot * 9 / 10, (long) snapshot * 2);
     }
+
+    @Test
+    void aQueueQuotaRefusesAWholePostThatWouldPassItAndChangesNothing() {
+        SlotFixture quota = new SlotFixture(SlotLimits.v1().withQueueQuota(3, 1_000));
+        quota.createQueue("q");
+        quota.createQueue("other");
+        quota.post("q", ALICE, 60, 60);
+        int records = quota.log.size();
+        assertThat(refusal(() -> quota.post("q", ALICE, 60, 60))).isEqualTo(ErrorCode.RESOURCE_EXHAUSTED);
+        assertThat(quota.log).hasSize(records);
+        assertThat(quota.run(new SlotCommand.GetStats(P, "q")).total()).isEqualTo(2);
+        quota.post("q", ALICE, 60); // exactly at the quota
+        quota.post("other", ALICE, 60, 60, 60); // per queue
+        // Draining makes room again.
+        ClaimView c = quota.claim("q", 1, 60, 60);
+        quota.run(new SlotCommand.DeleteMessage(P, "q", c.messages().get(0).seq(), c.claimSeq()));
+        quota.post("q", ALICE, 60);
+        // Bytes count too.
+        quota.createQueue("big");
+        java.util.List<NewMessage> large = java.util.List.of(new NewMessage(60, ("\"" + "x".repeat(998) + "\"").getBytes(StandardCharsets.UTF_8)));
+        quota.run(new SlotCommand.Publish(P, "big", ALICE, null, large));
+        assertThat(refusal(() -> quota.post("big", ALICE, 60))).isEqualTo(ErrorCode.RESOURCE_EXHAUSTED);
+    }
+
+    @Test
+    void usageFollowsPostsDeletesExpiryAndQueueDeletion() {
+        f.post("q", ALICE, 60, 60, 120);
+        assertThat(f.sm.usage().messages()).isEqualTo(3);
+        long bytes = f.sm.usage().bodyBytes();
+        assertThat(bytes).isPositive();
+        f.advanceSeconds(61);
+        f.run(new SlotCommand.GetStats(P, "q"));
+        assertThat(f.sm.usage().messages()).isEqualTo(1);
+        f.createQueue("other");
+        f.post("other", ALICE, 60);
+        f.run(new SlotCommand.DeleteQueue(P, "other"));
+        assertThat(f.sm.usage().messages()).isEqualTo(1);
+        assertThat(f.sm.usage().queues()).isEqualTo(1);
+        assertThat(f.sm.heapEstimate()).isGreaterThan(f.sm.usage().bodyBytes());
+        assertThat(SlotFixture.restore(SlotFixture.snapshot(f.sm), f.sm.limits()).usage().messages()).isEqualTo(1);
+    }
 }

@@ -38,8 +38,11 @@ public final class LocalBroker implements AutoCloseable {
     }
 
     private void startBroker() throws Exception {
+        // A small free-space floor and reserve: test machines may have little disk, and every
+        // broker start would otherwise write a 64 MiB reserve file.
         broker = Broker.start(tweak.apply(BrokerConfig.builder()
-                .zkConnect(zk.connectString()).dataDir(dir.resolve("broker")).slotCount(16).slotThreads(2)).build());
+                .zkConnect(zk.connectString()).dataDir(dir.resolve("broker")).slotCount(16).slotThreads(2)
+                .diskSpace(new io.baton.broker.log.FileSlotLogFactory.Space(1L << 20, 1L << 20))).build());
         broker.awaitServing(Duration.ofSeconds(30));
     }
 

@@ -298,8 +298,16 @@ public final class V1Api implements HttpApi {
         }
         if (e instanceof BatonException b) {
             ErrorCode code = b.code();
+            if (code == ErrorCode.RESOURCE_EXHAUSTED) {
+                // A limit, not an outage: say which, and ask for a longer pause than for a moving slot.
+                return Reply.json(503, Json.error(V1Error.UNAVAILABLE, b.getMessage())).withHeader("Retry-After", "5");
+            }
             if (code.next() == ErrorCode.NextStep.RETRY || code.next() == ErrorCode.NextStep.REDIRECT) {
-                V1Error u = V1Error.unavailable("The broker could not be reached.");
+                // A broker's own reason (a slot whose storage failed, say) is worth passing on; a
+                // redirect that never settled is just "unreachable" to a REST client.
+                V1Error u = code == ErrorCode.UNAVAILABLE && b.getMessage() != null && b.getMessage().startsWith("Slot ")
+                        ? new V1Error(503, V1Error.UNAVAILABLE, b.getMessage())
+                        : V1Error.unavailable("The broker could not be reached.");
                 return Reply.json(503, Json.error(u.title(), u.description())).withHeader("Retry-After", "1");
             }
             if (code == ErrorCode.INTERNAL) {

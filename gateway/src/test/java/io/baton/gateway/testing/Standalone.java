@@ -30,7 +30,13 @@ public final class Standalone implements AutoCloseable {
     }
 
     public static Standalone start(Authenticator auth) throws Exception {
-        LocalBroker broker = LocalBroker.start();
+        return start(auth, b -> b);
+    }
+
+    /** A standalone whose broker is configured by {@code tweak} (limits, budgets). */
+    public static Standalone start(Authenticator auth, java.util.function.UnaryOperator<io.baton.broker.BrokerConfig.Builder> tweak)
+            throws Exception {
+        LocalBroker broker = LocalBroker.start(tweak);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         try {
             Gateway gateway = Gateway.start(GatewayConfig.builder().port(0).brokers(List.of(broker.address()))

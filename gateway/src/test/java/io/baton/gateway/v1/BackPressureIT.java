@@ -1,0 +1,55 @@
+package io.baton.gateway.v1;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.baton.broker.slot.SlotLimits;
+import io.baton.gateway.auth.Authenticator;
+import io.baton.gateway.testing.Standalone;
+import io.baton.gateway.testing.V1Client;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What a REST producer sees at a limit: 503 with Retry-After and the v1 JSON error body naming
+ * the limit; nothing posted; other requests (reads, claims, deletes) answered as usual.
+ */
+class BackPressureIT {
+    private static final String TEN_KB = "[{\"ttl\": 600, \"body\": \"" + "x".repeat(10_000) + "\"}]";
+
+    @Test
+    void overTheMemoryBudgetAPostIsA503WithRetryAfterAndChangesNothing() throws Exception {
+        try (Standalone s = Standalone.start(Authenticator.none(), b -> b.memoryBudget(2L << 20))) {
+            V1Client c = s.client("p-pressure");
+            assertThat(c.put("/v1/queues/jobs", null).status()).isEqualTo(201);
+            V1Client.Resp last = null;
+            int posted = 0;
+            for (int i = 0; i < 1000; i++) {
+                last = c.post("/v1/queues/jobs/messages", TEN_KB);
+                if (last.status() != 201) {
+                    break;
+                }
+                posted++;
+            }
+            assertThat(last.status()).isEqualTo(503);
+            assertThat(last.header("Retry-After")).isEqualTo("5");
+            assertThat(last.json().path("title").asText()).isEqualTo("Service temporarily unavailable");
+            assertThat(last.json().path("description").asText()).contains("memory budget");
+            assertThat(c.get("/v1/queues/jobs/stats").json().path("messages").path("total").asInt()).isEqualTo(posted);
+            V1Client.Resp claim = c.post("/v1/queues/jobs/claims?limit=5", "{\"ttl\": 60, \"grace\": 60}");
+            assertThat(claim.status()).isEqualTo(201);
+        }
+    }
+
+    @Test
+    void pastAQueueQuotaAPostIsA503NamingTheQuota() throws Exception {
+        try (Standalone s = Standalone.start(Authenticator.none(), b -> b.limits(SlotLimits.v1().withQueueQuota(2, Long.MAX_VALUE)))) {
+            V1Client c = s.client("p-quota");
+            c.put("/v1/queues/jobs", null);
+            assertThat(c.post("/v1/queues/jobs/messages", "[{\"ttl\": 60, \"body\": 1}, {\"ttl\": 60, \"body\": 2}]").status())
+                    .isEqualTo(201);
+            V1Client.Resp refused = c.post("/v1/queues/jobs/messages", "[{\"ttl\": 60, \"body\": 3}]");
+            assertThat(refused.status()).isEqualTo(503);
+            assertThat(refused.header("Retry-After")).isNotNull();
+            assertThat(refused.json().path("description").asText()).contains("at most 2");
+        }
+    }
+}
