@@ -240,6 +240,21 @@ class ClusterFailoverIT {
     }
 
     @Test
+    void aBookieStoppedAndRestartedUnderLoadLosesNothingAndWritesResumeByThemselves() throws Exception {
+        underLoad(load -> {
+            bookies.stop(0);
+            // With 3 bookies and ensembles of 3, no ledger can be written meanwhile: slots fail,
+            // and their brokers keep reopening them with backoff until the bookie is back.
+            int before = load.errors.get();
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> load.errors.get() > before + 10);
+            Thread.sleep(2000);
+            bookies.restart(0);
+        });
+        assertThat(scrapeAll()).contains("baton_slot_failures_total");
+        assertThat(sum(scrapeAll(), "baton_slot_failures_total")).isPositive();
+    }
+
+    @Test
     void aBrokerJoiningUnderLoadTakesItsShareAndNoAcknowledgedPublishIsLost() throws Exception {
         underLoad(load -> {
             List<Broker> before = List.copyOf(brokers);

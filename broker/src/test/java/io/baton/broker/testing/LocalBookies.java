@@ -20,10 +20,14 @@ import org.apache.bookkeeper.conf.ClientConfiguration;
  */
 public final class LocalBookies implements AutoCloseable {
     private final List<Bookie> bookies;
+    private final List<Integer> ports;
+    private final Path dir;
     private final String metadataUri;
 
-    private LocalBookies(List<Bookie> bookies, String metadataUri) {
+    private LocalBookies(List<Bookie> bookies, List<Integer> ports, Path dir, String metadataUri) {
         this.bookies = bookies;
+        this.ports = ports;
+        this.dir = dir;
         this.metadataUri = metadataUri;
     }
 
@@ -31,15 +35,18 @@ public final class LocalBookies implements AutoCloseable {
         String uri = Bookie.metadataUri(zkConnect);
         Bookie.initCluster(uri);
         List<Bookie> started = new ArrayList<>();
+        List<Integer> ports = new ArrayList<>();
         try {
             for (int i = 0; i < count; i++) {
-                started.add(Bookie.start(uri, "127.0.0.1", freePort(), dir.resolve("bookie-" + i)));
+                int port = freePort();
+                started.add(Bookie.start(uri, "127.0.0.1", port, dir.resolve("bookie-" + i)));
+                ports.add(port);
             }
         } catch (Exception e) {
             started.forEach(Bookie::close);
             throw e;
         }
-        LocalBookies bookies = new LocalBookies(started, uri);
+        LocalBookies bookies = new LocalBookies(new java.util.concurrent.CopyOnWriteArrayList<>(started), ports, dir, uri);
         bookies.awaitWritable(count, Duration.ofSeconds(30));
         return bookies;
     }
@@ -77,6 +84,16 @@ public final class LocalBookies implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** Stops bookie {@code i} (as a crash of its process would, but cleanly closed). */
+    public void stop(int i) {
+        bookies.get(i).close();
+    }
+
+    /** Starts bookie {@code i} again on its port and data. */
+    public void restart(int i) throws Exception {
+        bookies.set(i, Bookie.start(metadataUri, "127.0.0.1", ports.get(i), dir.resolve("bookie-" + i)));
     }
 
     @Override
