@@ -49,6 +49,12 @@ public final class BookKeeperSlotLog implements SlotLog {
     private static final int READ_AHEAD = 4;
     /** What a bookie stores per entry besides its bytes (ledger id, entry id, length, CRC32C digest): an estimate. */
     private static final int ENTRY_OVERHEAD = 28;
+    /**
+     * A record's address is its position shifted left by this much, plus the byte's offset in the
+     * entry: records stay under 16 MiB (BookKeeper's own frame limit is lower still).
+     */
+    static final int ADDRESS_SHIFT = 24;
+    private static final long OFFSET_MASK = (1L << ADDRESS_SHIFT) - 1;
 
     /** Ensemble, write quorum and ack quorum of new ledgers. */
     public record Replication(int ensemble, int writeQuorum, int ackQuorum) {
@@ -72,6 +78,8 @@ public final class BookKeeperSlotLog implements SlotLog {
     private long writerBytes;
     private CompletableFuture<Long> lastAppend = CompletableFuture.completedFuture(-1L);
     private Throwable failure;
+    /** Handles for reading message bodies back from ledgers other than the open one. */
+    private final java.util.concurrent.ConcurrentHashMap<Long, ReadHandle> readers = new java.util.concurrent.ConcurrentHashMap<>();
 
     private BookKeeperSlotLog(BookKeeper bk, CuratorFramework zk, String path, Replication replication, LedgerEvents events) {
         this.bk = bk;
@@ -220,6 +228,9 @@ public final class BookKeeperSlotLog implements SlotLog {
 
     @Override
     public CompletableFuture<Long> append(byte[] record) {
+        if (record.length > OFFSET_MASK) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("record of " + record.length + " bytes"));
+        }
         synchronized (this) {
             if (failure != null) {
                 return CompletableFuture.failedFuture(failure);
@@ -271,6 +282,63 @@ public final class BookKeeperSlotLog implements SlotLog {
     }
 
     @Override
+    public synchronized long nextAddress() {
+        return (lastPosition + 1) << ADDRESS_SHIFT;
+    }
+
+    @Override
+    public void read(long address, byte[] into, int offset, int length) throws IOException {
+        long position = address >>> ADDRESS_SHIFT;
+        int at = (int) (address & OFFSET_MASK);
+        LedgerRange range = null;
+        WriteHandle open;
+        synchronized (this) {
+            for (LedgerRange r : metadata.getLedgersList()) {
+                if (r.getFirstPosition() <= position) {
+                    range = r;
+                }
+            }
+            open = writer;
+        }
+        if (range == null) {
+            throw new LogCorruptedException(path + ": no ledger holds position " + position);
+        }
+        long entry = position - range.getFirstPosition();
+        try {
+            byte[] bytes;
+            if (open != null && range.getLedgerId() == open.getId()) {
+                try (LedgerEntries e = await(open.readUnconfirmedAsync(entry, entry))) {
+                    bytes = e.getEntry(entry).getEntryBytes();
+                }
+            } else {
+                long id = range.getLedgerId();
+                ReadHandle rh = readers.get(id);
+                if (rh == null) {
+                    rh = await(bk.newOpenLedgerOp().withLedgerId(id).withRecovery(false)
+                            .withDigestType(DigestType.CRC32C).withPassword(PASSWORD).execute());
+                    ReadHandle raced = readers.putIfAbsent(id, rh);
+                    if (raced != null) {
+                        rh.closeAsync();
+                        rh = raced;
+                    }
+                }
+                try (LedgerEntries e = await(rh.readAsync(entry, entry))) {
+                    bytes = e.getEntry(entry).getEntryBytes();
+                }
+            }
+            if (at + length > bytes.length) {
+                throw new LogCorruptedException(path + ": entry for position " + position + " holds " + bytes.length
+                        + " bytes, not " + (at + length));
+            }
+            System.arraycopy(bytes, at, into, offset, length);
+        } catch (IOException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException(path + ": reading position " + position, e);
+        }
+    }
+
+    @Override
     public void replay(Replayer replayer) throws IOException {
         SlotLogMetadata md;
         long writerId;
@@ -317,7 +385,8 @@ public final class BookKeeperSlotLog implements SlotLog {
                         }
                         try (LedgerEntries entries = await(ahead.poll())) {
                             for (LedgerEntry entry : entries) {
-                                replayer.record(range.getFirstPosition() + entry.getEntryId(), entry.getEntryBytes());
+                                long p = range.getFirstPosition() + entry.getEntryId();
+                                replayer.record(p, p << ADDRESS_SHIFT, entry.getEntryBytes());
                             }
                         }
                     }
@@ -331,13 +400,18 @@ public final class BookKeeperSlotLog implements SlotLog {
     }
 
     @Override
-    public void checkpoint(long position, SnapshotWriter snapshot) throws IOException {
+    public List<AddressRange> checkpoint(long position, SnapshotWriter snapshot) throws IOException {
+        long[] starts;
+        synchronized (this) {
+            starts = metadata.getLedgersList().stream().mapToLong(r -> r.getFirstPosition() << ADDRESS_SHIFT).toArray();
+        }
+        LiveCounter live = new LiveCounter(starts);
         WriteHandle sw = await(bk.newCreateLedgerOp().withEnsembleSize(replication.ensemble())
                 .withWriteQuorumSize(replication.writeQuorum()).withAckQuorumSize(replication.ackQuorum())
                 .withDigestType(DigestType.CRC32C).withPassword(PASSWORD).execute());
         long snapshotBytes;
         try (LedgerOutput out = new LedgerOutput(sw)) {
-            snapshot.writeTo(out);
+            snapshot.writeTo(out, live);
             out.finish();
             snapshotBytes = out.count();
             await(sw.closeAsync());
@@ -346,7 +420,10 @@ public final class BookKeeperSlotLog implements SlotLog {
             throw e;
         }
         List<Long> toDelete = new ArrayList<>();
+        /** Covered ledgers kept for live bytes: id, address range, live bytes. */
+        List<long[]> keptForLive = new ArrayList<>();
         WriteHandle oldWriter = null;
+        long oldWriterBytes;
         synchronized (this) {
             await(lastAppend.exceptionally(e -> -1L));
             // Start a fresh ledger at every checkpoint, so the ledger written so far can go as soon
@@ -361,10 +438,15 @@ public final class BookKeeperSlotLog implements SlotLog {
             List<LedgerRange> kept = new ArrayList<>();
             for (int i = 0; i < all.size(); i++) {
                 long lastInLedger = i + 1 < all.size() ? all.get(i + 1).getFirstPosition() - 1 : Long.MAX_VALUE;
-                if (lastInLedger <= position) {
+                long liveBytes = live.liveIn(all.get(i).getFirstPosition() << ADDRESS_SHIFT);
+                if (lastInLedger <= position && liveBytes == 0) {
                     toDelete.add(all.get(i).getLedgerId());
                 } else {
                     kept.add(all.get(i));
+                    if (lastInLedger <= position && liveBytes > 0) {
+                        keptForLive.add(new long[] {all.get(i).getLedgerId(), all.get(i).getFirstPosition() << ADDRESS_SHIFT,
+                                (lastInLedger + 1) << ADDRESS_SHIFT, liveBytes});
+                    }
                 }
             }
             if (metadata.getSnapshotLedger() != 0) {
@@ -383,17 +465,46 @@ public final class BookKeeperSlotLog implements SlotLog {
                 throw e;
             }
             oldWriter = writer;
+            oldWriterBytes = writerBytes;
             bytesSinceCheckpoint = position >= lastPosition ? 0 : writerBytes; // the old ledger is kept
             writer = w;
             writerFirst = lastPosition + 1;
             writerBytes = 0;
         }
         if (oldWriter != null) {
-            oldWriter.closeAsync();
+            // Waited for: a closed ledger's length is in its metadata, so message bodies still
+            // live in it can be read back through a plain read handle.
+            try {
+                await(oldWriter.closeAsync());
+            } catch (IOException e) {
+                log.warn("{}: closing ledger {} after a checkpoint: {}", path, oldWriter.getId(), e.toString());
+            }
         }
         for (long id : toDelete) {
+            ReadHandle rh = readers.remove(id);
+            if (rh != null) {
+                rh.closeAsync();
+            }
             bk.newDeleteLedgerOp().withLedgerId(id).execute();
         }
+        List<AddressRange> sparse = new ArrayList<>();
+        for (long[] k : keptForLive) {
+            try {
+                long size;
+                if (oldWriter != null && k[0] == oldWriter.getId()) {
+                    size = oldWriterBytes; // closing still: its metadata may not have its length yet
+                } else {
+                    var md = await(bk.getLedgerMetadata(k[0]));
+                    size = md.isClosed() ? md.getLength() : 0;
+                }
+                if (k[3] * 2 < size) {
+                    sparse.add(new AddressRange(k[1], k[2]));
+                }
+            } catch (IOException e) {
+                log.debug("{}: reading the size of ledger {}: {}", path, k[0], e.toString());
+            }
+        }
+        return sparse;
     }
 
     @Override
@@ -402,8 +513,29 @@ public final class BookKeeperSlotLog implements SlotLog {
     }
 
     @Override
-    public synchronized long storageBytes() {
-        return bytesSinceCheckpoint + metadata.getSnapshotBytes();
+    public long storageBytes() {
+        // Asks for every closed ledger's length (a metadata read each): for tests and tools.
+        SlotLogMetadata md;
+        long open;
+        long openId;
+        synchronized (this) {
+            md = metadata;
+            open = writerBytes;
+            openId = writer == null ? -1 : writer.getId();
+        }
+        long bytes = md.getSnapshotBytes() + open;
+        for (LedgerRange r : md.getLedgersList()) {
+            if (r.getLedgerId() == openId) {
+                continue;
+            }
+            try {
+                var lm = await(bk.getLedgerMetadata(r.getLedgerId()));
+                bytes += lm.isClosed() ? lm.getLength() : 0;
+            } catch (IOException e) {
+                log.debug("{}: reading the size of ledger {}: {}", path, r.getLedgerId(), e.toString());
+            }
+        }
+        return bytes;
     }
 
     @Override
@@ -417,6 +549,8 @@ public final class BookKeeperSlotLog implements SlotLog {
             }
             w = writer;
         }
+        readers.values().forEach(ReadHandle::closeAsync);
+        readers.clear();
         if (failed) {
             // Fenced or broken: nothing more can be acknowledged, and closing a fenced ledger only
             // races the new owner's recovery. Let it go without waiting.

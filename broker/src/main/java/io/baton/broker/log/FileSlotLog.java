@@ -61,6 +61,8 @@ public final class FileSlotLog implements SlotLog {
     private List<PendingAppend> pending = new ArrayList<>();
     private List<PendingSync> syncs = new ArrayList<>();
     private long lastPosition;
+    /** Where the next frame starts in the slot's stream (its payload is FRAME_HEADER further on). */
+    private long nextFrameAddress;
     private boolean scheduled;
     private SlotLogException failure;
     private volatile long durablePosition;
@@ -118,7 +120,8 @@ public final class FileSlotLog implements SlotLog {
 
     private void recover() throws IOException {
         snapshots.load();
-        SegmentFiles.Scan scan = segments.scan(snapshots.position());
+        SegmentFiles.Scan scan = segments.scan(snapshots.position(), snapshots.trailer().kept(),
+                snapshots.trailer().nextAddress());
         SegmentFiles.Damage damage = scan.damage();
         long distrustFrom = journal.heldFrom(slot);
         if (damage == null && distrustFrom >= 0 && distrustFrom <= scan.lastPosition()) {
@@ -140,6 +143,7 @@ public final class FileSlotLog implements SlotLog {
         lastPosition = Math.max(expected - 1, snapshots.position());
         catchUp(runs);
         durablePosition = lastPosition;
+        nextFrameAddress = segments.end();
         journal.release(slot);
     }
 
@@ -218,6 +222,7 @@ public final class FileSlotLog implements SlotLog {
                 return future;
             }
             long position = ++lastPosition;
+            nextFrameAddress += FRAME_HEADER + record.length;
             ensureCapacity(FRAME_HEADER + record.length);
             Frames.SEGMENT.putHeader(crc, buffer, length, position, record, 0, record.length);
             System.arraycopy(record, 0, buffer, length + FRAME_HEADER, record.length);
@@ -287,6 +292,16 @@ public final class FileSlotLog implements SlotLog {
     @Override
     public synchronized long lastPosition() {
         return lastPosition;
+    }
+
+    @Override
+    public synchronized long nextAddress() {
+        return nextFrameAddress + FRAME_HEADER;
+    }
+
+    @Override
+    public void read(long address, byte[] into, int offset, int length) throws IOException {
+        segments.read(address, into, offset, length);
     }
 
     // ------------------------------------------------------------------ the flusher's side
@@ -502,16 +517,43 @@ public final class FileSlotLog implements SlotLog {
     }
 
     @Override
-    public void checkpoint(long position, SnapshotWriter snapshot) throws IOException {
+    public List<AddressRange> checkpoint(long position, SnapshotWriter snapshot) throws IOException {
         // The snapshot file is written and fsynced outside any lock the flusher needs.
-        snapshots.write(position, snapshot);
+        segments.writeHeld();
+        LiveCounter live = new LiveCounter(segments.unitStarts());
+        List<SegmentFiles.Covered> covered = new ArrayList<>();
+        snapshots.write(position, out -> snapshot.writeTo(out, live), () -> {
+            try {
+                covered.addAll(segments.covered(position, live));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            List<SegmentFiles.Kept> kept = new ArrayList<>();
+            for (SegmentFiles.Covered c : covered) {
+                if (c.liveBytes() != 0) {
+                    kept.add(c.segment());
+                }
+            }
+            synchronized (this) {
+                return new SnapshotFiles.Trailer(nextFrameAddress, kept);
+            }
+        });
         segments.requestRoll();
-        segments.deleteCovered(position);
+        List<AddressRange> sparse = new ArrayList<>();
+        for (SegmentFiles.Covered c : covered) {
+            SegmentFiles.Kept k = c.segment();
+            if (c.liveBytes() == 0) {
+                segments.delete(k);
+            } else if (c.liveBytes() > 0 && c.liveBytes() * 2 < k.size()) {
+                sparse.add(new AddressRange(k.firstAddress(), k.firstAddress() + k.size()));
+            }
+        }
+        return sparse;
     }
 
     @Override
     public long bytesSinceCheckpoint() {
-        return segments.bytes();
+        return segments.bytesAfter(snapshots.position());
     }
 
     @Override

@@ -12,23 +12,28 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
- * One slot's segment files: {@code <first position, 20 digits>.log}, each a run of
- * {@link Frames#SEGMENT} frames with consecutive positions. Records reach these files only after
- * the journal has made them durable, in runs of {@link #WRITE_BATCH} bytes (page cache only), and
- * are fsynced in the background ({@link #force}) before the journal forgets them.
+ * One slot's segment files: {@code <first position>-<first address>.log} (20 digits each), each
+ * a run of {@link Frames#SEGMENT} frames with consecutive positions. A record's address is its
+ * payload's offset in the slot's stream of frames, which the segments split into files: the first
+ * address of a segment is the last one's plus its size, so re-writing frames (from the journal,
+ * after a crash) gives them back their addresses.
  *
- * <p>Why batched: one write call per slot per group commit was a fifth of the flusher's CPU.
- * Frames held back are written out before the segment rolls, before a force, a checkpoint, a
- * replay and a close, so the journal never forgets a frame these files lack.
+ * <p>Records reach these files only after the journal has made them durable, in runs of
+ * {@link #WRITE_BATCH} bytes (page cache only), and are fsynced in the background
+ * ({@link #force}) before the journal forgets them. Why batched: one write call per slot per
+ * group commit was a fifth of the flusher's CPU. Frames held back are written out before the
+ * segment rolls, before a force, a checkpoint, a replay, a read and a close, so the journal never
+ * forgets a frame these files lack.
  *
- * <p>A failed write is final ({@link #failed}): part of the run may be in the file, and writing it
- * again would repeat frames. The slot is then recovered from its files and the journal.
+ * <p>A failed write or fsync is final ({@link #failure}): part of the run may be in the file, and
+ * writing it again would repeat frames. The slot is then recovered from its files and the journal.
  *
- * <p>Threads: every method is synchronized on this object, but {@link #force} does its fsyncs
- * outside the monitor, so a large background fsync never holds up the flusher's writes.
+ * <p>Threads: every method is synchronized on this object, but {@link #force} does its fsyncs and
+ * {@link #read} its reads outside the monitor, so neither holds up the flusher's writes.
  */
 final class SegmentFiles {
     static final int WRITE_BATCH = 128 << 10;
@@ -36,10 +41,28 @@ final class SegmentFiles {
     private final Path dir;
     private final Disk disk;
     private final long maxBytes;
-    /** First position of every segment -> its size in bytes. */
-    private final TreeMap<Long, Long> sizes = new TreeMap<>();
+
+    /** One segment file. {@code size} only grows, under the monitor. */
+    private static final class Segment {
+        final long firstPosition;
+        final long firstAddress;
+        volatile long size;
+        /** Opened for reads on first use; closed when the segment is deleted or the files closed. */
+        FileChannel reader;
+
+        Segment(long firstPosition, long firstAddress, long size) {
+            this.firstPosition = firstPosition;
+            this.firstAddress = firstAddress;
+            this.size = size;
+        }
+    }
+
+    /** By first position. */
+    private final TreeMap<Long, Segment> segments = new TreeMap<>();
+    /** The same segments, by first address. */
+    private final TreeMap<Long, Segment> byAddress = new TreeMap<>();
     private FileChannel current;
-    private long currentFirst = -1;
+    private Segment currentSegment;
     private boolean rollRequested;
     /** Segments rolled away from before their background fsync (kept open for it). */
     private final List<FileChannel> rolledUnforced = new ArrayList<>();
@@ -53,13 +76,17 @@ final class SegmentFiles {
     private long heldFirst = -1;
     /** The last position handed to {@link #write}. */
     private long lastWritten = -1;
+    /** The address after the last byte written to a file (held frames not included). */
+    private long writtenEnd;
+    /** The address after the last byte handed to {@link #write} (held frames included). */
+    private long end;
     /** Every position up to this one is fsynced in these files. */
     private volatile long forcedPosition = -1;
     private IOException failure;
     /** Told once, at the first failed write or fsync (under this object's monitor). */
-    private final java.util.function.Consumer<IOException> onFault;
+    private final Consumer<IOException> onFault;
 
-    SegmentFiles(Path dir, Disk disk, long maxBytes, java.util.function.Consumer<IOException> onFault) {
+    SegmentFiles(Path dir, Disk disk, long maxBytes, Consumer<IOException> onFault) {
         this.dir = dir;
         this.disk = disk;
         this.maxBytes = maxBytes;
@@ -85,63 +112,122 @@ final class SegmentFiles {
     /** The result of scanning every segment. */
     record Scan(long lastPosition, Damage damage) {}
 
-    /**
-     * Reads every segment after {@code snapshotPosition} frame by frame and finds the last
-     * position that is intact, or where the damage starts. Segments wholly covered by the
-     * snapshot (left by a crash before their deletion) are deleted: the snapshot holds their
-     * records. Changes nothing else: whether damage is a torn tail or loss is the caller's call.
-     */
-    synchronized Scan scan(long snapshotPosition) throws IOException {
-        List<Path> files;
+    private List<Path> files() throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
-            files = s.filter(p -> p.getFileName().toString().endsWith(".log")).sorted().toList();
+            return s.filter(p -> p.getFileName().toString().endsWith(".log")).sorted().toList();
         }
-        List<Long> firsts = new ArrayList<>();
-        for (Path f : files) {
-            firsts.add(firstOf(f));
+    }
+
+    /** A segment file's name: its first position and first address. */
+    private record Name(long firstPosition, long firstAddress) {}
+
+    /** Parses a segment file name; a name of the first format (no address) gives address -1. */
+    private static Name nameOf(Path file) throws LogCorruptedException {
+        String name = file.getFileName().toString();
+        String stem = name.substring(0, name.length() - ".log".length());
+        try {
+            int dash = stem.indexOf('-');
+            return dash < 0 ? new Name(Long.parseLong(stem), -1)
+                    : new Name(Long.parseLong(stem.substring(0, dash)), Long.parseLong(stem.substring(dash + 1)));
+        } catch (NumberFormatException e) {
+            throw new LogCorruptedException(file + ": not a segment file name");
+        }
+    }
+
+    private Path segmentPath(long firstPosition, long firstAddress) {
+        return dir.resolve(String.format("%020d-%020d.log", firstPosition, firstAddress));
+    }
+
+    private Path pathOf(Segment s) {
+        return segmentPath(s.firstPosition, s.firstAddress);
+    }
+
+    /** A segment a snapshot still needs (for live message bodies), as it was when the snapshot was written. */
+    record Kept(long firstPosition, long firstAddress, long size) {}
+
+    /**
+     * Finds the last position that is intact, or where the damage starts. Segments wholly covered
+     * by the snapshot are checked against what it says it still needs ({@code kept}, for live
+     * message bodies): each must be there, whole; covered segments it does not need are deleted
+     * (left by a crash before the checkpoint's deletion). Segments after the snapshot are read frame
+     * by frame. Segments of the first format (named without an address) are renamed with the
+     * addresses their places in the stream give them. Changes nothing else: whether damage is a
+     * torn tail or loss is the caller's call.
+     *
+     * @param minAddress the address new frames may not start below (what the snapshot recorded)
+     */
+    synchronized Scan scan(long snapshotPosition, List<Kept> kept, long minAddress) throws IOException {
+        List<Path> files = files();
+        java.util.Set<Long> needed = new java.util.HashSet<>();
+        for (Kept k : kept) {
+            Path p = segmentPath(k.firstPosition(), k.firstAddress());
+            if (!Files.exists(p) || Files.size(p) != k.size()) {
+                throw new LogCorruptedException(p + ": the snapshot needs this segment (" + k.size()
+                        + " bytes, holding live message bodies) and it is " + (Files.exists(p) ? Files.size(p) + " bytes" : "missing"));
+            }
+            needed.add(k.firstPosition());
         }
         long expected = snapshotPosition + 1;
+        long address = Math.max(0, minAddress);
         for (int i = 0; i < files.size(); i++) {
             Path file = files.get(i);
-            long first = firsts.get(i);
-            long nextFirst = i + 1 < files.size() ? firsts.get(i + 1) : Long.MAX_VALUE;
-            if (nextFirst <= snapshotPosition + 1 && first <= snapshotPosition) {
-                disk.delete(file); // wholly covered by the snapshot
-                continue;
-            }
-            if (first > expected) {
-                return new Scan(expected - 1, new Damage(expected, file, 0, "segment starts at position " + first
-                        + "; positions " + expected + ".." + (first - 1) + " are missing"));
-            }
+            Name name = nameOf(file);
+            long nextFirst = i + 1 < files.size() ? nameOf(files.get(i + 1)).firstPosition() : Long.MAX_VALUE;
             long size = Files.size(file);
-            long position = first - 1;
-            try (FileChannel ch = disk.open(file, StandardOpenOption.READ);
-                 Frames.Reader in = Frames.SEGMENT.reader(Channels.newInputStream(ch))) {
-                Frames.Frame f;
-                while ((f = in.next()) != null) {
-                    if (f.key() != position + 1) {
-                        return new Scan(Math.max(expected - 1, position), new Damage(Math.max(expected, position + 1), file,
-                                f.offset(), "frame for position " + f.key() + " where " + (position + 1) + " belongs"));
-                    }
-                    position = f.key();
-                }
-                if (in.damage() != null) {
-                    return new Scan(Math.max(expected - 1, position), new Damage(Math.max(expected, position + 1), file,
-                            in.validBytes(), in.damage()));
-                }
+            if (name.firstAddress() < 0) {
+                // The first format: give it the addresses its place in the stream gives it.
+                Path renamed = segmentPath(name.firstPosition(), address);
+                disk.move(file, renamed);
+                disk.forceDirectory(dir);
+                file = renamed;
+                name = new Name(name.firstPosition(), address);
             }
-            if (position < first) {
-                if (i + 1 == files.size()) {
-                    disk.delete(file); // an empty last segment: created, nothing written yet
+            boolean covered = nextFirst <= snapshotPosition + 1;
+            if (covered) {
+                if (!needed.contains(name.firstPosition())) {
+                    disk.delete(file); // the snapshot covers its records and needs none of its bytes
                     continue;
                 }
-                return new Scan(expected - 1, new Damage(Math.max(expected, first), file, 0, "empty segment before others"));
+            } else {
+                if (name.firstPosition() > expected) {
+                    return new Scan(expected - 1, new Damage(expected, file, 0, "segment starts at position "
+                            + name.firstPosition() + "; positions " + expected + ".." + (name.firstPosition() - 1) + " are missing"));
+                }
+                long position = name.firstPosition() - 1;
+                try (FileChannel ch = disk.open(file, StandardOpenOption.READ);
+                     Frames.Reader in = Frames.SEGMENT.reader(Channels.newInputStream(ch))) {
+                    Frames.Frame f;
+                    while ((f = in.next()) != null) {
+                        if (f.key() != position + 1) {
+                            return new Scan(Math.max(expected - 1, position), new Damage(Math.max(expected, position + 1), file,
+                                    f.offset(), "frame for position " + f.key() + " where " + (position + 1) + " belongs"));
+                        }
+                        position = f.key();
+                    }
+                    if (in.damage() != null) {
+                        return new Scan(Math.max(expected - 1, position), new Damage(Math.max(expected, position + 1), file,
+                                in.validBytes(), in.damage()));
+                    }
+                }
+                if (position < name.firstPosition()) {
+                    if (i + 1 == files.size()) {
+                        disk.delete(file); // an empty last segment: created, nothing written yet
+                        continue;
+                    }
+                    return new Scan(expected - 1, new Damage(Math.max(expected, name.firstPosition()), file, 0,
+                            "empty segment before others"));
+                }
+                expected = Math.max(expected, position + 1);
             }
-            sizes.put(first, size);
-            expected = Math.max(expected, position + 1);
+            Segment seg = new Segment(name.firstPosition(), name.firstAddress(), size);
+            segments.put(seg.firstPosition, seg);
+            byAddress.put(seg.firstAddress, seg);
+            address = Math.max(address, name.firstAddress() + size);
         }
         lastWritten = expected - 1;
         forcedPosition = lastWritten;
+        writtenEnd = address;
+        end = writtenEnd;
         return new Scan(expected - 1, null);
     }
 
@@ -150,36 +236,47 @@ final class SegmentFiles {
      * segment. Only for damage the journal can make good.
      */
     synchronized void cutAt(Damage d) throws IOException {
-        List<Path> files;
-        try (Stream<Path> s = Files.list(dir)) {
-            files = s.filter(p -> p.getFileName().toString().endsWith(".log")).sorted().toList();
-        }
-        for (Path f : files) {
+        for (Path f : files()) {
             int cmp = f.getFileName().compareTo(d.file().getFileName());
+            Name name = nameOf(f);
             if (cmp == 0 && d.byteOffset() > 0) {
                 DamagedFiles.cutTail(disk, f, d.byteOffset(), d.why());
-                sizes.put(firstOf(f), d.byteOffset());
+                Segment s = segments.get(name.firstPosition());
+                if (s == null) { // the scan stopped at it
+                    s = new Segment(name.firstPosition(), name.firstAddress(), d.byteOffset());
+                    segments.put(s.firstPosition, s);
+                    byAddress.put(s.firstAddress, s);
+                }
+                s.size = d.byteOffset();
             } else if (cmp >= 0) {
                 DamagedFiles.moveAside(disk, f, d.why());
-                sizes.remove(firstOf(f));
+                Segment s = segments.remove(name.firstPosition());
+                if (s != null) {
+                    byAddress.remove(s.firstAddress);
+                }
             }
         }
         disk.forceDirectory(dir);
         lastWritten = d.position() - 1;
         forcedPosition = lastWritten;
+        Map.Entry<Long, Segment> lastSegment = byAddress.lastEntry();
+        if (lastSegment != null) {
+            writtenEnd = lastSegment.getValue().firstAddress + lastSegment.getValue().size;
+        }
+        end = writtenEnd;
     }
 
     /** Treats everything from {@code position} on as damaged for {@code why} (null if nothing is there). */
     synchronized Damage locate(long position, String why) throws IOException {
-        Long first = sizes.floorKey(position);
-        if (first == null) {
-            first = sizes.isEmpty() ? null : sizes.firstKey();
+        Map.Entry<Long, Segment> e = segments.floorEntry(position);
+        if (e == null) {
+            e = segments.firstEntry();
         }
-        if (first == null) {
+        if (e == null) {
             return null;
         }
-        Path file = segmentPath(first);
-        if (first >= position) {
+        Path file = pathOf(e.getValue());
+        if (e.getKey() >= position) {
             return new Damage(position, file, 0, why);
         }
         try (FileChannel ch = disk.open(file, StandardOpenOption.READ);
@@ -194,20 +291,17 @@ final class SegmentFiles {
         }
     }
 
-    private static long firstOf(Path file) throws LogCorruptedException {
-        String name = file.getFileName().toString();
-        try {
-            return Long.parseLong(name.substring(0, name.length() - ".log".length()));
-        } catch (NumberFormatException e) {
-            throw new LogCorruptedException(file + ": not a segment file name");
-        }
-    }
-
     // ------------------------------------------------------------------ writing
+
+    /** The address after the last byte handed to these files: where the next frame goes. */
+    synchronized long end() {
+        return end;
+    }
 
     /**
      * Takes frames {@code [firstPosition, lastPosition]}, durable in the journal, for these files:
-     * held until a batch gathers; a large run is written at once.
+     * held until a batch gathers; a large run is written at once. They must follow the last ones
+     * in the stream: their first frame's address is {@link #end()}.
      */
     synchronized void write(byte[] frames, int off, int len, long firstPosition, long lastPosition) throws IOException {
         checkUsable();
@@ -227,6 +321,7 @@ final class SegmentFiles {
             heldLength += len;
         }
         lastWritten = lastPosition;
+        end += len;
     }
 
     /** Writes frames straight through and makes them durable (records recovered from the journal). */
@@ -234,6 +329,7 @@ final class SegmentFiles {
         writeHeld();
         writeRun(frames, 0, len, firstPosition);
         lastWritten = lastPosition;
+        end += len;
         try {
             current.force(false);
             disk.forceDirectory(dir);
@@ -272,7 +368,8 @@ final class SegmentFiles {
             fault(e);
             throw e;
         }
-        sizes.merge(currentFirst, (long) len, Long::sum);
+        currentSegment.size += len;
+        writtenEnd += len;
         unforced = true;
     }
 
@@ -282,7 +379,7 @@ final class SegmentFiles {
     }
 
     private void rollIfNeeded(long firstPosition) throws IOException {
-        if (current != null && !rollRequested && sizes.get(currentFirst) < maxBytes) {
+        if (current != null && !rollRequested && currentSegment.size < maxBytes) {
             return;
         }
         if (current != null) {
@@ -290,9 +387,11 @@ final class SegmentFiles {
             // commits behind megabytes of writes. The next force fsyncs and closes it.
             rolledUnforced.add(current);
         }
-        current = disk.open(segmentPath(firstPosition), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        currentFirst = firstPosition;
-        sizes.put(firstPosition, 0L);
+        Segment s = new Segment(firstPosition, writtenEnd, 0);
+        current = disk.open(pathOf(s), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        currentSegment = s;
+        segments.put(s.firstPosition, s);
+        byAddress.put(s.firstAddress, s);
         rollRequested = false;
         unforced = true;
         directoryUnforced = true;
@@ -359,57 +458,117 @@ final class SegmentFiles {
         return forcedPosition;
     }
 
-    /**
-     * Deletes segments whose every record is at or below {@code snapshotPosition}; ends the open
-     * segment too when nothing after it was written.
-     */
-    synchronized void deleteCovered(long snapshotPosition) throws IOException {
-        writeHeld();
-        if (current != null && lastWritten <= snapshotPosition) {
-            // Everything in it is covered and nothing waits: end it now rather than at the next
-            // write, so an idle slot's disk use falls to its snapshot.
-            current.close();
-            current = null;
-            currentFirst = -1;
-        }
-        List<Long> firsts = new ArrayList<>(sizes.keySet());
-        for (int i = 0; i < firsts.size(); i++) {
-            long first = firsts.get(i);
-            if (first == currentFirst && current != null) {
-                continue;
+    // ------------------------------------------------------------------ reading
+
+    /** Reads {@code length} bytes at {@code address}; held frames are written out first if needed. */
+    void read(long address, byte[] into, int offset, int length) throws IOException {
+        Segment s;
+        FileChannel ch;
+        synchronized (this) {
+            if (address + length > writtenEnd) {
+                writeHeld();
             }
-            long last = i + 1 < firsts.size() ? firsts.get(i + 1) - 1 : lastWritten;
-            if (last <= snapshotPosition) {
-                disk.delete(segmentPath(first));
-                sizes.remove(first);
+            Map.Entry<Long, Segment> e = byAddress.floorEntry(address);
+            s = e == null ? null : e.getValue();
+            if (s == null || address + length > s.firstAddress + s.size) {
+                throw new LogCorruptedException(dir + ": no segment holds bytes " + address + ".." + (address + length)
+                        + " (asked for a record that is gone, or damaged)");
+            }
+            if (s.reader == null) {
+                s.reader = disk.open(pathOf(s), StandardOpenOption.READ);
+            }
+            ch = s.reader;
+        }
+        ByteBuffer b = ByteBuffer.wrap(into, offset, length);
+        long at = address - s.firstAddress;
+        while (b.hasRemaining()) {
+            int n = ch.read(b, at + b.position() - offset);
+            if (n < 0) {
+                throw new LogCorruptedException(pathOf(s) + ": shorter than the " + s.size + " bytes written to it");
             }
         }
     }
 
-    /** Hands every record after {@code after} to {@code replayer}, in order. */
-    void replay(long after, SlotLog.Replayer replayer) throws IOException {
-        List<Map.Entry<Long, Long>> segments;
-        synchronized (this) {
-            writeHeld();
-            segments = new ArrayList<>(sizes.entrySet());
+    // ------------------------------------------------------------------ reclamation
+
+    /** Where each segment starts (by address, ascending): the units a checkpoint counts live bytes in. */
+    synchronized long[] unitStarts() {
+        long[] starts = new long[byAddress.size()];
+        int i = 0;
+        for (long a : byAddress.keySet()) {
+            starts[i++] = a;
         }
-        for (int i = 0; i < segments.size(); i++) {
-            long first = segments.get(i).getKey();
-            long length = segments.get(i).getValue();
-            if (i + 1 < segments.size() && segments.get(i + 1).getKey() - 1 <= after) {
+        return starts;
+    }
+
+    /**
+     * The segments whose every record is at or below {@code snapshotPosition}, with the live bytes
+     * {@code live} counted in each. Ends the open segment first when nothing after the snapshot was
+     * written to it, so an idle slot's disk use falls to its snapshot and what its live bytes keep.
+     */
+    synchronized List<Covered> covered(long snapshotPosition, LiveCounter live) throws IOException {
+        writeHeld();
+        if (current != null && lastWritten <= snapshotPosition) {
+            rolledUnforced.add(current);
+            unforced = true;
+            current = null;
+            currentSegment = null;
+        }
+        List<Covered> out = new ArrayList<>();
+        List<Segment> all = new ArrayList<>(segments.values());
+        for (int i = 0; i < all.size(); i++) {
+            Segment s = all.get(i);
+            if (s == currentSegment) {
                 continue;
             }
-            try (FileChannel ch = disk.open(segmentPath(first), StandardOpenOption.READ);
+            long last = i + 1 < all.size() ? all.get(i + 1).firstPosition - 1 : lastWritten;
+            if (last <= snapshotPosition) {
+                out.add(new Covered(new Kept(s.firstPosition, s.firstAddress, s.size), live.liveIn(s.firstAddress)));
+            }
+        }
+        return out;
+    }
+
+    /** A segment a checkpoint covers, and its live bytes. */
+    record Covered(Kept segment, long liveBytes) {}
+
+    /** Deletes a covered segment that holds nothing live. */
+    synchronized void delete(Kept k) throws IOException {
+        Segment s = segments.remove(k.firstPosition());
+        if (s == null) {
+            return;
+        }
+        byAddress.remove(s.firstAddress);
+        if (s.reader != null) {
+            s.reader.close();
+        }
+        disk.delete(pathOf(s));
+    }
+
+    /** Hands every record after {@code after} to {@code replayer}, in order, with its address. */
+    void replay(long after, SlotLog.Replayer replayer) throws IOException {
+        List<Segment> all;
+        synchronized (this) {
+            writeHeld();
+            all = new ArrayList<>(segments.values());
+        }
+        for (int i = 0; i < all.size(); i++) {
+            Segment s = all.get(i);
+            if (i + 1 < all.size() && all.get(i + 1).firstPosition - 1 <= after) {
+                continue;
+            }
+            long length = s.size;
+            try (FileChannel ch = disk.open(pathOf(s), StandardOpenOption.READ);
                  Frames.Reader in = Frames.SEGMENT.reader(new java.io.BufferedInputStream(
                          new BoundedInput(Channels.newInputStream(ch), length), 1 << 16))) {
                 Frames.Frame f;
                 while ((f = in.next()) != null) {
                     if (f.key() > after) {
-                        replayer.record(f.key(), f.payload());
+                        replayer.record(f.key(), s.firstAddress + f.offset() + Frames.SEGMENT.header, f.payload());
                     }
                 }
                 if (in.damage() != null) {
-                    throw new LogCorruptedException(segmentPath(first) + ": " + in.damage() + " at byte " + in.validBytes()
+                    throw new LogCorruptedException(pathOf(s) + ": " + in.damage() + " at byte " + in.validBytes()
                             + ", in data read intact at open");
                 }
             }
@@ -418,14 +577,27 @@ final class SegmentFiles {
 
     synchronized long bytes() {
         long total = 0;
-        for (long s : sizes.values()) {
-            total += s;
+        for (Segment s : segments.values()) {
+            total += s.size;
+        }
+        return total;
+    }
+
+    /** Bytes of segments holding records after {@code position} (what a replay from it reads). */
+    synchronized long bytesAfter(long position) {
+        long total = 0;
+        List<Segment> all = new ArrayList<>(segments.values());
+        for (int i = 0; i < all.size(); i++) {
+            long last = i + 1 < all.size() ? all.get(i + 1).firstPosition - 1 : Long.MAX_VALUE;
+            if (last > position) {
+                total += all.get(i).size;
+            }
         }
         return total;
     }
 
     synchronized int count() {
-        return sizes.size();
+        return segments.size();
     }
 
     /** Writes out what is held, fsyncs what is unforced and closes every file. */
@@ -456,6 +628,12 @@ final class SegmentFiles {
                 closeQuietly(current);
             }
             current = null;
+            for (Segment s : segments.values()) {
+                if (s.reader != null) {
+                    closeQuietly(s.reader);
+                    s.reader = null;
+                }
+            }
         }
         if (error != null) {
             throw error;
@@ -468,10 +646,6 @@ final class SegmentFiles {
         } catch (IOException ignored) {
             // nothing more to lose
         }
-    }
-
-    private Path segmentPath(long first) {
-        return dir.resolve(String.format("%020d.log", first));
     }
 
     /** Reads at most {@code limit} bytes: a segment as long as this log knows it (later bytes are not its own yet). */

@@ -3,6 +3,7 @@ package io.baton.broker.log;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -16,13 +17,20 @@ import java.util.concurrent.CompletableFuture;
  *       future completes with the record's position only once that record and every earlier one
  *       are durable, and completes exceptionally if they cannot be made durable — after which the
  *       log refuses further appends.</li>
+ *   <li>Every record has an <em>address</em>: a number, meaningful to this log only, for its
+ *       first payload byte, such that {@code address + k} is the address of its byte {@code k}.
+ *       {@link #read} reads bytes of durable records back by address, for as long as a
+ *       checkpoint says they are live (message bodies stay in the log that holds them, and only
+ *       their addresses in memory). Addresses never repeat.</li>
  *   <li>{@link #replay} presents the latest checkpoint (if any), then every record after it, in
- *       order. A torn tail left by a crash is cut, never reported as a failure; damage that could
- *       lose acknowledged records fails the replay (or the open) instead, and changes nothing.</li>
+ *       order, with its address. A torn tail left by a crash is cut, never reported as a failure;
+ *       damage that could lose acknowledged records fails the replay (or the open) instead, and
+ *       changes nothing.</li>
  *   <li>Snapshots are streams both ways, never one array, so a slot of many GiB can
  *       checkpoint.</li>
  *   <li>After {@link #checkpoint}, records at or below the checkpoint position may disappear from
- *       storage; replay never presents them again.</li>
+ *       storage, except where the checkpoint reported live bytes; replay never presents them
+ *       again.</li>
  * </ul>
  */
 public interface SlotLog extends AutoCloseable {
@@ -37,15 +45,42 @@ public interface SlotLog extends AutoCloseable {
          */
         void snapshot(long position, InputStream snapshot) throws IOException;
 
-        void record(long position, byte[] record) throws IOException;
+        /** A record after the snapshot, and the address of its first byte. */
+        void record(long position, long address, byte[] record) throws IOException;
+    }
+
+    /** What a checkpoint still needs from the records it covers: bytes that must stay readable. */
+    interface LiveBytes {
+        void live(long address, int length);
     }
 
     /** Writes a snapshot into the stream the log gives it (the log buffers and checksums it). */
     interface SnapshotWriter {
-        void writeTo(OutputStream out) throws IOException;
+        /** Writes the snapshot, and tells {@code live} every range of the log it still refers to. */
+        void writeTo(OutputStream out, LiveBytes live) throws IOException;
+    }
+
+    /** A range of addresses, {@code [from, to)}. */
+    record AddressRange(long from, long to) {
+        public boolean contains(long address) {
+            return address >= from && address < to;
+        }
     }
 
     CompletableFuture<Long> append(byte[] record);
+
+    /**
+     * The address the next appended record's first byte will have. Meaningful to the thread that
+     * appends (a slot appends from one thread at a time): read it, then append.
+     */
+    long nextAddress();
+
+    /**
+     * Reads {@code length} bytes at {@code address} into {@code into}. Only for bytes of records
+     * already durable. Any thread; may block on storage. Throws {@link LogCorruptedException} when
+     * nothing here holds those bytes any more.
+     */
+    void read(long address, byte[] into, int offset, int length) throws IOException;
 
     /** Completes once every record appended before this call is durable. */
     CompletableFuture<Void> sync();
@@ -57,12 +92,16 @@ public interface SlotLog extends AutoCloseable {
 
     /**
      * Stores the snapshot {@code snapshot} writes, the state after every record up to
-     * {@code position}, durably; then storage for those records may be reclaimed. Returns once the
-     * snapshot is durable; if it throws, the previous snapshot stays the latest. May run on any
-     * thread while appends continue (records after {@code position} are kept); never two at once,
-     * and never concurrently with {@link #close}.
+     * {@code position}, durably; then storage that holds only records up to {@code position} and
+     * no live bytes is reclaimed. Returns once the snapshot is durable; if it throws, the previous
+     * snapshot stays the latest. May run on any thread while appends continue (records after
+     * {@code position} are kept); never two at once, and never concurrently with {@link #close}.
+     *
+     * @return storage the snapshot covers that is kept only for live bytes making up less than
+     *     half of it, oldest first: rewriting those bytes into new records lets it go at the next
+     *     checkpoint.
      */
-    void checkpoint(long position, SnapshotWriter snapshot) throws IOException;
+    List<AddressRange> checkpoint(long position, SnapshotWriter snapshot) throws IOException;
 
     /** Bytes of records kept since the last checkpoint (what replay would read). */
     long bytesSinceCheckpoint();

@@ -17,11 +17,14 @@ import java.util.stream.Stream;
 
 /**
  * A slot's snapshot: one file {@code snapshot-<position, 20 digits>.snap} holding
- * {@code [magic][position:long][length:long][crc32c:int][bytes]}. It is written as a stream
- * under a temporary name (the header last, once length and checksum are known), fsynced, renamed
- * into place and the directory fsynced; only then is the previous one deleted, so a crash at any
- * point leaves at least one complete snapshot. Files of the first format (an int length) are
- * still read.
+ * {@code [magic][position:long][length:long][crc32c:int][bytes][trailer]}, where the trailer is
+ * the log's own part: the next address the log will use, and the covered segments the snapshot
+ * still needs for live message bodies ({@code [next address:long][count:int]
+ * [first position:long][first address:long][size:long]... [crc32c of the trailer:int]}). It is
+ * written as a stream under a temporary name (the header last, once length and checksum are
+ * known), fsynced, renamed into place and the directory fsynced; only then is the previous one
+ * deleted, so a crash at any point leaves at least one complete snapshot. Files of the first
+ * format (an int length, no trailer) are still read.
  *
  * <p>An unreadable newest snapshot is damage, never a reason to fall back: the segments it
  * covered are gone, so an older snapshot would silently lose their records.
@@ -40,6 +43,15 @@ final class SnapshotFiles {
     private final Disk disk;
     private volatile long position = -1;
     private volatile long bytes;
+    private volatile Trailer trailer = new Trailer(0, List.of());
+
+    /** The log's part of a snapshot: where its addresses go on, and the segments it still needs. */
+    record Trailer(long nextAddress, List<SegmentFiles.Kept> kept) {}
+
+    /** The current snapshot's trailer (nothing needed when there is no snapshot). */
+    Trailer trailer() {
+        return trailer;
+    }
 
     SnapshotFiles(Path dir, Disk disk) {
         this.dir = dir;
@@ -79,8 +91,10 @@ final class SnapshotFiles {
             return;
         }
         long pos = positionOf(newest);
+        Trailer t;
         try (Opened o = open(newest, pos)) {
             o.body.verify();
+            t = o.readTrailer();
         }
         for (Path p : files) {
             if (p.getFileName().toString().endsWith(".snap") && !p.equals(newest)) {
@@ -89,6 +103,7 @@ final class SnapshotFiles {
         }
         position = pos;
         bytes = Files.size(newest);
+        trailer = t;
     }
 
     private static long positionOf(Path p) throws LogCorruptedException {
@@ -104,8 +119,36 @@ final class SnapshotFiles {
         return dir.resolve(String.format("snapshot-%020d.snap", pos));
     }
 
-    /** An open snapshot file: its body as a checked stream. */
-    private record Opened(FileChannel channel, Checksummed.Input body) implements AutoCloseable {
+    /** An open snapshot file: its body as a checked stream, then its trailer. */
+    private record Opened(Path path, FileChannel channel, InputStream raw, Checksummed.Input body, boolean hasTrailer)
+            implements AutoCloseable {
+        /** After the body: the trailer (an empty one for the first format). */
+        Trailer readTrailer() throws IOException {
+            if (!hasTrailer) {
+                return new Trailer(0, List.of());
+            }
+            java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+            DataInputStream in = new DataInputStream(new java.util.zip.CheckedInputStream(raw, crc));
+            try {
+                long next = in.readLong();
+                int n = in.readInt();
+                if (n < 0 || n > 1 << 24) {
+                    throw new LogCorruptedException(path + ": damaged snapshot trailer");
+                }
+                List<SegmentFiles.Kept> kept = new java.util.ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    kept.add(new SegmentFiles.Kept(in.readLong(), in.readLong(), in.readLong()));
+                }
+                int expected = (int) crc.getValue();
+                if (new DataInputStream(raw).readInt() != expected) {
+                    throw new LogCorruptedException(path + ": snapshot trailer fails its checksum");
+                }
+                return new Trailer(next, List.copyOf(kept));
+            } catch (EOFException e) {
+                throw new LogCorruptedException(path + ": snapshot trailer cut short");
+            }
+        }
+
         @Override
         public void close() throws IOException {
             channel.close();
@@ -127,7 +170,7 @@ final class SnapshotFiles {
             if (pos != expectedPosition || len < 0) {
                 throw new LogCorruptedException(p + ": damaged snapshot header");
             }
-            return new Opened(ch, new Checksummed.Input(raw, len, checksum, p.toString()));
+            return new Opened(p, ch, raw, new Checksummed.Input(raw, len, checksum, p.toString()), magic == MAGIC);
         } catch (EOFException e) {
             ch.close();
             throw new LogCorruptedException(p + ": snapshot cut short");
@@ -152,13 +195,20 @@ final class SnapshotFiles {
         }
     }
 
+    /** Writes a snapshot's body. */
+    interface Body {
+        void writeTo(java.io.OutputStream out) throws IOException;
+    }
+
     /**
-     * Writes the snapshot for {@code pos} durably and makes it the current one; then deletes the
-     * previous one. Throws (leaving the previous snapshot current) if any step fails.
+     * Writes the snapshot for {@code pos} durably, its trailer (asked for once the body is written)
+     * after it, and makes it the current one; then deletes the previous one. Throws (leaving the
+     * previous snapshot current) if any step fails.
      */
-    void write(long pos, SlotLog.SnapshotWriter writer) throws IOException {
+    void write(long pos, Body writer, java.util.function.Supplier<Trailer> trailerAfterBody) throws IOException {
         Path tmp = dir.resolve(String.format("snapshot-%020d.snap.tmp", pos));
         long size;
+        Trailer written;
         try {
             try (FileChannel ch = disk.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                     StandardOpenOption.WRITE)) {
@@ -167,13 +217,29 @@ final class SnapshotFiles {
                 Checksummed.Output body = new Checksummed.Output(buffered);
                 writer.writeTo(body);
                 body.flush();
+                Trailer t = trailerAfterBody.get();
+                java.io.ByteArrayOutputStream tb = new java.io.ByteArrayOutputStream(16 + 24 * t.kept().size());
+                java.io.DataOutputStream td = new java.io.DataOutputStream(tb);
+                td.writeLong(t.nextAddress());
+                td.writeInt(t.kept().size());
+                for (SegmentFiles.Kept k : t.kept()) {
+                    td.writeLong(k.firstPosition());
+                    td.writeLong(k.firstAddress());
+                    td.writeLong(k.size());
+                }
+                java.util.zip.CRC32C tcrc = new java.util.zip.CRC32C();
+                tcrc.update(tb.toByteArray());
+                td.writeInt((int) tcrc.getValue());
+                buffered.write(tb.toByteArray());
+                buffered.flush();
+                written = t;
                 ByteBuffer header = ByteBuffer.allocate(HEADER).putInt(MAGIC).putLong(pos).putLong(body.count())
                         .putInt(body.checksum()).flip();
                 while (header.hasRemaining()) {
                     ch.write(header, header.position());
                 }
                 ch.force(true);
-                size = HEADER + body.count();
+                size = ch.size();
             }
             disk.move(tmp, file(pos));
             disk.forceDirectory(dir);
@@ -188,6 +254,7 @@ final class SnapshotFiles {
         long previous = position;
         position = pos;
         bytes = size;
+        trailer = written;
         if (previous >= 0 && previous != pos) {
             disk.delete(file(previous));
         }

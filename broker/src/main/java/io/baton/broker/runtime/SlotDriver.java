@@ -137,7 +137,7 @@ public final class SlotDriver {
                     }
 
                     @Override
-                    public void record(long position, byte[] record) {
+                    public void record(long position, long address, byte[] record) {
                         sm.apply(RecordCodec.decode(record));
                         records[0]++;
                         appendedSinceCheckpoint += record.length;
@@ -429,7 +429,7 @@ public final class SlotDriver {
         nextCheckpointCheck = checkpoints.minBytes();
         checkpointWrite = CompletableFuture.runAsync(() -> {
             try {
-                slotLog.checkpoint(position, out -> {
+                slotLog.checkpoint(position, (out, live) -> {
                     DataOutputStream data = new DataOutputStream(new java.io.BufferedOutputStream(out, 1 << 16));
                     image.writeTo(data);
                     data.flush();

@@ -57,7 +57,7 @@ public final class LedgerReplayBench {
                         public void snapshot(long position, java.io.InputStream snapshot) {}
 
                         @Override
-                        public void record(long position, byte[] bytes) {
+                        public void record(long position, long address, byte[] bytes) {
                             n[0]++;
                         }
                     });

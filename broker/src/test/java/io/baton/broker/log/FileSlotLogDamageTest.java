@@ -188,4 +188,42 @@ class FileSlotLogDamageTest {
         flip(files(slotDir(), ".snap").get(0), 50_000);
         assertThatThrownBy(() -> replay(again)).isInstanceOf(LogCorruptedException.class).hasMessageContaining("checksum");
     }
+
+    @Test
+    void aMissingSegmentTheSnapshotStillNeedsIsRefused() throws Exception {
+        LogFlusher f = logs.flusher(dir);
+        FileSlotLog log = logs.open(dir, 3, f);
+        long body = log.nextAddress();
+        log.append(bytes("a live body")).get();
+        byte[] filler = new byte[100_000];
+        for (int i = 0; i < 30; i++) {
+            log.append(filler).get();
+        }
+        log.checkpoint(log.lastPosition(), (out, live) -> {
+            out.write(bytes("state"));
+            live.live(body, 11);
+        });
+        log.close();
+        f.close();
+        var segs = files(slotDir(), ".log");
+        assertThat(segs).hasSize(1); // the rest held nothing live
+        Files.delete(segs.get(0));
+        Map<String, Long> before = snapshotOfFiles();
+        assertThatThrownBy(this::reopen).isInstanceOf(LogCorruptedException.class).hasMessageContaining("live message bodies");
+        assertThat(snapshotOfFiles()).isEqualTo(before);
+    }
+
+    @Test
+    void segmentsOfTheFirstFormatAreGivenAddressesAndRead() throws Exception {
+        writeRecords(5);
+        Path seg = lastSegment();
+        String name = seg.getFileName().toString();
+        Files.move(seg, slotDir().resolve(name.substring(0, name.indexOf('-')) + ".log"));
+        try (SlotLog log = reopen()) {
+            SlotLogContract.Replayed r = replay(log);
+            assertThat(r.records()).hasSize(5);
+            assertThat(SlotLogContract.read(log, r.addresses().get(3), 8)).isEqualTo("record-3");
+        }
+        assertThat(lastSegment().getFileName().toString()).contains("-");
+    }
 }

@@ -1,6 +1,7 @@
 package io.baton.broker.log;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -23,13 +24,15 @@ public abstract class SlotLogContract {
     /** Opens the slot's log (again, after a close or a crash, when called a second time). */
     protected abstract SlotLog open() throws Exception;
 
-    protected record Replayed(long snapshotPosition, byte[] snapshot, List<Long> positions, List<String> records) {}
+    protected record Replayed(long snapshotPosition, byte[] snapshot, List<Long> positions, List<String> records,
+                              List<Long> addresses) {}
 
     protected static Replayed replay(SlotLog log) throws Exception {
         long[] snapPos = {-1};
         byte[][] snap = {null};
         List<Long> positions = new ArrayList<>();
         List<String> records = new ArrayList<>();
+        List<Long> addresses = new ArrayList<>();
         log.replay(new SlotLog.Replayer() {
             @Override
             public void snapshot(long position, java.io.InputStream snapshot) throws java.io.IOException {
@@ -38,12 +41,13 @@ public abstract class SlotLogContract {
             }
 
             @Override
-            public void record(long position, byte[] record) {
+            public void record(long position, long address, byte[] record) {
                 positions.add(position);
                 records.add(new String(record, StandardCharsets.UTF_8));
+                addresses.add(address);
             }
         });
-        return new Replayed(snapPos[0], snap[0], positions, records);
+        return new Replayed(snapPos[0], snap[0], positions, records, addresses);
     }
 
     protected static byte[] bytes(String s) {
@@ -53,7 +57,7 @@ public abstract class SlotLogContract {
     /** A snapshot of {@code s}'s bytes. */
     protected static SlotLog.SnapshotWriter state(String s) {
         byte[] b = bytes(s);
-        return out -> out.write(b);
+        return (out, live) -> out.write(b);
     }
 
     @Test
@@ -210,7 +214,7 @@ public abstract class SlotLogContract {
         long size = (3L << 20) + 12_345;
         try (SlotLog log = open()) {
             log.append(bytes("r0")).get(10, TimeUnit.SECONDS);
-            log.checkpoint(0, out -> {
+            log.checkpoint(0, (out, live) -> {
                 byte[] piece = new byte[1000];
                 for (long written = 0; written < size; written += piece.length) {
                     int n = (int) Math.min(piece.length, size - written);
@@ -238,11 +242,76 @@ public abstract class SlotLogContract {
                 }
 
                 @Override
-                public void record(long position, byte[] record) {
+                public void record(long position, long address, byte[] record) {
                 }
             });
             assertThat(seen[0]).isEqualTo(size);
             assertThat(intact[0]).isTrue();
+        }
+    }
+
+    /** Reads {@code length} bytes at {@code address} as text. */
+    protected static String read(SlotLog log, long address, int length) throws java.io.IOException {
+        byte[] b = new byte[length];
+        log.read(address, b, 0, length);
+        return new String(b, StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void partsOfDurableRecordsAreReadBackByAddressBeforeAndAfterReopening() throws Exception {
+        List<Long> addresses = new ArrayList<>();
+        try (SlotLog log = open()) {
+            for (int i = 0; i < 300; i++) {
+                addresses.add(log.nextAddress());
+                log.append(bytes("head-" + i + "-tail"));
+            }
+            log.sync().get(10, TimeUnit.SECONDS);
+            assertThat(addresses).doesNotHaveDuplicates().isSorted();
+            assertThat(read(log, addresses.get(0), 6)).isEqualTo("head-0");
+            assertThat(read(log, addresses.get(299) + 5, 3)).isEqualTo("299");
+        }
+        try (SlotLog log = open()) {
+            Replayed r = replay(log);
+            assertThat(r.addresses()).isEqualTo(addresses);
+            assertThat(read(log, addresses.get(150) + 9, 4)).isEqualTo("tail");
+            long next = log.nextAddress();
+            assertThat(next).isGreaterThan(addresses.get(299));
+            log.append(bytes("after")).get(10, TimeUnit.SECONDS);
+            assertThat(read(log, next, 5)).isEqualTo("after");
+        }
+    }
+
+    @Test
+    void aCheckpointKeepsWhatItReportsLiveReadableAndLetsTheRestGo() throws Exception {
+        byte[] big = new byte[200_000];
+        long keep;
+        try (SlotLog log = open()) {
+            keep = log.nextAddress();
+            log.append(bytes("keep-me"));
+            for (int i = 0; i < 30; i++) {
+                log.append(big);
+            }
+            log.sync().get(10, TimeUnit.SECONDS);
+            long covered = log.lastPosition();
+            long kept = keep;
+            List<SlotLog.AddressRange> sparse = log.checkpoint(covered, (out, live) -> {
+                out.write(bytes("state"));
+                live.live(kept, 7);
+            });
+            // What holds "keep-me" is kept, and mostly dead: worth rewriting.
+            assertThat(sparse).anySatisfy(range -> assertThat(range.contains(kept)).isTrue());
+            assertThat(read(log, keep, 7)).isEqualTo("keep-me");
+            assertThat(replay(log).positions()).isEmpty();
+        }
+        try (SlotLog log = open()) {
+            Replayed r = replay(log);
+            assertThat(r.positions()).isEmpty();
+            assertThat(read(log, keep, 7)).isEqualTo("keep-me");
+            long before = log.storageBytes();
+            log.append(bytes("x")).get(10, TimeUnit.SECONDS);
+            log.checkpoint(log.lastPosition(), state("nothing live"));
+            assertThat(log.storageBytes()).isLessThan(before / 4);
+            assertThatThrownBy(() -> read(log, keep, 7)).isInstanceOf(LogCorruptedException.class);
         }
     }
 }
