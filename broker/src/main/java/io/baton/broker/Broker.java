@@ -21,6 +21,8 @@ import io.baton.broker.rpc.MessageRpc;
 import io.baton.broker.rpc.QueueRpc;
 import io.baton.broker.rpc.WorkRpc;
 import io.baton.broker.runtime.Admission;
+import io.baton.broker.runtime.BodyCache;
+import io.baton.broker.runtime.SlotResources;
 import io.baton.broker.runtime.LocalSlots;
 import io.baton.broker.runtime.SlotDriver;
 import io.baton.broker.runtime.SlotHost;
@@ -63,6 +65,7 @@ public final class Broker implements AutoCloseable {
     private io.baton.broker.log.SlotLogFactory logs;
     private io.baton.broker.cluster.SlotController controller;
     private Admission admission;
+    private SlotResources resources;
     private SlotHost host;
     private OwnershipReconciler reconciler;
     private Server grpc;
@@ -109,12 +112,16 @@ public final class Broker implements AutoCloseable {
                         io.baton.broker.log.Journal.DEFAULT_SEGMENT_BYTES, config.disk(), config.diskSpace());
         long budget = config.memoryBudget() > 0 ? config.memoryBudget()
                 : Admission.defaultMemoryBudget(Runtime.getRuntime().maxMemory(), slotCount);
-        admission = new Admission(budget, logs::writeRefusal);
+        // The body cache is part of the budget: a quarter of it, at most 256 MiB.
+        BodyCache cache = new BodyCache(Math.min(256L << 20, budget / 4), config.slotThreads());
+        admission = new Admission(Math.max(1, budget - cache.capacityBytes()), logs::writeRefusal);
+        resources = new SlotResources(admission, cache, SlotResources.bodyReaderPool(4));
         LocalSlots slots = new LocalSlots(slotCount, this::notServedHere);
         host = new SlotHost(slots, logs, threads, config.clock(), config.limits(), config.checkpoints(), metrics::recordDurable,
-                admission);
+                resources);
         metrics.bindAdmission(admission, logs instanceof FileSlotLogFactory f ? f.space() : null);
-        log.info("broker {}: memory budget {} MiB", config.brokerId(), budget >> 20);
+        log.info("broker {}: memory budget {} MiB ({} MiB of it for recent message bodies)", config.brokerId(), budget >> 20,
+                cache.capacityBytes() >> 20);
         host.events(metrics.slotEvents());
         metrics.bind(slots);
         metrics.bindFailures(host);
@@ -346,6 +353,9 @@ public final class Broker implements AutoCloseable {
         }
         if (threads != null) {
             threads.close();
+        }
+        if (resources != null) {
+            resources.close();
         }
         if (logs != null) {
             logs.close();

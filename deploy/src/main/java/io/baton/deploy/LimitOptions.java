@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
  */
 final class LimitOptions {
     @Option(names = "--memory-budget", converter = ByteSize.class, description = "Heap the slots' state and writes in flight"
-            + " may take before new messages are refused (RESOURCE_EXHAUSTED / 503). Default: half the heap, less 256k per slot.")
+            + " may take before new messages are refused (RESOURCE_EXHAUSTED / 503). Default: a third of the heap, less 256k per slot.")
     long memoryBudget;
 
     @Option(names = "--disk-free-min", converter = ByteSize.class, defaultValue = "256m", description = "Local disk: refuse new"

@@ -31,11 +31,11 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * A real standalone with a 128 MiB heap under a publish-only load that offers several times its
- * heap in messages, with no workers: it stays up and answers, refusing publishes cleanly
- * (RESOURCE_EXHAUSTED naming the memory budget) once its budget is reached; killed and restarted
- * with the same heap it serves every acknowledged message; and workers then drain the whole
- * backlog. The broker runs with -XX:+ExitOnOutOfMemoryError, so an OutOfMemoryError ends it and
- * fails the test.
+ * heap in messages, with no workers: it stays up and answers, taking a backlog larger than its
+ * heap (bodies stay on disk) and refusing publishes cleanly (RESOURCE_EXHAUSTED naming the memory
+ * budget) if its budget is reached; killed and restarted with the same heap it serves every
+ * acknowledged message; and workers then drain the whole backlog. The broker runs with
+ * -XX:+ExitOnOutOfMemoryError, so an OutOfMemoryError ends it and fails the test.
  */
 class SmallHeapIT {
     private static final String HEAP = "128m";
@@ -106,8 +106,7 @@ class SmallHeapIT {
             long backlog = acked.values().stream().mapToLong(Set::size).sum();
             assertThat(broker.alive()).as("the broker survived the load").isTrue();
             assertThat(otherFailures).as("every failed publish was a clean refusal").isEmpty();
-            assertThat(refused.get()).as("the budget was reached").isPositive();
-            assertThat(backlog * BODY.length()).as("what was accepted fits the heap").isLessThan(128L << 20);
+            assertThat(backlog * BODY.length()).as("a backlog larger than the heap").isGreaterThan(128L << 20);
             assertThat(health(broker)).isEqualTo(204);
             try (BatonClient c = client(broker.grpcAddress())) {
                 // Still answering: reads and claims work at the budget.

@@ -53,6 +53,12 @@ public final class FileSlotLog implements SlotLog {
     private final FileChannel lockFile;
     private final FileLock lock;
 
+    /**
+     * The largest append buffer kept for reuse. A burst grows a slot's buffer as far as it needs;
+     * keeping megabytes per busy slot afterwards took a small heap's room.
+     */
+    private static final int RETAINED_BUFFER = 256 << 10;
+
     // Append side, guarded by "this".
     private byte[] buffer = new byte[64 << 10];
     private byte[] spare;
@@ -353,7 +359,7 @@ public final class FileSlotLog implements SlotLog {
                     // handler has stopped the log and told the journal to keep them.
                 }
                 synchronized (FileSlotLog.this) {
-                    if (frames.length <= 4 << 20) {
+                    if (frames.length <= RETAINED_BUFFER) {
                         spare = frames;
                     }
                 }
@@ -473,7 +479,7 @@ public final class FileSlotLog implements SlotLog {
                 // Swap in the spare buffer (a flush with nothing to write keeps the current one:
                 // sync-only flushes are frequent, and a fresh 64 KiB each time was most of the
                 // broker's garbage under streaming workers).
-                buffer = spare != null ? spare : new byte[Math.max(64 << 10, Math.min(out.length, 4 << 20))];
+                buffer = spare != null ? spare : new byte[Math.max(64 << 10, Math.min(out.length, RETAINED_BUFFER))];
                 spare = null;
             }
             length = 0;

@@ -245,8 +245,9 @@ public final class Journal implements AutoCloseable {
             return false;
         }
         int n = length;
+        byte[] out = buffer;
         length = 0;
-        if (buffer.length > (8 << 20)) {
+        if (buffer.length > (2 << 20)) { // a burst's buffer is not kept
             buffer = new byte[1 << 20];
         }
         if (broken != null) {
@@ -258,7 +259,7 @@ public final class Journal implements AutoCloseable {
                 roll();
                 rolled = true;
             }
-            ByteBuffer bb = ByteBuffer.wrap(buffer, 0, n);
+            ByteBuffer bb = ByteBuffer.wrap(out, 0, n);
             while (bb.hasRemaining()) {
                 current.write(bb);
             }

@@ -17,8 +17,8 @@ final class Protos {
                 .setTtlSeconds(v.ttlSeconds())
                 .setAgeSeconds(v.ageSeconds())
                 .setCreatedAtMs(v.createdAt())
-                // A body is a range of an append-only arena chunk: never mutated, so shared without a copy.
-                .setBodyJson(UnsafeByteOperations.unsafeWrap(v.bodyChunk(), v.bodyOffset(), v.bodyLength()));
+                // A loaded body is never changed afterwards, so it is shared without a copy.
+                .setBodyJson(UnsafeByteOperations.unsafeWrap(v.body()));
         if (v.claimSeq() != 0) {
             b.setClaimId(Ids.encode(slot, v.claimSeq()));
         }

@@ -42,9 +42,13 @@ public final class Admission {
         this.storageRefusal = storageRefusal;
     }
 
-    /** The default budget: half the heap, less a working allowance per slot (its log buffers). */
+    /**
+     * The default budget: a third of the heap, less a working allowance per slot (its log
+     * buffers). The rest is for what the budget does not count: the gateway, gRPC and ZooKeeper,
+     * garbage between collections, and the columns a growing queue copies as it doubles.
+     */
     public static long defaultMemoryBudget(long maxHeap, int slots) {
-        return Math.max(16L << 20, maxHeap / 2 - (256L << 10) * slots);
+        return Math.max(16L << 20, maxHeap / 3 - (256L << 10) * slots);
     }
 
     /**

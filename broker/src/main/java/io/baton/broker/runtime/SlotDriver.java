@@ -3,7 +3,11 @@ package io.baton.broker.runtime;
 import io.baton.api.DaemonThreads;
 import io.baton.api.ErrorCode;
 import io.baton.broker.log.SlotLog;
+import io.baton.api.Limits;
+import io.baton.broker.slot.Body;
 import io.baton.broker.slot.Decision;
+import io.baton.broker.slot.Placement;
+import io.baton.broker.slot.Views;
 import io.baton.broker.slot.RecordCodec;
 import io.baton.broker.slot.SlotCommand;
 import io.baton.broker.slot.SlotCounters;
@@ -63,6 +67,15 @@ public final class SlotDriver {
     private final CheckpointPolicy checkpoints;
     private final LongConsumer durableLatencyNanos;
     private final Admission admission;
+    private final BodyCache cache;
+    /**
+     * This driver's key in the body cache: never the key of another instance of the slot, so a
+     * slot reopened on other files (restored from a backup, say) never meets bodies cached by the
+     * one before.
+     */
+    private final int cacheKey = CACHE_KEYS.incrementAndGet();
+    private static final java.util.concurrent.atomic.AtomicInteger CACHE_KEYS = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.ExecutorService bodyReaders;
     private SlotStateMachine sm;
     /** The heap estimate last reported to {@link #admission}. Slot thread only. */
     private long heldReported;
@@ -76,6 +89,8 @@ public final class SlotDriver {
 
     // Slot thread only.
     private long appendedSinceCheckpoint;
+    /** Bodies were moved (or placed): checkpoint at the next tick, so the storage they left can go. */
+    private boolean checkpointSoon;
     private long nextCheckpointCheck;
 
     // Published by the slot thread for metrics readers.
@@ -85,11 +100,14 @@ public final class SlotDriver {
 
     public SlotDriver(int slot, long epoch, SlotLog slotLog, SlotLane thread, Clock clock, SlotLimits limits,
                       CheckpointPolicy checkpoints, LongConsumer durableLatencyNanos) {
-        this(slot, epoch, slotLog, thread, clock, limits, checkpoints, durableLatencyNanos, Admission.unlimited());
+        this(slot, epoch, slotLog, thread, clock, limits, checkpoints, durableLatencyNanos, TEST_RESOURCES);
     }
 
+    /** For drivers built without a broker (tests, tools): no limits, no cache, shared readers. */
+    private static final SlotResources TEST_RESOURCES = SlotResources.unlimited();
+
     public SlotDriver(int slot, long epoch, SlotLog slotLog, SlotLane thread, Clock clock, SlotLimits limits,
-                      CheckpointPolicy checkpoints, LongConsumer durableLatencyNanos, Admission admission) {
+                      CheckpointPolicy checkpoints, LongConsumer durableLatencyNanos, SlotResources resources) {
         this.slot = slot;
         this.epoch = epoch;
         this.slotLog = slotLog;
@@ -97,7 +115,9 @@ public final class SlotDriver {
         this.clock = clock;
         this.checkpoints = checkpoints;
         this.durableLatencyNanos = durableLatencyNanos;
-        this.admission = admission;
+        this.admission = resources.admission();
+        this.cache = resources.cache();
+        this.bodyReaders = resources.bodyReaders();
         this.sm = new SlotStateMachine(slot, limits);
         this.nextCheckpointCheck = checkpoints.minBytes();
     }
@@ -138,11 +158,13 @@ public final class SlotDriver {
 
                     @Override
                     public void record(long position, long address, byte[] record) {
-                        sm.apply(RecordCodec.decode(record));
+                        RecordCodec.Decoded d = RecordCodec.decodePlaced(record);
+                        sm.apply(d.record(), d.at(address));
                         records[0]++;
                         appendedSinceCheckpoint += record.length;
                     }
                 });
+                placeRestoredBodies();
             } catch (IOException | RuntimeException e) {
                 failure = e;
                 transition(SlotOwnershipState.FAILED);
@@ -155,6 +177,86 @@ public final class SlotDriver {
             log.info("slot {} epoch {}: replayed {} records in {} ms", slot, epoch, records[0],
                     (System.nanoTime() - t0) / 1_000_000);
         }, thread);
+    }
+
+    /**
+     * Writes to the log the bodies a snapshot of the first formats held (they are in memory only
+     * until then), before the slot serves, and checkpoints soon after so the snapshot no longer
+     * holds them. Slot thread, during recovery.
+     */
+    private void placeRestoredBodies() throws IOException {
+        if (!sm.hasUnplacedBodies()) {
+            return;
+        }
+        List<SlotSnapshot.PlacedBody> bodies = SlotSnapshot.capture(sm).bodiesIn(List.of(), Long.MAX_VALUE);
+        for (List<SlotSnapshot.PlacedBody> batch : moveBatches(bodies)) {
+            List<byte[]> bytes = batch.stream().map(SlotSnapshot.PlacedBody::inMemory).toList();
+            Decision<Integer> d = sm.moveBodies(moveCommand(batch, bytes), Math.max(clock.millis(), sm.time()));
+            for (SlotRecord r : d.records()) {
+                appendApplied(r);
+            }
+        }
+        try {
+            slotLog.sync().get();
+        } catch (Exception e) {
+            throw new IOException("writing the bodies of a snapshot of the first format to the log", e);
+        }
+        checkpointSoon = true;
+        log.info("slot {}: wrote {} message bodies from a snapshot of the first format to its log", slot, bodies.size());
+    }
+
+    /** Bodies to move, grouped by queue in commands of at most {@link #MOVE_BATCH_BYTES}. */
+    private static List<List<SlotSnapshot.PlacedBody>> moveBatches(List<SlotSnapshot.PlacedBody> bodies) {
+        List<List<SlotSnapshot.PlacedBody>> out = new ArrayList<>();
+        Map<String, List<SlotSnapshot.PlacedBody>> open = new HashMap<>();
+        Map<String, Long> bytes = new HashMap<>();
+        for (SlotSnapshot.PlacedBody b : bodies) {
+            String key = b.project() + '\0' + b.queue();
+            List<SlotSnapshot.PlacedBody> batch = open.computeIfAbsent(key, k -> new ArrayList<>());
+            long size = bytes.merge(key, (long) b.length(), Long::sum);
+            batch.add(b);
+            if (size >= MOVE_BATCH_BYTES || batch.size() >= Limits.WORK_BATCH_MAX) {
+                out.add(batch);
+                open.remove(key);
+                bytes.remove(key);
+            }
+        }
+        out.addAll(open.values());
+        return out;
+    }
+
+    private static SlotCommand.MoveBodies moveCommand(List<SlotSnapshot.PlacedBody> batch, List<byte[]> bodies) {
+        long[] seqs = new long[batch.size()];
+        long[] from = new long[batch.size()];
+        for (int i = 0; i < seqs.length; i++) {
+            seqs[i] = batch.get(i).seq();
+            from[i] = batch.get(i).address();
+        }
+        return new SlotCommand.MoveBodies(batch.get(0).project(), batch.get(0).queue(), seqs, from, bodies);
+    }
+
+    /** Bytes of bodies one move writes at most (one record). */
+    static final long MOVE_BATCH_BYTES = 256 << 10;
+
+    /**
+     * Encodes {@code r}, applies it where the log will put it, keeps its bodies in the cache and
+     * appends it. Slot thread only.
+     */
+    private CompletableFuture<Long> appendApplied(SlotRecord r) {
+        RecordCodec.Encoded e = RecordCodec.encodePlaced(r);
+        long address = slotLog.nextAddress();
+        sm.apply(r, new Placement(address, e.bodyOffsets(), true));
+        int[] offsets = e.bodyOffsets();
+        if (offsets.length > 0) {
+            byte[] bytes = e.bytes();
+            List<byte[]> bodies = r instanceof SlotRecord.MessagesPosted p ? p.messages().stream().map(m -> m.body()).toList()
+                    : r instanceof SlotRecord.BodiesMoved b ? b.bodies() : List.of();
+            for (int k = 0; k < offsets.length; k++) {
+                cache.put(cacheKey, address + offsets[k], bytes, offsets[k], bodies.get(k).length);
+            }
+        }
+        appendedSinceCheckpoint += e.bytes().length;
+        return slotLog.append(e.bytes());
     }
 
     /** Streaming workers waiting for free messages, by project and queue. Slot thread only. */
@@ -231,22 +333,21 @@ public final class SlotDriver {
         List<String> freed = null;
         R reply;
         long t0 = System.nanoTime();
+        List<Body> toRead;
         try {
             for (SlotRecord r : decision.records()) {
-                byte[] bytes = RecordCodec.encode(r);
-                sm.apply(r);
+                durable = appendApplied(r);
                 if (r instanceof SlotRecord.MessagesPosted || r instanceof SlotRecord.ClaimReleased
                         || r instanceof SlotRecord.QueueDeleted) {
                     freed = freed == null ? new ArrayList<>() : freed;
                     freed.add(queueKey(r));
                 }
-                durable = slotLog.append(bytes);
-                appendedSinceCheckpoint += bytes.length;
             }
             reply = decision.reply().get();
             if (durable != null) {
                 reportHeld();
             }
+            toRead = fromCache(Views.bodiesOf(reply));
         } catch (RuntimeException e) {
             // State and log may now disagree: stop serving rather than answer from a state we cannot trust.
             fail("applying " + command, e);
@@ -268,13 +369,81 @@ public final class SlotDriver {
                 if (wrote) {
                     durableLatencyNanos.accept(System.nanoTime() - t0);
                 }
-                result.complete(reply);
+                if (toRead.isEmpty()) {
+                    result.complete(reply);
+                } else {
+                    readBodies(toRead, reply, result);
+                }
             }
         });
         if (wrote && appendedSinceCheckpoint >= nextCheckpointCheck) {
             maybeCheckpoint();
         }
         return reply;
+    }
+
+    // ------------------------------------------------------------------ bodies
+
+    /** Fills what the cache has; returns the bodies left to read from the log. Slot thread. */
+    private List<Body> fromCache(List<Body> bodies) {
+        List<Body> left = List.of();
+        for (Body b : bodies) {
+            if (b.loaded()) {
+                continue;
+            }
+            byte[] cached = cache.get(cacheKey, b.address(), b.length());
+            if (cached != null) {
+                b.fill(cached);
+            } else {
+                if (left.isEmpty()) {
+                    left = new ArrayList<>();
+                }
+                left.add(b);
+            }
+        }
+        return left;
+    }
+
+    /**
+     * Reads {@code bodies} back from the log on a reader thread, checks them, then completes
+     * {@code result} with {@code reply}. A body that fails its checksum fails the slot: the log is
+     * damaged, and the reply would carry partial state.
+     */
+    private <R> void readBodies(List<Body> bodies, R reply, CompletableFuture<R> result) {
+        try {
+            bodyReaders.execute(() -> {
+                try {
+                    for (Body b : bodies) {
+                        b.fill(readBody(b.address(), b.length(), b.checked()));
+                    }
+                    result.complete(reply);
+                } catch (IOException | RuntimeException e) {
+                    try {
+                        thread.execute(() -> fail("reading a message body back", e));
+                    } catch (RejectedExecutionException closing) {
+                        // closing
+                    }
+                    result.completeExceptionally(unavailable());
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            result.completeExceptionally(new SlotException(ErrorCode.RESOURCE_EXHAUSTED,
+                    "The broker has too many message bodies to read back from disk; please try again shortly."));
+        }
+    }
+
+    /** One body from the log, its checksum checked; kept in the cache for the next reader. */
+    private byte[] readBody(long address, int length, boolean checked) throws IOException {
+        int check = checked ? RecordCodec.BODY_CHECK : 0;
+        byte[] raw = new byte[length + check];
+        slotLog.read(address - check, raw, 0, raw.length);
+        if (checked && !RecordCodec.bodyIntact(raw)) {
+            throw new io.baton.broker.log.LogCorruptedException("slot " + slot + ": the message body at " + address
+                    + " fails its checksum");
+        }
+        byte[] body = checked ? java.util.Arrays.copyOfRange(raw, check, raw.length) : raw;
+        cache.put(cacheKey, address, body);
+        return body;
     }
 
     // ------------------------------------------------------------------ streaming workers
@@ -371,7 +540,10 @@ public final class SlotDriver {
                 sm.advanceTo(Math.max(clock.millis(), sm.time()));
                 publish();
                 reportHeld();
-                if (appendedSinceCheckpoint > 0) {
+                if (checkpointSoon && checkpointWrite.isDone()) {
+                    checkpointSoon = false;
+                    checkpointNow();
+                } else if (appendedSinceCheckpoint > 0) {
                     maybeCheckpoint();
                 }
             });
@@ -429,11 +601,14 @@ public final class SlotDriver {
         nextCheckpointCheck = checkpoints.minBytes();
         checkpointWrite = CompletableFuture.runAsync(() -> {
             try {
-                slotLog.checkpoint(position, (out, live) -> {
+                List<SlotLog.AddressRange> sparse = slotLog.checkpoint(position, (out, live) -> {
                     DataOutputStream data = new DataOutputStream(new java.io.BufferedOutputStream(out, 1 << 16));
-                    image.writeTo(data);
+                    image.writeTo(data, live::live);
                     data.flush();
                 });
+                if (!sparse.isEmpty()) {
+                    compact(image, sparse);
+                }
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -448,6 +623,40 @@ public final class SlotDriver {
                 }
             }
         });
+    }
+
+    /** Bytes of bodies one compaction moves at most: it runs after every checkpoint that leaves storage mostly dead. */
+    static final long COMPACTION_BYTES = 64L << 20;
+
+    /**
+     * Writes the live bodies that keep mostly-dead storage alive into new records (oldest storage
+     * first, up to {@link #COMPACTION_BYTES}), so the next checkpoint can let that storage go:
+     * disk use follows the live bodies instead of the oldest straggler. The state machine skips
+     * bodies deleted or moved meanwhile. Checkpoint thread.
+     */
+    private void compact(SlotSnapshot.Image image, List<SlotLog.AddressRange> sparse) throws IOException {
+        List<long[]> ranges = sparse.stream().map(r -> new long[] {r.from(), r.to()}).toList();
+        List<SlotSnapshot.PlacedBody> bodies = image.bodiesIn(ranges, COMPACTION_BYTES);
+        int moved = 0;
+        for (List<SlotSnapshot.PlacedBody> batch : moveBatches(bodies)) {
+            List<byte[]> bytes = new ArrayList<>(batch.size());
+            for (SlotSnapshot.PlacedBody b : batch) {
+                bytes.add(b.inMemory() != null ? b.inMemory() : readBody(b.address(), b.length(), b.checked()));
+            }
+            try {
+                moved += submit(moveCommand(batch, bytes)).get(60, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new IOException("moving message bodies out of mostly-dead storage", e);
+            }
+        }
+        if (moved > 0) {
+            log.info("slot {}: moved {} message bodies out of {} mostly-dead storage units", slot, moved, sparse.size());
+            try {
+                thread.execute(() -> checkpointSoon = true);
+            } catch (RejectedExecutionException closing) {
+                // closing
+            }
+        }
     }
 
     private void fail(String what, Throwable e) {

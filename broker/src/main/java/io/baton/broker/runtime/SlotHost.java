@@ -64,7 +64,7 @@ public final class SlotHost implements AutoCloseable {
     private final SlotLimits limits;
     private final SlotDriver.CheckpointPolicy checkpoints;
     private final LongConsumer durableLatencyNanos;
-    private final Admission admission;
+    private final SlotResources resources;
     private volatile Events events = Events.NONE;
     private final List<IntConsumer> failureListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Slots whose last open failed, or that failed while serving, until they serve again or leave. */
@@ -73,7 +73,7 @@ public final class SlotHost implements AutoCloseable {
     private final Map<Integer, CompletableFuture<Void>> closing = new ConcurrentHashMap<>();
 
     public SlotHost(LocalSlots slots, SlotLogFactory logs, SlotThreads threads, Clock clock, SlotLimits limits,
-                    SlotDriver.CheckpointPolicy checkpoints, LongConsumer durableLatencyNanos, Admission admission) {
+                    SlotDriver.CheckpointPolicy checkpoints, LongConsumer durableLatencyNanos, SlotResources resources) {
         this.slots = slots;
         this.logs = logs;
         this.threads = threads;
@@ -81,7 +81,7 @@ public final class SlotHost implements AutoCloseable {
         this.limits = limits;
         this.checkpoints = checkpoints;
         this.durableLatencyNanos = durableLatencyNanos;
-        this.admission = admission;
+        this.resources = resources;
     }
 
     public LocalSlots slots() {
@@ -128,7 +128,7 @@ public final class SlotHost implements AutoCloseable {
         }
         long opened = System.nanoTime();
         SlotDriver driver = new SlotDriver(slot, epoch, slotLog, threads.forSlot(slot), clock, limits, checkpoints,
-                durableLatencyNanos, admission);
+                durableLatencyNanos, resources);
         driver.onFailed(d -> failed(slot, d.failure()));
         slots.put(driver);
         return driver.recover().whenComplete((v, e) -> {

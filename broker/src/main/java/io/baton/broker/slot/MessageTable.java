@@ -4,18 +4,26 @@ import java.util.Arrays;
 
 /**
  * One queue's messages in arrival order, stored column by column in primitive arrays: no object
- * per message, so a waiting message costs its body plus about 70 bytes. Bodies are copied into
- * the queue's {@link BodyArena} (large chunks that young collections never copy). Sequence numbers
- * only grow, so the columns are sorted by sequence and a message is found by binary search; positions
- * shift when the table compacts, which is why nothing outside keeps an index across mutations.
+ * per message. A message's body is not here: it stays in the slot's log, and the table keeps its
+ * address and length ({@link Body} loads it when a reply needs it). Sequence numbers only grow, so
+ * the columns are sorted by sequence and a message is found by binary search; positions shift when
+ * the table compacts, which is why nothing outside keeps an index across mutations.
  *
- * <p>A dead (deleted or expired) entry keeps its sequence until the next compaction but drops its
- * body at once (its chunk reference; the arena moves live bodies out of mostly-dead chunks).
- * Compaction happens when the arrays fill up or when live entries fall under an eighth of the
- * capacity, so memory follows live data and every operation is amortised O(1) or O(log n).
+ * <p>A dead (deleted or expired) entry keeps its sequence until the next compaction. Compaction
+ * happens when the arrays fill up or when live entries fall under an eighth of the capacity, so
+ * memory follows live data and every operation is amortised O(1) or O(log n).
  */
 final class MessageTable {
     private static final int MIN_CAPACITY = 8;
+    /** {@link #bodyAddr} of a dead entry. */
+    static final long DEAD = -1;
+    /**
+     * {@link #bodyAddr} of a body that is in memory only, not yet written to the log: restored from
+     * a snapshot of the first formats, which held bodies, until the broker writes it out.
+     */
+    static final long UNPLACED = -2;
+    /** Bit of {@link #bodyLen}: the body has no checksum before it in the log (records of the first format). */
+    static final int UNCHECKED = 1 << 31;
 
     long[] seq;
     long[] postedAt;
@@ -26,16 +34,16 @@ final class MessageTable {
     long[] claim;
     /** The TTL reported to clients, in seconds (raised by claim grace). */
     int[] ttl;
-    /** The chunk holding the body; null marks a dead entry. */
-    BodyArena.Chunk[] chunk;
-    int[] bodyOff;
+    /** Where the body's bytes start in the slot's log ({@link #DEAD}, {@link #UNPLACED}). */
+    long[] bodyAddr;
+    /** The body's length, with {@link #UNCHECKED}. */
     int[] bodyLen;
-    final BodyArena arena = new BodyArena();
 
     /** Live entries sit in [head, tail), mixed with dead ones. */
     int head;
     int tail;
     private int live;
+    private long liveBodyBytes;
 
     MessageTable() {
         allocate(MIN_CAPACITY);
@@ -49,8 +57,7 @@ final class MessageTable {
         clientLo = new long[capacity];
         claim = new long[capacity];
         ttl = new int[capacity];
-        chunk = new BodyArena.Chunk[capacity];
-        bodyOff = new int[capacity];
+        bodyAddr = new long[capacity];
         bodyLen = new int[capacity];
     }
 
@@ -59,7 +66,7 @@ final class MessageTable {
     }
 
     long liveBodyBytes() {
-        return arena.liveBytes();
+        return liveBodyBytes;
     }
 
     int capacity() {
@@ -67,12 +74,19 @@ final class MessageTable {
     }
 
     boolean isLive(int i) {
-        return chunk[i] != null;
+        return bodyAddr[i] != DEAD;
     }
 
+    int length(int i) {
+        return bodyLen[i] & ~UNCHECKED;
+    }
+
+    boolean checked(int i) {
+        return (bodyLen[i] & UNCHECKED) == 0;
+    }
 
     /** Appends a message; its sequence must exceed every sequence already in the table. */
-    void append(long s, long posted, long expires, int ttlSeconds, long hi, long lo, byte[] b) {
+    void append(long s, long posted, long expires, int ttlSeconds, long hi, long lo, long address, int length, boolean checked) {
         if (tail == seq.length) {
             int capacity = seq.length;
             if (live + 1 > capacity / 2) {
@@ -88,21 +102,27 @@ final class MessageTable {
         clientLo[i] = lo;
         claim[i] = 0;
         ttl[i] = ttlSeconds;
-        bodyOff[i] = arena.store(b);
-        chunk[i] = arena.storedChunk();
-        bodyLen[i] = b.length;
+        bodyAddr[i] = address;
+        bodyLen[i] = length | (checked ? 0 : UNCHECKED);
         live++;
+        liveBodyBytes += length;
     }
 
-    /** Marks entry {@code i} dead and frees its body. May compact: indices are stale afterwards. */
+    /** The body of entry {@code i} now lies at {@code address}. */
+    void moveBody(int i, long address, boolean checked) {
+        bodyAddr[i] = address;
+        bodyLen[i] = length(i) | (checked ? 0 : UNCHECKED);
+    }
+
+    /** Marks entry {@code i} dead. May compact: indices are stale afterwards. */
     void kill(int i) {
-        arena.release(chunk[i], bodyLen[i]);
-        chunk[i] = null;
+        liveBodyBytes -= length(i);
+        bodyAddr[i] = DEAD;
         live--;
-        while (head < tail && chunk[head] == null) {
+        while (head < tail && bodyAddr[head] == DEAD) {
             head++;
         }
-        while (tail > head && chunk[tail - 1] == null) {
+        while (tail > head && bodyAddr[tail - 1] == DEAD) {
             tail--;
         }
         if (head == tail) {
@@ -112,27 +132,6 @@ final class MessageTable {
         int capacity = seq.length;
         if (capacity > 64 && live <= capacity >>> 3) {
             compactInto(Math.max(MIN_CAPACITY, Integer.highestOneBit(Math.max(1, live)) << 2));
-        }
-        if (arena.needsCompaction()) {
-            compactBodies();
-        }
-    }
-
-    /**
-     * Moves the live bodies of mostly-dead chunks into the current chunk, so those chunks become
-     * garbage. Runs when dead bytes pinned by live ones exceed the live bytes (plus slack), so the
-     * bytes moved never exceed the bytes freed, and the scan is paid for by the deletions since the
-     * last one.
-     */
-    private void compactBodies() {
-        for (int i = head; i < tail; i++) {
-            BodyArena.Chunk c = chunk[i];
-            if (c != null && arena.isSparse(c)) {
-                int len = bodyLen[i];
-                bodyOff[i] = arena.store(c.data, bodyOff[i], len);
-                chunk[i] = arena.storedChunk();
-                arena.release(c, len);
-            }
         }
     }
 
@@ -144,12 +143,11 @@ final class MessageTable {
         long[] lo = new long[capacity];
         long[] c = new long[capacity];
         int[] t = new int[capacity];
-        BodyArena.Chunk[] ch = new BodyArena.Chunk[capacity];
-        int[] off = new int[capacity];
+        long[] a = new long[capacity];
         int[] len = new int[capacity];
         int n = 0;
         for (int i = head; i < tail; i++) {
-            if (chunk[i] != null) {
+            if (bodyAddr[i] != DEAD) {
                 s[n] = seq[i];
                 p[n] = postedAt[i];
                 e[n] = expiresAt[i];
@@ -157,8 +155,7 @@ final class MessageTable {
                 lo[n] = clientLo[i];
                 c[n] = claim[i];
                 t[n] = ttl[i];
-                ch[n] = chunk[i];
-                off[n] = bodyOff[i];
+                a[n] = bodyAddr[i];
                 len[n] = bodyLen[i];
                 n++;
             }
@@ -170,8 +167,7 @@ final class MessageTable {
         clientLo = lo;
         claim = c;
         ttl = t;
-        chunk = ch;
-        bodyOff = off;
+        bodyAddr = a;
         bodyLen = len;
         head = 0;
         tail = n;
@@ -180,7 +176,7 @@ final class MessageTable {
     /** The index of the live message with sequence {@code s}, or -1. */
     int indexOf(long s) {
         int i = Arrays.binarySearch(seq, head, tail, s);
-        return i >= 0 && chunk[i] != null ? i : -1;
+        return i >= 0 && bodyAddr[i] != DEAD ? i : -1;
     }
 
     /** The first index whose sequence is greater than {@code s} (may be dead, may be {@code tail}). */
@@ -199,8 +195,8 @@ final class MessageTable {
         return head < tail ? tail - 1 : -1;
     }
 
-    /** Approximate heap footprint of the columns (bodies excluded), for the benchmarks. */
+    /** Approximate heap footprint of the columns, for the benchmarks. */
     long columnBytes() {
-        return (long) seq.length * (6 * 8 + 8 + 3 * 4);
+        return (long) seq.length * (7 * 8 + 2 * 4);
     }
 }

@@ -72,20 +72,48 @@ final class QueueState {
         return claims.isActive(messages.claim[i]);
     }
 
-    void append(long seq, long time, NewMessage m, long clientHi, long clientLo) {
-        long expires = time + m.ttlSeconds() * 1000L;
-        messages.append(seq, time, expires, m.ttlSeconds(), clientHi, clientLo, m.body());
+    /** A message just posted, its body at {@code address} in the log. */
+    void append(long seq, long time, int ttlSeconds, int length, long clientHi, long clientLo, long address, boolean checked) {
+        long expires = time + ttlSeconds * 1000L;
+        messages.append(seq, time, expires, ttlSeconds, clientHi, clientLo, address, length, checked);
         usage.messages++;
-        usage.bodyBytes += m.body().length;
+        usage.bodyBytes += length;
         expiries.push(expires, seq);
     }
 
     /** A message as a snapshot holds it (indexes are rebuilt afterwards). */
-    void restore(long seq, long posted, long expires, int ttl, long clientHi, long clientLo, long claim, byte[] body) {
-        messages.append(seq, posted, expires, ttl, clientHi, clientLo, body);
+    void restore(long seq, long posted, long expires, int ttl, long clientHi, long clientLo, long claim, long address,
+                 int length, boolean checked) {
+        messages.append(seq, posted, expires, ttl, clientHi, clientLo, address, length, checked);
         messages.claim[messages.tail - 1] = claim;
         usage.messages++;
-        usage.bodyBytes += body.length;
+        usage.bodyBytes += length;
+    }
+
+    /**
+     * Bodies restored from a snapshot of the first formats (which held them), by sequence, until
+     * the broker writes them to the log: in memory only meanwhile. Null when there are none.
+     */
+    java.util.Map<Long, byte[]> unplaced;
+
+    /** A message restored with its body in memory (a snapshot of the first formats). */
+    void restoreUnplaced(long seq, long posted, long expires, int ttl, long clientHi, long clientLo, long claim, byte[] body) {
+        restore(seq, posted, expires, ttl, clientHi, clientLo, claim, MessageTable.UNPLACED, body.length, true);
+        if (unplaced == null) {
+            unplaced = new java.util.HashMap<>();
+        }
+        unplaced.put(seq, body);
+    }
+
+    /** Message {@code seq}'s body now lies at {@code address} (if it is still live). */
+    void moveBody(long seq, long address, boolean checked) {
+        int i = messages.indexOf(seq);
+        if (i >= 0) {
+            messages.moveBody(i, address, checked);
+            if (unplaced != null && unplaced.remove(seq) != null && unplaced.isEmpty()) {
+                unplaced = null;
+            }
+        }
     }
 
     /** Applies the passage of time: expired claims free their messages, expired messages die. */
@@ -129,7 +157,10 @@ final class QueueState {
             }
         }
         usage.messages--;
-        usage.bodyBytes -= messages.bodyLen[i];
+        usage.bodyBytes -= messages.length(i);
+        if (unplaced != null && unplaced.remove(messages.seq[i]) != null && unplaced.isEmpty()) {
+            unplaced = null;
+        }
         messages.kill(i);
     }
 
@@ -229,8 +260,12 @@ final class QueueState {
 
     MessageView view(int i, long now) {
         long claimSeq = isHeld(i) ? messages.claim[i] : 0;
+        Body body = new Body(messages.bodyAddr[i], messages.length(i), messages.checked(i));
+        if (messages.bodyAddr[i] == MessageTable.UNPLACED) {
+            body.fill(unplaced.get(messages.seq[i]));
+        }
         return new MessageView(messages.seq[i], messages.ttl[i], Math.max(0, (now - messages.postedAt[i]) / 1000),
-                messages.postedAt[i], messages.chunk[i].data, messages.bodyOff[i], messages.bodyLen[i], claimSeq);
+                messages.postedAt[i], body, claimSeq);
     }
 
     /** The messages {@code c} still holds, oldest first. */

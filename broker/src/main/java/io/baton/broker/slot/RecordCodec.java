@@ -1,5 +1,6 @@
 package io.baton.broker.slot;
 
+import io.baton.broker.slot.SlotRecord.BodiesMoved;
 import io.baton.broker.slot.SlotRecord.ClaimReleased;
 import io.baton.broker.slot.SlotRecord.ClaimRenewed;
 import io.baton.broker.slot.SlotRecord.MessagesClaimed;
@@ -17,16 +18,23 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.zip.CRC32C;
 
 /**
  * The binary form of {@link SlotRecord}s in a slot log: a format version byte, a type byte, then
- * the fields in declaration order. Integrity (CRC) and framing belong to the log, not to this codec.
- * Changing a layout means a new version byte: logs outlive releases.
+ * the fields in declaration order. Framing and the record's integrity belong to the log; a message
+ * body also carries a CRC32C of its own, right before its bytes, because the broker reads bodies
+ * back by address long after the record was checked ({@link #BODY_CHECK}). Changing a layout means
+ * a new version byte: logs outlive releases (version 1, without body checksums, is still read).
  */
 public final class RecordCodec {
     private RecordCodec() {}
 
-    private static final byte VERSION = 1;
+    /** Bytes before each body: its CRC32C. */
+    public static final int BODY_CHECK = 4;
+
+    private static final byte VERSION_1 = 1;
+    private static final byte VERSION = 2;
     private static final byte QUEUE_CREATED = 1;
     private static final byte QUEUE_DELETED = 2;
     private static final byte METADATA_SET = 3;
@@ -35,9 +43,27 @@ public final class RecordCodec {
     private static final byte MESSAGES_CLAIMED = 6;
     private static final byte CLAIM_RENEWED = 7;
     private static final byte CLAIM_RELEASED = 8;
+    private static final byte BODIES_MOVED = 9;
+
+    /** A record's bytes and where its bodies' bytes start in them. */
+    public record Encoded(byte[] bytes, int[] bodyOffsets) {}
+
+    /** A record read back and where its bodies' bytes start in the bytes it came from. */
+    public record Decoded(SlotRecord record, int[] bodyOffsets, boolean checked) {
+        public Placement at(long address) {
+            return new Placement(address, bodyOffsets, checked);
+        }
+    }
+
+    private static final int[] NO_BODIES = new int[0];
 
     public static byte[] encode(SlotRecord r) {
+        return encodePlaced(r).bytes();
+    }
+
+    public static Encoded encodePlaced(SlotRecord r) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(estimate(r));
+        int[] offsets = NO_BODIES;
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeByte(VERSION);
             if (r instanceof MessagesPosted p) {
@@ -47,9 +73,19 @@ public final class RecordCodec {
                 writeNullableString(out, p.requestId());
                 out.writeLong(p.firstSeq());
                 out.writeInt(p.messages().size());
+                offsets = new int[p.messages().size()];
+                int k = 0;
                 for (NewMessage m : p.messages()) {
                     out.writeInt(m.ttlSeconds());
-                    writeBytes(out, m.body());
+                    offsets[k++] = writeCheckedBody(out, bytes, m.body());
+                }
+            } else if (r instanceof BodiesMoved b) {
+                header(out, BODIES_MOVED, b.time(), b.project(), b.queue());
+                out.writeInt(b.seqs().length);
+                offsets = new int[b.seqs().length];
+                for (int k = 0; k < b.seqs().length; k++) {
+                    out.writeLong(b.seqs()[k]);
+                    offsets[k] = writeCheckedBody(out, bytes, b.bodies().get(k));
                 }
             } else if (r instanceof MessagesDeleted d) {
                 header(out, MESSAGES_DELETED, d.time(), d.project(), d.queue());
@@ -81,14 +117,42 @@ public final class RecordCodec {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return bytes.toByteArray();
+        return new Encoded(bytes.toByteArray(), offsets);
+    }
+
+    /** [length][crc32c][bytes]; returns the offset of the bytes. */
+    private static int writeCheckedBody(DataOutputStream out, ByteArrayOutputStream sink, byte[] body) throws IOException {
+        out.writeInt(body.length);
+        CRC32C crc = new CRC32C();
+        crc.update(body);
+        out.writeInt((int) crc.getValue());
+        out.flush();
+        int at = sink.size();
+        out.write(body);
+        return at;
+    }
+
+    /**
+     * Whether {@code crcAndBody} (a body read back from the log with the {@link #BODY_CHECK} bytes
+     * before it) matches its checksum.
+     */
+    public static boolean bodyIntact(byte[] crcAndBody) {
+        CRC32C crc = new CRC32C();
+        crc.update(crcAndBody, BODY_CHECK, crcAndBody.length - BODY_CHECK);
+        int stored = ((crcAndBody[0] & 0xFF) << 24) | ((crcAndBody[1] & 0xFF) << 16) | ((crcAndBody[2] & 0xFF) << 8)
+                | (crcAndBody[3] & 0xFF);
+        return (int) crc.getValue() == stored;
     }
 
     private static int estimate(SlotRecord r) {
         int size = 64;
         if (r instanceof MessagesPosted p) {
             for (NewMessage m : p.messages()) {
-                size += m.body().length + 8;
+                size += m.body().length + 12;
+            }
+        } else if (r instanceof BodiesMoved b) {
+            for (byte[] body : b.bodies()) {
+                size += body.length + 16;
             }
         }
         return size;
@@ -96,28 +160,62 @@ public final class RecordCodec {
 
     /** Decodes a record; throws {@link IllegalArgumentException} for bytes that are not one. */
     public static SlotRecord decode(byte[] data) {
-        try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(data))) {
+        return decodePlaced(data).record();
+    }
+
+    /** Decodes a record and finds its bodies; throws {@link IllegalArgumentException} for bytes that are not one. */
+    public static Decoded decodePlaced(byte[] data) {
+        java.io.ByteArrayInputStream source = new java.io.ByteArrayInputStream(data);
+        try (DataInputStream in = new DataInputStream(source)) {
             byte version = in.readByte();
-            if (version != VERSION) {
+            if (version != VERSION && version != VERSION_1) {
                 throw new IllegalArgumentException("unknown record format version " + version);
             }
+            boolean checked = version != VERSION_1;
             byte type = in.readByte();
             long time = in.readLong();
             String project = in.readUTF();
             String queue = in.readUTF();
-            return switch (type) {
+            int[] offsets = NO_BODIES;
+            SlotRecord record = switch (type) {
                 case MESSAGES_POSTED -> {
                     long hi = in.readLong();
                     long lo = in.readLong();
                     String requestId = readNullableString(in);
                     long firstSeq = in.readLong();
                     int n = in.readInt();
+                    if (n < 0 || n > 1 << 20) {
+                        throw new IOException("implausible count " + n);
+                    }
                     List<NewMessage> messages = new ArrayList<>(n);
+                    offsets = new int[n];
                     for (int i = 0; i < n; i++) {
                         int ttl = in.readInt();
-                        messages.add(new NewMessage(ttl, readBytes(in)));
+                        int len = in.readInt();
+                        if (checked) {
+                            in.readInt();
+                        }
+                        offsets[i] = data.length - source.available();
+                        messages.add(new NewMessage(ttl, readBody(in, len)));
                     }
                     yield new MessagesPosted(time, project, queue, hi, lo, requestId, firstSeq, messages);
+                }
+                case BODIES_MOVED -> {
+                    int n = in.readInt();
+                    if (n < 0 || n > 1 << 20) {
+                        throw new IOException("implausible count " + n);
+                    }
+                    long[] seqs = new long[n];
+                    List<byte[]> bodies = new ArrayList<>(n);
+                    offsets = new int[n];
+                    for (int i = 0; i < n; i++) {
+                        seqs[i] = in.readLong();
+                        int len = in.readInt();
+                        in.readInt();
+                        offsets[i] = data.length - source.available();
+                        bodies.add(readBody(in, len));
+                    }
+                    yield new BodiesMoved(time, project, queue, seqs, bodies);
                 }
                 case MESSAGES_DELETED -> new MessagesDeleted(time, project, queue, readLongs(in));
                 case MESSAGES_CLAIMED -> new MessagesClaimed(time, project, queue, in.readLong(), in.readInt(),
@@ -129,6 +227,7 @@ public final class RecordCodec {
                 case METADATA_SET -> new MetadataSet(time, project, queue, readBytes(in));
                 default -> throw new IllegalArgumentException("unknown record type " + type);
             };
+            return new Decoded(record, offsets, checked);
         } catch (IOException e) {
             throw new IllegalArgumentException("truncated record", e);
         }
@@ -151,7 +250,10 @@ public final class RecordCodec {
     }
 
     static byte[] readBytes(DataInput in) throws IOException {
-        int n = in.readInt();
+        return readBody(in, in.readInt());
+    }
+
+    private static byte[] readBody(DataInput in, int n) throws IOException {
         if (n < 0 || n > 64 << 20) {
             throw new IOException("implausible length " + n);
         }

@@ -190,4 +190,15 @@ public sealed interface SlotCommand<R> {
             return sm.releaseClaim(this, now);
         }
     }
+
+    /**
+     * Writes bodies again, so the storage that held them can be reclaimed: message {@code seqs[k]},
+     * whose body lay at {@code from[k]}, gets {@code bodies.get(k)} (read from there). Messages gone
+     * or moved meanwhile are skipped. The reply is how many moved.
+     */
+    record MoveBodies(String project, String queue, long[] seqs, long[] from, List<byte[]> bodies) implements SlotCommand<Integer> {
+        public Decision<Integer> decide(SlotStateMachine sm, long now) {
+            return sm.moveBodies(this, now);
+        }
+    }
 }

@@ -30,4 +30,11 @@ public sealed interface SlotRecord {
                         int graceSeconds) implements SlotRecord {}
 
     record ClaimReleased(long time, String project, String queue, long claimSeq) implements SlotRecord {}
+
+    /**
+     * The bodies of these messages, written again: their bodies now lie in this record, so the
+     * storage that held them before can be reclaimed. Only messages whose body still lay where the
+     * decision found it are named.
+     */
+    record BodiesMoved(long time, String project, String queue, long[] seqs, List<byte[]> bodies) implements SlotRecord {}
 }

@@ -536,21 +536,67 @@ public final class SlotStateMachine {
         return Decision.write(new ClaimReleased(time, c.project(), c.queue(), claim.seq), true);
     }
 
+    // ---------------------------------------------------------------- bodies
+
+    /**
+     * Writes the given bodies again, into this decision's record, for the messages among
+     * {@code c.seqs()} that are still live with their body where {@code c.from()} says (deleted,
+     * expired and already moved ones are left out). The storage that held them can then go.
+     */
+    public Decision<Integer> moveBodies(SlotCommand.MoveBodies c, long now) {
+        QueueState q = queueAt(c.project(), c.queue(), now);
+        if (q == null) {
+            return Decision.read(0);
+        }
+        long[] seqs = new long[c.seqs().length];
+        List<byte[]> bodies = new ArrayList<>(c.seqs().length);
+        int n = 0;
+        for (int k = 0; k < c.seqs().length; k++) {
+            int i = q.messages.indexOf(c.seqs()[k]);
+            if (i >= 0 && q.messages.bodyAddr[i] == c.from()[k] && q.messages.length(i) == c.bodies().get(k).length) {
+                seqs[n++] = c.seqs()[k];
+                bodies.add(c.bodies().get(k));
+            }
+        }
+        if (n == 0) {
+            return Decision.read(0);
+        }
+        return Decision.write(new SlotRecord.BodiesMoved(time, c.project(), c.queue(), java.util.Arrays.copyOf(seqs, n), bodies), n);
+    }
+
+    /** Whether any body is held in memory only, waiting to be written to the log. */
+    public boolean hasUnplacedBodies() {
+        for (TreeMap<String, QueueState> byName : projects.values()) {
+            for (QueueState q : byName.values()) {
+                if (q.unplaced != null) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     // ---------------------------------------------------------------- apply
 
-    /** Applies a decided record: the only way state changes, live and in replay. */
-    public void apply(SlotRecord r) {
+    /**
+     * Applies a decided record, which lies in the slot's log as {@code placement} says: the only
+     * way state changes, live and in replay. A message's body stays where the record put it.
+     */
+    public void apply(SlotRecord r, Placement placement) {
         if (r.time() > time) {
             time = r.time();
         }
         if (r instanceof MessagesPosted p) {
             QueueState q = queueAt(p.project(), p.queue(), p.time());
             long seq = p.firstSeq();
+            int k = 0;
             for (NewMessage m : p.messages()) {
                 if (q != null) {
-                    q.append(seq, p.time(), m, p.clientHi(), p.clientLo());
+                    q.append(seq, p.time(), m.ttlSeconds(), m.body().length, p.clientHi(), p.clientLo(),
+                            placement.bodyAddress(k), placement.checked());
                 }
                 seq++;
+                k++;
             }
             counters.messagesPosted += p.messages().size();
             nextSeq = Math.max(nextSeq, seq);
@@ -614,6 +660,13 @@ public final class SlotStateMachine {
             if (q != null) {
                 q.metadata(ms.metadataJson());
             }
+        } else if (r instanceof SlotRecord.BodiesMoved b) {
+            QueueState q = find(b.project(), b.queue());
+            if (q != null) {
+                for (int k = 0; k < b.seqs().length; k++) {
+                    q.moveBody(b.seqs()[k], placement.bodyAddress(k), placement.checked());
+                }
+            }
         } else {
             throw new IllegalArgumentException("unknown record " + r);
         }
@@ -634,17 +687,14 @@ public final class SlotStateMachine {
         return new long[] {live, claimed};
     }
 
-    /** Bytes a snapshot of this slot would roughly take: live bodies plus a per-message allowance. */
+    /**
+     * Bytes a snapshot of this slot would roughly take: a per-message index entry (bodies stay in
+     * the log), queues and their metadata, and the request-id window. O(1).
+     */
     public long liveBytesEstimate() {
         // The request-id window counts: at 100,000 entries it can outweigh every queue together, and
         // leaving it out made a drained slot checkpoint megabytes every megabyte of log.
-        long bytes = 64 + requestIds.snapshotBytes();
-        for (TreeMap<String, QueueState> queues : projects.values()) {
-            for (QueueState q : queues.values()) {
-                bytes += q.messages.liveBodyBytes() + 64L * q.live() + 128 + q.metadata().length;
-            }
-        }
-        return bytes;
+        return 64 + requestIds.snapshotBytes() + 72L * usage.messages + 128L * usage.queues + usage.metadataBytes;
     }
 
     /** Approximate heap held by indexes and columns, bodies excluded (for the memory benchmark). */

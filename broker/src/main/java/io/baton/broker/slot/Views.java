@@ -7,16 +7,13 @@ public final class Views {
     private Views() {}
 
     /**
-     * A message as read at some instant. {@code claimSeq} is 0 unless a valid claim holds it. The
-     * body is {@code bodyLength} bytes of {@code bodyChunk} from {@code bodyOffset}: a range of the
-     * queue's arena chunk, shared, not copied. Chunks are append-only, so the range never changes;
-     * never write to it.
+     * A message as read at some instant. {@code claimSeq} is 0 unless a valid claim holds it. Its
+     * body is loaded by the broker before the reply leaves ({@link Body}).
      */
-    public record MessageView(long seq, int ttlSeconds, long ageSeconds, long createdAt, byte[] bodyChunk, int bodyOffset,
-                              int bodyLength, long claimSeq) {
-        /** A copy of the body. */
+    public record MessageView(long seq, int ttlSeconds, long ageSeconds, long createdAt, Body bodyRef, long claimSeq) {
+        /** The body's bytes (shared: never change them). */
         public byte[] body() {
-            return java.util.Arrays.copyOfRange(bodyChunk, bodyOffset, bodyOffset + bodyLength);
+            return bodyRef.bytes();
         }
     }
 
@@ -35,4 +32,25 @@ public final class Views {
     public record QueueListing(String name, byte[] metadataJson) {}
 
     public record PublishResult(List<Long> seqs, boolean duplicate) {}
+
+    /** The bodies a reply carries, for the broker to load before it leaves (none for most replies). */
+    public static List<Body> bodiesOf(Object reply) {
+        List<Body> out = new java.util.ArrayList<>();
+        collect(reply, out);
+        return out;
+    }
+
+    private static void collect(Object reply, List<Body> out) {
+        if (reply instanceof MessageView v) {
+            out.add(v.bodyRef());
+        } else if (reply instanceof ClaimView c) {
+            c.messages().forEach(m -> out.add(m.bodyRef()));
+        } else if (reply instanceof MessagePage p) {
+            p.messages().forEach(m -> out.add(m.bodyRef()));
+        } else if (reply instanceof List<?> list) {
+            for (Object o : list) {
+                collect(o, out);
+            }
+        }
+    }
 }

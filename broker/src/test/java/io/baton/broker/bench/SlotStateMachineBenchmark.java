@@ -62,10 +62,15 @@ public class SlotStateMachineBenchmark {
         }
     }
 
+    private long address;
+
     private <R> R run(SlotCommand<R> c) {
         Decision<R> d = c.decide(sm, now++);
         for (SlotRecord r : d.records()) {
-            sm.apply(r);
+            // Placed as the driver places it; the bodies are not read back here.
+            io.baton.broker.slot.RecordCodec.Encoded e = io.baton.broker.slot.RecordCodec.encodePlaced(r);
+            sm.apply(r, new io.baton.broker.slot.Placement(address, e.bodyOffsets(), true));
+            address += e.bytes().length;
         }
         return d.reply().get();
     }

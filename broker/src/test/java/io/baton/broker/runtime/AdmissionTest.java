@@ -32,8 +32,8 @@ class AdmissionTest {
     }
 
     @Test
-    void theDefaultBudgetIsHalfTheHeapLessAnAllowancePerSlot() {
-        assertThat(Admission.defaultMemoryBudget(1L << 30, 16)).isEqualTo((512L << 20) - (4L << 20));
+    void theDefaultBudgetIsAThirdOfTheHeapLessAnAllowancePerSlot() {
+        assertThat(Admission.defaultMemoryBudget(3L << 30, 16)).isEqualTo((1024L << 20) - (4L << 20));
         assertThat(Admission.defaultMemoryBudget(128L << 20, 256)).isEqualTo(16L << 20);
     }
 }

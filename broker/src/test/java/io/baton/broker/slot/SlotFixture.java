@@ -12,8 +12,10 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * Drives a state machine the way the broker's driver does (decide, apply, reply), keeping every
- * record (encoded and decoded again, as the log would) so tests can replay them.
+ * Drives a state machine the way the broker's driver does (decide, apply, reply, load the reply's
+ * bodies), keeping every record (encoded and decoded again, as the log would) so tests can replay
+ * them. A record's address is its index in {@link #log} shifted left by 24 bits, the way the
+ * BookKeeper log numbers bytes; bodies are loaded from there and their checksums checked.
  */
 final class SlotFixture {
     static final String P = "proj";
@@ -36,15 +38,49 @@ final class SlotFixture {
         return run(sm, command, now, log);
     }
 
-    /** Decides {@code command} at {@code now}, applies its records as the log would return them, and appends them to {@code log}. */
+    /**
+     * Decides {@code command} at {@code now}, applies its records as the log would return them,
+     * appends them to {@code log}, and loads the reply's bodies from it.
+     */
     static <R> R run(SlotStateMachine sm, SlotCommand<R> command, long now, List<byte[]> log) {
         Decision<R> d = command.decide(sm, now);
         for (SlotRecord r : d.records()) {
             byte[] bytes = RecordCodec.encode(r);
+            long address = addressOf(log.size());
             log.add(bytes);
-            sm.apply(RecordCodec.decode(bytes));
+            RecordCodec.Decoded decoded = RecordCodec.decodePlaced(bytes);
+            sm.apply(decoded.record(), decoded.at(address));
         }
-        return d.reply().get();
+        R reply = d.reply().get();
+        for (Body b : Views.bodiesOf(reply)) {
+            if (!b.loaded()) {
+                b.fill(load(log, b));
+            }
+        }
+        return reply;
+    }
+
+    static long addressOf(int index) {
+        return (long) index << 24;
+    }
+
+    /** A body read back from the records, its checksum checked. */
+    static byte[] load(List<byte[]> log, Body b) {
+        byte[] record = log.get((int) (b.address() >>> 24));
+        int at = (int) (b.address() & 0xFFFFFF);
+        byte[] raw = java.util.Arrays.copyOfRange(record, at - RecordCodec.BODY_CHECK, at + b.length());
+        if (!RecordCodec.bodyIntact(raw)) {
+            throw new AssertionError("body at " + b.address() + " fails its checksum");
+        }
+        return java.util.Arrays.copyOfRange(raw, RecordCodec.BODY_CHECK, raw.length);
+    }
+
+    /** Replays {@code log} into {@code sm} as the driver does. */
+    static void replay(SlotStateMachine sm, List<byte[]> log) {
+        for (int i = 0; i < log.size(); i++) {
+            RecordCodec.Decoded decoded = RecordCodec.decodePlaced(log.get(i));
+            sm.apply(decoded.record(), decoded.at(addressOf(i)));
+        }
     }
 
     void advanceSeconds(long seconds) {
@@ -70,9 +106,7 @@ final class SlotFixture {
     /** A state machine rebuilt from nothing but the records written so far. */
     SlotStateMachine replayed() {
         SlotStateMachine fresh = new SlotStateMachine(sm.slot(), sm.limits());
-        for (byte[] r : log) {
-            fresh.apply(RecordCodec.decode(r));
-        }
+        replay(fresh, log);
         return fresh;
     }
 

@@ -300,9 +300,7 @@ class SlotStateMachineProperties {
 
         void checkReplay() {
             SlotStateMachine replayed = new SlotStateMachine(sm.slot(), sm.limits());
-            for (byte[] r : log) {
-                replayed.apply(RecordCodec.decode(r));
-            }
+            SlotFixture.replay(replayed, log);
             replayed.advanceTo(now);
             sm.advanceTo(now);
             assertThat(SlotFixture.snapshot(replayed)).isEqualTo(SlotFixture.snapshot(sm));

@@ -422,15 +422,17 @@ class SlotStateMachineTest {
         List<Long> seqs = f.run(new SlotCommand.Publish(P, "q", ALICE, null, big)).seqs();
         byte[] expected = SlotFixture.snapshot(f.sm);
         // Captured on the slot thread, written later by a checkpoint writer: meanwhile every
-        // message dies and the arena lets go of its chunk.
+        // message dies. The image still reports the bodies it refers to as live.
         SlotSnapshot.Image image = SlotSnapshot.capture(f.sm);
         f.run(new SlotCommand.DeleteMessages(P, "q", seqs.stream().mapToLong(Long::longValue).toArray()));
         f.post("q", BOB, 600);
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        List<long[]> live = new java.util.ArrayList<>();
         try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
-            image.writeTo(out);
+            image.writeTo(out, (address, length) -> live.add(new long[] {address, length}));
         }
         assertThat(bytes.toByteArray()).isEqualTo(expected);
+        assertThat(live).hasSize(seqs.size()).allSatisfy(r -> assertThat(r[1]).isEqualTo(1002 + RecordCodec.BODY_CHECK));
     }
 
     @Test

@@ -13,21 +13,30 @@ import org.junit.jupiter.api.Test;
  * the limit; nothing posted; other requests (reads, claims, deletes) answered as usual.
  */
 class BackPressureIT {
-    private static final String TEN_KB = "[{\"ttl\": 600, \"body\": \"" + "x".repeat(10_000) + "\"}]";
+    /** 20 small messages: bodies stay on disk, so the budget is met by their count. */
+    private static final String TWENTY;
+
+    static {
+        StringBuilder b = new StringBuilder("[");
+        for (int i = 0; i < 20; i++) {
+            b.append(i == 0 ? "" : ",").append("{\"ttl\": 600, \"body\": ").append(i).append('}');
+        }
+        TWENTY = b.append(']').toString();
+    }
 
     @Test
     void overTheMemoryBudgetAPostIsA503WithRetryAfterAndChangesNothing() throws Exception {
-        try (Standalone s = Standalone.start(Authenticator.none(), b -> b.memoryBudget(2L << 20))) {
+        try (Standalone s = Standalone.start(Authenticator.none(), b -> b.memoryBudget(1L << 20))) {
             V1Client c = s.client("p-pressure");
             assertThat(c.put("/v1/queues/jobs", null).status()).isEqualTo(201);
             V1Client.Resp last = null;
             int posted = 0;
-            for (int i = 0; i < 1000; i++) {
-                last = c.post("/v1/queues/jobs/messages", TEN_KB);
+            for (int i = 0; i < 2000; i++) {
+                last = c.post("/v1/queues/jobs/messages", TWENTY);
                 if (last.status() != 201) {
                     break;
                 }
-                posted++;
+                posted += 20;
             }
             assertThat(last.status()).isEqualTo(503);
             assertThat(last.header("Retry-After")).isEqualTo("5");
