@@ -80,6 +80,15 @@ final class Frames {
 
         /** The next good frame, or null at the end (a clean end if {@link #damage()} is null). */
         Frame next() throws IOException {
+            return next(Long.MIN_VALUE);
+        }
+
+        /**
+         * As {@link #next()}, but a frame whose key is at or below {@code uncheckedUpTo} is taken
+         * on its header alone (its payload is not checked): a slot's records that its snapshot
+         * already holds, where only the frames after them matter.
+         */
+        Frame next(long uncheckedUpTo) throws IOException {
             if (damage != null) {
                 return null;
             }
@@ -98,7 +107,7 @@ final class Frames {
                 }
                 byte[] payload = new byte[len];
                 in.readFully(payload);
-                if (checksum(crc, key, payload, 0, len) != checksum) {
+                if (key > uncheckedUpTo && checksum(crc, key, payload, 0, len) != checksum) {
                     damage = "checksum mismatch";
                     return null;
                 }

@@ -1,7 +1,6 @@
 package io.baton.broker.log;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
@@ -111,7 +110,7 @@ public final class Journal implements AutoCloseable {
             throws IOException {
         try (FileChannel ch = disk.open(p, StandardOpenOption.READ);
              Frames.Reader in = Frames.JOURNAL.reader(limit < 0 ? Channels.newInputStream(ch)
-                     : new java.io.BufferedInputStream(limited(Channels.newInputStream(ch), limit), 1 << 16))) {
+                     : new java.io.BufferedInputStream(new BoundedInput(Channels.newInputStream(ch), limit), 1 << 16))) {
             Frames.Frame f;
             while ((f = in.next()) != null) {
                 if (onlySlot == null || onlySlot == (int) f.key()) {
@@ -121,32 +120,6 @@ public final class Journal implements AutoCloseable {
             }
             return new Scan(in.validBytes(), in.damage());
         }
-    }
-
-    private static InputStream limited(InputStream in, long limit) {
-        return new java.io.FilterInputStream(in) {
-            private long left = limit;
-
-            @Override
-            public int read() throws IOException {
-                if (left <= 0) {
-                    return -1;
-                }
-                int b = super.read();
-                left -= b >= 0 ? 1 : 0;
-                return b;
-            }
-
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                if (left <= 0) {
-                    return -1;
-                }
-                int n = super.read(b, off, (int) Math.min(len, left));
-                left -= Math.max(0, n);
-                return n;
-            }
-        };
     }
 
     private static List<Path> segments(Path dir) throws IOException {

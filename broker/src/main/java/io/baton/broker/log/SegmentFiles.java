@@ -197,7 +197,9 @@ final class SegmentFiles {
                 try (FileChannel ch = disk.open(file, StandardOpenOption.READ);
                      Frames.Reader in = Frames.SEGMENT.reader(Channels.newInputStream(ch))) {
                     Frames.Frame f;
-                    while ((f = in.next()) != null) {
+                    // Records the snapshot holds need no checking here (their live bodies are
+                    // checked when read); those after it do.
+                    while ((f = in.next(snapshotPosition)) != null) {
                         if (f.key() != position + 1) {
                             return new Scan(Math.max(expected - 1, position), new Damage(Math.max(expected, position + 1), file,
                                     f.offset(), "frame for position " + f.key() + " where " + (position + 1) + " belongs"));
@@ -562,7 +564,7 @@ final class SegmentFiles {
                  Frames.Reader in = Frames.SEGMENT.reader(new java.io.BufferedInputStream(
                          new BoundedInput(Channels.newInputStream(ch), length), 1 << 16))) {
                 Frames.Frame f;
-                while ((f = in.next()) != null) {
+                while ((f = in.next(after)) != null) {
                     if (f.key() > after) {
                         replayer.record(f.key(), s.firstAddress + f.offset() + Frames.SEGMENT.header, f.payload());
                     }
@@ -645,40 +647,6 @@ final class SegmentFiles {
             ch.close();
         } catch (IOException ignored) {
             // nothing more to lose
-        }
-    }
-
-    /** Reads at most {@code limit} bytes: a segment as long as this log knows it (later bytes are not its own yet). */
-    private static final class BoundedInput extends java.io.FilterInputStream {
-        private long left;
-
-        BoundedInput(java.io.InputStream in, long limit) {
-            super(in);
-            this.left = limit;
-        }
-
-        @Override
-        public int read() throws IOException {
-            if (left <= 0) {
-                return -1;
-            }
-            int b = super.read();
-            if (b >= 0) {
-                left--;
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (left <= 0) {
-                return -1;
-            }
-            int n = super.read(b, off, (int) Math.min(len, left));
-            if (n > 0) {
-                left -= n;
-            }
-            return n;
         }
     }
 }

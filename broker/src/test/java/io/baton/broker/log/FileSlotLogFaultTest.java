@@ -150,40 +150,35 @@ class FileSlotLogFaultTest {
         }
     }
 
-    @Test
-    void aFailedJournalWriteFailsOnlyItsCommitAndTheJournalGoesOn() throws Exception {
+    /**
+     * One journal fault under load: the slots with records in the failed commit are refused from
+     * then on; the others go on committing through the repaired journal.
+     */
+    private void oneJournalFault(Op op, String message, int partialBytes) throws Exception {
         LogFlusher flusher = logs.flusher(dir, 4096, disk);
         List<FileSlotLog> open = openAll(flusher);
         Writers w = new Writers(open);
         w.awaitProgress(200, all());
-        disk.inject(FaultyDisk.under("journal"), Op.WRITE, FaultyDisk.ENOSPC, 700, 1);
-        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> disk.fired() == 1);
-        // Slots that had nothing in the failed commit go on committing through the repaired journal.
+        disk.inject(FaultyDisk.under("journal"), op, message, partialBytes, 1);
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> w.refused.stream().anyMatch(r -> !r.isEmpty()));
         int[] healthy = java.util.stream.IntStream.range(0, SLOTS).filter(s -> w.refused.get(s).isEmpty()).toArray();
         if (healthy.length > 0) {
             w.awaitProgress(200, healthy);
         }
         w.close();
+        assertThat(disk.fired()).isEqualTo(1);
         nothingAcknowledgedAfterAFault(w);
         reopenAndCheck(w, open, flusher);
     }
 
     @Test
+    void aFailedJournalWriteFailsOnlyItsCommitAndTheJournalGoesOn() throws Exception {
+        oneJournalFault(Op.WRITE, FaultyDisk.ENOSPC, 700);
+    }
+
+    @Test
     void aFailedJournalFsyncIsNeverAcknowledged() throws Exception {
-        LogFlusher flusher = logs.flusher(dir, 4096, disk);
-        List<FileSlotLog> open = openAll(flusher);
-        Writers w = new Writers(open);
-        w.awaitProgress(200, all());
-        disk.inject(FaultyDisk.under("journal"), Op.FORCE, FaultyDisk.EIO, 0, 1);
-        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> w.refused.stream().anyMatch(r -> !r.isEmpty()));
-        int[] healthy = java.util.stream.IntStream.range(0, SLOTS).filter(s -> w.refused.get(s).isEmpty()).toArray();
-        if (healthy.length > 0) {
-            w.awaitProgress(200, healthy);
-        }
-        w.close();
-        nothingAcknowledgedAfterAFault(w);
-        reopenAndCheck(w, open, flusher);
+        oneJournalFault(Op.FORCE, FaultyDisk.EIO, 0);
     }
 
     @Test

@@ -116,10 +116,18 @@ class BodiesOnDiskTest {
         SlotDriver d = open(1, 64 << 10);
         d.submit(new SlotCommand.CreateQueue(P, Q)).get();
         List<Long> seqs = post(d, 0, 400);
-        // Checkpoint until the snapshot covers them: their segments are then kept only for their bodies.
+        long[] gone = seqs.subList(20, 400).stream().mapToLong(Long::longValue).toArray();
+        for (int i = 0; i < gone.length; i += 20) {
+            d.submit(new SlotCommand.DeleteMessages(P, Q, java.util.Arrays.copyOfRange(gone, i, i + 20))).get();
+        }
+        // Checkpoint until the snapshot covers them: their segments are then kept only for the
+        // twenty bodies still live.
+        // (Bodies in mostly-dead segments are moved forward meanwhile: wait until the snapshot covers everything.)
         Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> {
             d.tick();
-            return snapshots().size() == 1;
+            List<Path> snaps = snapshots();
+            return snaps.size() == 1 && snaps.get(0).getFileName().toString()
+                    .equals(String.format("snapshot-%020d.snap", d.log().lastPosition()));
         });
         d.release().get(30, TimeUnit.SECONDS);
         flusher.close();
