@@ -572,6 +572,11 @@ public final class FileSlotLog implements SlotLog {
         return segments.count();
     }
 
+    /** Read channels open on segment files (for tests). */
+    int openReaders() {
+        return segments.openReaders();
+    }
+
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     @Override

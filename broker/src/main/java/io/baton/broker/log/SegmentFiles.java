@@ -47,8 +47,12 @@ final class SegmentFiles {
         final long firstPosition;
         final long firstAddress;
         volatile long size;
-        /** Opened for reads on first use; closed when the segment is deleted or the files closed. */
+        /** Opened for reads on first use; closed when unused and too many are open, or the segment goes. */
         FileChannel reader;
+        /** Reads using {@link #reader} now (it is closed only at 0). Under the files' monitor. */
+        int readers;
+        /** When it was last used, for closing the least recently used. Under the files' monitor. */
+        long lastRead;
 
         Segment(long firstPosition, long firstAddress, long size) {
             this.firstPosition = firstPosition;
@@ -462,6 +466,14 @@ final class SegmentFiles {
 
     // ------------------------------------------------------------------ reading
 
+    /**
+     * Read channels kept open at most, per slot: a drain of a large backlog reads from every
+     * segment, and a channel each would be thousands of open files across the slots.
+     */
+    static final int OPEN_READERS = 8;
+    private int openReaders;
+    private long reads;
+
     /** Reads {@code length} bytes at {@code address}; held frames are written out first if needed. */
     void read(long address, byte[] into, int offset, int length) throws IOException {
         Segment s;
@@ -477,17 +489,59 @@ final class SegmentFiles {
                         + " (asked for a record that is gone, or damaged)");
             }
             if (s.reader == null) {
+                closeIdleReaders(OPEN_READERS - 1);
                 s.reader = disk.open(pathOf(s), StandardOpenOption.READ);
+                openReaders++;
             }
+            s.readers++;
+            s.lastRead = ++reads;
             ch = s.reader;
         }
-        ByteBuffer b = ByteBuffer.wrap(into, offset, length);
-        long at = address - s.firstAddress;
-        while (b.hasRemaining()) {
-            int n = ch.read(b, at + b.position() - offset);
-            if (n < 0) {
-                throw new LogCorruptedException(pathOf(s) + ": shorter than the " + s.size + " bytes written to it");
+        try {
+            ByteBuffer b = ByteBuffer.wrap(into, offset, length);
+            long at = address - s.firstAddress;
+            while (b.hasRemaining()) {
+                int n = ch.read(b, at + b.position() - offset);
+                if (n < 0) {
+                    throw new LogCorruptedException(pathOf(s) + ": shorter than the " + s.size + " bytes written to it");
+                }
             }
+        } finally {
+            synchronized (this) {
+                s.readers--;
+                if (s.readers == 0 && segments.get(s.firstPosition) != s) {
+                    closeReader(s); // deleted while this read was on it
+                }
+            }
+        }
+    }
+
+    /** Read channels open now (for tests). */
+    synchronized int openReaders() {
+        return openReaders;
+    }
+
+    /** Closes the least recently used read channels no read is using, until at most {@code keep} are open. */
+    private void closeIdleReaders(int keep) {
+        while (openReaders > keep) {
+            Segment oldest = null;
+            for (Segment s : segments.values()) {
+                if (s.reader != null && s.readers == 0 && (oldest == null || s.lastRead < oldest.lastRead)) {
+                    oldest = s;
+                }
+            }
+            if (oldest == null) {
+                return; // all in use: one more for now
+            }
+            closeReader(oldest);
+        }
+    }
+
+    private void closeReader(Segment s) {
+        if (s.reader != null) {
+            closeQuietly(s.reader);
+            s.reader = null;
+            openReaders--;
         }
     }
 
@@ -541,9 +595,9 @@ final class SegmentFiles {
             return;
         }
         byAddress.remove(s.firstAddress);
-        if (s.reader != null) {
-            s.reader.close();
-        }
+        if (s.readers == 0) {
+            closeReader(s);
+        } // else the read in progress finishes on the deleted file's inode and closes the channel
         disk.delete(pathOf(s));
     }
 
@@ -631,10 +685,7 @@ final class SegmentFiles {
             }
             current = null;
             for (Segment s : segments.values()) {
-                if (s.reader != null) {
-                    closeQuietly(s.reader);
-                    s.reader = null;
-                }
+                closeReader(s);
             }
         }
         if (error != null) {

@@ -222,4 +222,24 @@ class FileSlotLogTest extends SlotLogContract {
             assertThat(((FileSlotLog) log).segmentCount()).isEqualTo(1);
         }
     }
+
+    @Test
+    void readingFromManySegmentsKeepsFewFilesOpen() throws Exception {
+        try (SlotLog log = open()) {
+            byte[] record = new byte[100_000];
+            java.util.List<Long> addresses = new java.util.ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                record[7] = (byte) i;
+                addresses.add(log.nextAddress());
+                log.append(record.clone()).get(10, TimeUnit.SECONDS);
+            }
+            assertThat(((FileSlotLog) log).segmentCount()).isGreaterThan(2 * SegmentFiles.OPEN_READERS);
+            byte[] one = new byte[1];
+            for (int i = 0; i < 200; i++) {
+                log.read(addresses.get(i) + 7, one, 0, 1);
+                assertThat(one[0]).isEqualTo((byte) i);
+            }
+            assertThat(((FileSlotLog) log).openReaders()).isLessThanOrEqualTo(SegmentFiles.OPEN_READERS);
+        }
+    }
 }
