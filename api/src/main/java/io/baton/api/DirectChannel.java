@@ -25,8 +25,9 @@ import java.util.logging.Logger;
  *
  * <p>What a caller sees is what gRPC gives it: the same {@link ClientCall} protocol, the same
  * status and trailers on errors (the broker's error detail rides in the trailers), and
- * DEADLINE_EXCEEDED when the call's deadline passes first. The standalone gateway's in-process
- * gRPC calls spent about 8% of the broker's CPU in that plumbing (docs/BENCHMARKS.md, "Session 9").
+ * DEADLINE_EXCEEDED when the call's deadline passes first. Why: gRPC's in-process transport is
+ * plumbing between two objects in one JVM, and it was a large share of the standalone's CPU per
+ * REST request (docs/BENCHMARKS.md, "Direct calls from the gateway").
  *
  * <p>Threads: the handler runs on the thread that half-closes the call (the gateway's event loop);
  * the reply is delivered on the thread that closes the server side (a slot lane's or the log

@@ -43,7 +43,7 @@ public final class Bookie implements AutoCloseable {
         c.setAutoRecoveryDaemonEnabled(false);
         c.setProperty("journalPreAllocSizeMB", 4);
         // Flush the journal as soon as its queue empties: sub-millisecond commits at low load
-        // instead of waiting out the 2 ms group-commit window (shared/notes/bookkeeper.md).
+        // instead of waiting out BookKeeper's 2 ms group-commit window (journalMaxGroupWaitMSec).
         c.setProperty("journalFlushWhenQueueEmpty", true);
         EmbeddedServer s = EmbeddedServer.builder(new BookieConfiguration(c)).build();
         s.getLifecycleComponentStack().start();
