@@ -29,7 +29,7 @@ public final class BatonErrors {
 
     /**
      * The detail a failed call carried. A status without one (a transport failure, a deadline) is
-     * described from its gRPC code: UNAVAILABLE and DEADLINE_EXCEEDED become {@link ErrorCode#UNAVAILABLE},
+     * described from its gRPC code (an unreachable broker saying so): UNAVAILABLE and DEADLINE_EXCEEDED become {@link ErrorCode#UNAVAILABLE},
      * RESOURCE_EXHAUSTED (a message over a transport limit, say) {@link ErrorCode#RESOURCE_EXHAUSTED}.
      */
     public static ErrorDetail detailOf(Throwable t) {
@@ -54,7 +54,11 @@ public final class BatonErrors {
             case PERMISSION_DENIED -> ErrorCode.PERMISSION_DENIED;
             default -> ErrorCode.INTERNAL;
         };
-        String message = status.getDescription() != null ? status.getDescription() : status.getCode().name();
+        String why = status.getDescription() != null ? status.getCode() + ": " + status.getDescription() : status.getCode().name();
+        // Said plainly: callers pass a broker's own reasons on (a REST client sees them), and an
+        // unreachable broker's reason is the transport's.
+        String message = code == ErrorCode.UNAVAILABLE ? "The broker could not be reached (" + why + ")."
+                : status.getDescription() != null ? status.getDescription() : status.getCode().name();
         return ErrorDetail.newBuilder().setCode(code.name()).setMessage(message).build();
     }
 }

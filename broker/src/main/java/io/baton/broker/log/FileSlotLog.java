@@ -111,6 +111,11 @@ public final class FileSlotLog implements SlotLog {
         try {
             l.recover();
         } catch (IOException | RuntimeException e) {
+            try {
+                l.segments.close();
+            } catch (IOException | RuntimeException closing) {
+                e.addSuppressed(closing);
+            }
             l.unlock();
             throw e;
         }

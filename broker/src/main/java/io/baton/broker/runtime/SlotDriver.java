@@ -247,13 +247,10 @@ public final class SlotDriver {
         long address = slotLog.nextAddress();
         sm.apply(r, new Placement(address, e.bodyOffsets(), true));
         int[] offsets = e.bodyOffsets();
-        if (offsets.length > 0) {
-            byte[] bytes = e.bytes();
-            List<byte[]> bodies = r instanceof SlotRecord.MessagesPosted p ? p.messages().stream().map(m -> m.body()).toList()
-                    : r instanceof SlotRecord.BodiesMoved b ? b.bodies() : List.of();
-            for (int k = 0; k < offsets.length; k++) {
-                cache.put(cacheKey, address + offsets[k], bytes, offsets[k], bodies.get(k).length);
-            }
+        for (int k = 0; k < offsets.length; k++) {
+            int length = r instanceof SlotRecord.MessagesPosted p ? p.messages().get(k).body().length
+                    : ((SlotRecord.BodiesMoved) r).bodies().get(k).length;
+            cache.put(cacheKey, address + offsets[k], e.bytes(), offsets[k], length);
         }
         appendedSinceCheckpoint += e.bytes().length;
         return slotLog.append(e.bytes());

@@ -35,6 +35,10 @@ public final class Views {
 
     /** The bodies a reply carries, for the broker to load before it leaves (none for most replies). */
     public static List<Body> bodiesOf(Object reply) {
+        if (!(reply instanceof MessageView || reply instanceof ClaimView || reply instanceof MessagePage
+                || reply instanceof List<?>)) {
+            return List.of(); // most replies (publishes, acks, stats) carry none
+        }
         List<Body> out = new java.util.ArrayList<>();
         collect(reply, out);
         return out;

@@ -303,9 +303,9 @@ public final class V1Api implements HttpApi {
                 return Reply.json(503, Json.error(V1Error.UNAVAILABLE, b.getMessage())).withHeader("Retry-After", "5");
             }
             if (code.next() == ErrorCode.NextStep.RETRY || code.next() == ErrorCode.NextStep.REDIRECT) {
-                // A broker's own reason (a slot whose storage failed, say) is worth passing on; a
-                // redirect that never settled is just "unreachable" to a REST client.
-                V1Error u = code == ErrorCode.UNAVAILABLE && b.getMessage() != null && b.getMessage().startsWith("Slot ")
+                // The reason is worth passing on (a slot whose storage failed, a broker that could
+                // not be reached); a redirect that never settled is just "unreachable" to a REST client.
+                V1Error u = code == ErrorCode.UNAVAILABLE && b.getMessage() != null
                         ? new V1Error(503, V1Error.UNAVAILABLE, b.getMessage())
                         : V1Error.unavailable("The broker could not be reached.");
                 return Reply.json(503, Json.error(u.title(), u.description())).withHeader("Retry-After", "1");
