@@ -89,6 +89,8 @@ public final class SlotDriver {
 
     // Slot thread only.
     private long appendedSinceCheckpoint;
+    /** Live body bytes when the last checkpoint was captured. Slot thread. */
+    private long bodyBytesAtCheckpoint;
     /** Bodies were moved (or placed): checkpoint at the next tick, so the storage they left can go. */
     private boolean checkpointSoon;
     private long nextCheckpointCheck;
@@ -149,11 +151,14 @@ public final class SlotDriver {
             long t0 = System.nanoTime();
             SlotLimits limits = sm.limits();
             long[] records = {0};
+            long[] snapshotNanos = {0};
             try {
                 slotLog.replay(new SlotLog.Replayer() {
                     @Override
                     public void snapshot(long position, java.io.InputStream snapshot) throws IOException {
+                        long s0 = System.nanoTime();
                         sm = SlotSnapshot.read(new DataInputStream(new java.io.BufferedInputStream(snapshot, 1 << 16)), limits);
+                        snapshotNanos[0] = System.nanoTime() - s0;
                     }
 
                     @Override
@@ -165,6 +170,7 @@ public final class SlotDriver {
                     }
                 });
                 placeRestoredBodies();
+                bodyBytesAtCheckpoint = sm.usage().bodyBytes(); // the log holds them all
             } catch (IOException | RuntimeException e) {
                 failure = e;
                 transition(SlotOwnershipState.FAILED);
@@ -174,8 +180,8 @@ public final class SlotDriver {
             publish();
             reportHeld();
             transition(SlotOwnershipState.SERVING);
-            log.info("slot {} epoch {}: replayed {} records in {} ms", slot, epoch, records[0],
-                    (System.nanoTime() - t0) / 1_000_000);
+            log.info("slot {} epoch {}: recovered {} messages in {} ms (snapshot {} ms, then {} records)", slot, epoch,
+                    sm.usage().messages(), (System.nanoTime() - t0) / 1_000_000, snapshotNanos[0] / 1_000_000, records[0]);
         }, thread);
     }
 
@@ -557,20 +563,23 @@ public final class SlotDriver {
     }
 
     /**
-     * Cuts the log when it has grown past the policy's floor and past twice the live state, or when
-     * it is at least 1 MiB and mostly dead records (a drained backlog). Disk use then stays within a
+     * Cuts the log when it has grown past a floor (1 MiB, or the policy's if lower) and past four
+     * times the live state (a growing backlog, or mostly dead records), or when three quarters of
+     * the bodies the last snapshot kept are gone (a drained backlog). Disk use then stays within a
      * small multiple of live data and falls back to almost nothing once a backlog drains.
      */
     private void maybeCheckpoint() {
-        // Live bodies count although the snapshot holds only their addresses: capturing a
-        // snapshot copies the whole index on the slot thread, so checkpointing a growing backlog
-        // every time the log doubles its index stalled the slot (REST POST p99 went from 15 to
-        // 56 ms). At this cadence a backlog that only grows is rarely checkpointed, and a
-        // take-over replays what came since; capturing without copying is what would change that.
-        long live = sm.liveBytesEstimate() + sm.usage().bodyBytes();
-        boolean grown = appendedSinceCheckpoint >= checkpoints.minBytes() && appendedSinceCheckpoint >= 2 * live;
-        boolean mostlyDead = appendedSinceCheckpoint >= (1 << 20) && appendedSinceCheckpoint >= 4 * live;
-        if (grown || mostlyDead) {
+        // The snapshot holds the index only (bodies stay where they are in the log), and capturing
+        // it costs a reference per block on this thread, so a growing backlog is checkpointed
+        // whenever the log since the last one is four times the index: a take-over then replays
+        // at most about that much, whatever the backlog, and the snapshots written add a quarter
+        // to what the log writes.
+        long live = sm.liveBytesEstimate();
+        long floor = Math.min(checkpoints.minBytes(), 1 << 20);
+        // Storage the last snapshot kept for its bodies, now mostly deleted: checkpoint, so that
+        // compaction moves the few live bodies on and that storage can go.
+        boolean drained = bodyBytesAtCheckpoint >= floor && 4 * sm.usage().bodyBytes() <= bodyBytesAtCheckpoint;
+        if (drained || appendedSinceCheckpoint >= floor && appendedSinceCheckpoint >= 4 * live) {
             checkpointNow();
         } else {
             nextCheckpointCheck = appendedSinceCheckpoint + Math.max(1 << 20, live / 2);
@@ -578,10 +587,10 @@ public final class SlotDriver {
     }
 
     /**
-     * Captures the state on the slot thread (array copies, about a millisecond for megabytes) and
-     * has a checkpoint writer encode it and the log store it, so the slot keeps serving meanwhile:
-     * encoding, writing and fsyncing a multi-megabyte snapshot inline stalled every command of the
-     * slot for tens of milliseconds. One write at a time per slot; a checkpoint due meanwhile waits
+     * Captures the state on the slot thread (the request-id window's arrays, a reference per block
+     * of messages) and has a checkpoint writer encode it and the log store it, so the slot keeps
+     * serving meanwhile: encoding, writing and fsyncing a multi-megabyte snapshot inline stalled
+     * every command of the slot for tens of milliseconds. One write at a time per slot; a checkpoint due meanwhile waits
      * for the next check. Slot thread only.
      */
     private void checkpointNow() {
@@ -598,6 +607,7 @@ public final class SlotDriver {
             return;
         }
         long position = slotLog.lastPosition();
+        bodyBytesAtCheckpoint = sm.usage().bodyBytes();
         long covered = appendedSinceCheckpoint;
         appendedSinceCheckpoint = 0;
         nextCheckpointCheck = checkpoints.minBytes();

@@ -27,8 +27,6 @@ final class QueueState {
 
     final MessageTable messages = new MessageTable();
     final ClaimTable claims = new ClaimTable();
-    /** (expiry time, sequence), one entry per message plus one per lifetime extension. */
-    private final LongHeap expiries = new LongHeap();
     /** (sequence, 0) of messages given back by claims. */
     private final LongHeap returned = new LongHeap();
     private long cursor;
@@ -68,24 +66,21 @@ final class QueueState {
         return claimed;
     }
 
-    boolean isHeld(int i) {
-        return claims.isActive(messages.claim[i]);
+    boolean isHeld(long i) {
+        return claims.isActive(messages.claim(i));
     }
 
     /** A message just posted, its body at {@code address} in the log. */
     void append(long seq, long time, int ttlSeconds, int length, long clientHi, long clientLo, long address, boolean checked) {
-        long expires = time + ttlSeconds * 1000L;
-        messages.append(seq, time, expires, ttlSeconds, clientHi, clientLo, address, length, checked);
+        messages.append(seq, time, time + ttlSeconds * 1000L, ttlSeconds, clientHi, clientLo, address, length, checked);
         usage.messages++;
         usage.bodyBytes += length;
-        expiries.push(expires, seq);
     }
 
     /** A message as a snapshot holds it (indexes are rebuilt afterwards). */
     void restore(long seq, long posted, long expires, int ttl, long clientHi, long clientLo, long claim, long address,
                  int length, boolean checked) {
-        messages.append(seq, posted, expires, ttl, clientHi, clientLo, address, length, checked);
-        messages.claim[messages.tail - 1] = claim;
+        messages.restore(seq, posted, expires, ttl, clientHi, clientLo, claim, address, length, checked);
         usage.messages++;
         usage.bodyBytes += length;
     }
@@ -98,7 +93,9 @@ final class QueueState {
 
     /** A message restored with its body in memory (a snapshot of the first formats). */
     void restoreUnplaced(long seq, long posted, long expires, int ttl, long clientHi, long clientLo, long claim, byte[] body) {
-        restore(seq, posted, expires, ttl, clientHi, clientLo, claim, MessageTable.UNPLACED, body.length, true);
+        messages.appendUnplaced(seq, posted, expires, ttl, clientHi, clientLo, claim, body.length);
+        usage.messages++;
+        usage.bodyBytes += body.length;
         if (unplaced == null) {
             unplaced = new java.util.HashMap<>();
         }
@@ -107,7 +104,7 @@ final class QueueState {
 
     /** Message {@code seq}'s body now lies at {@code address} (if it is still live). */
     void moveBody(long seq, long address, boolean checked) {
-        int i = messages.indexOf(seq);
+        long i = messages.indexOf(seq);
         if (i >= 0) {
             messages.moveBody(i, address, checked);
             if (unplaced != null && unplaced.remove(seq) != null && unplaced.isEmpty()) {
@@ -120,36 +117,31 @@ final class QueueState {
     void advanceTo(long now, SlotCounters counters) {
         for (Claim c : claims.takeExpired(now)) {
             for (long s : c.messages) {
-                int i = messages.indexOf(s);
-                if (i >= 0 && messages.claim[i] == c.seq) {
-                    // claim[i] keeps naming the expired claim: a late delete through it is still honoured (spec 2.9).
+                long i = messages.indexOf(s);
+                if (i >= 0 && messages.claim(i) == c.seq) {
+                    // claim(i) keeps naming the expired claim: a late delete through it is still honoured (spec 2.9).
                     claimed--;
                     returned.push(s, 0);
                 }
             }
             counters.claimsExpired++;
         }
-        while (!expiries.isEmpty() && expiries.peekKey() <= now) {
-            long s = expiries.peekValue();
-            expiries.pop();
-            int i = messages.indexOf(s);
-            if (i >= 0 && messages.expiresAt[i] <= now) {
+        for (long s : messages.expiredBy(now)) {
+            long i = messages.indexOf(s);
+            if (i >= 0) {
                 remove(i);
                 counters.messagesExpired++;
             }
         }
         long live = messages.live();
-        if (expiries.size() > 2 * live + 64) {
-            rebuildExpiries();
-        }
         if (returned.size() > 2 * live + 64) {
             rebuildReturned();
         }
     }
 
     /** Deletes or expires entry {@code i}, releasing its hold on a claim. */
-    void remove(int i) {
-        Claim c = claims.get(messages.claim[i]);
+    void remove(long i) {
+        Claim c = claims.get(messages.claim(i));
         if (c != null) {
             claimed--;
             if (--c.held == 0) {
@@ -158,7 +150,7 @@ final class QueueState {
         }
         usage.messages--;
         usage.bodyBytes -= messages.length(i);
-        if (unplaced != null && unplaced.remove(messages.seq[i]) != null && unplaced.isEmpty()) {
+        if (unplaced != null && unplaced.remove(messages.seq(i)) != null && unplaced.isEmpty()) {
             unplaced = null;
         }
         messages.kill(i);
@@ -179,7 +171,7 @@ final class QueueState {
                 continue;
             }
             last = s;
-            int i = messages.indexOf(s);
+            long i = messages.indexOf(s);
             if (i >= 0 && !isHeld(i)) {
                 out[n++] = s;
             }
@@ -187,32 +179,34 @@ final class QueueState {
         for (int k = 0; k < n; k++) {
             returned.push(out[k], 0);
         }
-        int i = messages.firstAfter(cursor - 1);
-        while (i < messages.tail && !messages.isLive(i)) {
-            i++;
+        long end = messages.end();
+        long i = messages.firstAfter(cursor - 1);
+        while (i != end && !messages.isLive(i)) {
+            i = messages.next(i);
         }
-        cursor = i < messages.tail ? messages.seq[i] : Math.max(cursor, lastSeqOrZero() + 1);
-        for (; n < limit && i < messages.tail; i++) {
+        if (i != end) {
+            cursor = messages.seq(i);
+        } else {
+            long newest = messages.newest();
+            cursor = Math.max(cursor, newest == MessageTable.NONE ? 1 : messages.seq(newest) + 1);
+        }
+        for (; n < limit && i != end; i = messages.next(i)) {
             if (messages.isLive(i) && !isHeld(i)) {
-                out[n++] = messages.seq[i];
+                out[n++] = messages.seq(i);
             }
         }
         return n == limit ? out : java.util.Arrays.copyOf(out, n);
-    }
-
-    private long lastSeqOrZero() {
-        return messages.tail > 0 ? messages.seq[messages.tail - 1] : 0;
     }
 
     /** Takes the messages named by a claim record. */
     void claim(long claimSeq, long time, int ttlSeconds, int graceSeconds, long[] seqs) {
         Claim c = new Claim(claimSeq, seqs, time, ttlSeconds);
         for (long s : seqs) {
-            int i = messages.indexOf(s);
+            long i = messages.indexOf(s);
             if (i < 0) {
                 continue;
             }
-            messages.claim[i] = claimSeq;
+            messages.setClaim(i, claimSeq);
             c.held++;
             claimed++;
             extendLifetime(i, c, graceSeconds);
@@ -229,28 +223,26 @@ final class QueueState {
         c.renew(time, ttlSeconds);
         claims.renewed(c);
         for (long s : c.messages) {
-            int i = messages.indexOf(s);
-            if (i >= 0 && messages.claim[i] == c.seq) {
+            long i = messages.indexOf(s);
+            if (i >= 0 && messages.claim(i) == c.seq) {
                 extendLifetime(i, c, graceSeconds);
             }
         }
     }
 
     /** Spec 3.3: a claimed message outlives its claim by at least the grace. */
-    private void extendLifetime(int i, Claim c, int graceSeconds) {
+    private void extendLifetime(long i, Claim c, int graceSeconds) {
         long atLeast = c.expiresAt + graceSeconds * 1000L;
-        if (messages.expiresAt[i] < atLeast) {
-            messages.expiresAt[i] = atLeast;
-            messages.ttl[i] = c.ttlSeconds + graceSeconds;
-            expiries.push(atLeast, messages.seq[i]);
+        if (messages.expiresAt(i) < atLeast) {
+            messages.extend(i, atLeast, c.ttlSeconds + graceSeconds);
         }
     }
 
     void release(Claim c) {
         for (long s : c.messages) {
-            int i = messages.indexOf(s);
-            if (i >= 0 && messages.claim[i] == c.seq) {
-                messages.claim[i] = 0;
+            long i = messages.indexOf(s);
+            if (i >= 0 && messages.claim(i) == c.seq) {
+                messages.setClaim(i, 0);
                 claimed--;
                 returned.push(s, 0);
             }
@@ -258,22 +250,24 @@ final class QueueState {
         claims.remove(c.seq);
     }
 
-    MessageView view(int i, long now) {
-        long claimSeq = isHeld(i) ? messages.claim[i] : 0;
-        Body body = new Body(messages.bodyAddr[i], messages.length(i), messages.checked(i));
-        if (messages.bodyAddr[i] == MessageTable.UNPLACED) {
-            body.fill(unplaced.get(messages.seq[i]));
+    MessageView view(long i, long now) {
+        long claimSeq = isHeld(i) ? messages.claim(i) : 0;
+        long seq = messages.seq(i);
+        boolean inMemory = messages.unplaced(i);
+        Body body = new Body(inMemory ? SlotSnapshot.UNPLACED : messages.bodyAddr(i), messages.length(i), messages.checked(i));
+        if (inMemory) {
+            body.fill(unplaced.get(seq));
         }
-        return new MessageView(messages.seq[i], messages.ttl[i], Math.max(0, (now - messages.postedAt[i]) / 1000),
-                messages.postedAt[i], body, claimSeq);
+        long posted = messages.postedAt(i);
+        return new MessageView(seq, messages.ttl(i), Math.max(0, (now - posted) / 1000), posted, body, claimSeq);
     }
 
     /** The messages {@code c} still holds, oldest first. */
     List<MessageView> heldBy(Claim c, long now) {
         List<MessageView> out = new java.util.ArrayList<>(c.held);
         for (long s : c.messages) {
-            int i = messages.indexOf(s);
-            if (i >= 0 && messages.claim[i] == c.seq) {
+            long i = messages.indexOf(s);
+            if (i >= 0 && messages.claim(i) == c.seq) {
                 out.add(view(i, now));
             }
         }
@@ -283,10 +277,9 @@ final class QueueState {
     /** Rebuilds the derived indexes after a snapshot restore. */
     void rebuildIndexes(long cursor) {
         this.cursor = cursor;
-        rebuildExpiries();
         rebuildReturned();
         claimed = 0;
-        for (int i = messages.head; i < messages.tail; i++) {
+        for (long i = messages.first(), end = messages.end(); i != end; i = messages.next(i)) {
             if (messages.isLive(i) && isHeld(i)) {
                 claimed++;
             }
@@ -297,28 +290,16 @@ final class QueueState {
         return cursor;
     }
 
-    private void rebuildExpiries() {
-        int n = messages.live();
-        long[] keys = new long[n];
-        long[] values = new long[n];
-        int k = 0;
-        for (int i = messages.head; i < messages.tail; i++) {
-            if (messages.isLive(i)) {
-                keys[k] = messages.expiresAt[i];
-                values[k] = messages.seq[i];
-                k++;
-            }
-        }
-        expiries.rebuild(keys, values, k);
-    }
-
     private void rebuildReturned() {
         int n = messages.live();
-        long[] keys = new long[n];
+        long[] keys = new long[Math.min(n, 1024)];
         int k = 0;
-        for (int i = messages.head; i < messages.tail && messages.seq[i] < cursor; i++) {
+        for (long i = messages.first(), end = messages.end(); i != end && messages.seq(i) < cursor; i = messages.next(i)) {
             if (messages.isLive(i) && !isHeld(i)) {
-                keys[k++] = messages.seq[i];
+                if (k == keys.length) {
+                    keys = java.util.Arrays.copyOf(keys, 2 * k);
+                }
+                keys[k++] = messages.seq(i);
             }
         }
         returned.rebuild(keys, new long[k], k);
@@ -326,6 +307,6 @@ final class QueueState {
 
     /** Approximate heap bytes of the indexes and columns (bodies excluded). */
     long overheadBytes() {
-        return messages.columnBytes() + expiries.heapBytes() + returned.heapBytes();
+        return messages.heapBytes() + returned.heapBytes();
     }
 }

@@ -227,8 +227,9 @@ public final class SlotStateMachine {
         return Decision.read(new QueueStats(q.claimed(), q.live() - q.claimed(), q.live(), oldest, newest));
     }
 
-    private MessageSummary summary(MessageTable m, int i) {
-        return new MessageSummary(m.seq[i], Math.max(0, (time - m.postedAt[i]) / 1000), m.postedAt[i]);
+    private MessageSummary summary(MessageTable m, long i) {
+        long posted = m.postedAt(i);
+        return new MessageSummary(m.seq(i), Math.max(0, (time - posted) / 1000), posted);
     }
 
     // ---------------------------------------------------------------- messages
@@ -305,16 +306,17 @@ public final class SlotStateMachine {
         long lo = c.clientId().getLeastSignificantBits();
         List<MessageView> out = new ArrayList<>(c.limit());
         long last = -1;
-        for (int i = c.marker() < 0 ? m.head : m.firstAfter(c.marker()); i < m.tail && out.size() < c.limit(); i++) {
+        long end = m.end();
+        for (long i = c.marker() < 0 ? m.first() : m.firstAfter(c.marker()); i != end && out.size() < c.limit(); i = m.next(i)) {
             if (!m.isLive(i)) {
                 continue;
             }
-            boolean own = m.clientHi[i] == hi && m.clientLo[i] == lo;
+            boolean own = m.sameClient(i, hi, lo);
             if ((own && !c.echo()) || (!c.includeClaimed() && q.isHeld(i))) {
                 continue;
             }
             out.add(q.view(i, time));
-            last = m.seq[i];
+            last = m.seq(i);
         }
         return Decision.read(new MessagePage(out, last));
     }
@@ -322,7 +324,7 @@ public final class SlotStateMachine {
     public Decision<MessageView> getMessage(GetMessage c, long now) {
         checkName(c.project(), c.queue());
         QueueState q = queueAt(c.project(), c.queue(), now);
-        int i = q == null || c.seq() <= 0 ? -1 : q.messages.indexOf(c.seq());
+        long i = q == null || c.seq() <= 0 ? -1 : q.messages.indexOf(c.seq());
         if (i < 0) {
             throw SlotException.notFound("Message not found.");
         }
@@ -340,7 +342,7 @@ public final class SlotStateMachine {
         long[] seen = new long[c.seqs().length];
         int n = 0;
         for (long s : c.seqs()) {
-            int i = s <= 0 || contains(seen, n, s) ? -1 : q.messages.indexOf(s);
+            long i = s <= 0 || contains(seen, n, s) ? -1 : q.messages.indexOf(s);
             if (i >= 0) {
                 seen[n++] = s;
                 out.add(q.view(i, time));
@@ -365,11 +367,11 @@ public final class SlotStateMachine {
             throw SlotException.invalid("The claim id is malformed or was never issued.");
         }
         QueueState q = queueAt(c.project(), c.queue(), now);
-        int i = q == null || c.seq() <= 0 ? -1 : q.messages.indexOf(c.seq());
+        long i = q == null || c.seq() <= 0 ? -1 : q.messages.indexOf(c.seq());
         if (i < 0) {
             return Decision.read(false);
         }
-        long holder = q.messages.claim[i];
+        long holder = q.messages.claim(i);
         boolean held = q.isHeld(i);
         if (c.claimSeq() == DeleteMessage.NO_CLAIM) {
             if (held) {
@@ -473,14 +475,14 @@ public final class SlotStateMachine {
         int refused = 0;
         for (int k = 0; k < c.seqs().length; k++) {
             long seq = c.seqs()[k];
-            int i = seq <= 0 ? -1 : q.messages.indexOf(seq);
+            long i = seq <= 0 ? -1 : q.messages.indexOf(seq);
             if (i < 0) {
                 continue; // already gone: the ack's purpose is met
             }
             // A message acked twice in one batch is listed twice; applying the record deletes it once.
             // As a delete with a claim id (spec 2.9): the named claim holds it, or that claim
             // expired and nobody claimed the message since.
-            if (c.claimSeqs()[k] <= 0 || q.messages.claim[i] != c.claimSeqs()[k]) {
+            if (c.claimSeqs()[k] <= 0 || q.messages.claim(i) != c.claimSeqs()[k]) {
                 refused++;
             } else {
                 delete[n++] = seq;
@@ -552,8 +554,9 @@ public final class SlotStateMachine {
         List<byte[]> bodies = new ArrayList<>(c.seqs().length);
         int n = 0;
         for (int k = 0; k < c.seqs().length; k++) {
-            int i = q.messages.indexOf(c.seqs()[k]);
-            if (i >= 0 && q.messages.bodyAddr[i] == c.from()[k] && q.messages.length(i) == c.bodies().get(k).length) {
+            long i = q.messages.indexOf(c.seqs()[k]);
+            long at = i < 0 ? 0 : q.messages.unplaced(i) ? SlotSnapshot.UNPLACED : q.messages.bodyAddr(i);
+            if (i >= 0 && at == c.from()[k] && q.messages.length(i) == c.bodies().get(k).length) {
                 seqs[n++] = c.seqs()[k];
                 bodies.add(c.bodies().get(k));
             }
@@ -608,8 +611,8 @@ public final class SlotStateMachine {
             QueueState q = queueAt(mc.project(), mc.queue(), mc.time());
             if (q != null) {
                 for (long s : mc.seqs()) {
-                    int i = q.messages.indexOf(s);
-                    if (i >= 0 && q.messages.claim[i] != 0) {
+                    long i = q.messages.indexOf(s);
+                    if (i >= 0 && q.messages.claim(i) != 0) {
                         counters.messagesRedelivered++; // its last claim expired (a release clears it)
                     }
                 }
@@ -622,7 +625,7 @@ public final class SlotStateMachine {
             QueueState q = queueAt(d.project(), d.queue(), d.time());
             if (q != null) {
                 for (long s : d.seqs()) {
-                    int i = q.messages.indexOf(s);
+                    long i = q.messages.indexOf(s);
                     if (i >= 0) {
                         q.remove(i);
                         counters.messagesDeleted++;
@@ -694,7 +697,7 @@ public final class SlotStateMachine {
     public long liveBytesEstimate() {
         // The request-id window counts: at 100,000 entries it can outweigh every queue together, and
         // leaving it out made a drained slot checkpoint megabytes every megabyte of log.
-        return 64 + requestIds.snapshotBytes() + 72L * usage.messages + 128L * usage.queues + usage.metadataBytes;
+        return 64 + requestIds.snapshotBytes() + 20L * usage.messages + 128L * usage.queues + usage.metadataBytes;
     }
 
     /** Approximate heap held by indexes and columns, bodies excluded (for the memory benchmark). */
@@ -711,7 +714,7 @@ public final class SlotStateMachine {
     /** The state of a message as of the slot's clock, for tests and invariant checks. */
     public MessageState messageState(String project, String queue, long seq) {
         QueueState q = find(project, queue);
-        int i = q == null ? -1 : q.messages.indexOf(seq);
+        long i = q == null ? -1 : q.messages.indexOf(seq);
         if (i < 0) {
             return null;
         }

@@ -7,11 +7,12 @@ package io.baton.broker.slot;
  */
 public final class SlotUsage {
     /**
-     * Heap a waiting message costs: its columns (64 bytes), expiry-heap entry and the slack of
-     * arrays that grow by doubling (HeapPerMessageBench measures 95-136 bytes at rest, and a queue
-     * that doubles holds the old columns beside the new for a moment); its body stays in the log.
+     * Heap a waiting message costs: its entry in a block of the queue's message table (about 25
+     * bytes at rest, HeapPerMessageBench), its claim once claimed (8), and room for what comes and
+     * goes with it (a block copied while a snapshot holds it, a claim's list, the returned heap).
+     * Its body stays in the log.
      */
-    static final long PER_MESSAGE = 192;
+    static final long PER_MESSAGE = 40;
     /** Heap a queue costs beside its messages: its maps, tables and arena. */
     static final long PER_QUEUE = 1024;
 

@@ -22,7 +22,9 @@ import net.jqwik.api.constraints.Size;
  * Random command sequences against one slot, with the invariants checked after every step:
  * no message is in two valid claims; every message is exactly one of free / claimed / deleted /
  * expired, and moves only along legal transitions; a deleted message never reappears; replaying
- * the records (and restoring a snapshot taken midway) gives the same state.
+ * the records (and restoring a snapshot taken midway) gives the same state; a snapshot captured
+ * midway and written later (as the broker writes it, on another thread while the slot goes on)
+ * holds the state of the moment it was captured.
  */
 class SlotStateMachineProperties {
     private static final String P = "p";
@@ -30,7 +32,7 @@ class SlotStateMachineProperties {
     private static final UUID[] CLIENTS = {new UUID(0, 1), new UUID(0, 2)};
 
     enum Kind { POST, CLAIM, CLAIM_EACH, ACK, DELETE_WITH_CLAIM, DELETE_WITHOUT_CLAIM, BULK_DELETE, RELEASE, RENEW, ADVANCE, LIST,
-        DELETE_QUEUE, CREATE_QUEUE, SET_METADATA, SNAPSHOT_RESTORE }
+        DELETE_QUEUE, CREATE_QUEUE, SET_METADATA, SNAPSHOT_RESTORE, CAPTURE }
 
     record Step(Kind kind, int a, int b, int c) {}
 
@@ -44,7 +46,7 @@ class SlotStateMachineProperties {
                 net.jqwik.api.Tuple.of(5, Kind.RENEW), net.jqwik.api.Tuple.of(12, Kind.ADVANCE),
                 net.jqwik.api.Tuple.of(4, Kind.LIST), net.jqwik.api.Tuple.of(1, Kind.DELETE_QUEUE),
                 net.jqwik.api.Tuple.of(2, Kind.CREATE_QUEUE), net.jqwik.api.Tuple.of(2, Kind.SET_METADATA),
-                net.jqwik.api.Tuple.of(2, Kind.SNAPSHOT_RESTORE));
+                net.jqwik.api.Tuple.of(2, Kind.SNAPSHOT_RESTORE), net.jqwik.api.Tuple.of(3, Kind.CAPTURE));
         return Combinators.combine(kinds, Arbitraries.integers().between(0, 1000), Arbitraries.integers().between(0, 1000),
                 Arbitraries.integers().between(0, 1000)).as(Step::new);
     }
@@ -70,6 +72,8 @@ class SlotStateMachineProperties {
         final Map<Long, String> claims = new HashMap<>();
         /** The model: what each claim was given and until when it is valid, kept apart from the slot's own bookkeeping. */
         final Map<Long, ModelClaim> model = new HashMap<>();
+        /** Snapshots captured and not yet written, with the bytes a snapshot written at capture time had. */
+        final List<Map.Entry<SlotSnapshot.Image, byte[]>> captured = new ArrayList<>();
 
         static final class ModelClaim {
             final Set<Long> messages = new HashSet<>();
@@ -241,6 +245,12 @@ class SlotStateMachineProperties {
                     case SET_METADATA -> run(new SlotCommand.SetMetadata(P, q,
                             ("{\"k\":\"" + "v".repeat(s.b() % 50) + "\"}").getBytes(StandardCharsets.UTF_8)));
                     case SNAPSHOT_RESTORE -> sm = SlotFixture.restore(SlotFixture.snapshot(sm), sm.limits());
+                    case CAPTURE -> {
+                        captured.add(Map.entry(SlotSnapshot.capture(sm), SlotFixture.snapshot(sm)));
+                        if (captured.size() > 3) {
+                            captured.remove(0);
+                        }
+                    }
                 }
             } catch (SlotException refused) {
                 // Refusals are legal outcomes; invariants are checked all the same.
@@ -248,6 +258,15 @@ class SlotStateMachineProperties {
         }
 
         void checkInvariants() {
+            for (Map.Entry<SlotSnapshot.Image, byte[]> c : captured) {
+                java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+                try {
+                    c.getKey().writeTo(new java.io.DataOutputStream(bytes), SlotSnapshot.LiveBodies.NONE);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                assertThat(bytes.toByteArray()).as("a captured snapshot written later").isEqualTo(c.getValue());
+            }
             sm.advanceTo(now);
             // The running totals the broker's memory accounting reads equal a fresh count.
             SlotUsage u = sm.usage();

@@ -446,6 +446,97 @@ class SlotStateMachineTest {
     }
 
     @Test
+    void aSnapshotOfTheFullWidthFormatRestoresTheSameState() throws Exception {
+        // Brokers of the previous release wrote every message field at full width ("BSN3"); a
+        // broker of this one reads them, and writes about a quarter of the bytes for the same state.
+        f.post("q", ALICE, 600, 60, 600);
+        f.post("q", BOB, 600, 3600);
+        f.createQueue("other");
+        f.post("other", BOB, 60);
+        ClaimView c = f.claim("q", 2, 60, 60);
+        f.run(new SlotCommand.DeleteMessage(P, "q", c.messages().get(0).seq(), c.claimSeq()));
+        byte[] current = SlotFixture.snapshot(f.sm);
+        byte[] fullWidth = fullWidthSnapshot(f.sm);
+        assertThat(SlotFixture.snapshot(SlotFixture.restore(fullWidth, f.sm.limits()))).isEqualTo(current);
+        for (int i = 0; i < 50; i++) {
+            f.post("q", ALICE, 600, 600, 600, 600, 600, 600, 600, 600, 600, 600);
+        }
+        assertThat(SlotFixture.snapshot(f.sm).length * 3).isLessThan(fullWidthSnapshot(f.sm).length);
+    }
+
+    /** The state as a "BSN3" snapshot: the layout before messages were written as differences. */
+    private static byte[] fullWidthSnapshot(SlotStateMachine sm) throws java.io.IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        java.io.DataOutputStream out = new java.io.DataOutputStream(bytes);
+        out.writeInt(0x42534e33);
+        out.writeInt(sm.slot());
+        out.writeLong(sm.nextSeq());
+        out.writeLong(sm.time());
+        out.writeInt(sm.requestIds().size());
+        sm.requestIds().forEach((hi, lo, t, firstSeq, count) -> {
+            out.writeLong(hi);
+            out.writeLong(lo);
+            out.writeLong(t);
+            out.writeLong(firstSeq);
+            out.writeInt(count);
+        });
+        int queues = 0;
+        for (var byName : sm.projects().values()) {
+            queues += byName.size();
+        }
+        out.writeInt(queues);
+        for (var byName : sm.projects().values()) {
+            for (QueueState q : byName.values()) {
+                MessageTable m = q.messages;
+                out.writeUTF(q.project);
+                out.writeUTF(q.name);
+                RecordCodec.writeBytes(out, q.metadata());
+                out.writeInt(m.live());
+                long cursor = -1;
+                for (long i = m.first(); i != m.end(); i = m.next(i)) {
+                    if (!m.isLive(i)) {
+                        continue;
+                    }
+                    if (cursor < 0 && m.seq(i) >= q.cursor()) {
+                        cursor = m.seq(i);
+                    }
+                    out.writeLong(m.seq(i));
+                    out.writeLong(m.postedAt(i));
+                    out.writeLong(m.expiresAt(i));
+                    out.writeInt(m.ttl(i));
+                    out.writeLong(clientHi(m, i));
+                    out.writeLong(clientLo(m, i));
+                    out.writeLong(m.claim(i));
+                    out.writeLong(m.bodyAddr(i));
+                    out.writeInt(m.length(i) | (m.checked(i) ? 0 : MessageBlock.UNCHECKED));
+                }
+                out.writeLong(cursor);
+                java.util.List<Claim> claims = q.claims.sorted();
+                out.writeInt(claims.size());
+                for (Claim claim : claims) {
+                    out.writeLong(claim.seq);
+                    out.writeLong(claim.renewedAt);
+                    out.writeInt(claim.ttlSeconds);
+                    out.writeInt(claim.held);
+                    RecordCodec.writeLongs(out, claim.messages);
+                }
+            }
+        }
+        out.flush();
+        return bytes.toByteArray();
+    }
+
+    private static long clientHi(MessageTable m, long i) {
+        return m.sameClient(i, ALICE.getMostSignificantBits(), ALICE.getLeastSignificantBits())
+                ? ALICE.getMostSignificantBits() : BOB.getMostSignificantBits();
+    }
+
+    private static long clientLo(MessageTable m, long i) {
+        return m.sameClient(i, ALICE.getMostSignificantBits(), ALICE.getLeastSignificantBits())
+                ? ALICE.getLeastSignificantBits() : BOB.getLeastSignificantBits();
+    }
+
+    @Test
     void aMillionWaitingMessagesDoNotSlowAClaimDown() {
         // Not a timing assertion: checks that claiming touches only the oldest messages, by claiming
         // them all in order and checking FIFO at the end of a large backlog.
