@@ -66,6 +66,7 @@ public final class Broker implements AutoCloseable {
     private io.baton.broker.cluster.SlotController controller;
     private Admission admission;
     private SlotResources resources;
+    private io.baton.broker.cluster.ZkSeqReservations idReservations;
     private SlotHost host;
     private OwnershipReconciler reconciler;
     private Server grpc;
@@ -115,7 +116,8 @@ public final class Broker implements AutoCloseable {
         // The body cache is part of the budget: a quarter of it, at most 256 MiB.
         BodyCache cache = new BodyCache(Math.min(256L << 20, budget / 4), config.slotThreads());
         admission = new Admission(Math.max(1, budget - cache.capacityBytes()), logs::writeRefusal);
-        resources = new SlotResources(admission, cache, SlotResources.bodyReaderPool(4));
+        idReservations = new io.baton.broker.cluster.ZkSeqReservations(zk, paths::slotIds);
+        resources = new SlotResources(admission, cache, SlotResources.bodyReaderPool(4), idReservations);
         LocalSlots slots = new LocalSlots(slotCount, this::notServedHere);
         host = new SlotHost(slots, logs, threads, config.clock(), config.limits(), config.checkpoints(), metrics::recordDurable,
                 resources);
@@ -356,6 +358,9 @@ public final class Broker implements AutoCloseable {
         }
         if (resources != null) {
             resources.close();
+        }
+        if (idReservations != null) {
+            idReservations.close();
         }
         if (logs != null) {
             logs.close();

@@ -31,4 +31,9 @@ public record ClusterPaths(String cluster) {
     public String slotLog(int slot) {
         return String.format("%s/slots/%04d/log", root(), slot);
     }
+
+    /** How far a slot may issue ids ({@code ZkSeqReservations}). */
+    public String slotIds(int slot) {
+        return String.format("%s/slots/%04d/ids", root(), slot);
+    }
 }

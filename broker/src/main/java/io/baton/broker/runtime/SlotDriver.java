@@ -17,7 +17,6 @@ import io.baton.broker.slot.SlotRecord;
 import io.baton.broker.slot.SlotSnapshot;
 import io.baton.broker.slot.SlotStateMachine;
 import io.baton.broker.slot.Views.ClaimView;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -51,8 +50,15 @@ import org.slf4j.LoggerFactory;
 public final class SlotDriver {
     private static final Logger log = LoggerFactory.getLogger(SlotDriver.class);
 
-    /** When to cut the log: once it holds this many bytes and twice the live state. */
-    public record CheckpointPolicy(long minBytes) {
+    /**
+     * When to cut the log: {@code minBytes} before a log of mostly dead records is looked at, and
+     * {@code growthBytes} of a growing backlog's log before it is (see {@code maybeCheckpoint}).
+     */
+    public record CheckpointPolicy(long minBytes, long growthBytes) {
+        public CheckpointPolicy(long minBytes) {
+            this(minBytes, 8 * minBytes);
+        }
+
         public static CheckpointPolicy defaults() {
             return new CheckpointPolicy(8L << 20);
         }
@@ -89,6 +95,14 @@ public final class SlotDriver {
 
     // Slot thread only.
     private long appendedSinceCheckpoint;
+    /** Ids a slot reserves ahead of what it issues; it renews when half is used. */
+    private long idReservation = 1L << 20;
+    /** Commands that issue ids are refused (retryable) this close to the reservation's end. */
+    private long idMargin = 1L << 16;
+    private final SeqReservations ids;
+    /** The slot issues no id at or past this (set at recovery, raised by renewals). Slot thread. */
+    private long reservedUpTo;
+    private boolean renewingIds;
     /** Live body bytes when the last checkpoint was captured. Slot thread. */
     private long bodyBytesAtCheckpoint;
     /** Bodies were moved (or placed): checkpoint at the next tick, so the storage they left can go. */
@@ -120,6 +134,7 @@ public final class SlotDriver {
         this.admission = resources.admission();
         this.cache = resources.cache();
         this.bodyReaders = resources.bodyReaders();
+        this.ids = resources.ids();
         this.sm = new SlotStateMachine(slot, limits);
         this.nextCheckpointCheck = checkpoints.minBytes();
     }
@@ -157,7 +172,7 @@ public final class SlotDriver {
                     @Override
                     public void snapshot(long position, java.io.InputStream snapshot) throws IOException {
                         long s0 = System.nanoTime();
-                        sm = SlotSnapshot.read(new DataInputStream(new java.io.BufferedInputStream(snapshot, 1 << 16)), limits);
+                        sm = SlotSnapshot.read(new io.baton.broker.slot.BufferedDataInput(snapshot, 1 << 16), limits);
                         snapshotNanos[0] = System.nanoTime() - s0;
                     }
 
@@ -171,6 +186,7 @@ public final class SlotDriver {
                 });
                 placeRestoredBodies();
                 bodyBytesAtCheckpoint = sm.usage().bodyBytes(); // the log holds them all
+                reserveIdsAtOpen();
             } catch (IOException | RuntimeException e) {
                 failure = e;
                 transition(SlotOwnershipState.FAILED);
@@ -183,6 +199,71 @@ public final class SlotDriver {
             log.info("slot {} epoch {}: recovered {} messages in {} ms (snapshot {} ms, then {} records)", slot, epoch,
                     sm.usage().messages(), (System.nanoTime() - t0) / 1_000_000, snapshotNanos[0] / 1_000_000, records[0]);
         }, thread);
+    }
+
+    /**
+     * Starts ids after the recorded reservation (the log may be older than the ids issued, if it was
+     * restored from a backup; otherwise this skips at most the unused part of the last
+     * reservation), then reserves the next range before the slot serves. Slot thread, recovery.
+     */
+    private void reserveIdsAtOpen() throws IOException {
+        try {
+            long floor = ids.reserved(slot);
+            if (floor > sm.nextSeq()) {
+                long from = sm.nextSeq();
+                Decision<Boolean> d = sm.raiseSeqFloor(new SlotCommand.RaiseSeqFloor(floor), Math.max(clock.millis(), sm.time()));
+                for (SlotRecord r : d.records()) {
+                    appendApplied(r);
+                }
+                slotLog.sync().get();
+                if (floor - from > idReservation) {
+                    log.warn("slot {}: its log ends at id {} but ids up to {} were issued before (was it restored from "
+                            + "a backup?): ids continue from {}, so none is issued twice", slot, from, floor, floor);
+                }
+            }
+            long upTo = sm.nextSeq() + idReservation;
+            ids.reserve(slot, upTo).get(30, TimeUnit.SECONDS);
+            reservedUpTo = upTo;
+        } catch (IOException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException("reserving ids for the slot failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Smaller id reservations than the broker's, for tests; call before {@link #recover}. */
+    void idReservation(long range, long margin) {
+        this.idReservation = range;
+        this.idMargin = margin;
+    }
+
+    /** Whether {@code command} issues ids (message or claim sequence numbers). */
+    private static boolean issuesIds(SlotCommand<?> command) {
+        return command instanceof SlotCommand.Publish || command instanceof SlotCommand.CreateClaim
+                || command instanceof SlotCommand.ClaimEach;
+    }
+
+    /** Reserves the next range of ids in the background, once half the current one is used. Slot thread. */
+    private void renewIdsIfDue() {
+        if (renewingIds || sm.nextSeq() < reservedUpTo - idReservation / 2) {
+            return;
+        }
+        renewingIds = true;
+        long upTo = sm.nextSeq() + idReservation;
+        ids.reserve(slot, upTo).whenComplete((v, e) -> {
+            try {
+                thread.execute(() -> {
+                    renewingIds = false;
+                    if (e == null) {
+                        reservedUpTo = Math.max(reservedUpTo, upTo);
+                    } else {
+                        log.warn("slot {}: reserving ids up to {} failed; retrying with the next command", slot, upTo, e);
+                    }
+                });
+            } catch (RejectedExecutionException shuttingDown) {
+                // nothing left to issue ids for
+            }
+        });
     }
 
     /**
@@ -319,6 +400,12 @@ public final class SlotDriver {
             result.completeExceptionally(unavailable());
             return null;
         }
+        if (issuesIds(command) && sm.nextSeq() + idMargin > reservedUpTo) {
+            renewIdsIfDue();
+            result.completeExceptionally(SlotUnavailableException.retry("Slot " + slot
+                    + " is waiting for its next range of ids to be recorded; please try again shortly.", slot));
+            return null;
+        }
         long now = Math.max(clock.millis(), sm.time());
         Decision<R> decision;
         try {
@@ -361,6 +448,9 @@ public final class SlotDriver {
             freed.forEach(this::wake);
         }
         boolean wrote = durable != null;
+        if (wrote) {
+            renewIdsIfDue();
+        }
         if (!wrote) {
             durable = slotLog.sync();
         }
@@ -563,26 +653,29 @@ public final class SlotDriver {
     }
 
     /**
-     * Cuts the log when it has grown past a floor (1 MiB, or the policy's if lower) and past four
-     * times the live state (a growing backlog, or mostly dead records), or when three quarters of
-     * the bodies the last snapshot kept are gone (a drained backlog). Disk use then stays within a
-     * small multiple of live data and falls back to almost nothing once a backlog drains.
+     * Cuts the log when the records since the last cut are mostly dead (at least 1 MiB, or the
+     * policy's floor if lower, and four times the live state, bodies included: a queue whose
+     * workers keep up), when three quarters of the body bytes the last snapshot kept are gone (a
+     * drained backlog), or when a growing backlog's log has passed the policy's growth floor and
+     * four times the index. Disk use then stays within a small multiple of live data and falls
+     * back to almost nothing once a backlog drains, and a take-over replays at most about the
+     * larger of the growth floor and four times the index.
      */
     private void maybeCheckpoint() {
         // The snapshot holds the index only (bodies stay where they are in the log), and capturing
-        // it costs a reference per block on this thread, so a growing backlog is checkpointed
-        // whenever the log since the last one is four times the index: a take-over then replays
-        // at most about that much, whatever the backlog, and the snapshots written add a quarter
-        // to what the log writes.
-        long live = sm.liveBytesEstimate();
+        // it costs a reference per block on this thread. Writing it still costs the disk: a floor
+        // keeps medium backlogs from being checkpointed every few megabytes (each checkpoint of a
+        // growing backlog adds about a quarter of what the log wrote since).
+        long index = sm.liveBytesEstimate();
         long floor = Math.min(checkpoints.minBytes(), 1 << 20);
-        // Storage the last snapshot kept for its bodies, now mostly deleted: checkpoint, so that
-        // compaction moves the few live bodies on and that storage can go.
+        boolean mostlyDead = appendedSinceCheckpoint >= floor
+                && appendedSinceCheckpoint >= 4 * (index + sm.usage().bodyBytes());
         boolean drained = bodyBytesAtCheckpoint >= floor && 4 * sm.usage().bodyBytes() <= bodyBytesAtCheckpoint;
-        if (drained || appendedSinceCheckpoint >= floor && appendedSinceCheckpoint >= 4 * live) {
+        boolean grown = appendedSinceCheckpoint >= checkpoints.growthBytes() && appendedSinceCheckpoint >= 4 * index;
+        if (mostlyDead || drained || grown) {
             checkpointNow();
         } else {
-            nextCheckpointCheck = appendedSinceCheckpoint + Math.max(1 << 20, live / 2);
+            nextCheckpointCheck = appendedSinceCheckpoint + Math.max(1 << 20, index / 2);
         }
     }
 

@@ -8,10 +8,12 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * What every slot of a broker shares: the admission of growing writes, the cache of recent
- * bodies, and the threads that read bodies back from the slots' logs (blocking I/O, kept off the
- * slot lanes). The broker owns them and closes the readers when it stops.
+ * bodies, the threads that read bodies back from the slots' logs (blocking I/O, kept off the slot
+ * lanes), and the record of how far each slot may issue ids. The broker owns them and closes the
+ * readers when it stops.
  */
-public record SlotResources(Admission admission, BodyCache cache, ExecutorService bodyReaders) implements AutoCloseable {
+public record SlotResources(Admission admission, BodyCache cache, ExecutorService bodyReaders, SeqReservations ids)
+        implements AutoCloseable {
     /** Reads at most this many bodies' worth of tasks at once per reader; past that a read is refused. */
     static final int READS_QUEUED = 10_000;
 
@@ -23,7 +25,7 @@ public record SlotResources(Admission admission, BodyCache cache, ExecutorServic
 
     /** No limits, no cache, two readers (tests and tools; close it). */
     public static SlotResources unlimited() {
-        return new SlotResources(Admission.unlimited(), new BodyCache(0, 1), bodyReaderPool(2));
+        return new SlotResources(Admission.unlimited(), new BodyCache(0, 1), bodyReaderPool(2), SeqReservations.NONE);
     }
 
     @Override

@@ -354,7 +354,13 @@ final class MessageTable {
             long s = expiryByBlock.peekValue();
             expiryByBlock.pop();
             int b = floorBlock(s);
-            if (b < 0 || blocks[b].minExpiry > now) {
+            if (b < 0) {
+                continue;
+            }
+            if (blocks[b].minExpiry > now) {
+                // The bound this entry carried was raised since (the block was rewritten without its
+                // earliest messages): it may have been the block's only entry, so put the new one in.
+                expiryByBlock.push(blocks[b].minExpiry, blocks[b].baseSeq);
                 continue;
             }
             MessageBlock k = blocks[b];

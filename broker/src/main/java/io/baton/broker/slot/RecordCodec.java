@@ -44,6 +44,7 @@ public final class RecordCodec {
     private static final byte CLAIM_RENEWED = 7;
     private static final byte CLAIM_RELEASED = 8;
     private static final byte BODIES_MOVED = 9;
+    private static final byte SEQ_FLOOR_RAISED = 10;
 
     /** A record's bytes and where its bodies' bytes start in them. */
     public record Encoded(byte[] bytes, int[] bodyOffsets) {}
@@ -111,6 +112,9 @@ public final class RecordCodec {
             } else if (r instanceof MetadataSet m) {
                 header(out, METADATA_SET, m.time(), m.project(), m.queue());
                 writeBytes(out, m.metadataJson());
+            } else if (r instanceof SlotRecord.SeqFloorRaised f) {
+                header(out, SEQ_FLOOR_RAISED, f.time(), "", "");
+                out.writeLong(f.floor());
             } else {
                 throw new IllegalArgumentException("unknown record " + r);
             }
@@ -225,6 +229,7 @@ public final class RecordCodec {
                 case QUEUE_CREATED -> new QueueCreated(time, project, queue);
                 case QUEUE_DELETED -> new QueueDeleted(time, project, queue);
                 case METADATA_SET -> new MetadataSet(time, project, queue, readBytes(in));
+                case SEQ_FLOOR_RAISED -> new SlotRecord.SeqFloorRaised(time, in.readLong());
                 default -> throw new IllegalArgumentException("unknown record type " + type);
             };
             return new Decoded(record, offsets, checked);

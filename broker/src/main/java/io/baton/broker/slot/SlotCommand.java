@@ -201,4 +201,17 @@ public sealed interface SlotCommand<R> {
             return sm.moveBodies(this, now);
         }
     }
+
+    /** Never issue a sequence number below {@code floor} (the broker's reservation outlived the log). */
+    record RaiseSeqFloor(long floor) implements SlotCommand<Boolean> {
+        /** The slot's, not a project's: no project. */
+        @Override
+        public String project() {
+            return "";
+        }
+
+        public Decision<Boolean> decide(SlotStateMachine sm, long now) {
+            return sm.raiseSeqFloor(this, now);
+        }
+    }
 }

@@ -37,4 +37,11 @@ public sealed interface SlotRecord {
      * decision found it are named.
      */
     record BodiesMoved(long time, String project, String queue, long[] seqs, List<byte[]> bodies) implements SlotRecord {}
+
+    /**
+     * Sequence numbers below {@code floor} are never given out again: the slot's log was older than
+     * ids it had already issued (restored from a backup), and the broker's reservation, kept apart
+     * from the log, says how far they went.
+     */
+    record SeqFloorRaised(long time, long floor) implements SlotRecord {}
 }

@@ -567,6 +567,17 @@ public final class SlotStateMachine {
         return Decision.write(new SlotRecord.BodiesMoved(time, c.project(), c.queue(), java.util.Arrays.copyOf(seqs, n), bodies), n);
     }
 
+    /**
+     * Raises the next sequence number to {@code floor} if it is lower: ids the slot issued before
+     * its log was set back (restored from a backup) are never issued again.
+     */
+    public Decision<Boolean> raiseSeqFloor(SlotCommand.RaiseSeqFloor c, long now) {
+        if (c.floor() <= nextSeq) {
+            return Decision.read(false);
+        }
+        return Decision.write(new SlotRecord.SeqFloorRaised(time, c.floor()), true);
+    }
+
     /** Whether any body is held in memory only, waiting to be written to the log. */
     public boolean hasUnplacedBodies() {
         for (TreeMap<String, QueueState> byName : projects.values()) {
@@ -670,6 +681,8 @@ public final class SlotStateMachine {
                     q.moveBody(b.seqs()[k], placement.bodyAddress(k), placement.checked());
                 }
             }
+        } else if (r instanceof SlotRecord.SeqFloorRaised f) {
+            nextSeq = Math.max(nextSeq, f.floor());
         } else {
             throw new IllegalArgumentException("unknown record " + r);
         }

@@ -1,6 +1,5 @@
 package io.baton.broker.bench;
 
-import io.baton.broker.cluster.EmbeddedZooKeeper;
 import io.baton.broker.log.BookKeeperSlotLog;
 import io.baton.broker.runtime.SlotDriver;
 import io.baton.broker.runtime.SlotLane;
@@ -8,10 +7,8 @@ import io.baton.broker.slot.NewMessage;
 import io.baton.broker.slot.SlotCommand;
 import io.baton.broker.slot.SlotLimits;
 import io.baton.broker.slot.Views;
-import io.baton.broker.testing.LocalBookies;
+import io.baton.broker.testing.LocalBookKeeper;
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -20,10 +17,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.bookkeeper.client.api.BookKeeper;
-import org.apache.commons.io.FileUtils;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.CuratorFrameworkFactory;
-import org.apache.curator.retry.ExponentialBackoffRetry;
 
 /**
  * Cluster-mode take-over of a slot holding a large backlog: one JVM, ZooKeeper and 3 bookies in
@@ -40,14 +34,11 @@ public final class TakeOverBench {
     public static void main(String[] args) throws Exception {
         int messages = Integer.parseInt(args[0]);
         int size = Integer.parseInt(args[1]);
-        Path root = Files.createTempDirectory("baton-takeover");
-        try (EmbeddedZooKeeper zookeeper = new EmbeddedZooKeeper(root.resolve("zk"), "127.0.0.1", 0);
-             LocalBookies bookies = LocalBookies.start(zookeeper.connectString(), 3, root.resolve("bookies"));
-             BookKeeper bk = bookies.client();
-             CuratorFramework zk = CuratorFrameworkFactory.newClient(zookeeper.connectString(), new ExponentialBackoffRetry(100, 5));
+        try (LocalBookKeeper cluster = LocalBookKeeper.start("baton-takeover");
              SlotLane laneA = new SlotLane("owner-a");
              SlotLane laneB = new SlotLane("owner-b")) {
-            zk.start();
+            BookKeeper bk = cluster.bk();
+            CuratorFramework zk = cluster.zk();
             String path = "/bench/takeover";
             SlotDriver a = new SlotDriver(0, 1, BookKeeperSlotLog.open(bk, zk, path, 1, BookKeeperSlotLog.Replication.DEFAULT),
                     laneA, Clock.systemUTC(), SlotLimits.v1(), SlotDriver.CheckpointPolicy.defaults(), nanos -> { });
@@ -96,8 +87,6 @@ public final class TakeOverBench {
             if (b.liveMessages() < 0 || a.liveMessages() < 0) {
                 System.out.println("unreachable"); // keep both owners' state reachable until measured
             }
-        } finally {
-            FileUtils.deleteDirectory(root.toFile());
         }
     }
 

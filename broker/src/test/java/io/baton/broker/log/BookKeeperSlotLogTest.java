@@ -3,10 +3,7 @@ package io.baton.broker.log;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.baton.broker.cluster.EmbeddedZooKeeper;
-import io.baton.broker.testing.LocalBookies;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.baton.broker.testing.LocalBookKeeper;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -14,10 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.bookkeeper.client.api.BookKeeper;
-import org.apache.commons.io.FileUtils;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.CuratorFrameworkFactory;
-import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,30 +23,21 @@ import org.junit.jupiter.api.Test;
  * an older epoch can no longer take the log back.
  */
 class BookKeeperSlotLogTest extends SlotLogContract {
-    private static Path root;
-    private static EmbeddedZooKeeper zookeeper;
-    private static LocalBookies bookies;
+    private static LocalBookKeeper cluster;
     private static BookKeeper bk;
     private static CuratorFramework zk;
     private String path;
 
     @BeforeAll
     static void startCluster() throws Exception {
-        root = Files.createTempDirectory("baton-bk");
-        zookeeper = new EmbeddedZooKeeper(root.resolve("zk"), "127.0.0.1", 0);
-        bookies = LocalBookies.start(zookeeper.connectString(), 3, root.resolve("bookies"));
-        bk = bookies.client();
-        zk = CuratorFrameworkFactory.newClient(zookeeper.connectString(), new ExponentialBackoffRetry(100, 5));
-        zk.start();
+        cluster = LocalBookKeeper.start("baton-bk");
+        bk = cluster.bk();
+        zk = cluster.zk();
     }
 
     @AfterAll
     static void stopCluster() throws Exception {
-        zk.close();
-        bk.close();
-        bookies.close();
-        zookeeper.close();
-        FileUtils.deleteDirectory(root.toFile());
+        cluster.close();
     }
 
     @BeforeEach

@@ -212,6 +212,28 @@ class MessageTableProperties {
     }
 
     @Test
+    void aBlockRewrittenWithoutItsEarliestMessagesStillExpiresTheRest() {
+        // A full last block, mostly dead, is rewritten with its live messages: its expiry bound
+        // rises past the one the expiry heap holds for it, which must not be its last entry.
+        MessageTable table = new MessageTable();
+        long t = 1_000_000;
+        for (long s = 1; s <= 6; s++) {
+            table.append(s, t, t + 60_000, 60, 1, 1, s * 100, 10, true);
+        }
+        table.extend(table.indexOf(1), t + 120_000, 60); // a claim's grace
+        assertThat(table.expiredBy(t + 60_000)).containsExactly(2, 3, 4, 5, 6);
+        for (long s = 2; s <= 6; s++) {
+            table.kill(table.indexOf(s));
+        }
+        table.extend(table.indexOf(1), t + 180_000, 120); // claimed again: the block's bound stays at +120 s
+        for (long s = 7; s <= 9; s++) {
+            table.append(s, t + 60_000, t + 121_000, 61, 1, 1, s * 100, 10, true);
+        }
+        assertThat(table.expiredBy(t + 120_000)).isEmpty();
+        assertThat(table.expiredBy(t + 121_000)).containsExactly(7, 8, 9);
+    }
+
+    @Test
     void aDrainedTableGivesItsMemoryBack() {
         MessageTable table = new MessageTable();
         for (long s = 1; s <= 100_000; s++) {

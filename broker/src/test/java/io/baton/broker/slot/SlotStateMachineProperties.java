@@ -32,7 +32,7 @@ class SlotStateMachineProperties {
     private static final UUID[] CLIENTS = {new UUID(0, 1), new UUID(0, 2)};
 
     enum Kind { POST, CLAIM, CLAIM_EACH, ACK, DELETE_WITH_CLAIM, DELETE_WITHOUT_CLAIM, BULK_DELETE, RELEASE, RENEW, ADVANCE, LIST,
-        DELETE_QUEUE, CREATE_QUEUE, SET_METADATA, SNAPSHOT_RESTORE, CAPTURE }
+        DELETE_QUEUE, CREATE_QUEUE, SET_METADATA, SNAPSHOT_RESTORE, CAPTURE, RAISE_SEQ_FLOOR }
 
     record Step(Kind kind, int a, int b, int c) {}
 
@@ -46,7 +46,8 @@ class SlotStateMachineProperties {
                 net.jqwik.api.Tuple.of(5, Kind.RENEW), net.jqwik.api.Tuple.of(12, Kind.ADVANCE),
                 net.jqwik.api.Tuple.of(4, Kind.LIST), net.jqwik.api.Tuple.of(1, Kind.DELETE_QUEUE),
                 net.jqwik.api.Tuple.of(2, Kind.CREATE_QUEUE), net.jqwik.api.Tuple.of(2, Kind.SET_METADATA),
-                net.jqwik.api.Tuple.of(2, Kind.SNAPSHOT_RESTORE), net.jqwik.api.Tuple.of(3, Kind.CAPTURE));
+                net.jqwik.api.Tuple.of(2, Kind.SNAPSHOT_RESTORE), net.jqwik.api.Tuple.of(3, Kind.CAPTURE),
+                net.jqwik.api.Tuple.of(1, Kind.RAISE_SEQ_FLOOR));
         return Combinators.combine(kinds, Arbitraries.integers().between(0, 1000), Arbitraries.integers().between(0, 1000),
                 Arbitraries.integers().between(0, 1000)).as(Step::new);
     }
@@ -245,6 +246,11 @@ class SlotStateMachineProperties {
                     case SET_METADATA -> run(new SlotCommand.SetMetadata(P, q,
                             ("{\"k\":\"" + "v".repeat(s.b() % 50) + "\"}").getBytes(StandardCharsets.UTF_8)));
                     case SNAPSHOT_RESTORE -> sm = SlotFixture.restore(SlotFixture.snapshot(sm), sm.limits());
+                    case RAISE_SEQ_FLOOR -> {
+                        long floor = sm.nextSeq() + s.b() - 500;
+                        run(new SlotCommand.RaiseSeqFloor(floor));
+                        assertThat(sm.nextSeq()).isGreaterThanOrEqualTo(floor);
+                    }
                     case CAPTURE -> {
                         captured.add(Map.entry(SlotSnapshot.capture(sm), SlotFixture.snapshot(sm)));
                         if (captured.size() > 3) {

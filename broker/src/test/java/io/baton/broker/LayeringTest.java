@@ -1,0 +1,60 @@
+package io.baton.broker;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchRule;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The broker's layers, checked on its compiled classes: the state machine ({@code slot}) is pure
+ * (the JDK and {@code api} only), storage ({@code log}) knows nothing of what it stores or who
+ * drives it, the slot threads ({@code runtime}) know neither transport nor coordination, and no
+ * two packages depend on each other.
+ */
+class LayeringTest {
+    private static JavaClasses broker;
+
+    @BeforeAll
+    static void load() {
+        broker = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages("io.baton.broker");
+    }
+
+    static final ArchRule SLOT_IS_PURE = classes().that().resideInAPackage("io.baton.broker.slot..")
+            .should().onlyDependOnClassesThat().resideInAnyPackage("java..", "io.baton.api..", "io.baton.broker.slot..")
+            .because("the state machine is decided and replayed the same way everywhere: no I/O, threads or libraries");
+
+    static final ArchRule LOG_STORES_BYTES = noClasses().that().resideInAPackage("io.baton.broker.log..")
+            .should().dependOnClassesThat().resideInAnyPackage("io.baton.broker.slot..", "io.baton.broker.runtime..")
+            .because("a slot log stores records as bytes, whoever writes them");
+
+    static final ArchRule RUNTIME_BELOW_TRANSPORT = noClasses().that().resideInAPackage("io.baton.broker.runtime..")
+            .should().dependOnClassesThat().resideInAnyPackage("io.baton.broker.rpc..", "io.baton.broker.cluster..")
+            .because("slot threads serve gRPC and ZooKeeper alike through interfaces they own");
+
+    @Test
+    void theStateMachineDependsOnTheJdkAndApiOnly() {
+        SLOT_IS_PURE.check(broker);
+    }
+
+    @Test
+    void storageDependsOnNeitherTheStateMachineNorTheSlotThreads() {
+        LOG_STORES_BYTES.check(broker);
+    }
+
+    @Test
+    void slotThreadsDependOnNeitherTransportNorCoordination() {
+        RUNTIME_BELOW_TRANSPORT.check(broker);
+    }
+
+    @Test
+    void noPackageCycles() {
+        slices().matching("io.baton.broker.(*)..").should().beFreeOfCycles().check(broker);
+    }
+}
