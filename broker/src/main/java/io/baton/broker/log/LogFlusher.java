@@ -31,6 +31,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class LogFlusher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LogFlusher.class);
+    /** A full or failing disk fails every commit: a full report at most every 10 s. Flusher thread. */
+    private final RepeatedFailures commitFailures = new RepeatedFailures(java.util.concurrent.TimeUnit.SECONDS.toNanos(10));
 
     private final LinkedBlockingQueue<FileSlotLog> dirty = new LinkedBlockingQueue<>();
     private final Thread thread;
@@ -116,7 +118,11 @@ public final class LogFlusher implements AutoCloseable {
                     rolled = journal.commit();
                 } catch (IOException | RuntimeException e) {
                     error = e;
-                    log.error("journal commit failed: its {} records are refused and their slots stop serving", records, e);
+                    long unlogged = commitFailures.failed(System.nanoTime());
+                    if (unlogged >= 0) {
+                        log.error("journal commit failed: its {} records are refused and their slots stop serving"
+                                + " ({} more failed commits since the last report)", records, unlogged, e);
+                    }
                     listener.failed(e);
                 }
                 if (records > 0 && error == null) {
