@@ -232,16 +232,13 @@ final class MessageBlock {
     }
 
     void setExpires(int i, long expiresAt) {
-        long d = expiresAt - baseTime;
-        if (wideExpires == null && fitsInt(d)) {
-            expires[i] = (int) d;
-            return;
-        }
         if (wideExpires == null) {
-            wideExpires = new long[seq.length];
-            for (int k = 0; k < size; k++) {
-                wideExpires[k] = baseTime + expires[k];
+            long d = expiresAt - baseTime;
+            if (fitsInt(d)) {
+                expires[i] = (int) d;
+                return;
             }
+            wideExpires = widened(expires, baseTime);
             expires = null;
         }
         wideExpires[i] = expiresAt;
@@ -252,27 +249,29 @@ final class MessageBlock {
     }
 
     void setAddr(int i, long address) {
-        long d = address - baseAddr;
-        if (wideAddr == null && fitsInt(d)) {
-            addr[i] = (int) d;
-            return;
-        }
         if (wideAddr == null) {
-            wideAddr = new long[seq.length];
-            for (int k = 0; k < size; k++) {
-                wideAddr[k] = baseAddr + addr[k];
+            long d = address - baseAddr;
+            if (fitsInt(d)) {
+                addr[i] = (int) d;
+                return;
             }
+            wideAddr = widened(addr, baseAddr);
             addr = null;
         }
         wideAddr[i] = address;
     }
 
-    void setLengthAndFlags(int i, int lengthAndFlags) {
-        len[i] = lengthAndFlags;
+    /** A column of differences from {@code base} as full values, with room for the block's capacity. */
+    private long[] widened(int[] differences, long base) {
+        long[] wide = new long[seq.length];
+        for (int k = 0; k < size; k++) {
+            wide[k] = base + differences[k];
+        }
+        return wide;
     }
 
-    int lengthAndFlags(int i) {
-        return len[i];
+    void setLengthAndFlags(int i, int lengthAndFlags) {
+        len[i] = lengthAndFlags;
     }
 
     /** Marks entry {@code i} dead and moves {@link #start} past leading dead entries. */
