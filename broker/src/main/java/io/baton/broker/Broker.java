@@ -20,6 +20,7 @@ import io.baton.broker.rpc.LaneBorrowingInterceptor;
 import io.baton.broker.rpc.MessageRpc;
 import io.baton.broker.rpc.QueueRpc;
 import io.baton.broker.rpc.WorkRpc;
+import io.baton.broker.quota.ProjectQuotas;
 import io.baton.broker.runtime.Admission;
 import io.baton.broker.runtime.BodyCache;
 import io.baton.broker.runtime.SlotResources;
@@ -67,6 +68,10 @@ public final class Broker implements AutoCloseable {
     private Admission admission;
     private SlotResources resources;
     private io.baton.broker.cluster.ZkSeqReservations idReservations;
+    private ProjectQuotas quotas;
+    private io.baton.broker.cluster.ZkProjectUsage projectUsage;
+    /** How often a broker shares its projects' usage with the others (what a quota may lag by across brokers). */
+    static final java.time.Duration PROJECT_USAGE_INTERVAL = java.time.Duration.ofSeconds(1);
     private SlotHost host;
     private OwnershipReconciler reconciler;
     private Server grpc;
@@ -117,11 +122,15 @@ public final class Broker implements AutoCloseable {
         BodyCache cache = new BodyCache(Math.min(256L << 20, budget / 4), config.slotThreads());
         admission = new Admission(Math.max(1, budget - cache.capacityBytes()), logs::writeRefusal);
         idReservations = new io.baton.broker.cluster.ZkSeqReservations(zk, paths::slotIds);
-        resources = new SlotResources(admission, cache, SlotResources.bodyReaderPool(4), idReservations);
+        quotas = new ProjectQuotas(config.projectQuotas());
+        projectUsage = new io.baton.broker.cluster.ZkProjectUsage(zk, paths, config.brokerId(), quotas);
+        projectUsage.start(PROJECT_USAGE_INTERVAL);
+        resources = new SlotResources(admission, quotas, cache, SlotResources.bodyReaderPool(4), idReservations);
         LocalSlots slots = new LocalSlots(slotCount, this::notServedHere);
         host = new SlotHost(slots, logs, threads, config.clock(), config.limits(), config.checkpoints(), metrics::recordDurable,
                 resources);
         metrics.bindAdmission(admission, logs instanceof FileSlotLogFactory f ? f.space() : null);
+        metrics.bindQuotas(quotas);
         log.info("broker {}: memory budget {} MiB ({} MiB of it for recent message bodies)", config.brokerId(), budget >> 20,
                 cache.capacityBytes() >> 20);
         host.events(metrics.slotEvents());
@@ -282,6 +291,11 @@ public final class Broker implements AutoCloseable {
         return config.brokerId();
     }
 
+    /** What each project holds against its quota, as this broker knows it. */
+    public ProjectQuotas quotas() {
+        return quotas;
+    }
+
     public CuratorFramework zk() {
         return zk;
     }
@@ -361,6 +375,9 @@ public final class Broker implements AutoCloseable {
         }
         if (idReservations != null) {
             idReservations.close();
+        }
+        if (projectUsage != null) {
+            projectUsage.close();
         }
         if (logs != null) {
             logs.close();

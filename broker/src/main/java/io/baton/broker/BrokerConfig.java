@@ -2,12 +2,14 @@ package io.baton.broker;
 
 import io.baton.api.Limits;
 import io.baton.broker.log.FileSlotLog;
+import io.baton.broker.quota.QuotaPolicy;
 import io.baton.broker.runtime.SlotDriver;
 import io.baton.broker.slot.SlotLimits;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /** Everything a broker is started with. Build with {@link #builder()}; every value is checked there. */
 public record BrokerConfig(
@@ -32,7 +34,8 @@ public record BrokerConfig(
         String advertisedHost,
         io.baton.broker.log.Disk disk,
         long memoryBudget,
-        io.baton.broker.log.FileSlotLogFactory.Space diskSpace) {
+        io.baton.broker.log.FileSlotLogFactory.Space diskSpace,
+        Supplier<QuotaPolicy> projectQuotas) {
 
     /** True when slot logs live in BookKeeper (cluster mode) rather than on the local disk. */
     public boolean replicatedStorage() {
@@ -66,6 +69,7 @@ public record BrokerConfig(
         private io.baton.broker.log.Disk disk = io.baton.broker.log.Disk.REAL;
         private long memoryBudget;
         private io.baton.broker.log.FileSlotLogFactory.Space diskSpace = io.baton.broker.log.FileSlotLogFactory.Space.defaults();
+        private Supplier<QuotaPolicy> projectQuotas = () -> QuotaPolicy.NONE;
 
         public Builder brokerId(String v) {
             brokerId = v;
@@ -209,6 +213,15 @@ public record BrokerConfig(
             return this;
         }
 
+        /**
+         * Each project's quota (messages and bytes across the cluster); asked at every publish, so
+         * a policy read from a file ({@link io.baton.broker.quota.QuotaFile}) may change. Default: none.
+         */
+        public Builder projectQuotas(Supplier<QuotaPolicy> v) {
+            projectQuotas = Objects.requireNonNull(v);
+            return this;
+        }
+
         public BrokerConfig build() {
             Objects.requireNonNull(zkConnect, "zkConnect");
             Objects.requireNonNull(dataDir, "dataDir");
@@ -232,7 +245,8 @@ public record BrokerConfig(
             }
             return new BrokerConfig(brokerId, cluster, zkConnect, zkSessionTimeout, host, grpcPort, metricsPort, dataDir,
                     slotCount, selfAssignAllSlots, limits, slotThreads, segmentBytes, checkpoints, clock, bookkeeperMetadataUri,
-                    runController, handOverTimeout, advertisedHost != null ? advertisedHost : host, disk, memoryBudget, diskSpace);
+                    runController, handOverTimeout, advertisedHost != null ? advertisedHost : host, disk, memoryBudget, diskSpace,
+                    projectQuotas);
         }
     }
 }

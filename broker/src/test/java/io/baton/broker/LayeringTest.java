@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The broker's layers, checked on its compiled classes: the state machine ({@code slot}) is pure
  * (the JDK and {@code api} only), storage ({@code log}) knows nothing of what it stores or who
- * drives it, the slot threads ({@code runtime}) know neither transport nor coordination, and no
+ * drives it, the slot threads ({@code runtime}) know neither transport nor coordination, quotas
+ * ({@code quota}) are counted from reports and know no other part of the broker, and no
  * two packages depend on each other.
  */
 class LayeringTest {
@@ -37,6 +38,16 @@ class LayeringTest {
     static final ArchRule RUNTIME_BELOW_TRANSPORT = noClasses().that().resideInAPackage("io.baton.broker.runtime..")
             .should().dependOnClassesThat().resideInAnyPackage("io.baton.broker.rpc..", "io.baton.broker.cluster..")
             .because("slot threads serve gRPC and ZooKeeper alike through interfaces they own");
+
+    static final ArchRule QUOTAS_STAND_ALONE = noClasses().that().resideInAPackage("io.baton.broker.quota..")
+            .should().dependOnClassesThat().resideInAnyPackage("io.baton.broker.slot..", "io.baton.broker.log..",
+                    "io.baton.broker.runtime..", "io.baton.broker.rpc..", "io.baton.broker.cluster..")
+            .because("quotas are counted from what slots report and checked by whoever admits a write");
+
+    @Test
+    void quotasDependOnNoOtherPartOfTheBroker() {
+        QUOTAS_STAND_ALONE.check(broker);
+    }
 
     @Test
     void theStateMachineDependsOnTheJdkAndApiOnly() {

@@ -1,9 +1,10 @@
 package io.baton.deploy;
 
+import io.baton.api.ByteSizes;
 import io.baton.broker.BrokerConfig;
 import io.baton.broker.log.FileSlotLogFactory;
+import io.baton.broker.quota.QuotaFile;
 import io.baton.broker.slot.SlotLimits;
-import java.util.Locale;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
@@ -31,9 +32,17 @@ final class LimitOptions {
             description = "Most bytes of message bodies one queue may hold; 0: no quota (default).")
     long queueMaxBytes;
 
+    @Option(names = "--project-quotas", paramLabel = "FILE", converter = QuotaFileConverter.class, description = "JSON file"
+            + " of per-project quotas (messages and bytes across the cluster, a default and per-project limits); re-read when"
+            + " it changes. See docs/OPERATIONS.md.")
+    QuotaFile projectQuotas;
+
     /** Applies these options to {@code b}. */
     BrokerConfig.Builder applyTo(BrokerConfig.Builder b) {
         b.memoryBudget(memoryBudget).diskSpace(new FileSlotLogFactory.Space(diskFreeMin, diskReserve));
+        if (projectQuotas != null) {
+            b.projectQuotas(projectQuotas);
+        }
         if (queueMaxMessages > 0 || queueMaxBytes > 0) {
             b.limits(SlotLimits.v1().withQueueQuota(queueMaxMessages > 0 ? queueMaxMessages : Long.MAX_VALUE,
                     queueMaxBytes > 0 ? queueMaxBytes : Long.MAX_VALUE));
@@ -41,33 +50,26 @@ final class LimitOptions {
         return b;
     }
 
-    /** "512k", "256m", "4g", "1048576". */
+    /** Reads the quotas file while the command line is parsed, so a mistake in it is a usage error. */
+    static final class QuotaFileConverter implements CommandLine.ITypeConverter<QuotaFile> {
+        @Override
+        public QuotaFile convert(String value) {
+            try {
+                return QuotaFile.load(java.nio.file.Path.of(value));
+            } catch (java.io.UncheckedIOException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** "512k", "256m", "4g", "1048576" ({@link ByteSizes}). */
     static final class ByteSize implements CommandLine.ITypeConverter<Long> {
         @Override
         public Long convert(String value) {
-            String v = value.trim().toLowerCase(Locale.ROOT);
-            long unit = 1;
-            if (v.endsWith("b")) {
-                v = v.substring(0, v.length() - 1);
-            }
-            switch (v.isEmpty() ? ' ' : v.charAt(v.length() - 1)) {
-                case 'k' -> unit = 1L << 10;
-                case 'm' -> unit = 1L << 20;
-                case 'g' -> unit = 1L << 30;
-                case 't' -> unit = 1L << 40;
-                default -> unit = 1;
-            }
-            if (unit > 1) {
-                v = v.substring(0, v.length() - 1);
-            }
             try {
-                long n = Long.parseLong(v.trim());
-                if (n < 0) {
-                    throw new CommandLine.TypeConversionException("'" + value + "' is negative");
-                }
-                return Math.multiplyExact(n, unit);
-            } catch (NumberFormatException | ArithmeticException e) {
-                throw new CommandLine.TypeConversionException("'" + value + "' is not a size (examples: 512k, 256m, 4g)");
+                return ByteSizes.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
             }
         }
     }

@@ -36,4 +36,13 @@ public record ClusterPaths(String cluster) {
     public String slotIds(int slot) {
         return String.format("%s/slots/%04d/ids", root(), slot);
     }
+
+    /** Each broker's report of what its slots hold by project ({@code ZkProjectUsage}). */
+    public String usage() {
+        return root() + "/usage";
+    }
+
+    public String usage(String brokerId) {
+        return usage() + "/" + brokerId;
+    }
 }

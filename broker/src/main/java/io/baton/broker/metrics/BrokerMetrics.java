@@ -143,6 +143,13 @@ public final class BrokerMetrics {
         }
     }
 
+    /** Publishes refused for a project's quota. (Per-project usage is left out: projects are unbounded labels.) */
+    public void bindQuotas(io.baton.broker.quota.ProjectQuotas quotas) {
+        FunctionCounter.builder("baton.writes.refused.quota", quotas, io.baton.broker.quota.ProjectQuotas::refused)
+                .description("Publishes refused with RESOURCE_EXHAUSTED because their project was at its quota")
+                .register(registry);
+    }
+
     /** Slots assigned here that failed (their storage), and how often slots failed. */
     public void bindFailures(io.baton.broker.runtime.SlotHost host) {
         Gauge.builder("baton.slots.failed", host, h -> h.failures().size())

@@ -4,6 +4,8 @@ import io.baton.api.DaemonThreads;
 import io.baton.api.ErrorCode;
 import io.baton.broker.log.SlotLog;
 import io.baton.api.Limits;
+import io.baton.broker.quota.ProjectQuotas;
+import io.baton.broker.quota.QuotaExceededException;
 import io.baton.broker.slot.Body;
 import io.baton.broker.slot.Decision;
 import io.baton.broker.slot.Placement;
@@ -83,8 +85,9 @@ public final class SlotDriver {
     private static final java.util.concurrent.atomic.AtomicInteger CACHE_KEYS = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.concurrent.ExecutorService bodyReaders;
     private SlotStateMachine sm;
-    /** The heap estimate last reported to {@link #admission}. Slot thread only. */
-    private long heldReported;
+    private final ProjectQuotas quotas;
+    /** What this slot reported to the admission and the quotas. Slot thread only. */
+    private final SlotAccount account;
     /** The checkpoint being written (or the last one written). Set on the slot thread only. */
     private volatile CompletableFuture<Void> checkpointWrite = CompletableFuture.completedFuture(null);
     private volatile SlotOwnershipState state = SlotOwnershipState.RECOVERING;
@@ -132,6 +135,8 @@ public final class SlotDriver {
         this.checkpoints = checkpoints;
         this.durableLatencyNanos = durableLatencyNanos;
         this.admission = resources.admission();
+        this.quotas = resources.quotas();
+        this.account = new SlotAccount(admission, quotas);
         this.cache = resources.cache();
         this.bodyReaders = resources.bodyReaders();
         this.ids = resources.ids();
@@ -368,6 +373,18 @@ public final class SlotDriver {
      */
     public <R> CompletableFuture<R> submit(SlotCommand<R> command) {
         CompletableFuture<R> result = new CompletableFuture<>();
+        ProjectQuotas.Reservation room = ProjectQuotas.Reservation.NONE;
+        if (command instanceof SlotCommand.Publish p && p.messages() != null) {
+            try {
+                room = quotas.admit(p.project(), p.messages().size(), p.bodyBytes());
+            } catch (QuotaExceededException e) {
+                result.completeExceptionally(new SlotException(ErrorCode.RESOURCE_EXHAUSTED, e.getMessage()));
+                return result;
+            }
+            // Released once the slot has applied the publish and reported it (so it is not counted
+            // twice while its records become durable), or at the latest when it finishes.
+            result.whenComplete(room.releaser());
+        }
         long growth = command.growthBytes();
         if (growth > 0) {
             String refusal = admission.admit(growth);
@@ -377,8 +394,15 @@ public final class SlotDriver {
             }
             result.whenComplete((v, e) -> admission.release(growth));
         }
+        ProjectQuotas.Reservation reserved = room;
         try {
-            thread.executeHere(() -> run(command, result));
+            thread.executeHere(() -> {
+                try {
+                    run(command, result);
+                } finally {
+                    reserved.release();
+                }
+            });
         } catch (SlotLane.LaneFullException e) {
             result.completeExceptionally(laneFull(e));
         } catch (RejectedExecutionException e) {
@@ -387,11 +411,9 @@ public final class SlotDriver {
         return result;
     }
 
-    /** Tells the admission how much heap the slot's state takes now. Slot thread only. */
+    /** Tells the admission and the quotas what the slot's state holds now. Slot thread only. */
     private void reportHeld() {
-        long now = sm.heapEstimate();
-        admission.heldChanged(now - heldReported);
-        heldReported = now;
+        account.report(sm);
     }
 
     /** Decides, applies and logs {@code command}; returns its reply (null if it failed). Slot thread only. */
@@ -772,6 +794,12 @@ public final class SlotDriver {
         failure = e;
         transition(SlotOwnershipState.FAILED);
         wakeAll();
+        try {
+            // Queued behind any command still running, so nothing is reported after it.
+            thread.execute(account::withdraw);
+        } catch (RejectedExecutionException closing) {
+            // the broker is stopping
+        }
         onFailed.accept(this);
     }
 
@@ -839,6 +867,7 @@ public final class SlotDriver {
                     if (state != SlotOwnershipState.RELEASED) {
                         transition(SlotOwnershipState.RELEASED);
                     }
+                    account.withdraw();
                     wakeAll();
                 } finally {
                     CLOSERS.execute(closeLog);

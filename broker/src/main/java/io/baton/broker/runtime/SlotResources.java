@@ -1,19 +1,20 @@
 package io.baton.broker.runtime;
 
 import io.baton.api.DaemonThreads;
+import io.baton.broker.quota.ProjectQuotas;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * What every slot of a broker shares: the admission of growing writes, the cache of recent
- * bodies, the threads that read bodies back from the slots' logs (blocking I/O, kept off the slot
- * lanes), and the record of how far each slot may issue ids. The broker owns them and closes the
- * readers when it stops.
+ * What every slot of a broker shares: the admission of growing writes, the projects' quotas, the
+ * cache of recent bodies, the threads that read bodies back from the slots' logs (blocking I/O,
+ * kept off the slot lanes), and the record of how far each slot may issue ids. The broker owns them
+ * and closes the readers when it stops.
  */
-public record SlotResources(Admission admission, BodyCache cache, ExecutorService bodyReaders, SeqReservations ids)
-        implements AutoCloseable {
+public record SlotResources(Admission admission, ProjectQuotas quotas, BodyCache cache, ExecutorService bodyReaders,
+                            SeqReservations ids) implements AutoCloseable {
     /** Reads at most this many bodies' worth of tasks at once per reader; past that a read is refused. */
     static final int READS_QUEUED = 10_000;
 
@@ -25,7 +26,8 @@ public record SlotResources(Admission admission, BodyCache cache, ExecutorServic
 
     /** No limits, no cache, two readers (tests and tools; close it). */
     public static SlotResources unlimited() {
-        return new SlotResources(Admission.unlimited(), new BodyCache(0, 1), bodyReaderPool(2), SeqReservations.NONE);
+        return new SlotResources(Admission.unlimited(), ProjectQuotas.none(), new BodyCache(0, 1), bodyReaderPool(2),
+                SeqReservations.NONE);
     }
 
     @Override

@@ -22,8 +22,9 @@ final class QueueState {
     final String project;
     final String name;
     private byte[] metadata = EMPTY_METADATA;
-    /** The slot's totals, kept current by this queue. */
+    /** The slot's totals and its project's in the slot, kept current by this queue. */
     private final SlotUsage usage;
+    private final ProjectUsage projectUsage;
 
     final MessageTable messages = new MessageTable();
     final ClaimTable claims = new ClaimTable();
@@ -33,12 +34,21 @@ final class QueueState {
     /** Live messages held by a valid claim. */
     private long claimed;
 
-    QueueState(String project, String name, SlotUsage usage) {
+    QueueState(String project, String name, SlotUsage usage, ProjectUsage projectUsage) {
         this.project = project;
         this.name = name;
         this.usage = usage;
+        this.projectUsage = projectUsage;
         usage.queues++;
         usage.metadataBytes += metadata.length;
+        projectUsage.queuesChanged(1);
+    }
+
+    /** {@code messages} messages of {@code bytes} body bytes in all came or went. */
+    private void counted(long messages, long bytes) {
+        usage.messages += messages;
+        usage.bodyBytes += bytes;
+        projectUsage.add(messages, bytes);
     }
 
     byte[] metadata() {
@@ -54,8 +64,8 @@ final class QueueState {
     void dropped() {
         usage.queues--;
         usage.metadataBytes -= metadata.length;
-        usage.messages -= messages.live();
-        usage.bodyBytes -= messages.liveBodyBytes();
+        counted(-messages.live(), -messages.liveBodyBytes());
+        projectUsage.queuesChanged(-1);
     }
 
     long live() {
@@ -73,16 +83,14 @@ final class QueueState {
     /** A message just posted, its body at {@code address} in the log. */
     void append(long seq, long time, int ttlSeconds, int length, long clientHi, long clientLo, long address, boolean checked) {
         messages.append(seq, time, time + ttlSeconds * 1000L, ttlSeconds, clientHi, clientLo, address, length, checked);
-        usage.messages++;
-        usage.bodyBytes += length;
+        counted(1, length);
     }
 
     /** A message as a snapshot holds it (indexes are rebuilt afterwards). */
     void restore(long seq, long posted, long expires, int ttl, long clientHi, long clientLo, long claim, long address,
                  int length, boolean checked) {
         messages.restore(seq, posted, expires, ttl, clientHi, clientLo, claim, address, length, checked);
-        usage.messages++;
-        usage.bodyBytes += length;
+        counted(1, length);
     }
 
     /**
@@ -94,8 +102,7 @@ final class QueueState {
     /** A message restored with its body in memory (a snapshot of the first formats). */
     void restoreUnplaced(long seq, long posted, long expires, int ttl, long clientHi, long clientLo, long claim, byte[] body) {
         messages.appendUnplaced(seq, posted, expires, ttl, clientHi, clientLo, claim, body.length);
-        usage.messages++;
-        usage.bodyBytes += body.length;
+        counted(1, body.length);
         if (unplaced == null) {
             unplaced = new java.util.HashMap<>();
         }
@@ -148,8 +155,7 @@ final class QueueState {
                 claims.remove(c.seq);
             }
         }
-        usage.messages--;
-        usage.bodyBytes -= messages.length(i);
+        counted(-1, -messages.length(i));
         if (unplaced != null && unplaced.remove(messages.seq(i)) != null && unplaced.isEmpty()) {
             unplaced = null;
         }

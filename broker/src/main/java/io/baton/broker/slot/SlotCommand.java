@@ -90,10 +90,15 @@ public sealed interface SlotCommand<R> {
 
         @Override
         public long growthBytes() {
+            return bodyBytes() + (messages == null ? 0 : messages.size() * SlotUsage.PER_MESSAGE);
+        }
+
+        /** Bytes of the bodies posted. */
+        public long bodyBytes() {
             long bytes = 0;
             if (messages != null) {
                 for (NewMessage m : messages) {
-                    bytes += (m.body() == null ? 0 : m.body().length) + SlotUsage.PER_MESSAGE;
+                    bytes += m.body() == null ? 0 : m.body().length;
                 }
             }
             return bytes;

@@ -271,7 +271,7 @@ public final class SlotSnapshot {
         for (int k = 0; k < queues; k++) {
             String project = in.readUTF();
             String name = in.readUTF();
-            QueueState q = new QueueState(project, name, sm.usage());
+            QueueState q = sm.newQueue(project, name);
             q.metadata(RecordCodec.readBytes(in));
             int live = in.readInt();
             long lastSeq = 0;

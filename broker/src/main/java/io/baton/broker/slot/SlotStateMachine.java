@@ -39,6 +39,7 @@ import io.baton.broker.slot.Views.PublishResult;
 import io.baton.broker.slot.Views.QueueListing;
 import io.baton.broker.slot.Views.QueueStats;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -60,6 +61,10 @@ public final class SlotStateMachine {
     private final RequestIdWindow requestIds;
     private final SlotCounters counters = new SlotCounters();
     private final SlotUsage usage = new SlotUsage();
+    /** What each project with a queue here holds; kept current by its queues. */
+    private final HashMap<String, ProjectUsage> projectUsage = new HashMap<>();
+    /** Project usages changed since the driver last drained them, each once. */
+    private final List<ProjectUsage> projectChanges = new ArrayList<>();
     /** Next sequence to give a message or a claim; never reused. */
     private long nextSeq = 1;
     private long time;
@@ -94,6 +99,30 @@ public final class SlotStateMachine {
     /** What the slot holds now (messages, bytes, queues); current after every command. */
     public SlotUsage usage() {
         return usage;
+    }
+
+    /** What {@code project} holds in this slot; null if it has no queue here. */
+    public ProjectUsage usageOf(String project) {
+        return projectUsage.get(project);
+    }
+
+    /**
+     * Hands every project usage that changed since the last call to {@code sink}, once each, in
+     * the order they first changed (a project whose last queue went reports zero, then is
+     * forgotten).
+     */
+    public void drainProjectChanges(java.util.function.Consumer<ProjectUsage> sink) {
+        for (ProjectUsage u : projectChanges) {
+            u.drained();
+            sink.accept(u);
+        }
+        projectChanges.clear();
+    }
+
+    /** A new queue, counted in the slot's and its project's usage (not yet in {@link #projects()}). */
+    QueueState newQueue(String project, String name) {
+        return new QueueState(project, name, usage,
+                projectUsage.computeIfAbsent(project, p -> new ProjectUsage(p, projectChanges)));
     }
 
     /** An estimate of the heap the slot's state takes: what its usage holds plus the request-id window. */
@@ -657,13 +686,16 @@ public final class SlotStateMachine {
             }
         } else if (r instanceof QueueCreated qc) {
             projects.computeIfAbsent(qc.project(), p -> new TreeMap<>())
-                    .computeIfAbsent(qc.queue(), n -> new QueueState(qc.project(), n, usage));
+                    .computeIfAbsent(qc.queue(), n -> newQueue(qc.project(), n));
         } else if (r instanceof QueueDeleted qd) {
             TreeMap<String, QueueState> queues = projects.get(qd.project());
             if (queues != null) {
                 QueueState gone = queues.remove(qd.queue());
                 if (gone != null) {
                     gone.dropped();
+                    if (projectUsage.get(qd.project()).queues == 0) {
+                        projectUsage.remove(qd.project());
+                    }
                 }
                 if (queues.isEmpty()) {
                     projects.remove(qd.project());
@@ -749,6 +781,31 @@ public final class SlotStateMachine {
             }
         }
         return new long[] {messages, bytes, queues, metadata};
+    }
+
+    /**
+     * Each project's messages, body bytes and queues counted afresh by walking its queues, for
+     * invariant checks of {@link #usageOf}: project -> {messages, bytes, queues}.
+     */
+    public Map<String, List<Long>> recountProjectUsage() {
+        Map<String, List<Long>> out = new TreeMap<>();
+        projects.forEach((project, byName) -> {
+            long messages = 0;
+            long bytes = 0;
+            for (QueueState q : byName.values()) {
+                messages += q.live();
+                bytes += q.messages.liveBodyBytes();
+            }
+            out.put(project, List.of(messages, bytes, (long) byName.size()));
+        });
+        return out;
+    }
+
+    /** {@link #recountProjectUsage()} as the running tallies have it. */
+    public Map<String, List<Long>> projectUsageTallies() {
+        Map<String, List<Long>> out = new TreeMap<>();
+        projectUsage.forEach((p, u) -> out.put(p, List.of(u.messages, u.bodyBytes, (long) u.queues)));
+        return out;
     }
 
     /** The sequences of the live messages a valid claim holds, for invariant checks. */

@@ -62,7 +62,7 @@ class IdReservationTest {
 
     private final SlotLane lane = new SlotLane("test-slot-thread");
     private final Recorded recorded = new Recorded();
-    private final SlotResources resources = new SlotResources(Admission.unlimited(), new BodyCache(0, 1),
+    private final SlotResources resources = new SlotResources(Admission.unlimited(), io.baton.broker.quota.ProjectQuotas.none(), new BodyCache(0, 1),
             SlotResources.bodyReaderPool(1), recorded);
     private LogFlusher flusher;
 

@@ -278,6 +278,7 @@ class SlotStateMachineProperties {
             SlotUsage u = sm.usage();
             assertThat(new long[] {u.messages, u.bodyBytes, u.queues, u.metadataBytes}).as("usage")
                     .containsExactly(sm.recountUsage());
+            assertThat(sm.projectUsageTallies()).as("usage by project").isEqualTo(sm.recountProjectUsage());
             // The model's view: a claim is valid until its expiry unless released; no live message may
             // be in two valid claims at once, and the slot must agree on who holds it.
             Map<Long, Long> modelHolder = new HashMap<>();

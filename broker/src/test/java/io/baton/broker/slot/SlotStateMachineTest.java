@@ -614,4 +614,45 @@ class SlotStateMachineTest {
         assertThat(f.sm.heapEstimate()).isGreaterThan(f.sm.usage().bodyBytes());
         assertThat(SlotFixture.restore(SlotFixture.snapshot(f.sm), f.sm.limits()).usage().messages()).isEqualTo(1);
     }
+
+    @Test
+    void eachProjectsUsageIsKeptAndOnlyChangesAreHandedOn() {
+        f.createQueue("a");
+        f.createQueue("b");
+        f.run(new SlotCommand.CreateQueue("other", "a"));
+        f.post("a", ALICE, 60, 60);
+        f.post("b", ALICE, 120);
+        f.run(new SlotCommand.Publish("other", "a", ALICE, null,
+                java.util.List.of(new NewMessage(60, "{\"k\":1}".getBytes(StandardCharsets.UTF_8)))));
+        assertThat(drained()).containsOnlyKeys(P, "other");
+        assertThat(f.sm.usageOf(P).messages()).isEqualTo(3);
+        assertThat(f.sm.usageOf("other").messages()).isEqualTo(1);
+        assertThat(f.sm.usageOf(P).bodyBytes() + f.sm.usageOf("other").bodyBytes()).isEqualTo(f.sm.usage().bodyBytes());
+        assertThat(drained()).as("nothing changed since").isEmpty();
+
+        // Expiry changes a project's usage without a command of its own.
+        f.advanceSeconds(61);
+        f.sm.advanceTo(f.now);
+        assertThat(drained()).containsOnlyKeys(P, "other");
+        assertThat(f.sm.usageOf(P).messages()).isEqualTo(1);
+        f.post("a", ALICE, 60);
+        assertThat(drained()).containsOnlyKeys(P);
+
+        // A project whose last queue goes reports zero and is forgotten.
+        f.run(new SlotCommand.DeleteQueue("other", "a"));
+        assertThat(drained()).containsEntry("other", java.util.List.of(0L, 0L));
+        assertThat(f.sm.usageOf("other")).isNull();
+
+        assertThat(f.sm.projectUsageTallies()).isEqualTo(f.sm.recountProjectUsage());
+        SlotStateMachine restored = SlotFixture.restore(SlotFixture.snapshot(f.sm), f.sm.limits());
+        assertThat(restored.projectUsageTallies()).isEqualTo(f.sm.projectUsageTallies());
+        assertThat(f.replayed().projectUsageTallies()).isEqualTo(f.sm.projectUsageTallies());
+    }
+
+    /** Project -> [messages, bytes] of the usages changed since the last call. */
+    private java.util.Map<String, java.util.List<Long>> drained() {
+        java.util.Map<String, java.util.List<Long>> out = new java.util.HashMap<>();
+        f.sm.drainProjectChanges(u -> out.put(u.project(), java.util.List.of(u.messages(), u.bodyBytes())));
+        return out;
+    }
 }

@@ -61,4 +61,34 @@ class BackPressureIT {
             assertThat(refused.json().path("description").asText()).contains("at most 2");
         }
     }
+
+    @Test
+    void pastAProjectQuotaAPostIsA503NamingTheProject() throws Exception {
+        io.baton.broker.quota.QuotaPolicy policy = new io.baton.broker.quota.QuotaPolicy(
+                new io.baton.broker.quota.Quota(3, Long.MAX_VALUE), java.util.Map.of());
+        try (Standalone s = Standalone.start(Authenticator.none(), b -> b.projectQuotas(() -> policy))) {
+            V1Client c = s.client("p-tenant");
+            for (String q : java.util.List.of("a", "b", "c", "d")) {
+                c.put("/v1/queues/" + q, null);
+            }
+            // Queues of one project land in different slots; the quota counts them all.
+            assertThat(c.post("/v1/queues/a/messages", "[{\"ttl\": 60, \"body\": 1}]").status()).isEqualTo(201);
+            assertThat(c.post("/v1/queues/b/messages", "[{\"ttl\": 60, \"body\": 2}]").status()).isEqualTo(201);
+            assertThat(c.post("/v1/queues/c/messages", "[{\"ttl\": 60, \"body\": 3}]").status()).isEqualTo(201);
+            V1Client.Resp refused = c.post("/v1/queues/d/messages", "[{\"ttl\": 60, \"body\": 4}]");
+            assertThat(refused.status()).isEqualTo(503);
+            assertThat(refused.header("Retry-After")).isNotNull();
+            assertThat(refused.json().path("description").asText()).contains("Project p-tenant holds 3 messages and may hold at most 3");
+            assertThat(c.get("/v1/queues/d/stats").json().path("messages").path("total").asInt()).isZero();
+            // Another project is not affected.
+            V1Client other = s.client("p-other");
+            other.put("/v1/queues/a", null);
+            assertThat(other.post("/v1/queues/a/messages", "[{\"ttl\": 60, \"body\": 1}]").status()).isEqualTo(201);
+            // A worker deletes one: there is room again.
+            V1Client.Resp claim = c.post("/v1/queues/a/claims?limit=1", "{\"ttl\": 60, \"grace\": 60}");
+            String href = claim.json().get(0).path("href").asText();
+            assertThat(c.delete(href.substring(href.indexOf("/v1/"))).status()).isEqualTo(204);
+            assertThat(c.post("/v1/queues/d/messages", "[{\"ttl\": 60, \"body\": 4}]").status()).isEqualTo(201);
+        }
+    }
 }
