@@ -292,14 +292,21 @@ public final class Journal implements AutoCloseable {
      * Deletes the segments before {@code sequence}. Call only once every record in them is durable
      * in its slot file; does nothing while a slot is held.
      */
-    synchronized void deleteBefore(long sequence) throws IOException {
-        if (!holds.isEmpty() || !recovered.isEmpty()) {
-            return;
-        }
-        for (Path p : segments(dir)) {
-            if (sequenceOf(p) < sequence) {
-                disk.delete(p);
+    void deleteBefore(long sequence) throws IOException {
+        List<Path> old = new ArrayList<>();
+        synchronized (this) {
+            if (!holds.isEmpty() || !recovered.isEmpty()) {
+                return;
             }
+            for (Path p : segments(dir)) {
+                if (sequenceOf(p) < sequence) {
+                    old.add(p);
+                }
+            }
+        }
+        // Outside the lock: appends go on while the old segments are freed a step at a time.
+        for (Path p : old) {
+            disk.deleteGradually(p);
         }
     }
 

@@ -589,16 +589,26 @@ final class SegmentFiles {
     record Covered(Kept segment, long liveBytes) {}
 
     /** Deletes a covered segment that holds nothing live. */
-    synchronized void delete(Kept k) throws IOException {
-        Segment s = segments.remove(k.firstPosition());
-        if (s == null) {
-            return;
+    void delete(Kept k) throws IOException {
+        Path file;
+        synchronized (this) {
+            Segment s = segments.remove(k.firstPosition());
+            if (s == null) {
+                return;
+            }
+            byAddress.remove(s.firstAddress);
+            if (s.readers == 0) {
+                closeReader(s);
+            } // else the read in progress finishes on the deleted file's inode and closes the channel
+            file = pathOf(s);
+            if (s.readers > 0) {
+                // The read in progress must find the whole file: unlinked, not truncated.
+                disk.delete(file);
+                return;
+            }
         }
-        byAddress.remove(s.firstAddress);
-        if (s.readers == 0) {
-            closeReader(s);
-        } // else the read in progress finishes on the deleted file's inode and closes the channel
-        disk.delete(pathOf(s));
+        // Outside the lock: nothing refers to the segment any more, and appends and reads go on.
+        disk.deleteGradually(file);
     }
 
     /** Hands every record after {@code after} to {@code replayer}, in order, with its address. */

@@ -213,7 +213,8 @@ final class SnapshotFiles {
             try (FileChannel ch = disk.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                     StandardOpenOption.WRITE)) {
                 ch.position(HEADER);
-                BufferedOutputStream buffered = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
+                BufferedOutputStream buffered = new BufferedOutputStream(
+                        new WritebackPacer(Channels.newOutputStream(ch), WritebackPacer.CHUNK, () -> ch.force(false)), 1 << 16);
                 Checksummed.Output body = new Checksummed.Output(buffered);
                 writer.writeTo(body);
                 body.flush();
@@ -256,7 +257,7 @@ final class SnapshotFiles {
         bytes = size;
         trailer = written;
         if (previous >= 0 && previous != pos) {
-            disk.delete(file(previous));
+            disk.deleteGradually(file(previous));
         }
     }
 }
