@@ -345,7 +345,7 @@ public final class BatonClient implements AutoCloseable {
                 Instant.ofEpochMilli(r.getOldest().getCreatedAtMs())) : null;
         QueueStats.Summary newest = r.hasNewest() ? new QueueStats.Summary(r.getNewest().getId(), r.getNewest().getAgeSeconds(),
                 Instant.ofEpochMilli(r.getNewest().getCreatedAtMs())) : null;
-        return new QueueStats(r.getClaimed(), r.getFree(), r.getTotal(), oldest, newest);
+        return new QueueStats(r.getClaimed(), r.getFree(), r.getTotal(), oldest, newest, r.getDelayed());
     }
 
     // ------------------------------------------------------------------ messages
@@ -371,7 +371,12 @@ public final class BatonClient implements AutoCloseable {
         PublishRequest.Builder b = PublishRequest.newBuilder().setQueue(ref(queue)).setClientId(clientId.toString())
                 .setRequestId(requestId);
         for (NewMessage m : messages) {
-            b.addMessages(io.baton.api.v1.NewMessage.newBuilder().setTtlSeconds(m.ttlSeconds()).setBodyJson(utf8(m.bodyJson())));
+            io.baton.api.v1.NewMessage.Builder nm = io.baton.api.v1.NewMessage.newBuilder().setTtlSeconds(m.ttlSeconds())
+                    .setBodyJson(utf8(m.bodyJson()));
+            if (m.delaySeconds() != NewMessage.QUEUE_DELAY) {
+                nm.setDelaySeconds(m.delaySeconds());
+            }
+            b.addMessages(nm);
         }
         return call(queue, MessageServiceGrpc.getPublishMethod(), b.build())
                 .thenApply(r -> new PublishResult(List.copyOf(r.getMessageIdsList()), r.getDuplicate()));
@@ -384,9 +389,20 @@ public final class BatonClient implements AutoCloseable {
 
     public CompletableFuture<MessagePage> listMessagesAsync(String queue, String marker, int limit, boolean echo,
             boolean includeClaimed) {
+        return listMessagesAsync(queue, marker, limit, echo, includeClaimed, false);
+    }
+
+    /** As {@link #listMessages(String, String, int, boolean, boolean)}; {@code includeDelayed} also lists messages not yet due. */
+    public MessagePage listMessages(String queue, String marker, int limit, boolean echo, boolean includeClaimed,
+            boolean includeDelayed) {
+        return await(listMessagesAsync(queue, marker, limit, echo, includeClaimed, includeDelayed));
+    }
+
+    public CompletableFuture<MessagePage> listMessagesAsync(String queue, String marker, int limit, boolean echo,
+            boolean includeClaimed, boolean includeDelayed) {
         return call(queue, MessageServiceGrpc.getListMessagesMethod(), ListMessagesRequest.newBuilder().setQueue(ref(queue))
                 .setClientId(clientId.toString()).setMarker(marker == null ? "" : marker).setLimit(limit).setEcho(echo)
-                .setIncludeClaimed(includeClaimed).build())
+                .setIncludeClaimed(includeClaimed).setIncludeDelayed(includeDelayed).build())
                 .thenApply(r -> new MessagePage(messages(r.getMessagesList()), r.getNextMarker()));
     }
 

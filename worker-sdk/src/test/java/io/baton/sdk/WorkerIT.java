@@ -97,6 +97,34 @@ class WorkerIT {
     }
 
     @Test
+    void delayedJobsReachAWaitingWorkerWhenDueAndNeverBefore() throws Exception {
+        String q = queue();
+        Map<String, Long> dueAt = new ConcurrentHashMap<>();
+        Map<String, Long> handledAt = new ConcurrentHashMap<>();
+        worker(q, job -> handledAt.put(job.bodyJson(), System.currentTimeMillis()), 4, 32, Duration.ofSeconds(60), true);
+        List<NewMessage> batch = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            // Delays of 0-3 s, some posted without one (the queue's default: none).
+            NewMessage m = new NewMessage(3600, Integer.toString(i));
+            batch.add(i % 5 == 0 ? m : m.withDelay(Duration.ofMillis(250L * (i % 13))));
+        }
+        long posted = System.currentTimeMillis();
+        client.publish(q, batch);
+        for (NewMessage m : batch) {
+            dueAt.put(m.bodyJson(), posted + 1000L * Math.max(0, m.delaySeconds()));
+        }
+        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> handledAt.size() == batch.size());
+        long latest = 0;
+        for (Map.Entry<String, Long> e : handledAt.entrySet()) {
+            // The delay counts from when the broker stored the post, at or after `posted`.
+            assertThat(e.getValue()).as("job %s", e.getKey()).isGreaterThanOrEqualTo(dueAt.get(e.getKey()));
+            latest = Math.max(latest, e.getValue() - dueAt.get(e.getKey()));
+        }
+        System.out.printf("delayed jobs: the latest arrived %d ms after it was due (measured from before the post)%n", latest);
+        assertThat(client.stats(q).delayed()).isZero();
+    }
+
+    @Test
     void aJobHeldByAWorkerThatDiesReachesAnotherAfterTheLease() throws Exception {
         String q = queue();
         CountDownLatch firstGotIt = new CountDownLatch(1);

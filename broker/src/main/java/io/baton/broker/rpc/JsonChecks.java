@@ -47,8 +47,8 @@ final class JsonChecks {
                     case START_OBJECT, START_ARRAY -> depth++;
                     case END_OBJECT, END_ARRAY -> depth--;
                     case FIELD_NAME -> {
-                        if (metadata && depth == 1 && p.currentName().startsWith("_")) {
-                            return "Metadata keys starting with '_' are reserved.";
+                        if (metadata && depth == 1 && !io.baton.api.QueuePolicyKeys.allowed(p.currentName())) {
+                            return io.baton.api.QueuePolicyKeys.refusal(p.currentName());
                         }
                     }
                     case VALUE_NUMBER_INT -> {

@@ -53,8 +53,14 @@ public final class MessageRpc extends MessageServiceGrpc.MessageServiceImplBase 
                 if (problem != null) {
                     throw SlotCalls.invalid("Message " + messages.size() + ": " + problem);
                 }
-                long ttl = m.getTtlSeconds();
-                messages.add(new NewMessage((int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, ttl)), body));
+                int delay = NewMessage.QUEUE_DELAY;
+                if (m.hasDelaySeconds()) {
+                    if (m.getDelaySeconds() < 0) {
+                        throw SlotCalls.invalid("Message " + messages.size() + ": the delay may not be negative.");
+                    }
+                    delay = (int) Math.min(Integer.MAX_VALUE, m.getDelaySeconds());
+                }
+                messages.add(new NewMessage(clampToInt(m.getTtlSeconds()), body, delay));
             }
             return new SlotCommand.Publish(req.getQueue().getProject(), req.getQueue().getName(), client,
                     req.getRequestId(), messages);
@@ -72,7 +78,7 @@ public final class MessageRpc extends MessageServiceGrpc.MessageServiceImplBase 
         calls.run(req.getQueue(), out, s -> {
             UUID client = clientId(req.getClientId(), true);
             return new SlotCommand.ListMessages(req.getQueue().getProject(), req.getQueue().getName(), client,
-                    marker(req.getMarker()), req.getLimit(), req.getEcho(), req.getIncludeClaimed());
+                    marker(req.getMarker()), req.getLimit(), req.getEcho(), req.getIncludeClaimed(), req.getIncludeDelayed());
         }, page -> {
             ListMessagesResponse.Builder b = ListMessagesResponse.newBuilder().addAllMessages(Protos.messages(slot, page.messages()));
             if (!page.messages().isEmpty()) {
@@ -132,5 +138,9 @@ public final class MessageRpc extends MessageServiceGrpc.MessageServiceImplBase 
         calls.run(req.getQueue(), out, s -> new SlotCommand.DeleteMessages(req.getQueue().getProject(), req.getQueue().getName(),
                         Protos.seqsOf(req.getMessageIdsList(), s)),
                 n -> DeleteMessagesResponse.newBuilder().setDeleted(n).build());
+    }
+
+    private static int clampToInt(long v) {
+        return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, v));
     }
 }

@@ -123,7 +123,7 @@ public final class QueueRpc extends QueueServiceGrpc.QueueServiceImplBase {
         calls.run(req.getQueue(), out, s -> new SlotCommand.GetStats(req.getQueue().getProject(), req.getQueue().getName()),
                 (QueueStats st) -> {
                     GetStatsResponse.Builder b = GetStatsResponse.newBuilder()
-                            .setClaimed(st.claimed()).setFree(st.free()).setTotal(st.total());
+                            .setClaimed(st.claimed()).setFree(st.free()).setTotal(st.total()).setDelayed(st.delayed());
                     if (st.oldest() != null) {
                         b.setOldest(Protos.summary(slot, st.oldest()));
                         b.setNewest(Protos.summary(slot, st.newest()));

@@ -5,13 +5,16 @@ import java.util.Set;
 
 /**
  * The lifecycle of one message. DELETED and EXPIRED are final: a message that reached either is
- * never listed, counted or claimed again.
+ * never listed, counted or claimed again. A message posted with a delay starts DELAYED and is
+ * never DELAYED again once due.
  */
 public enum MessageState {
-    FREE, CLAIMED, DELETED, EXPIRED;
+    DELAYED, FREE, CLAIMED, DELETED, EXPIRED;
 
     public Set<MessageState> legalNext() {
         return switch (this) {
+            // DELAYED -> CLAIMED: it fell due and was claimed at once.
+            case DELAYED -> EnumSet.of(DELAYED, FREE, CLAIMED, DELETED, EXPIRED);
             case FREE -> EnumSet.of(FREE, CLAIMED, DELETED, EXPIRED);
             // CLAIMED -> CLAIMED: renewed, or re-claimed by a new claim after the old one ended.
             case CLAIMED -> EnumSet.of(CLAIMED, FREE, DELETED, EXPIRED);

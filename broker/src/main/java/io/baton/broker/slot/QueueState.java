@@ -31,8 +31,12 @@ final class QueueState {
     /** (sequence, 0) of messages given back by claims. */
     private final LongHeap returned = new LongHeap();
     private long cursor;
-    /** Live messages held by a valid claim. */
+    /** Live messages held by a valid claim (delay holds excluded). */
     private long claimed;
+    /** Live messages held by a delay hold: not yet due. */
+    private long delayed;
+    /** {@code _default_message_delay} from the metadata: the delay of a message posted without one. */
+    private int defaultDelay;
 
     QueueState(String project, String name, SlotUsage usage, ProjectUsage projectUsage) {
         this.project = project;
@@ -58,6 +62,11 @@ final class QueueState {
     void metadata(byte[] json) {
         usage.metadataBytes += json.length - metadata.length;
         metadata = json;
+        defaultDelay = (int) QueuePolicy.longOf(json, QueuePolicy.DEFAULT_MESSAGE_DELAY, 0);
+    }
+
+    int defaultDelay() {
+        return defaultDelay;
     }
 
     /** The queue goes, and with it what it held. */
@@ -76,8 +85,50 @@ final class QueueState {
         return claimed;
     }
 
+    long delayed() {
+        return delayed;
+    }
+
+    /** Whether entry {@code i} cannot be claimed now: claimed, or not yet due. */
     boolean isHeld(long i) {
         return claims.isActive(messages.claim(i));
+    }
+
+    /** Whether entry {@code i} is held by a client's claim. */
+    boolean isClaimed(long i) {
+        Claim c = claims.get(messages.claim(i));
+        return c != null && !c.delay;
+    }
+
+    /** Whether entry {@code i} is not yet due. */
+    boolean isDelayed(long i) {
+        Claim c = claims.get(messages.claim(i));
+        return c != null && c.delay;
+    }
+
+    /** The client's claim {@code claimSeq}, or null (never a delay hold). */
+    Claim clientClaim(long claimSeq) {
+        Claim c = claimSeq <= 0 ? null : claims.get(claimSeq);
+        return c == null || c.delay ? null : c;
+    }
+
+    /**
+     * Holds messages just posted until {@code delaySeconds} after {@code time}, under the delay
+     * hold {@code holdSeq}.
+     */
+    void hold(long holdSeq, long[] seqs, long time, int delaySeconds) {
+        Claim c = new Claim(holdSeq, seqs, time, delaySeconds, true);
+        for (long s : seqs) {
+            long i = messages.indexOf(s);
+            if (i >= 0) {
+                messages.setClaim(i, holdSeq);
+                c.held++;
+                delayed++;
+            }
+        }
+        if (c.held > 0) {
+            claims.add(c);
+        }
     }
 
     /** A message just posted, its body at {@code address} in the log. */
@@ -126,12 +177,24 @@ final class QueueState {
             for (long s : c.messages) {
                 long i = messages.indexOf(s);
                 if (i >= 0 && messages.claim(i) == c.seq) {
-                    // claim(i) keeps naming the expired claim: a late delete through it is still honoured (spec 2.9).
-                    claimed--;
-                    returned.push(s, 0);
+                    if (c.delay) {
+                        // Due: as if never claimed (a hold is not a delivery). At or past the
+                        // cursor, the scan from the cursor finds it; below, it must be in returned.
+                        messages.setClaim(i, 0);
+                        delayed--;
+                        if (s < cursor) {
+                            returned.push(s, 0);
+                        }
+                    } else {
+                        // claim(i) keeps naming the expired claim: a late delete through it is still honoured (spec 2.9).
+                        claimed--;
+                        returned.push(s, 0);
+                    }
                 }
             }
-            counters.claimsExpired++;
+            if (!c.delay) {
+                counters.claimsExpired++;
+            }
         }
         for (long s : messages.expiredBy(now)) {
             long i = messages.indexOf(s);
@@ -150,7 +213,11 @@ final class QueueState {
     void remove(long i) {
         Claim c = claims.get(messages.claim(i));
         if (c != null) {
-            claimed--;
+            if (c.delay) {
+                delayed--;
+            } else {
+                claimed--;
+            }
             if (--c.held == 0) {
                 claims.remove(c.seq);
             }
@@ -257,7 +324,7 @@ final class QueueState {
     }
 
     MessageView view(long i, long now) {
-        long claimSeq = isHeld(i) ? messages.claim(i) : 0;
+        long claimSeq = isClaimed(i) ? messages.claim(i) : 0;
         long seq = messages.seq(i);
         boolean inMemory = messages.unplaced(i);
         Body body = new Body(inMemory ? SlotSnapshot.UNPLACED : messages.bodyAddr(i), messages.length(i), messages.checked(i));
@@ -285,9 +352,12 @@ final class QueueState {
         this.cursor = cursor;
         rebuildReturned();
         claimed = 0;
+        delayed = 0;
         for (long i = messages.first(), end = messages.end(); i != end; i = messages.next(i)) {
-            if (messages.isLive(i) && isHeld(i)) {
+            if (messages.isLive(i) && isClaimed(i)) {
                 claimed++;
+            } else if (messages.isLive(i) && isDelayed(i)) {
+                delayed++;
             }
         }
     }

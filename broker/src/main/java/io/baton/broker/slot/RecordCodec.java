@@ -45,6 +45,8 @@ public final class RecordCodec {
     private static final byte CLAIM_RELEASED = 8;
     private static final byte BODIES_MOVED = 9;
     private static final byte SEQ_FLOOR_RAISED = 10;
+    /** {@link #MESSAGES_POSTED} with each message's delay before its TTL: written only when one has a delay. */
+    private static final byte MESSAGES_POSTED_DELAYED = 11;
 
     /** A record's bytes and where its bodies' bytes start in them. */
     public record Encoded(byte[] bytes, int[] bodyOffsets) {}
@@ -68,7 +70,8 @@ public final class RecordCodec {
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeByte(VERSION);
             if (r instanceof MessagesPosted p) {
-                header(out, MESSAGES_POSTED, p.time(), p.project(), p.queue());
+                boolean delayed = p.messages().stream().anyMatch(m -> m.delaySeconds() > 0);
+                header(out, delayed ? MESSAGES_POSTED_DELAYED : MESSAGES_POSTED, p.time(), p.project(), p.queue());
                 out.writeLong(p.clientHi());
                 out.writeLong(p.clientLo());
                 writeNullableString(out, p.requestId());
@@ -77,6 +80,9 @@ public final class RecordCodec {
                 offsets = new int[p.messages().size()];
                 int k = 0;
                 for (NewMessage m : p.messages()) {
+                    if (delayed) {
+                        out.writeInt(Math.max(0, m.delaySeconds()));
+                    }
                     out.writeInt(m.ttlSeconds());
                     offsets[k++] = writeCheckedBody(out, bytes, m.body());
                 }
@@ -182,7 +188,7 @@ public final class RecordCodec {
             String queue = in.readUTF();
             int[] offsets = NO_BODIES;
             SlotRecord record = switch (type) {
-                case MESSAGES_POSTED -> {
+                case MESSAGES_POSTED, MESSAGES_POSTED_DELAYED -> {
                     long hi = in.readLong();
                     long lo = in.readLong();
                     String requestId = readNullableString(in);
@@ -194,13 +200,14 @@ public final class RecordCodec {
                     List<NewMessage> messages = new ArrayList<>(n);
                     offsets = new int[n];
                     for (int i = 0; i < n; i++) {
+                        int delay = type == MESSAGES_POSTED_DELAYED ? in.readInt() : 0;
                         int ttl = in.readInt();
                         int len = in.readInt();
                         if (checked) {
                             in.readInt();
                         }
                         offsets[i] = data.length - source.available();
-                        messages.add(new NewMessage(ttl, readBody(in, len)));
+                        messages.add(new NewMessage(ttl, readBody(in, len), delay));
                     }
                     yield new MessagesPosted(time, project, queue, hi, lo, requestId, firstSeq, messages);
                 }

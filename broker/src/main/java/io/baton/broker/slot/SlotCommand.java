@@ -107,7 +107,13 @@ public sealed interface SlotCommand<R> {
 
     /** {@code marker} is -1 to start at the oldest message. */
     record ListMessages(String project, String queue, UUID clientId, long marker, int limit, boolean echo,
-                        boolean includeClaimed) implements SlotCommand<MessagePage> {
+                        boolean includeClaimed, boolean includeDelayed) implements SlotCommand<MessagePage> {
+        /** A v1 listing: delayed messages left out. */
+        public ListMessages(String project, String queue, UUID clientId, long marker, int limit, boolean echo,
+                            boolean includeClaimed) {
+            this(project, queue, clientId, marker, limit, echo, includeClaimed, false);
+        }
+
         public Decision<MessagePage> decide(SlotStateMachine sm, long now) {
             return sm.listMessages(this, now);
         }

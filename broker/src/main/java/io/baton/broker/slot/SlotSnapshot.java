@@ -162,7 +162,8 @@ public final class SlotSnapshot {
             List<ClaimImage> claims = new ArrayList<>();
             for (Claim c : q.claims.sorted()) {
                 // Claim.messages is never changed after the claim is made, so it is shared.
-                claims.add(new ClaimImage(c.seq, c.renewedAt, c.ttlSeconds, c.held, c.messages));
+                // A delay hold is written with its TTL negated: a claim's TTL is at least a second.
+                claims.add(new ClaimImage(c.seq, c.renewedAt, c.delay ? -c.ttlSeconds : c.ttlSeconds, c.held, c.messages));
             }
             return new QueueImage(q.project, q.name, q.metadata(), q.cursor(), q.messages.live(), q.messages.freeze(),
                     q.unplaced == null ? null : java.util.Map.copyOf(q.unplaced), claims);
@@ -308,7 +309,7 @@ public final class SlotSnapshot {
                 long renewedAt = in.readLong();
                 int ttl = in.readInt();
                 int held = in.readInt();
-                Claim c = new Claim(seq, RecordCodec.readLongs(in), renewedAt, ttl);
+                Claim c = new Claim(seq, RecordCodec.readLongs(in), renewedAt, Math.abs(ttl), ttl < 0);
                 c.held = held;
                 q.claims.add(c);
             }

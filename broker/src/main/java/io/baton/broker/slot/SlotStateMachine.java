@@ -237,6 +237,10 @@ public final class SlotStateMachine {
         if (queueAt(c.project(), c.queue(), now) == null) {
             throw SlotException.notFound("Queue " + c.queue() + " does not exist.");
         }
+        String policy = QueuePolicy.check(c.metadataJson(), limits.messageTtlMaxSeconds());
+        if (policy != null) {
+            throw SlotException.invalid(policy);
+        }
         return Decision.write(new MetadataSet(time, c.project(), c.queue(), c.metadataJson()), true);
     }
 
@@ -253,7 +257,8 @@ public final class SlotStateMachine {
             oldest = summary(m, m.oldest());
             newest = summary(m, m.newest());
         }
-        return Decision.read(new QueueStats(q.claimed(), q.live() - q.claimed(), q.live(), oldest, newest));
+        return Decision.read(new QueueStats(q.claimed(), q.live() - q.claimed() - q.delayed(), q.live(), oldest, newest,
+                q.delayed()));
     }
 
     private MessageSummary summary(MessageTable m, long i) {
@@ -273,6 +278,9 @@ public final class SlotStateMachine {
         long bytes = 0;
         for (NewMessage m : messages) {
             checkRange("The TTL for a message", m.ttlSeconds(), limits.messageTtlMinSeconds(), limits.messageTtlMaxSeconds());
+            if (m.delaySeconds() != NewMessage.QUEUE_DELAY) {
+                checkRange("The delay of a message", m.delaySeconds(), 0, m.ttlSeconds());
+            }
             if (m.body() == null || m.body().length == 0) {
                 throw SlotException.invalid("Every message needs a body.");
             }
@@ -308,8 +316,18 @@ public final class SlotStateMachine {
         }
         UUID client = c.clientId();
         MessagesPosted record = new MessagesPosted(time, c.project(), c.queue(), client.getMostSignificantBits(),
-                client.getLeastSignificantBits(), requestId, nextSeq, List.copyOf(messages));
+                client.getLeastSignificantBits(), requestId, nextSeq, withDelays(messages, q.defaultDelay()));
         return Decision.write(record, new PublishResult(range(nextSeq, messages.size()), false));
+    }
+
+    /** The messages with the delay that applies to each: its own, or the queue's (never past its TTL). */
+    private static List<NewMessage> withDelays(List<NewMessage> messages, int queueDelay) {
+        List<NewMessage> out = new ArrayList<>(messages.size());
+        for (NewMessage m : messages) {
+            out.add(m.delaySeconds() != NewMessage.QUEUE_DELAY ? m
+                    : new NewMessage(m.ttlSeconds(), m.body(), Math.min(queueDelay, m.ttlSeconds())));
+        }
+        return List.copyOf(out);
     }
 
     private static List<Long> range(long first, int count) {
@@ -341,7 +359,7 @@ public final class SlotStateMachine {
                 continue;
             }
             boolean own = m.sameClient(i, hi, lo);
-            if ((own && !c.echo()) || (!c.includeClaimed() && q.isHeld(i))) {
+            if ((own && !c.echo()) || (!c.includeClaimed() && q.isClaimed(i)) || (!c.includeDelayed() && q.isDelayed(i))) {
                 continue;
             }
             out.add(q.view(i, time));
@@ -400,8 +418,8 @@ public final class SlotStateMachine {
         if (i < 0) {
             return Decision.read(false);
         }
-        long holder = q.messages.claim(i);
-        boolean held = q.isHeld(i);
+        long holder = q.isDelayed(i) ? 0 : q.messages.claim(i);
+        boolean held = q.isClaimed(i);
         if (c.claimSeq() == DeleteMessage.NO_CLAIM) {
             if (held) {
                 throw new SlotException(ErrorCode.CLAIM_CONFLICT,
@@ -511,7 +529,7 @@ public final class SlotStateMachine {
             // A message acked twice in one batch is listed twice; applying the record deletes it once.
             // As a delete with a claim id (spec 2.9): the named claim holds it, or that claim
             // expired and nobody claimed the message since.
-            if (c.claimSeqs()[k] <= 0 || q.messages.claim(i) != c.claimSeqs()[k]) {
+            if (c.claimSeqs()[k] <= 0 || q.messages.claim(i) != c.claimSeqs()[k] || q.isDelayed(i)) {
                 refused++;
             } else {
                 delete[n++] = seq;
@@ -536,7 +554,7 @@ public final class SlotStateMachine {
     public Decision<ClaimView> getClaim(GetClaim c, long now) {
         checkName(c.project(), c.queue());
         QueueState q = queueAt(c.project(), c.queue(), now);
-        Claim claim = q == null || c.claimSeq() <= 0 ? null : q.claims.get(c.claimSeq());
+        Claim claim = q == null ? null : q.clientClaim(c.claimSeq());
         if (claim == null) {
             throw SlotException.notFound("Claim not found.");
         }
@@ -549,7 +567,7 @@ public final class SlotStateMachine {
         checkRange("The TTL for a claim", c.ttlSeconds(), limits.claimTtlMinSeconds(), limits.claimTtlMaxSeconds());
         checkRange("The grace for a claim", c.graceSeconds(), 0, limits.claimGraceMaxSeconds());
         QueueState q = queueAt(c.project(), c.queue(), now);
-        Claim claim = q == null || c.claimSeq() <= 0 ? null : q.claims.get(c.claimSeq());
+        Claim claim = q == null ? null : q.clientClaim(c.claimSeq());
         if (claim == null) {
             throw SlotException.notFound("Claim not found.");
         }
@@ -560,7 +578,7 @@ public final class SlotStateMachine {
     public Decision<Boolean> releaseClaim(ReleaseClaim c, long now) {
         checkName(c.project(), c.queue());
         QueueState q = queueAt(c.project(), c.queue(), now);
-        Claim claim = q == null || c.claimSeq() <= 0 ? null : q.claims.get(c.claimSeq());
+        Claim claim = q == null ? null : q.clientClaim(c.claimSeq());
         if (claim == null) {
             return Decision.read(false);
         }
@@ -642,6 +660,7 @@ public final class SlotStateMachine {
                 k++;
             }
             counters.messagesPosted += p.messages().size();
+            seq = holdDelayed(q, p, seq);
             nextSeq = Math.max(nextSeq, seq);
             if (p.requestId() != null) {
                 requestIds.put(p.project(), p.queue(), p.requestId(),
@@ -674,13 +693,13 @@ public final class SlotStateMachine {
             }
         } else if (r instanceof ClaimRenewed cr) {
             QueueState q = queueAt(cr.project(), cr.queue(), cr.time());
-            Claim claim = q == null ? null : q.claims.get(cr.claimSeq());
+            Claim claim = q == null ? null : q.clientClaim(cr.claimSeq());
             if (claim != null) {
                 q.renew(claim, cr.time(), cr.ttlSeconds(), cr.graceSeconds());
             }
         } else if (r instanceof ClaimReleased rel) {
             QueueState q = queueAt(rel.project(), rel.queue(), rel.time());
-            Claim claim = q == null ? null : q.claims.get(rel.claimSeq());
+            Claim claim = q == null ? null : q.clientClaim(rel.claimSeq());
             if (claim != null) {
                 q.release(claim);
             }
@@ -718,6 +737,43 @@ public final class SlotStateMachine {
         } else {
             throw new IllegalArgumentException("unknown record " + r);
         }
+    }
+
+    /**
+     * Puts the delayed messages of {@code p} under delay holds, one per distinct delay in the order
+     * each first appears, numbered from {@code nextFree}; returns the next number after them. The
+     * numbers follow from the record alone, so replay gives the same.
+     */
+    private static long holdDelayed(QueueState q, MessagesPosted p, long nextFree) {
+        List<NewMessage> messages = p.messages();
+        java.util.LinkedHashMap<Integer, long[]> byDelay = null;
+        for (int k = 0; k < messages.size(); k++) {
+            int delay = messages.get(k).delaySeconds();
+            if (delay > 0) {
+                if (byDelay == null) {
+                    byDelay = new java.util.LinkedHashMap<>();
+                }
+                long[] seqs = byDelay.get(delay);
+                seqs = seqs == null ? new long[] {p.firstSeq() + k} : append(seqs, p.firstSeq() + k);
+                byDelay.put(delay, seqs);
+            }
+        }
+        if (byDelay == null) {
+            return nextFree;
+        }
+        for (java.util.Map.Entry<Integer, long[]> e : byDelay.entrySet()) {
+            if (q != null) {
+                q.hold(nextFree, e.getValue(), p.time(), e.getKey());
+            }
+            nextFree++;
+        }
+        return nextFree;
+    }
+
+    private static long[] append(long[] a, long v) {
+        long[] out = java.util.Arrays.copyOf(a, a.length + 1);
+        out[a.length] = v;
+        return out;
     }
 
     // ---------------------------------------------------------------- inspection
@@ -763,7 +819,7 @@ public final class SlotStateMachine {
         if (i < 0) {
             return null;
         }
-        return q.isHeld(i) ? MessageState.CLAIMED : MessageState.FREE;
+        return q.isDelayed(i) ? MessageState.DELAYED : q.isClaimed(i) ? MessageState.CLAIMED : MessageState.FREE;
     }
 
     /** The slot's totals counted afresh by walking every queue (for invariant checks of {@link #usage}). */

@@ -26,7 +26,9 @@ public final class Views {
     public record MessageSummary(long seq, long ageSeconds, long createdAt) {}
 
     /** {@code oldest} and {@code newest} are null when {@code total} is 0. */
-    public record QueueStats(long claimed, long free, long total, MessageSummary oldest, MessageSummary newest) {}
+    /** {@code delayed}: posted with a delay not yet over (neither free nor claimed; counted in {@code total}). */
+    public record QueueStats(long claimed, long free, long total, MessageSummary oldest, MessageSummary newest,
+                             long delayed) {}
 
     /** {@code metadataJson} is null unless the listing was detailed. */
     public record QueueListing(String name, byte[] metadataJson) {}

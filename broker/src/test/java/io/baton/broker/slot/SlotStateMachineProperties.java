@@ -69,6 +69,8 @@ class SlotStateMachineProperties {
         long now = 1_000_000L;
         final Map<Long, String> queueOf = new HashMap<>();
         final Map<Long, MessageState> last = new HashMap<>();
+        /** When each message posted with a delay falls due. */
+        final Map<Long, Long> dueAt = new HashMap<>();
         final Set<Long> deleted = new HashSet<>();
         final Map<Long, String> claims = new HashMap<>();
         /** The model: what each claim was given and until when it is valid, kept apart from the slot's own bookkeeping. */
@@ -102,20 +104,27 @@ class SlotStateMachineProperties {
                 switch (s.kind()) {
                     case POST -> {
                         List<NewMessage> batch = new ArrayList<>();
-                        for (int i = 0; i <= s.b() % 3; i++) {
-                            batch.add(new NewMessage(60 + s.c() % 240, ("[" + i + "]").getBytes(StandardCharsets.UTF_8)));
+                        int[] delays = new int[1 + s.b() % 3];
+                        for (int i = 0; i < delays.length; i++) {
+                            // A third of the posts delay some of their messages, by up to 90 s.
+                            delays[i] = s.c() % 3 == 0 && (s.b() + i) % 2 == 0 ? (s.c() + 17 * i) % 91 : 0;
+                            batch.add(new NewMessage(60 + s.c() % 240, ("[" + i + "]").getBytes(StandardCharsets.UTF_8), delays[i]));
                         }
                         String requestId = s.c() % 5 == 0 ? "r" + (s.b() % 4) : null;
                         Views.PublishResult r = run(new SlotCommand.Publish(P, q, CLIENTS[s.b() % 2], requestId, batch));
                         if (!r.duplicate()) {
-                            for (long seq : r.seqs()) {
+                            for (int i = 0; i < r.seqs().size(); i++) {
+                                long seq = r.seqs().get(i);
                                 queueOf.put(seq, q);
-                                last.put(seq, MessageState.FREE);
+                                last.put(seq, delays[i] > 0 ? MessageState.DELAYED : MessageState.FREE);
+                                dueAt.put(seq, now + 1000L * delays[i]);
                             }
                         }
                     }
                     case CLAIM -> {
                         Views.ClaimView c = run(new SlotCommand.CreateClaim(P, q, 1 + s.b() % 5, 60 + s.c() % 60, 60 + s.c() % 90));
+                        c.messages().forEach(m -> assertThat(dueAt.get(m.seq())).as("message %d claimed before due", m.seq())
+                                .isLessThanOrEqualTo(now));
                         if (c.claimSeq() != 0) {
                             claims.put(c.claimSeq(), q);
                             ModelClaim mc = new ModelClaim();
@@ -127,6 +136,8 @@ class SlotStateMachineProperties {
                     case CLAIM_EACH -> {
                         long ttl = 60 + s.c() % 60;
                         for (Views.ClaimView c : run(new SlotCommand.ClaimEach(P, q, 1 + s.b() % 6, ttl, 60 + s.c() % 90))) {
+                            c.messages().forEach(m -> assertThat(dueAt.get(m.seq())).as("message %d claimed before due", m.seq())
+                                    .isLessThanOrEqualTo(now));
                             claims.put(c.claimSeq(), q);
                             ModelClaim mc = new ModelClaim();
                             c.messages().forEach(m -> mc.messages.add(m.seq()));
@@ -318,6 +329,8 @@ class SlotStateMachineProperties {
                     assertThat(before).as("message %d came back after %s", seq, before)
                             .isNotIn(MessageState.DELETED, MessageState.EXPIRED);
                     assertThat(now == MessageState.CLAIMED).as("message %d claimed iff held", seq).isEqualTo(holder.containsKey(seq));
+                    assertThat(now == MessageState.DELAYED).as("message %d delayed iff not yet due", seq)
+                            .isEqualTo(this.now < dueAt.get(seq));
                 }
                 assertThat(before.canBecome(now)).as("message %d: %s -> %s", seq, before, now).isTrue();
                 last.put(seq, now);

@@ -4,6 +4,7 @@ import static io.baton.broker.slot.SlotFixture.ALICE;
 import static io.baton.broker.slot.SlotFixture.BOB;
 import static io.baton.broker.slot.SlotFixture.P;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.baton.api.ErrorCode;
@@ -654,5 +655,90 @@ class SlotStateMachineTest {
         java.util.Map<String, java.util.List<Long>> out = new java.util.HashMap<>();
         f.sm.drainProjectChanges(u -> out.put(u.project(), java.util.List.of(u.messages(), u.bodyBytes())));
         return out;
+    }
+
+    private List<Long> postDelayed(String q, int ttl, int... delays) {
+        java.util.List<NewMessage> batch = new java.util.ArrayList<>();
+        for (int d : delays) {
+            batch.add(new NewMessage(ttl, "{\"d\":1}".getBytes(StandardCharsets.UTF_8), d));
+        }
+        return f.run(new SlotCommand.Publish(P, q, ALICE, null, batch)).seqs();
+    }
+
+    @Test
+    void aDelayedMessageIsNeitherClaimableNorListedUntilDueAndThenComesInOrder() {
+        f.createQueue("q");
+        List<Long> seqs = postDelayed("q", 300, 30, 0, 60);
+        SlotCommand.GetStats stats = new SlotCommand.GetStats(P, "q");
+        assertThat(f.run(stats)).extracting(Views.QueueStats::delayed, Views.QueueStats::free, Views.QueueStats::claimed,
+                Views.QueueStats::total).containsExactly(2L, 1L, 0L, 3L);
+        // Only the message without a delay is claimable; the delayed ones are no one's claim.
+        ClaimView first = f.claim("q", 10, 600, 60);
+        assertThat(first.messages()).extracting(Views.MessageView::seq).containsExactly(seqs.get(1));
+        assertThat(f.run(new SlotCommand.ListMessages(P, "q", BOB, -1, 10, true, true)).messages())
+                .extracting(Views.MessageView::seq).containsExactly(seqs.get(1));
+        assertThat(f.run(new SlotCommand.ListMessages(P, "q", BOB, -1, 10, true, true, true)).messages())
+                .extracting(Views.MessageView::seq, Views.MessageView::claimSeq)
+                .containsExactly(tuple(seqs.get(0), 0L), tuple(seqs.get(1), first.claimSeq()), tuple(seqs.get(2), 0L));
+        // The slot's timer knows when the first falls due (for waking streaming workers).
+        assertThat(f.sm.nextClaimExpiry(P, "q")).isEqualTo(f.now + 30_000);
+
+        f.advanceSeconds(29);
+        assertThat(f.claim("q", 10, 60, 60).messages()).isEmpty();
+        f.advanceSeconds(1);
+        ClaimView due = f.claim("q", 10, 60, 60);
+        assertThat(due.messages()).extracting(Views.MessageView::seq).containsExactly(seqs.get(0));
+        assertThat(f.sm.counters().messagesRedelivered).as("a delay is not a delivery").isZero();
+        f.advanceSeconds(30);
+        assertThat(f.run(stats)).extracting(Views.QueueStats::delayed, Views.QueueStats::free).containsExactly(0L, 1L);
+        assertThat(f.claim("q", 10, 60, 60).messages()).extracting(Views.MessageView::seq).containsExactly(seqs.get(2));
+        assertThat(f.sm.counters().claimsExpired).isZero();
+    }
+
+    @Test
+    void aDelayedMessageCanBeDeletedByIdAndItsHoldIsNoClaim() {
+        f.createQueue("q");
+        List<Long> seqs = postDelayed("q", 300, 60, 60);
+        // The hold's number is the one after the messages; no client may use it as a claim id.
+        long hold = seqs.get(1) + 1;
+        assertThat(refusal(() -> f.run(new SlotCommand.GetClaim(P, "q", hold)))).isEqualTo(ErrorCode.NOT_FOUND);
+        assertThat(f.run(new SlotCommand.ReleaseClaim(P, "q", hold))).isFalse();
+        assertThat(refusal(() -> f.run(new SlotCommand.UpdateClaim(P, "q", hold, 60, 60)))).isEqualTo(ErrorCode.NOT_FOUND);
+        assertThat(f.run(new SlotCommand.AckMessages(P, "q", new long[] {seqs.get(0)}, new long[] {hold})).refused()).isEqualTo(1);
+        assertThat(f.run(new SlotCommand.DeleteMessage(P, "q", seqs.get(0), SlotCommand.DeleteMessage.NO_CLAIM))).isTrue();
+        assertThat(f.run(new SlotCommand.GetMessage(P, "q", seqs.get(1))).claimSeq()).isZero();
+        assertThat(f.run(new SlotCommand.GetStats(P, "q")).delayed()).isEqualTo(1);
+        assertThat(f.sm.messageState(P, "q", seqs.get(1))).isEqualTo(MessageState.DELAYED);
+    }
+
+    @Test
+    void aQueuesDefaultDelayAppliesToMessagesPostedWithoutOne() {
+        f.createQueue("q");
+        f.run(new SlotCommand.SetMetadata(P, "q", "{\"x\": {\"_default_message_delay\": 5}, \"_default_message_delay\": 100}"
+                .getBytes(StandardCharsets.UTF_8)));
+        List<Long> queueDelay = f.post("q", ALICE, 300, 60); // the second is capped at its TTL
+        List<Long> own = postDelayed("q", 300, 0);
+        assertThat(f.claim("q", 10, 600, 60).messages()).extracting(Views.MessageView::seq).containsExactly(own.get(0));
+        f.advanceSeconds(60);
+        assertThat(f.claim("q", 10, 600, 60).messages()).isEmpty(); // the capped one expired as it fell due
+        f.advanceSeconds(40);
+        assertThat(f.claim("q", 10, 60, 60).messages()).extracting(Views.MessageView::seq).containsExactly(queueDelay.get(0));
+        // The restored and the replayed slot agree.
+        assertThat(SlotFixture.snapshot(SlotFixture.restore(SlotFixture.snapshot(f.sm), f.sm.limits())))
+                .isEqualTo(SlotFixture.snapshot(f.sm));
+    }
+
+    @Test
+    void aDelayPastTheTtlOrABadDefaultIsRefusedAndChangesNothing() {
+        f.createQueue("q");
+        int records = f.log.size();
+        assertThat(refusal(() -> postDelayed("q", 60, 61))).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+        assertThat(refusal(() -> postDelayed("q", 60, -2))).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+        for (String bad : List.of("\"soon\"", "-1", "1.5", "99999999999")) {
+            assertThat(refusal(() -> f.run(new SlotCommand.SetMetadata(P, "q",
+                    ("{\"_default_message_delay\": " + bad + "}").getBytes(StandardCharsets.UTF_8)))))
+                    .as(bad).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+        }
+        assertThat(f.log).hasSize(records);
     }
 }

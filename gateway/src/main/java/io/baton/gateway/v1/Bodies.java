@@ -47,7 +47,8 @@ final class Bodies {
     }
 
     /**
-     * POST messages: an array of 1–20 {@code {"ttl": int, "body": any}} objects. The hot path of
+     * POST messages: an array of 1–20 {@code {"ttl": int, "body": any}} objects, each with an optional
+     * {@code "delay": int} (seconds, up to its TTL; from the v2 API). The hot path of
      * the REST API, so the document is read once: the structure pass checks the syntax rules of
      * {@link #checkSyntax} as it goes ({@link #scanValue}). Only when it finds a problem does
      * {@link #checkSyntax} read the whole document, so that a syntax error anywhere is reported
@@ -80,6 +81,7 @@ final class Bodies {
                     throw V1Error.body("Each message must be a JSON object.");
                 }
                 Long ttl = null;
+                Long delay = null;
                 String messageBody = null;
                 while (p.nextToken() == JsonToken.FIELD_NAME) {
                     String field = p.currentName();
@@ -89,6 +91,12 @@ final class Bodies {
                             throw V1Error.body("Message ttl must be an integer.");
                         }
                         ttl = p.getLongValue(); // beyond 64 bits: an IOException, reported by checkSyntax
+                    } else if (field.equals("delay")) {
+                        // Not in v1 (its clients never send it): the v2 API's delay before the message may be claimed.
+                        if (v != JsonToken.VALUE_NUMBER_INT) {
+                            throw V1Error.body("Message delay must be an integer.");
+                        }
+                        delay = p.getLongValue();
                     } else if (field.equals("body")) {
                         int start = (int) p.currentTokenLocation().getByteOffset();
                         scanValue(p, v);
@@ -104,7 +112,11 @@ final class Bodies {
                 if (messageBody == null) {
                     throw V1Error.body("Missing \"body\" field in message " + out.size() + ".");
                 }
-                out.add(new NewMessage(ttl, messageBody));
+                if (delay != null && (delay < 0 || delay > ttl)) {
+                    throw V1Error.invalid("The delay of message " + out.size() + " must be between 0 and its TTL ("
+                            + ttl + " seconds).");
+                }
+                out.add(new NewMessage(ttl, messageBody, delay == null ? NewMessage.QUEUE_DELAY : delay));
             }
             if (p.nextToken() != null) {
                 throw V1Error.body("The request body holds more than one JSON document.");
@@ -199,7 +211,7 @@ final class Bodies {
         return new Lease(ttl, g);
     }
 
-    /** Queue metadata: any JSON object whose top-level keys do not start with '_'; returned as sent. */
+    /** Queue metadata: any JSON object whose top-level keys do not start with '_' (queue policies aside); returned as sent. */
     static String metadata(byte[] body) {
         checkSyntax(body);
         try (JsonParser p = JSON.createParser(body)) {
@@ -207,8 +219,9 @@ final class Bodies {
                 throw V1Error.body("Queue metadata must be a JSON object.");
             }
             while (p.nextToken() == JsonToken.FIELD_NAME) {
-                if (p.currentName().startsWith("_")) {
-                    throw V1Error.invalid("Reserved queue attributes in metadata (which names start with \"_\") can not be set in API v1.");
+                if (!io.baton.api.QueuePolicyKeys.allowed(p.currentName())) {
+                    // v1 reserves these keys; the queue policies Baton implements (v2's names) may be set.
+                    throw V1Error.invalid(io.baton.api.QueuePolicyKeys.refusal(p.currentName()));
                 }
                 p.nextToken();
                 p.skipChildren();

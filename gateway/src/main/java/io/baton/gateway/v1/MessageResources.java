@@ -37,14 +37,19 @@ final class MessageResources {
         });
     }
 
-    /** GET without ids: a page in posting order, filtered by echo and include_claimed (spec 3.4). */
+    /**
+     * GET without ids: a page in posting order, filtered by echo and include_claimed (spec 3.4), and
+     * by include_delayed (from the v2 API: messages whose delay is not over are left out unless asked for).
+     */
     CompletableFuture<Reply> list(Call c) {
         Params p = c.params();
         int limit = p.intIn("limit", 1, Limits.MESSAGE_LIST_LIMIT_MAX, Limits.MESSAGE_LIST_LIMIT_DEFAULT, "Limit");
         boolean echo = p.bool("echo", false);
         boolean includeClaimed = p.bool("include_claimed", false);
+        boolean includeDelayed = p.bool("include_delayed", false);
         String q = c.queue();
-        return Missing.answer(c.client().listMessagesAsync(q, p.get("marker"), limit, echo, includeClaimed).thenApply(page -> {
+        return Missing.answer(c.client().listMessagesAsync(q, p.get("marker"), limit, echo, includeClaimed, includeDelayed)
+                .thenApply(page -> {
             if (page.messages().isEmpty()) {
                 return NO_CONTENT;
             }
@@ -57,6 +62,9 @@ final class MessageResources {
             }
             if (p.has("include_claimed")) {
                 next.append("&include_claimed=").append(includeClaimed);
+            }
+            if (p.has("include_delayed")) {
+                next.append("&include_delayed=").append(includeDelayed);
             }
             byte[] body = Json.write(g -> {
                 g.writeStartObject();

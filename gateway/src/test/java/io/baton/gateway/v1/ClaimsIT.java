@@ -6,6 +6,7 @@ import static io.baton.gateway.testing.V1Assertions.queueName;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.baton.gateway.testing.FreshQueue;
 import io.baton.gateway.testing.Standalone;
 import io.baton.gateway.testing.V1Client;
 import java.util.UUID;
@@ -22,9 +23,9 @@ class ClaimsIT {
 
     @BeforeEach
     void queue(Standalone s) {
-        c = s.client("p-" + UUID.randomUUID());
-        base = "/v1/queues/" + queueName();
-        c.put(base, null);
+        FreshQueue fresh = FreshQueue.in(s);
+        c = fresh.client();
+        base = fresh.base();
     }
 
     private void post(String body) {

@@ -1,0 +1,28 @@
+package io.baton.api;
+
+import java.util.Set;
+
+/**
+ * The reserved queue metadata keys (names starting with {@code _}) Baton gives a meaning, named as
+ * in the Zaqar v2 API. The v1 API reserves every such key; a queue's metadata may set these, and
+ * any other reserved key is refused (so a later version can still give it a meaning).
+ */
+public final class QueuePolicyKeys {
+    private QueuePolicyKeys() {}
+
+    /** Seconds a message posted without a {@code delay} waits before it may be claimed. */
+    public static final String DEFAULT_MESSAGE_DELAY = "_default_message_delay";
+
+    public static final Set<String> KNOWN = Set.of(DEFAULT_MESSAGE_DELAY);
+
+    /** Whether metadata may hold top-level key {@code name}. */
+    public static boolean allowed(String name) {
+        return !name.startsWith("_") || KNOWN.contains(name);
+    }
+
+    /** The error for a reserved key Baton does not know. */
+    public static String refusal(String name) {
+        return "Metadata key \"" + name + "\" is reserved (keys starting with '_' are); the queue policies that may be set are: "
+                + String.join(", ", new java.util.TreeSet<>(KNOWN)) + ".";
+    }
+}
