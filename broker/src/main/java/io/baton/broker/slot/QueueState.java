@@ -10,11 +10,12 @@ import java.util.List;
  *
  * <p>Finding the oldest free message. Messages that were never claimed sit at or after
  * {@link #cursor}: a claim takes them in order and moves the cursor past them. A message that was
- * claimed and came back (its claim expired or was released) has a sequence below the cursor and is
- * pushed on {@link #returned}. So the oldest free message is the smallest valid entry of
- * {@code returned}, or else the first live entry at the cursor. Invariant: every free live message
- * with a sequence below the cursor has an entry in {@code returned} (which may also hold stale
- * entries: those are skipped and dropped when met).
+ * claimed and came back (its claim expired or was released), or a delayed one that fell due, is
+ * pushed on {@link #returned} if its sequence is below the cursor. So the oldest free message is
+ * the smallest valid entry of {@code returned}, or else the first free entry at or after the
+ * cursor. Invariant: every free live message with a sequence below the cursor has an entry in
+ * {@code returned} (which may also hold stale entries: those are skipped and dropped when met), and
+ * none at or after it has one that is valid.
  */
 final class QueueState {
     static final byte[] EMPTY_METADATA = "{}".getBytes(StandardCharsets.UTF_8);
@@ -178,18 +179,14 @@ final class QueueState {
                 long i = messages.indexOf(s);
                 if (i >= 0 && messages.claim(i) == c.seq) {
                     if (c.delay) {
-                        // Due: as if never claimed (a hold is not a delivery). At or past the
-                        // cursor, the scan from the cursor finds it; below, it must be in returned.
+                        // Due: as if never claimed (a hold is not a delivery).
                         messages.setClaim(i, 0);
                         delayed--;
-                        if (s < cursor) {
-                            returned.push(s, 0);
-                        }
                     } else {
                         // claim(i) keeps naming the expired claim: a late delete through it is still honoured (spec 2.9).
                         claimed--;
-                        returned.push(s, 0);
                     }
+                    freed(s);
                 }
             }
             if (!c.delay) {
@@ -206,6 +203,16 @@ final class QueueState {
         long live = messages.live();
         if (returned.size() > 2 * live + 64) {
             rebuildReturned();
+        }
+    }
+
+    /**
+     * Message {@code s} was held and is free now. Below the cursor it must be in {@link #returned};
+     * at or past it, the scan from the cursor finds it (pushing it too would offer it twice).
+     */
+    private void freed(long s) {
+        if (s < cursor) {
+            returned.push(s, 0);
         }
     }
 
@@ -254,7 +261,10 @@ final class QueueState {
         }
         long end = messages.end();
         long i = messages.firstAfter(cursor - 1);
-        while (i != end && !messages.isLive(i)) {
+        // The cursor moves past dead and held entries: a held one is offered again through
+        // returned once freed (freed), so a queue whose oldest messages are delayed or claimed
+        // is not scanned across them at every claim.
+        while (i != end && (!messages.isLive(i) || isHeld(i))) {
             i = messages.next(i);
         }
         if (i != end) {
@@ -317,7 +327,7 @@ final class QueueState {
             if (i >= 0 && messages.claim(i) == c.seq) {
                 messages.setClaim(i, 0);
                 claimed--;
-                returned.push(s, 0);
+                freed(s);
             }
         }
         claims.remove(c.seq);

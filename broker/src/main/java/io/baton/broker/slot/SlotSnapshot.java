@@ -182,7 +182,14 @@ public final class SlotSnapshot {
             out.writeUTF(name);
             RecordCodec.writeBytes(out, metadata);
             out.writeInt(live);
+            // Where a restored queue's cursor goes: its oldest free message, a function of the
+            // state alone (the live cursor also depends on the claims tried), so the live and the
+            // replayed slot write the same bytes. Every free message is then at or after it.
             long canonicalCursor = -1;
+            java.util.Set<Long> active = new java.util.HashSet<>();
+            for (ClaimImage c : claims) {
+                active.add(c.seq());
+            }
             boolean first = true;
             long lastSeq = 0;
             long lastPosted = 0;
@@ -195,7 +202,7 @@ public final class SlotSnapshot {
                         continue;
                     }
                     long seq = b.seq(i);
-                    if (canonicalCursor < 0 && seq >= cursor) {
+                    if (canonicalCursor < 0 && !active.contains(b.claim(i))) {
                         canonicalCursor = seq;
                     }
                     int length = b.length(i);
@@ -239,7 +246,7 @@ public final class SlotSnapshot {
                     }
                 }
             }
-            // The first live message never claimed, or -1 when every live message was claimed at least once.
+            // The oldest free message, or -1 when no live message is free.
             out.writeLong(canonicalCursor);
             out.writeInt(claims.size());
             for (ClaimImage c : claims) {

@@ -98,6 +98,18 @@ class SlotStateMachineProperties {
             return from.isEmpty() ? null : from.get(index % from.size());
         }
 
+        /** The free messages of queue {@code q} as of now, oldest first (from the slot's own answers). */
+        List<Long> freeIn(String q) {
+            sm.advanceTo(now);
+            List<Long> out = new ArrayList<>();
+            for (Map.Entry<Long, String> e : new java.util.TreeMap<>(queueOf).entrySet()) {
+                if (e.getValue().equals(q) && sm.messageState(P, q, e.getKey()) == MessageState.FREE) {
+                    out.add(e.getKey());
+                }
+            }
+            return out;
+        }
+
         void apply(Step s) {
             String q = QUEUES[s.a() % QUEUES.length];
             try {
@@ -122,7 +134,12 @@ class SlotStateMachineProperties {
                         }
                     }
                     case CLAIM -> {
-                        Views.ClaimView c = run(new SlotCommand.CreateClaim(P, q, 1 + s.b() % 5, 60 + s.c() % 60, 60 + s.c() % 90));
+                        int limit = 1 + s.b() % 5;
+                        List<Long> free = freeIn(q);
+                        Views.ClaimView c = run(new SlotCommand.CreateClaim(P, q, limit, 60 + s.c() % 60, 60 + s.c() % 90));
+                        // A claim takes the oldest free messages, each once, as many as it may.
+                        assertThat(c.messages()).extracting(Views.MessageView::seq)
+                                .containsExactlyElementsOf(free.subList(0, Math.min(limit, free.size())));
                         c.messages().forEach(m -> assertThat(dueAt.get(m.seq())).as("message %d claimed before due", m.seq())
                                 .isLessThanOrEqualTo(now));
                         if (c.claimSeq() != 0) {

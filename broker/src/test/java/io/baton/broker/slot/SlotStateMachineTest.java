@@ -741,4 +741,22 @@ class SlotStateMachineTest {
         }
         assertThat(f.log).hasSize(records);
     }
+
+    @Test
+    void aClaimOnAQueueOfDelayedMessagesMovesItsCursorPastThemOnce() {
+        f.createQueue("q");
+        List<Long> delayed = new java.util.ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            delayed.addAll(postDelayed("q", 300, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60));
+        }
+        assertThat(f.claim("q", 10, 60, 60).messages()).isEmpty();
+        QueueState q = f.sm.projects().get(P).get("q");
+        // The next claim starts after them instead of walking 500 held messages again.
+        assertThat(q.cursor()).isGreaterThan(delayed.get(delayed.size() - 1));
+        List<Long> later = f.post("q", ALICE, 300);
+        assertThat(f.claim("q", 10, 60, 60).messages()).extracting(MessageView::seq).containsExactlyElementsOf(later);
+        f.advanceSeconds(60);
+        assertThat(f.claim("q", 20, 60, 60).messages()).extracting(MessageView::seq)
+                .containsExactlyElementsOf(delayed.subList(0, 20));
+    }
 }
