@@ -105,8 +105,11 @@ public final class BrokerMetrics {
     }
 
     public void bind(LocalSlots slots) {
-        Gauge.builder("baton.messages", slots, s -> sum(s, SlotDriver::liveMessages) - sum(s, SlotDriver::claimedMessages))
+        Gauge.builder("baton.messages", slots, s -> sum(s, SlotDriver::liveMessages) - sum(s, SlotDriver::claimedMessages)
+                        - sum(s, SlotDriver::delayedMessages))
                 .tag("state", "free").description("Messages waiting to be claimed").register(registry);
+        Gauge.builder("baton.messages", slots, s -> sum(s, SlotDriver::delayedMessages))
+                .tag("state", "delayed").description("Messages whose delay is not over yet").register(registry);
         Gauge.builder("baton.messages", slots, s -> sum(s, SlotDriver::claimedMessages))
                 .tag("state", "claimed").description("Messages under a valid claim").register(registry);
         Gauge.builder("baton.slots.owned", slots,

@@ -115,6 +115,7 @@ public final class SlotDriver {
     // Published by the slot thread for metrics readers.
     private volatile long liveMessages;
     private volatile long claimedMessages;
+    private volatile long delayedMessages;
     private volatile SlotCounters publishedCounters = new SlotCounters();
 
     public SlotDriver(int slot, long epoch, SlotLog slotLog, SlotLane thread, Clock clock, SlotLimits limits,
@@ -671,6 +672,7 @@ public final class SlotDriver {
         long[] totals = sm.totals();
         liveMessages = totals[0];
         claimedMessages = totals[1];
+        delayedMessages = totals[2];
         publishedCounters = sm.counters().copy();
     }
 
@@ -901,6 +903,11 @@ public final class SlotDriver {
 
     public long claimedMessages() {
         return claimedMessages;
+    }
+
+    /** Messages whose delay is not over yet. */
+    public long delayedMessages() {
+        return delayedMessages;
     }
 
     public SlotCounters counters() {

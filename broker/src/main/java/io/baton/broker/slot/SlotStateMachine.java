@@ -778,17 +778,19 @@ public final class SlotStateMachine {
 
     // ---------------------------------------------------------------- inspection
 
-    /** Live and claimed message totals over the slot's queues (for metrics). */
+    /** Live, claimed and delayed message totals over the slot's queues (for metrics). */
     public long[] totals() {
         long live = 0;
         long claimed = 0;
+        long delayed = 0;
         for (TreeMap<String, QueueState> queues : projects.values()) {
             for (QueueState q : queues.values()) {
                 live += q.live();
                 claimed += q.claimed();
+                delayed += q.delayed();
             }
         }
-        return new long[] {live, claimed};
+        return new long[] {live, claimed, delayed};
     }
 
     /**

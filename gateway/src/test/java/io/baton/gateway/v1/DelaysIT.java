@@ -80,6 +80,21 @@ class DelaysIT {
     }
 
     @Test
+    void delayedMessagesAreAStateOfTheMessagesGauge(Standalone s) {
+        q.client().post(q.base() + "/messages", "[{\"ttl\": 300, \"delay\": 300, \"body\": 1}]");
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> delayedGauge(s) >= 1);
+    }
+
+    private static double delayedGauge(Standalone s) {
+        for (String line : s.broker().broker().metrics().registry().scrape().split("\n")) {
+            if (line.startsWith("baton_messages{") && line.contains("state=\"delayed\"")) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return -1;
+    }
+
+    @Test
     void aQueuesDefaultDelayAppliesToMessagesPostedWithoutOne() {
         assertThat(q.client().put(q.base() + "/metadata", "{\"_default_message_delay\": 600}").status()).isEqualTo(204);
         List<String> ids = ids(q.client().post(q.base() + "/messages", "[{\"ttl\": 300, \"body\": 1}, {\"ttl\": 300, \"delay\": 0, \"body\": 2}]"));
