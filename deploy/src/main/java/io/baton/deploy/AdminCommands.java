@@ -119,7 +119,8 @@ final class AdminCommands {
             public Integer call() throws Exception {
                 return run(t, c -> {
                     QueueStats s = c.stats(queue);
-                    ObjectNode o = JSON.createObjectNode().put("claimed", s.claimed()).put("free", s.free()).put("total", s.total());
+                    ObjectNode o = JSON.createObjectNode().put("claimed", s.claimed()).put("free", s.free()).put("total", s.total())
+                            .put("delayed", s.delayed());
                     if (s.oldest() != null) {
                         o.putObject("oldest").put("id", s.oldest().id()).put("age", s.oldest().ageSeconds())
                                 .put("created", s.oldest().createdAt().toString());
@@ -136,12 +137,17 @@ final class AdminCommands {
     static final class Post implements Callable<Integer> {
         @Mixin Target t;
         @Option(names = "--ttl", defaultValue = "300", description = "Message TTL in seconds (default: ${DEFAULT-VALUE}).") long ttl;
+        @Option(names = "--delay", paramLabel = "SECONDS", description = "Seconds before the messages may be claimed"
+                + " (0 to the TTL; default: the queue's _default_message_delay, if set).") Long delay;
         @Parameters(index = "0", paramLabel = "QUEUE") String queue;
         @Parameters(index = "1..*", arity = "1..*", paramLabel = "BODY") List<String> bodies;
 
         public Integer call() throws Exception {
+            if (delay != null && delay < 0) {
+                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--delay may not be negative");
+            }
             List<NewMessage> messages = new ArrayList<>();
-            bodies.forEach(b -> messages.add(new NewMessage(ttl, b)));
+            bodies.forEach(b -> messages.add(new NewMessage(ttl, b, delay == null ? NewMessage.QUEUE_DELAY : delay)));
             return run(t, c -> {
                 ArrayNode ids = JSON.createArrayNode();
                 c.publish(queue, messages).ids().forEach(ids::add);
