@@ -18,6 +18,18 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Main()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The {@code baton} command line, with {@code --help} (and {@code --version}) on every subcommand. */
+    static CommandLine commandLine() {
+        CommandLine root = new CommandLine(new Main());
+        withHelp(root);
+        return root;
+    }
+
+    private static void withHelp(CommandLine c) {
+        c.getCommandSpec().mixinStandardHelpOptions(true);
+        c.getSubcommands().values().forEach(Main::withHelp);
     }
 }

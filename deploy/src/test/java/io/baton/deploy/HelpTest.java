@@ -1,0 +1,55 @@
+package io.baton.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** {@code --help} answers on every command, in a process of its own, with exit code 0 and the command's usage. */
+class HelpTest {
+    private static String[] run(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        return new String[] {Integer.toString(p.exitValue()), out};
+    }
+
+    @Test
+    void everyCommandAnswersHelp() throws Exception {
+        String[] root = run("--help");
+        assertThat(root[0]).isEqualTo("0");
+        assertThat(root[1]).startsWith("Usage: baton").contains("standalone", "broker", "gateway", "bench");
+        // In-process for the rest (the same command line main() runs): every subcommand, nested ones too.
+        List<String> paths = new ArrayList<>();
+        collect(Main.commandLine(), "", paths);
+        assertThat(paths).contains("standalone", "queue stats", "post");
+        for (String path : paths) {
+            java.io.StringWriter text = new java.io.StringWriter();
+            picocli.CommandLine c = Main.commandLine();
+            c.setOut(new java.io.PrintWriter(text));
+            List<String> args = new ArrayList<>(List.of(path.split(" ")));
+            args.add("--help");
+            assertThat(c.execute(args.toArray(String[]::new))).as(path).isZero();
+            assertThat(text.toString()).as(path).startsWith("Usage: baton " + path);
+        }
+        String[] standalone = run("standalone", "--help");
+        assertThat(standalone[0]).isEqualTo("0");
+        assertThat(standalone[1]).contains("--data-dir", "--memory-budget", "--project-quotas");
+    }
+
+    private static void collect(picocli.CommandLine c, String prefix, List<String> out) {
+        c.getSubcommands().forEach((name, sub) -> {
+            String path = prefix.isEmpty() ? name : prefix + " " + name;
+            out.add(path);
+            collect(sub, path, out);
+        });
+    }
+}
