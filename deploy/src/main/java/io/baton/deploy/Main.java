@@ -25,7 +25,36 @@ public final class Main implements Runnable {
     static CommandLine commandLine() {
         CommandLine root = new CommandLine(new Main());
         withHelp(root);
+        root.setExecutionExceptionHandler(Main::onError);
         return root;
+    }
+
+    /** A port already in use is one clear line and exit code 1; anything else is reported as picocli does. */
+    private static int onError(Exception e, CommandLine command, CommandLine.ParseResult parsed) throws Exception {
+        if (!portInUse(e)) {
+            throw e;
+        }
+        // The most detailed message of the chain: wrappers repeat their cause's message.
+        String said = "";
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String m = t.getMessage() == null ? "" : t.getMessage().replaceFirst("^([a-zA-Z_$][\\w$]*\\.)+[\\w$]*: ", "");
+            if (!said.contains(m)) {
+                said = said.isEmpty() ? m : said + ": " + m;
+            }
+        }
+        command.getErr().println("baton " + command.getCommandName() + ": " + said
+                + ". Another process listens there; choose another port (see --help).");
+        return 1;
+    }
+
+    static boolean portInUse(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.BindException
+                    || (t.getMessage() != null && t.getMessage().contains("Address already in use"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void withHelp(CommandLine c) {

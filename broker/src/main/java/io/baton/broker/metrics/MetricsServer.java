@@ -19,7 +19,11 @@ public final class MetricsServer implements AutoCloseable {
     private final HttpServer server;
 
     public MetricsServer(String host, int port, PrometheusMeterRegistry registry, Supplier<List<String>> problems) throws IOException {
-        server = HttpServer.create(new InetSocketAddress(host, port), 64);
+        try {
+            server = HttpServer.create(new InetSocketAddress(host, port), 64);
+        } catch (java.net.BindException e) {
+            throw new IOException("cannot serve metrics on " + host + ":" + port + ": " + e.getMessage(), e);
+        }
         server.createContext("/metrics", exchange -> {
             byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");

@@ -65,10 +65,14 @@ public final class HttpServer implements AutoCloseable {
                     });
             Channel ch = b.bind(host, port).sync().channel();
             return new HttpServer(boss, workers, ch);
-        } catch (InterruptedException | RuntimeException e) {
+        } catch (Exception e) { // a bind failure arrives as a checked exception thrown unchecked
             boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
-            throw e;
+            if (e instanceof InterruptedException || e instanceof RuntimeException) {
+                throw e;
+            }
+            throw new java.io.UncheckedIOException(new java.io.IOException(
+                    "cannot listen for HTTP on " + host + ":" + port + ": " + e.getMessage(), e));
         }
     }
 

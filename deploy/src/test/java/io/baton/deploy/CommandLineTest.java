@@ -10,8 +10,11 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** {@code --help} answers on every command, in a process of its own, with exit code 0 and the command's usage. */
-class HelpTest {
+/**
+ * The {@code baton} command line as a user meets it, in processes of its own: {@code --help} on
+ * every command (exit code 0 and the command's usage), and a port already in use as one line.
+ */
+class CommandLineTest {
     private static String[] run(String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), Main.class.getName()));
@@ -51,5 +54,17 @@ class HelpTest {
             out.add(path);
             collect(sub, path, out);
         });
+    }
+
+    @Test
+    void aPortInUseIsOneClearLine(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            String[] r = run("standalone", "--data-dir", dir.toString(), "--grpc-port", "0", "--http-port",
+                    Integer.toString(taken.getLocalPort()), "--metrics-port", "0");
+            assertThat(r[0]).isEqualTo("1");
+            assertThat(r[1]).contains("baton standalone: cannot listen for HTTP on 127.0.0.1:" + taken.getLocalPort(),
+                    "Address already in use", "Another process listens there");
+            assertThat(r[1]).doesNotContain("\tat ", "Exception in thread");
+        }
     }
 }
