@@ -3,11 +3,10 @@ package io.baton.broker.quota;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.baton.api.ByteSizes;
+import io.baton.api.WatchedFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
@@ -40,25 +39,29 @@ public final class QuotaFile implements Supplier<QuotaPolicy> {
     private static final Logger log = LoggerFactory.getLogger(QuotaFile.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final Path file;
-    private volatile QuotaPolicy policy;
-    private volatile FileTime loadedAt;
-    private volatile long checkedAtNanos;
+    private final WatchedFile<QuotaPolicy> file;
 
-    private QuotaFile(Path file, QuotaPolicy policy, FileTime loadedAt) {
+    private QuotaFile(WatchedFile<QuotaPolicy> file) {
         this.file = file;
-        this.policy = policy;
-        this.loadedAt = loadedAt;
-        this.checkedAtNanos = System.nanoTime();
     }
 
     /** Reads the file; fails if it is missing or malformed. */
     public static QuotaFile load(Path file) {
         try {
-            FileTime t = Files.getLastModifiedTime(file);
-            return new QuotaFile(file, parse(Files.readAllBytes(file)), t);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read project quotas file " + file + ": " + e.getMessage(), e);
+            return new QuotaFile(WatchedFile.load(file, QuotaFile::parse, new WatchedFile.Listener<>() {
+                @Override
+                public void reloaded(Path f, QuotaPolicy policy) {
+                    log.info("reloaded project quotas from {}: default {}, {} projects listed", f, policy.defaults(),
+                            policy.projects().size());
+                }
+
+                @Override
+                public void failed(Path f, IOException e) {
+                    log.error("keeping the project quotas read before: cannot read {}: {}", f, e.getMessage());
+                }
+            }));
+        } catch (UncheckedIOException e) {
+            throw new UncheckedIOException("cannot read project quotas file " + file + ": " + e.getCause().getMessage(), e.getCause());
         }
     }
 
@@ -126,25 +129,6 @@ public final class QuotaFile implements Supplier<QuotaPolicy> {
 
     @Override
     public QuotaPolicy get() {
-        long now = System.nanoTime();
-        if (now - checkedAtNanos >= 1_000_000_000L) {
-            checkedAtNanos = now;
-            reloadIfChanged();
-        }
-        return policy;
-    }
-
-    private synchronized void reloadIfChanged() {
-        try {
-            FileTime t = Files.getLastModifiedTime(file);
-            if (!t.equals(loadedAt)) {
-                loadedAt = t;
-                policy = parse(Files.readAllBytes(file));
-                log.info("reloaded project quotas from {}: default {}, {} projects listed", file, policy.defaults(),
-                        policy.projects().size());
-            }
-        } catch (IOException e) {
-            log.error("keeping the project quotas read before: cannot read {}: {}", file, e.getMessage());
-        }
+        return file.get();
     }
 }

@@ -16,9 +16,4 @@ public record QuotaPolicy(Quota defaults, Map<String, Quota> projects) {
     public Quota quotaOf(String project) {
         return projects.getOrDefault(project, defaults);
     }
-
-    /** Whether no project has a quota (then nothing needs counting). */
-    public boolean none() {
-        return defaults.unlimited() && projects.values().stream().allMatch(Quota::unlimited);
-    }
 }

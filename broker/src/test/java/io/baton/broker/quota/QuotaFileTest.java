@@ -32,9 +32,8 @@ class QuotaFileTest {
         assertThat(p.quotaOf("acme")).isEqualTo(new Quota(5_000_000, 4L << 30));
         assertThat(p.quotaOf("ops").unlimited()).isTrue();
         assertThat(p.quotaOf("small")).isEqualTo(new Quota(Long.MAX_VALUE, 2048));
-        assertThat(p.none()).isFalse();
-        assertThat(parse("{}").none()).isTrue();
-        assertThat(parse("{\"projects\": {\"a\": {}}}").none()).isTrue();
+        assertThat(parse("{}").quotaOf("anyone").unlimited()).isTrue();
+        assertThat(parse("{\"projects\": {\"a\": {}}}").quotaOf("a").unlimited()).isTrue();
     }
 
     @Test

@@ -3,16 +3,11 @@ package io.baton.broker.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.baton.broker.log.FileSlotLog;
-import io.baton.broker.log.FlushListener;
-import io.baton.broker.log.Journal;
-import io.baton.broker.log.LogFlusher;
+import io.baton.broker.quota.ProjectQuotas;
 import io.baton.broker.slot.NewMessage;
 import io.baton.broker.slot.SlotCommand;
-import io.baton.broker.slot.SlotLimits;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +18,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.commons.io.FileUtils;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -60,36 +56,26 @@ class IdReservationTest {
     @TempDir
     Path dir;
 
-    private final SlotLane lane = new SlotLane("test-slot-thread");
     private final Recorded recorded = new Recorded();
-    private final SlotResources resources = new SlotResources(Admission.unlimited(), io.baton.broker.quota.ProjectQuotas.none(), new BodyCache(0, 1),
-            SlotResources.bodyReaderPool(1), recorded);
-    private LogFlusher flusher;
+    private FileSlotHarness slots;
+
+    @BeforeEach
+    void start() {
+        slots = new FileSlotHarness(dir, new SlotResources(Admission.unlimited(), ProjectQuotas.none(), new BodyCache(0, 1),
+                SlotResources.bodyReaderPool(1), recorded));
+    }
 
     @AfterEach
     void stop() {
-        lane.close();
-        resources.close();
-        if (flusher != null) {
-            flusher.close();
-        }
+        slots.close();
     }
 
     private SlotDriver open(long epoch) throws Exception {
-        flusher = new LogFlusher("test-journal", Journal.open(dir.resolve("journal"), Journal.DEFAULT_SEGMENT_BYTES),
-                FlushListener.NONE);
-        FileSlotLog log = FileSlotLog.open(dir.resolve("slot"), 3, flusher, 64 << 10);
-        SlotDriver d = new SlotDriver(3, epoch, log, lane, Clock.systemUTC(), SlotLimits.v1(),
-                SlotDriver.CheckpointPolicy.defaults(), nanos -> { }, resources);
-        d.idReservation(1_000, 100);
-        d.recover().get(30, TimeUnit.SECONDS);
-        return d;
+        return slots.open(3, epoch, d -> d.idReservation(1_000, 100));
     }
 
     private void close(SlotDriver d) throws Exception {
-        d.release().get(30, TimeUnit.SECONDS);
-        flusher.close();
-        flusher = null;
+        slots.release(d);
     }
 
     private static List<Long> post(SlotDriver d, int batches) throws Exception {

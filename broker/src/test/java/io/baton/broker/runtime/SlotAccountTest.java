@@ -4,26 +4,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.baton.api.ErrorCode;
-import io.baton.broker.log.FileSlotLog;
-import io.baton.broker.log.FlushListener;
-import io.baton.broker.log.Journal;
-import io.baton.broker.log.LogFlusher;
 import io.baton.broker.quota.ProjectQuotas;
 import io.baton.broker.quota.Quota;
 import io.baton.broker.quota.QuotaPolicy;
 import io.baton.broker.slot.NewMessage;
 import io.baton.broker.slot.SlotCommand;
 import io.baton.broker.slot.SlotException;
-import io.baton.broker.slot.SlotLimits;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,35 +33,27 @@ class SlotAccountTest {
     @TempDir
     Path dir;
 
-    private final SlotLane lane = new SlotLane("test-slot-thread");
     private final Admission admission = new Admission(1L << 30, () -> null);
     private final ProjectQuotas quotas = new ProjectQuotas(() -> new QuotaPolicy(new Quota(25, 1 << 20), Map.of()));
-    private final SlotResources resources = new SlotResources(admission, quotas, new BodyCache(0, 1),
-            SlotResources.bodyReaderPool(1), SeqReservations.NONE);
-    private LogFlusher flusher;
+    private FileSlotHarness slots;
+
+    @BeforeEach
+    void start() {
+        slots = new FileSlotHarness(dir, new SlotResources(admission, quotas, new BodyCache(0, 1),
+                SlotResources.bodyReaderPool(1), SeqReservations.NONE));
+    }
 
     @AfterEach
     void stop() {
-        lane.close();
-        resources.close();
-        if (flusher != null) {
-            flusher.close();
-        }
+        slots.close();
     }
 
     private SlotDriver open() throws Exception {
-        flusher = new LogFlusher("test-journal", Journal.open(dir.resolve("journal"), Journal.DEFAULT_SEGMENT_BYTES),
-                FlushListener.NONE);
-        SlotDriver d = new SlotDriver(1, 1, FileSlotLog.open(dir.resolve("slot"), 1, flusher, 64 << 10), lane,
-                Clock.systemUTC(), SlotLimits.v1(), SlotDriver.CheckpointPolicy.defaults(), nanos -> { }, resources);
-        d.recover().get(30, TimeUnit.SECONDS);
-        return d;
+        return slots.open(1, 1, d -> { });
     }
 
     private void release(SlotDriver d) throws Exception {
-        d.release().get(30, TimeUnit.SECONDS);
-        flusher.close();
-        flusher = null;
+        slots.release(d);
     }
 
     private static void post(SlotDriver d, String project, int count) throws Exception {

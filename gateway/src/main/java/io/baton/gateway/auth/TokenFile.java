@@ -2,11 +2,9 @@ package io.baton.gateway.auth;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.baton.api.WatchedFile;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -26,34 +24,33 @@ import org.slf4j.LoggerFactory;
  * <p>A missing or unknown token gets 401; a token used for a project it does not grant gets 403;
  * a request naming no project acts in the token's project if it grants exactly one, else 400.
  *
- * <p>The file is re-read when its modification time changes (checked at most once a second), so
- * tokens can be rotated without a restart; a file that no longer parses keeps the previous tokens
- * and logs why. Tokens are compared in constant time.
+ * <p>The file is re-read when its modification time changes ({@link WatchedFile}), so tokens can
+ * be rotated without a restart; a file that no longer parses keeps the previous tokens and logs
+ * why. Tokens are compared in constant time.
  */
 public final class TokenFile implements Authenticator {
     private static final Logger log = LoggerFactory.getLogger(TokenFile.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final Path file;
-    private volatile Map<String, Set<String>> grants;
-    private volatile FileTime loadedAt;
-    private volatile long checkedAtNanos;
+    private final WatchedFile<Map<String, Set<String>>> grants;
 
-    private TokenFile(Path file, Map<String, Set<String>> grants, FileTime loadedAt) {
-        this.file = file;
+    private TokenFile(WatchedFile<Map<String, Set<String>>> grants) {
         this.grants = grants;
-        this.loadedAt = loadedAt;
-        this.checkedAtNanos = System.nanoTime();
     }
 
     /** Loads the file; fails if it is missing or malformed (a gateway must not start open by mistake). */
     public static TokenFile load(Path file) {
-        try {
-            FileTime t = Files.getLastModifiedTime(file);
-            return new TokenFile(file, parse(Files.readAllBytes(file)), t);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read tokens file " + file, e);
-        }
+        return new TokenFile(WatchedFile.load(file, TokenFile::parse, new WatchedFile.Listener<>() {
+            @Override
+            public void reloaded(Path f, Map<String, Set<String>> tokens) {
+                log.info("reloaded {} tokens from {}", tokens.size(), f);
+            }
+
+            @Override
+            public void failed(Path f, IOException e) {
+                log.warn("keeping the previous tokens: cannot reload {}: {}", f, e.getMessage());
+            }
+        }));
     }
 
     static Map<String, Set<String>> parse(byte[] bytes) throws IOException {
@@ -80,28 +77,10 @@ public final class TokenFile implements Authenticator {
         return Map.copyOf(out);
     }
 
-    private void maybeReload() {
-        long now = System.nanoTime();
-        if (now - checkedAtNanos < 1_000_000_000L) {
-            return;
-        }
-        checkedAtNanos = now;
-        try {
-            FileTime t = Files.getLastModifiedTime(file);
-            if (!t.equals(loadedAt)) {
-                grants = parse(Files.readAllBytes(file));
-                loadedAt = t;
-                log.info("reloaded {} tokens from {}", grants.size(), file);
-            }
-        } catch (IOException e) {
-            log.warn("keeping the previous tokens: cannot reload {}: {}", file, e.getMessage());
-        }
-    }
-
     private Set<String> projectsOf(String token) {
         byte[] given = token.getBytes(StandardCharsets.UTF_8);
         Set<String> found = null;
-        for (Map.Entry<String, Set<String>> e : grants.entrySet()) {
+        for (Map.Entry<String, Set<String>> e : grants.get().entrySet()) {
             // Every entry is compared, in constant time, so timing does not reveal a prefix.
             if (MessageDigest.isEqual(given, e.getKey().getBytes(StandardCharsets.UTF_8))) {
                 found = e.getValue();
@@ -112,7 +91,6 @@ public final class TokenFile implements Authenticator {
 
     @Override
     public Decision decide(String token, String project) {
-        maybeReload();
         if (token == null || token.isEmpty()) {
             return new Decision.Refused(401, "An X-Auth-Token header is required.");
         }
