@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.baton.sdk.Attempt;
 import io.baton.sdk.BatonClient;
 import io.baton.sdk.BatonException;
 import io.baton.sdk.Claim;
@@ -131,6 +132,44 @@ final class AdminCommands {
                 });
             }
         }
+    }
+
+    @Command(name = "message", description = "Inspect messages.", subcommands = {MessageCommands.Show.class})
+    static final class MessageCommands {
+        @Command(name = "show", description = {"Show a message with its attempts: how many claims it received and how each ended",
+                "(acked, released with the worker's error, lease_expired_after_extensions, lease_expired_silent,",
+                "stream_closed, slot_moved, message_expired; the latest ten ended attempts are kept in full)."})
+        static final class Show implements Callable<Integer> {
+            @Mixin Target t;
+            @Parameters(index = "0", paramLabel = "QUEUE") String queue;
+            @Parameters(index = "1", paramLabel = "MESSAGE_ID") String id;
+
+            public Integer call() throws Exception {
+                return run(t, c -> withLedger(c.getMessage(queue, id)));
+            }
+        }
+    }
+
+    /** A message with its attempt count and ledger. */
+    static JsonNode withLedger(Message m) {
+        ObjectNode o = (ObjectNode) message(m);
+        o.put("created", m.createdAt().toString()).put("attempts", m.attempts());
+        ArrayNode ledger = o.putArray("ledger");
+        for (Attempt a : m.ledger()) {
+            ObjectNode e = ledger.addObject().put("attempt", a.number()).put("claim_id", a.claimId())
+                    .put("started", a.startedAt().toString());
+            if (a.endedAt() != null) {
+                e.put("ended", a.endedAt().toString());
+            }
+            e.put("outcome", a.outcome().code());
+            if (a.errorClass() != null) {
+                e.put("error_class", a.errorClass());
+            }
+            if (a.errorMessage() != null) {
+                e.put("error_message", a.errorMessage());
+            }
+        }
+        return o;
     }
 
     @Command(name = "post", description = "Post messages (each BODY is one JSON value) to a queue.")

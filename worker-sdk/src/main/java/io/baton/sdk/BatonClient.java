@@ -238,7 +238,7 @@ public final class BatonClient implements AutoCloseable {
 
     private static Message message(io.baton.api.v1.Message m) {
         return new Message(m.getId(), m.getTtlSeconds(), m.getAgeSeconds(), m.getBodyJson().toStringUtf8(),
-                Instant.ofEpochMilli(m.getCreatedAtMs()), m.getClaimId());
+                Instant.ofEpochMilli(m.getCreatedAtMs()), m.getClaimId(), m.getAttempts(), Attempt.of(m.getLedgerList()));
     }
 
     private static List<Message> messages(List<io.baton.api.v1.Message> ms) {

@@ -256,7 +256,7 @@ public final class Worker {
             reconnectLater();
             return;
         }
-        Attempt attempt = new Attempt();
+        Connection attempt = new Connection();
         ClientResponseObserver<WorkRequest, WorkEvent> events = new ClientResponseObserver<>() {
 
             @Override
@@ -325,12 +325,12 @@ public final class Worker {
     }
 
     /** One connection attempt; a stream can fail before connect() has even stored it. */
-    private static final class Attempt {
+    private static final class Connection {
         volatile ClientCallStreamObserver<WorkRequest> requests;
         boolean over; // guarded by the Worker's monitor
     }
 
-    private synchronized void lost(Attempt attempt) {
+    private synchronized void lost(Connection attempt) {
         if (attempt.over) {
             return;
         }
@@ -386,22 +386,21 @@ public final class Worker {
             if (extendLeases) {
                 running.add(this);
             }
-            boolean ok;
+            Throwable failure = null;
             try {
                 handler.handle(job);
-                ok = true;
             } catch (Exception | Error e) {
                 log.debug("worker {}: handler failed on {}: {}", queue, job.id(), e.toString());
-                ok = false;
+                failure = e;
             } finally {
                 if (extendLeases) {
                     running.remove(this);
                 }
             }
-            if (ok) {
+            if (failure == null) {
                 ack(job);
             } else {
-                giveBack(job, releaseBackoff.toMillis());
+                giveBack(job, releaseBackoff.toMillis(), failure);
             }
             done();
         }
@@ -410,10 +409,14 @@ public final class Worker {
     private void received(io.baton.api.v1.Job j) {
         held.incrementAndGet();
         var m = j.getMessage();
-        Job job = new Job(queue, m.getId(), m.getBodyJson().toStringUtf8(), j.getClaimId(), Instant.ofEpochMilli(m.getCreatedAtMs()));
+        List<Attempt> ledger = Attempt.of(m.getLedgerList());
+        // The running attempt is the last entry; the ones before it ended.
+        List<Attempt> previous = ledger.isEmpty() ? ledger : ledger.subList(0, ledger.size() - 1);
+        Job job = new Job(queue, m.getId(), m.getBodyJson().toStringUtf8(), j.getClaimId(),
+                Instant.ofEpochMilli(m.getCreatedAtMs()), Math.max(1, m.getAttempts()), previous);
         synchronized (this) {
             if (state != State.RUNNING) {
-                giveBack(job, 0);
+                giveBack(job, 0, null);
                 doneLocked();
                 return;
             }
@@ -455,8 +458,18 @@ public final class Worker {
         maybeFinishDrain();
     }
 
-    private void giveBack(Job job, long delayMillis) {
-        send(WorkRequest.newBuilder().setRelease(Release.newBuilder().setClaimId(job.claimId()).setDelayMs(delayMillis)).build(), true);
+    /** Releases the job; {@code failure}, when the handler threw, goes into the job's attempt ledger. */
+    private void giveBack(Job job, long delayMillis, Throwable failure) {
+        Release.Builder r = Release.newBuilder().setClaimId(job.claimId()).setDelayMs(delayMillis);
+        if (failure != null) {
+            r.setErrorClass(failure.getClass().getName());
+            String message = failure.getMessage();
+            if (message != null) {
+                // The broker keeps 500 characters; sending more would only cost bandwidth.
+                r.setErrorMessage(message.length() > 500 ? message.substring(0, 500) : message);
+            }
+        }
+        send(WorkRequest.newBuilder().setRelease(r).build(), true);
     }
 
     private synchronized void done() {
@@ -511,7 +524,7 @@ public final class Worker {
             handlers.getQueue().drainTo(notStarted);
         }
         for (Runnable r : notStarted) {
-            giveBack(((Running) r).job, 0);
+            giveBack(((Running) r).job, 0, null);
             done();
         }
         synchronized (this) {

@@ -136,8 +136,16 @@ class WorkerIT {
         assertThat(firstGotIt.await(10, TimeUnit.SECONDS)).isTrue();
         dying.shutdownNow(); // the stream is cancelled: no ack, no release, the lease runs out
         CountDownLatch secondGotIt = new CountDownLatch(1);
-        worker(q, job -> secondGotIt.countDown(), 1, 1, Duration.ofSeconds(2), true);
+        List<Job> second = new java.util.concurrent.CopyOnWriteArrayList<>();
+        worker(q, job -> {
+            second.add(job);
+            secondGotIt.countDown();
+        }, 1, 1, Duration.ofSeconds(2), true);
         assertThat(secondGotIt.await(30, TimeUnit.SECONDS)).isTrue();
+        // The broker recorded why the first attempt ended: its stream closed and nobody came back for it.
+        assertThat(second.get(0).attempt()).isEqualTo(2);
+        assertThat(second.get(0).previousAttempts()).extracting(Attempt::number, Attempt::outcome)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(1, AttemptOutcome.STREAM_CLOSED));
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> client.stats(q).total() == 0);
     }
 
@@ -175,12 +183,16 @@ class WorkerIT {
         post(q, 0, 1);
         assertThat(slowStarted.await(10, TimeUnit.SECONDS)).isTrue();
         CountDownLatch redelivered = new CountDownLatch(1);
+        List<Job> second = new java.util.concurrent.CopyOnWriteArrayList<>();
         worker(q, job -> {
             deliveries.incrementAndGet();
+            second.add(job);
             redelivered.countDown();
         }, 1, 1, Duration.ofSeconds(2), false);
         assertThat(redelivered.await(15, TimeUnit.SECONDS)).isTrue();
         assertThat(deliveries.get()).isEqualTo(2);
+        // The first worker never extended its lease: a silent expiry, though its stream stayed open.
+        assertThat(second.get(0).previousAttempts()).extracting(Attempt::outcome).containsExactly(AttemptOutcome.LEASE_EXPIRED_SILENT);
     }
 
     @Test
@@ -231,15 +243,32 @@ class WorkerIT {
         String q = queue();
         AtomicInteger attempts = new AtomicInteger();
         CountDownLatch succeeded = new CountDownLatch(1);
+        List<Job> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
         worker(q, job -> {
+            seen.add(job);
             if (attempts.incrementAndGet() < 3) {
-                throw new IllegalStateException("transient");
+                throw new IllegalStateException("transient " + job.attempt());
             }
+            // While the third attempt runs, the message shows all three (the gRPC ledger).
+            Message m = client.getMessage(q, job.id());
+            assertThat(m.attempts()).isEqualTo(3);
+            assertThat(m.ledger()).extracting(Attempt::outcome)
+                    .containsExactly(AttemptOutcome.RELEASED, AttemptOutcome.RELEASED, AttemptOutcome.RUNNING);
             succeeded.countDown();
         }, 1, 1, Duration.ofSeconds(60), true);
         post(q, 0, 1);
         assertThat(succeeded.await(10, TimeUnit.SECONDS)).isTrue();
         assertThat(attempts.get()).isEqualTo(3);
+        assertThat(seen).extracting(Job::attempt).containsExactly(1, 2, 3);
+        Job third = seen.get(2);
+        assertThat(third.previousAttempts()).extracting(Attempt::number, Attempt::outcome, Attempt::errorClass, Attempt::errorMessage)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple(1, AttemptOutcome.RELEASED, "java.lang.IllegalStateException", "transient 1"),
+                        org.assertj.core.groups.Tuple.tuple(2, AttemptOutcome.RELEASED, "java.lang.IllegalStateException", "transient 2"));
+        assertThat(third.previousAttempts()).allSatisfy(a -> {
+            assertThat(a.claimId()).isNotEmpty();
+            assertThat(a.endedAt()).isAfterOrEqualTo(a.startedAt());
+        });
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> client.stats(q).total() == 0);
     }
 }

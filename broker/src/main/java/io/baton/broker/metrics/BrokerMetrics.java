@@ -124,6 +124,13 @@ public final class BrokerMetrics {
         counter(slots, "baton.claims.created", "Claims created", c -> c.claimsCreated);
         counter(slots, "baton.claims.expired", "Claims whose TTL ran out (their messages became claimable again)",
                 c -> c.claimsExpired);
+        for (io.baton.broker.slot.AttemptOutcome o : io.baton.broker.slot.AttemptOutcome.values()) {
+            if (o != io.baton.broker.slot.AttemptOutcome.RUNNING) {
+                FunctionCounter.builder("baton.attempts.ended", slots, s -> counted(s, c -> c.attemptsEnded(o)))
+                        .tag("reason", o.code()).description("Attempts (claims of one message) ended, by how they ended")
+                        .register(registry);
+            }
+        }
     }
 
     /** The memory budget, what it holds, writes it refused; the data disk's free space, where there is one. */

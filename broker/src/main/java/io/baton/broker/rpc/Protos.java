@@ -22,6 +22,22 @@ final class Protos {
         if (v.claimSeq() != 0) {
             b.setClaimId(Ids.encode(slot, v.claimSeq()));
         }
+        b.setAttempts(v.attempts());
+        for (io.baton.broker.slot.Attempt a : v.ledger()) {
+            io.baton.api.v1.Attempt.Builder ab = io.baton.api.v1.Attempt.newBuilder()
+                    .setNumber(a.number())
+                    .setClaimId(Ids.encode(slot, a.claimSeq()))
+                    .setStartedAtMs(a.startedAt())
+                    .setEndedAtMs(a.endedAt())
+                    .setOutcome(a.outcome().code());
+            if (a.errorClass() != null) {
+                ab.setErrorClass(a.errorClass());
+            }
+            if (a.errorMessage() != null) {
+                ab.setErrorMessage(a.errorMessage());
+            }
+            b.addLedger(ab);
+        }
         return b.build();
     }
 

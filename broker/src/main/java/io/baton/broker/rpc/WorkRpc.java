@@ -85,6 +85,8 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
         private final Runnable wake = this::woken;
         private boolean draining;
         private boolean closed;
+        /** Claims pushed on this stream and not yet acked or released: marked if the stream closes first. */
+        private final java.util.Set<Long> held = new java.util.HashSet<>();
 
         Session(ServerCallStreamObserver<WorkEvent> out) {
             this.out = out;
@@ -175,6 +177,7 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
             }
             Jobs.Builder batch = Jobs.newBuilder();
             for (ClaimView claim : claims) {
+                held.add(claim.claimSeq());
                 String claimId = Ids.encode(slot, claim.claimSeq());
                 batch.addJobs(Job.newBuilder()
                         .setMessage(Protos.message(slot, claim.messages().get(0)).toBuilder().setClaimId(claimId))
@@ -212,6 +215,9 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
                     throw SlotCalls.invalid("Ack " + i + " names a message or claim id that this queue never issued.");
                 }
             }
+            for (long c : claimSeqs) {
+                held.remove(c);
+            }
             CompletableFuture<SlotCommand.AckResult> done =
                     driver.submit(new SlotCommand.AckMessages(queue.getProject(), queue.getName(), seqs, claimSeqs));
             acks.increment(n);
@@ -236,14 +242,12 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
             requireSubscribed();
             releases.increment();
             long claimSeq = Protos.seqOf(r.getClaimId(), slot);
-            CompletableFuture<Boolean> done;
-            if (r.getDelayMs() <= 0) {
-                done = driver.submit(new SlotCommand.ReleaseClaim(queue.getProject(), queue.getName(), claimSeq));
-            } else {
-                // A delayed release: renew the lease for the delay (no grace) and let it lapse.
-                long seconds = Math.max(1, (r.getDelayMs() + 999) / 1000);
-                done = driver.submit(new SlotCommand.UpdateClaim(queue.getProject(), queue.getName(), claimSeq, seconds, 0));
+            if (r.getDelayMs() < 0) {
+                throw SlotCalls.invalid("A release's delay may not be negative.");
             }
+            held.remove(claimSeq);
+            CompletableFuture<Boolean> done = driver.submit(new SlotCommand.ReleaseClaim(queue.getProject(), queue.getName(),
+                    claimSeq, r.getDelayMs(), r.getErrorClass(), r.getErrorMessage()));
             answer(Outcome.Kind.RELEASE, r.getClaimId(), done, true);
         }
 
@@ -278,6 +282,24 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
                 closed = true;
                 activeStreams.decrementAndGet();
                 creditsOutstanding.addAndGet(-Math.max(0, credits));
+                markHeldLost();
+            }
+        }
+
+        /**
+         * Jobs still held when the stream closes keep their leases (the worker may come back on
+         * another stream and finish them), but if one runs out now, its ledger says the stream
+         * closed. Best effort: a slot that moved meanwhile has its own reason for them.
+         */
+        private void markHeldLost() {
+            if (held.isEmpty() || driver == null) {
+                return;
+            }
+            long[] claimSeqs = held.stream().mapToLong(Long::longValue).toArray();
+            held.clear();
+            for (int from = 0; from < claimSeqs.length; from += Limits.WORK_BATCH_MAX) {
+                long[] part = java.util.Arrays.copyOfRange(claimSeqs, from, Math.min(claimSeqs.length, from + Limits.WORK_BATCH_MAX));
+                driver.submit(new SlotCommand.MarkStreamClosed(queue.getProject(), queue.getName(), part));
             }
         }
 

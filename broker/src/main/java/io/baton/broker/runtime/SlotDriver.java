@@ -193,6 +193,7 @@ public final class SlotDriver {
                 placeRestoredBodies();
                 bodyBytesAtCheckpoint = sm.usage().bodyBytes(); // the log holds them all
                 reserveIdsAtOpen();
+                markOpened();
             } catch (IOException | RuntimeException e) {
                 failure = e;
                 transition(SlotOwnershipState.FAILED);
@@ -237,6 +238,29 @@ public final class SlotDriver {
         }
     }
 
+    /**
+     * Records that this broker now serves the slot, if client claims are active: their workers
+     * held them from the previous owner (or before a restart), and an attempt that runs out
+     * without a renewal here ended because the slot moved. Slot thread, recovery.
+     */
+    private void markOpened() throws IOException {
+        Decision<Boolean> d = sm.openSlot(new SlotCommand.OpenSlot(), Math.max(clock.millis(), sm.time()));
+        if (d.records().isEmpty()) {
+            return;
+        }
+        for (SlotRecord r : d.records()) {
+            appendApplied(r);
+        }
+        try {
+            slotLog.sync().get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while recording the slot's opening", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IOException("recording the slot's opening failed: " + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
     /** Smaller id reservations than the broker's, for tests; call before {@link #recover}. */
     void idReservation(long range, long margin) {
         this.idReservation = range;
@@ -246,7 +270,8 @@ public final class SlotDriver {
     /** Whether {@code command} issues ids (message or claim sequence numbers). */
     private static boolean issuesIds(SlotCommand<?> command) {
         return command instanceof SlotCommand.Publish || command instanceof SlotCommand.CreateClaim
-                || command instanceof SlotCommand.ClaimEach;
+                || command instanceof SlotCommand.ClaimEach
+                || command instanceof SlotCommand.ReleaseClaim r && r.delayMillis() > 0; // the wait's hold
     }
 
     /** Reserves the next range of ids in the background, once half the current one is used. Slot thread. */

@@ -13,11 +13,17 @@ final class Claim {
     final long[] messages;
     /** Whether this is a delay hold rather than a client's claim. */
     final boolean delay;
+    /** When the claim was made: the start of the attempts it holds. */
+    final long createdAt;
     long renewedAt;
     int ttlSeconds;
     long expiresAt;
     /** Messages still held: live and not re-claimed. The claim ends when this reaches 0. */
     int held;
+    /** Whether the lease was ever extended (how an expiry is told apart: a slow worker, or a silent one). */
+    boolean extended;
+    /** Whether the stream that carried it closed, and no renewal came since. */
+    boolean streamClosed;
 
     Claim(long seq, long[] messages, long time, int ttlSeconds) {
         this(seq, messages, time, ttlSeconds, false);
@@ -27,7 +33,38 @@ final class Claim {
         this.seq = seq;
         this.messages = messages;
         this.delay = delay;
+        this.createdAt = time;
         renew(time, ttlSeconds);
+    }
+
+    /** A delay hold that ends at {@code until} (to the millisecond: a retry's backoff is not whole seconds). */
+    static Claim holdUntil(long seq, long[] messages, long time, long until) {
+        Claim c = new Claim(seq, messages, time, 0, true);
+        c.expiresAt = until;
+        c.ttlSeconds = (int) Math.max(1, (until - time + 999) / 1000);
+        return c;
+    }
+
+    /** A claim as a snapshot holds it. */
+    Claim(long seq, long[] messages, boolean delay, long createdAt, long renewedAt, long expiresAt, int ttlSeconds) {
+        this.seq = seq;
+        this.messages = messages;
+        this.delay = delay;
+        this.createdAt = createdAt;
+        this.renewedAt = renewedAt;
+        this.expiresAt = expiresAt;
+        this.ttlSeconds = ttlSeconds;
+    }
+
+    /** How the attempts it holds end if it expires now; {@code openedAt}: when the slot last changed hands. */
+    AttemptOutcome expiryOutcome(long openedAt) {
+        if (renewedAt < openedAt) {
+            return AttemptOutcome.SLOT_MOVED;
+        }
+        if (streamClosed) {
+            return AttemptOutcome.STREAM_CLOSED;
+        }
+        return extended ? AttemptOutcome.LEASE_EXPIRED_AFTER_EXTENSIONS : AttemptOutcome.LEASE_EXPIRED_SILENT;
     }
 
     void renew(long time, int ttl) {

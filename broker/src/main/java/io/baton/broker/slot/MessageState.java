@@ -6,7 +6,7 @@ import java.util.Set;
 /**
  * The lifecycle of one message. DELETED and EXPIRED are final: a message that reached either is
  * never listed, counted or claimed again. A message posted with a delay starts DELAYED and is
- * never DELAYED again once due.
+ * DELAYED again only when a claim gives it back with a retry delay.
  */
 public enum MessageState {
     DELAYED, FREE, CLAIMED, DELETED, EXPIRED;
@@ -17,7 +17,8 @@ public enum MessageState {
             case DELAYED -> EnumSet.of(DELAYED, FREE, CLAIMED, DELETED, EXPIRED);
             case FREE -> EnumSet.of(FREE, CLAIMED, DELETED, EXPIRED);
             // CLAIMED -> CLAIMED: renewed, or re-claimed by a new claim after the old one ended.
-            case CLAIMED -> EnumSet.of(CLAIMED, FREE, DELETED, EXPIRED);
+            // CLAIMED -> DELAYED: released with a retry delay.
+            case CLAIMED -> EnumSet.of(CLAIMED, FREE, DELAYED, DELETED, EXPIRED);
             case DELETED -> EnumSet.of(DELETED);
             case EXPIRED -> EnumSet.of(EXPIRED);
         };

@@ -26,6 +26,7 @@ final class QueueState {
     /** The slot's totals and its project's in the slot, kept current by this queue. */
     private final SlotUsage usage;
     private final ProjectUsage projectUsage;
+    private final SlotCounters counters;
 
     final MessageTable messages = new MessageTable();
     final ClaimTable claims = new ClaimTable();
@@ -38,12 +39,15 @@ final class QueueState {
     private long delayed;
     /** {@code _default_message_delay} from the metadata: the delay of a message posted without one. */
     private int defaultDelay;
+    /** Ended attempts by message sequence: only messages that were claimed and came back have one. */
+    private final java.util.HashMap<Long, Ledger> ledgers = new java.util.HashMap<>();
 
-    QueueState(String project, String name, SlotUsage usage, ProjectUsage projectUsage) {
+    QueueState(String project, String name, SlotUsage usage, ProjectUsage projectUsage, SlotCounters counters) {
         this.project = project;
         this.name = name;
         this.usage = usage;
         this.projectUsage = projectUsage;
+        this.counters = counters;
         usage.queues++;
         usage.metadataBytes += metadata.length;
         projectUsage.queuesChanged(1);
@@ -118,11 +122,15 @@ final class QueueState {
      * hold {@code holdSeq}.
      */
     void hold(long holdSeq, long[] seqs, long time, int delaySeconds) {
-        Claim c = new Claim(holdSeq, seqs, time, delaySeconds, true);
-        for (long s : seqs) {
+        holdUntil(new Claim(holdSeq, seqs, time, delaySeconds, true));
+    }
+
+    /** Puts the live messages of the delay hold {@code c} under it. */
+    private void holdUntil(Claim c) {
+        for (long s : c.messages) {
             long i = messages.indexOf(s);
             if (i >= 0) {
-                messages.setClaim(i, holdSeq);
+                messages.setClaim(i, c.seq);
                 c.held++;
                 delayed++;
             }
@@ -172,9 +180,13 @@ final class QueueState {
         }
     }
 
-    /** Applies the passage of time: expired claims free their messages, expired messages die. */
-    void advanceTo(long now, SlotCounters counters) {
+    /**
+     * Applies the passage of time: expired claims free their messages, expired messages die.
+     * {@code openedAt}: when the slot last changed hands (how an attempt that ran out is told apart).
+     */
+    void advanceTo(long now, long openedAt) {
         for (Claim c : claims.takeExpired(now)) {
+            AttemptOutcome outcome = c.delay ? null : c.expiryOutcome(openedAt);
             for (long s : c.messages) {
                 long i = messages.indexOf(s);
                 if (i >= 0 && messages.claim(i) == c.seq) {
@@ -185,6 +197,7 @@ final class QueueState {
                     } else {
                         // claim(i) keeps naming the expired claim: a late delete through it is still honoured (spec 2.9).
                         claimed--;
+                        attemptEnded(s, c, c.expiresAt, outcome, null, null);
                     }
                     freed(s);
                 }
@@ -196,7 +209,7 @@ final class QueueState {
         for (long s : messages.expiredBy(now)) {
             long i = messages.indexOf(s);
             if (i >= 0) {
-                remove(i);
+                remove(i, AttemptOutcome.MESSAGE_EXPIRED);
                 counters.messagesExpired++;
             }
         }
@@ -216,14 +229,18 @@ final class QueueState {
         }
     }
 
-    /** Deletes or expires entry {@code i}, releasing its hold on a claim. */
-    void remove(long i) {
+    /**
+     * Deletes or expires entry {@code i}, releasing its hold on a claim; an attempt running on it
+     * ends as {@code outcome} (counted: the message and its ledger go).
+     */
+    void remove(long i, AttemptOutcome outcome) {
         Claim c = claims.get(messages.claim(i));
         if (c != null) {
             if (c.delay) {
                 delayed--;
             } else {
                 claimed--;
+                counters.attemptEnded(outcome);
             }
             if (--c.held == 0) {
                 claims.remove(c.seq);
@@ -233,7 +250,42 @@ final class QueueState {
         if (unplaced != null && unplaced.remove(messages.seq(i)) != null && unplaced.isEmpty()) {
             unplaced = null;
         }
+        ledgers.remove(messages.seq(i));
         messages.kill(i);
+    }
+
+    /** Attempt {@code c} at message {@code seq} ended at {@code at}: into the message's ledger. */
+    private void attemptEnded(long seq, Claim c, long at, AttemptOutcome outcome, String errorClass, String errorMessage) {
+        Ledger l = ledgers.computeIfAbsent(seq, k -> new Ledger());
+        l.add(new Attempt(l.ended() + 1, c.seq, c.createdAt, at, outcome, errorClass, errorMessage));
+        counters.attemptEnded(outcome);
+    }
+
+    /** Attempts entry {@code i} received: ended ones, and the one running if a claim holds it. */
+    int attempts(long i) {
+        Ledger l = ledgers.get(messages.seq(i));
+        return (l == null ? 0 : l.ended()) + (isClaimed(i) ? 1 : 0);
+    }
+
+    /** Entry {@code i}'s attempts, oldest first: the latest ended ones kept, then the running one. */
+    List<Attempt> ledger(long i) {
+        Ledger l = ledgers.get(messages.seq(i));
+        List<Attempt> out = new java.util.ArrayList<>(l == null ? List.of() : l.recent());
+        if (isClaimed(i)) {
+            Claim c = claims.get(messages.claim(i));
+            out.add(new Attempt((l == null ? 0 : l.ended()) + 1, c.seq, c.createdAt, 0, AttemptOutcome.RUNNING, null, null));
+        }
+        return out;
+    }
+
+    /** Ledgers by message sequence, sorted (for snapshots). */
+    java.util.SortedMap<Long, Ledger> ledgers() {
+        return new java.util.TreeMap<>(ledgers);
+    }
+
+    /** A ledger as a snapshot holds it. */
+    void restoreLedger(long seq, Ledger l) {
+        ledgers.put(seq, l);
     }
 
     /**
@@ -304,6 +356,8 @@ final class QueueState {
 
     void renew(Claim c, long time, int ttlSeconds, int graceSeconds) {
         c.renew(time, ttlSeconds);
+        c.extended = true;
+        c.streamClosed = false; // the worker came back for it
         claims.renewed(c);
         for (long s : c.messages) {
             long i = messages.indexOf(s);
@@ -321,16 +375,36 @@ final class QueueState {
         }
     }
 
-    void release(Claim c) {
+    /**
+     * Gives back what {@code c} holds at {@code time}, ending its attempts as RELEASED with what the
+     * worker said; with {@code retryAt} after {@code time}, the messages wait under the delay hold
+     * {@code holdSeq} until then (holding no lease), else they are free at once.
+     */
+    void release(Claim c, long time, long holdSeq, long retryAt, String errorClass, String errorMessage) {
+        long[] waiting = retryAt > time ? new long[c.held] : null;
+        int n = 0;
         for (long s : c.messages) {
             long i = messages.indexOf(s);
             if (i >= 0 && messages.claim(i) == c.seq) {
                 messages.setClaim(i, 0);
                 claimed--;
-                freed(s);
+                attemptEnded(s, c, time, AttemptOutcome.RELEASED, errorClass, errorMessage);
+                if (waiting != null) {
+                    waiting[n++] = s;
+                } else {
+                    freed(s);
+                }
             }
         }
         claims.remove(c.seq);
+        if (n > 0) {
+            holdUntil(Claim.holdUntil(holdSeq, java.util.Arrays.copyOf(waiting, n), time, retryAt));
+        }
+    }
+
+    /** The stream that carried {@code c} closed: if its lease runs out now, that is why. */
+    void streamClosed(Claim c) {
+        c.streamClosed = true;
     }
 
     MessageView view(long i, long now) {
@@ -342,7 +416,8 @@ final class QueueState {
             body.fill(unplaced.get(seq));
         }
         long posted = messages.postedAt(i);
-        return new MessageView(seq, messages.ttl(i), Math.max(0, (now - posted) / 1000), posted, body, claimSeq);
+        return new MessageView(seq, messages.ttl(i), Math.max(0, (now - posted) / 1000), posted, body, claimSeq,
+                attempts(i), ledgers.containsKey(seq) || claimSeq != 0 ? ledger(i) : List.of());
     }
 
     /** The messages {@code c} still holds, oldest first. */
@@ -393,6 +468,10 @@ final class QueueState {
 
     /** Approximate heap bytes of the indexes and columns (bodies excluded). */
     long overheadBytes() {
-        return messages.heapBytes() + returned.heapBytes();
+        long bytes = messages.heapBytes() + returned.heapBytes();
+        for (Ledger l : ledgers.values()) {
+            bytes += 48 + l.heapBytes();
+        }
+        return bytes;
     }
 }

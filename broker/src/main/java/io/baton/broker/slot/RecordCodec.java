@@ -47,6 +47,10 @@ public final class RecordCodec {
     private static final byte SEQ_FLOOR_RAISED = 10;
     /** {@link #MESSAGES_POSTED} with each message's delay before its TTL: written only when one has a delay. */
     private static final byte MESSAGES_POSTED_DELAYED = 11;
+    /** {@link #CLAIM_RELEASED} with a retry time and what the worker said: written when either is given. */
+    private static final byte CLAIM_RELEASED_WITH = 12;
+    private static final byte STREAM_CLOSED = 13;
+    private static final byte SLOT_OPENED = 14;
 
     /** A record's bytes and where its bodies' bytes start in them. */
     public record Encoded(byte[] bytes, int[] bodyOffsets) {}
@@ -109,8 +113,20 @@ public final class RecordCodec {
                 out.writeInt(c.ttlSeconds());
                 out.writeInt(c.graceSeconds());
             } else if (r instanceof ClaimReleased c) {
-                header(out, CLAIM_RELEASED, c.time(), c.project(), c.queue());
+                boolean plain = c.holdSeq() == 0 && c.retryAt() == 0 && c.errorClass() == null && c.errorMessage() == null;
+                header(out, plain ? CLAIM_RELEASED : CLAIM_RELEASED_WITH, c.time(), c.project(), c.queue());
                 out.writeLong(c.claimSeq());
+                if (!plain) {
+                    out.writeLong(c.holdSeq());
+                    out.writeLong(c.retryAt());
+                    writeNullableString(out, c.errorClass());
+                    writeNullableString(out, c.errorMessage());
+                }
+            } else if (r instanceof SlotRecord.StreamClosed c) {
+                header(out, STREAM_CLOSED, c.time(), c.project(), c.queue());
+                writeLongs(out, c.claimSeqs());
+            } else if (r instanceof SlotRecord.SlotOpened o) {
+                header(out, SLOT_OPENED, o.time(), "", "");
             } else if (r instanceof QueueCreated c) {
                 header(out, QUEUE_CREATED, c.time(), c.project(), c.queue());
             } else if (r instanceof QueueDeleted c) {
@@ -233,6 +249,10 @@ public final class RecordCodec {
                         in.readInt(), readLongs(in));
                 case CLAIM_RENEWED -> new ClaimRenewed(time, project, queue, in.readLong(), in.readInt(), in.readInt());
                 case CLAIM_RELEASED -> new ClaimReleased(time, project, queue, in.readLong());
+                case CLAIM_RELEASED_WITH -> new ClaimReleased(time, project, queue, in.readLong(), in.readLong(), in.readLong(),
+                        readNullableString(in), readNullableString(in));
+                case STREAM_CLOSED -> new SlotRecord.StreamClosed(time, project, queue, readLongs(in));
+                case SLOT_OPENED -> new SlotRecord.SlotOpened(time);
                 case QUEUE_CREATED -> new QueueCreated(time, project, queue);
                 case QUEUE_DELETED -> new QueueDeleted(time, project, queue);
                 case METADATA_SET -> new MetadataSet(time, project, queue, readBytes(in));

@@ -196,9 +196,47 @@ public sealed interface SlotCommand<R> {
         }
     }
 
-    record ReleaseClaim(String project, String queue, long claimSeq) implements SlotCommand<Boolean> {
+    /**
+     * Gives a claim's messages back. {@code delayMillis}: 0 frees them at once; more keeps them
+     * waiting that long, holding no lease. {@code errorClass} and {@code errorMessage} say why the
+     * handler failed (null: not said); they go into each message's attempt ledger, cut to
+     * {@link Attempt#ERROR_CLASS_MAX} and {@link Attempt#ERROR_MESSAGE_MAX} characters.
+     */
+    record ReleaseClaim(String project, String queue, long claimSeq, long delayMillis, String errorClass,
+                        String errorMessage) implements SlotCommand<Boolean> {
+        /** A release at once, with no reason (v1's DELETE of a claim). */
+        public ReleaseClaim(String project, String queue, long claimSeq) {
+            this(project, queue, claimSeq, 0, null, null);
+        }
+
         public Decision<Boolean> decide(SlotStateMachine sm, long now) {
             return sm.releaseClaim(this, now);
+        }
+    }
+
+    /**
+     * The worker stream that received these claims closed. Claims no longer active are ignored;
+     * the others remember it until renewed (see {@link AttemptOutcome#STREAM_CLOSED}).
+     */
+    record MarkStreamClosed(String project, String queue, long[] claimSeqs) implements SlotCommand<Boolean> {
+        public Decision<Boolean> decide(SlotStateMachine sm, long now) {
+            return sm.markStreamClosed(this, now);
+        }
+    }
+
+    /**
+     * A broker begins serving the slot: records the moment if client claims are active, so that
+     * those never renewed with this owner end as {@link AttemptOutcome#SLOT_MOVED}.
+     */
+    record OpenSlot() implements SlotCommand<Boolean> {
+        /** The slot's, not a project's: no project. */
+        @Override
+        public String project() {
+            return "";
+        }
+
+        public Decision<Boolean> decide(SlotStateMachine sm, long now) {
+            return sm.openSlot(this, now);
         }
     }
 

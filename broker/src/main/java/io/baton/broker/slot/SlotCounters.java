@@ -10,6 +10,16 @@ public final class SlotCounters {
     public long claimsExpired;
     /** Messages claimed again after a lease on them lapsed (a worker died or was too slow). */
     public long messagesRedelivered;
+    /** Attempts ended, by {@link AttemptOutcome} ordinal (RUNNING's stays 0). */
+    public final long[] attemptsEnded = new long[AttemptOutcome.values().length];
+
+    void attemptEnded(AttemptOutcome outcome) {
+        attemptsEnded[outcome.ordinal()]++;
+    }
+
+    public long attemptsEnded(AttemptOutcome outcome) {
+        return attemptsEnded[outcome.ordinal()];
+    }
 
     /** A snapshot of these totals (for readers on other threads). */
     public SlotCounters copy() {
@@ -27,5 +37,8 @@ public final class SlotCounters {
         claimsCreated += now.claimsCreated - since.claimsCreated;
         claimsExpired += now.claimsExpired - since.claimsExpired;
         messagesRedelivered += now.messagesRedelivered - since.messagesRedelivered;
+        for (int i = 0; i < attemptsEnded.length; i++) {
+            attemptsEnded[i] += now.attemptsEnded[i] - since.attemptsEnded[i];
+        }
     }
 }

@@ -29,7 +29,31 @@ public sealed interface SlotRecord {
     record ClaimRenewed(long time, String project, String queue, long claimSeq, int ttlSeconds,
                         int graceSeconds) implements SlotRecord {}
 
-    record ClaimReleased(long time, String project, String queue, long claimSeq) implements SlotRecord {}
+    /**
+     * The claim gave its messages back; their attempts end as released, with what the worker said
+     * failed ({@code errorClass}, {@code errorMessage}: null when it said nothing). With
+     * {@code retryAt} after {@code time}, the messages wait until then under the delay hold
+     * {@code holdSeq}, holding no lease; otherwise ({@code retryAt} 0) they are free at once.
+     */
+    record ClaimReleased(long time, String project, String queue, long claimSeq, long holdSeq, long retryAt,
+                         String errorClass, String errorMessage) implements SlotRecord {
+        /** A release that frees the messages at once, with no reason given. */
+        public ClaimReleased(long time, String project, String queue, long claimSeq) {
+            this(time, project, queue, claimSeq, 0, 0, null, null);
+        }
+    }
+
+    /**
+     * The worker streams that carried these claims closed: if a lease among them runs out before
+     * any renewal, its attempt ended because the stream closed.
+     */
+    record StreamClosed(long time, String project, String queue, long[] claimSeqs) implements SlotRecord {}
+
+    /**
+     * A broker began serving the slot (a take-over or restart) while client claims were active:
+     * those not renewed after this time ran out because the slot changed hands.
+     */
+    record SlotOpened(long time) implements SlotRecord {}
 
     /**
      * The bodies of these messages, written again: their bodies now lie in this record, so the

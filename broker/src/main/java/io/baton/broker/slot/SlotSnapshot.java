@@ -17,11 +17,17 @@ public final class SlotSnapshot {
     private SlotSnapshot() {}
 
     /**
+     * "BSN5": as {@link #MAGIC_V4}, plus when the slot last changed hands, each claim's full lease
+     * state (creation, expiry to the millisecond, whether it was extended or lost its stream), and
+     * the attempt ledgers of messages that have one.
+     */
+    private static final int MAGIC = 0x42534e35;
+    /**
      * "BSN4": bodies by address in the log; each message as differences from the one before it in
      * variable-length integers (about 16 bytes a message instead of 64), so a checkpoint and a
-     * take-over read and write a quarter of the bytes.
+     * take-over read and write a quarter of the bytes (read, never written).
      */
-    private static final int MAGIC = 0x42534e34;
+    private static final int MAGIC_V4 = 0x42534e34;
     /** "BSN3": bodies by address in the log, every message field at full width (read, never written). */
     private static final int MAGIC_V3 = 0x42534e33;
     /** "BSN2": request ids as 128-bit digests, bodies in the snapshot (read, never written). */
@@ -54,7 +60,7 @@ public final class SlotSnapshot {
                 queues.add(QueueImage.of(q));
             }
         }
-        return new Image(sm.slot(), sm.nextSeq(), sm.time(), sm.requestIds().copy(), queues);
+        return new Image(sm.slot(), sm.nextSeq(), sm.time(), sm.openedAt(), sm.requestIds().copy(), queues);
     }
 
     /** A slot's state as of one moment, detached from the live state machine. */
@@ -62,14 +68,16 @@ public final class SlotSnapshot {
         private final int slot;
         private final long nextSeq;
         private final long time;
+        private final long openedAt;
         private final RequestIdWindow requestIds;
         private final List<QueueImage> queues;
         private final long sizeEstimate;
 
-        private Image(int slot, long nextSeq, long time, RequestIdWindow requestIds, List<QueueImage> queues) {
+        private Image(int slot, long nextSeq, long time, long openedAt, RequestIdWindow requestIds, List<QueueImage> queues) {
             this.slot = slot;
             this.nextSeq = nextSeq;
             this.time = time;
+            this.openedAt = openedAt;
             this.requestIds = requestIds;
             this.queues = queues;
             long bytes = 28 + requestIds.snapshotBytes();
@@ -122,6 +130,7 @@ public final class SlotSnapshot {
             out.writeInt(slot);
             out.writeLong(nextSeq);
             out.writeLong(time);
+            out.writeLong(openedAt);
             out.writeInt(requestIds.size());
             requestIds.forEach((hi, lo, t, firstSeq, count) -> {
                 out.writeLong(hi);
@@ -153,26 +162,41 @@ public final class SlotSnapshot {
     private static final int F_UNCHECKED = 4;
     private static final int F_UNPLACED = 8;
 
-    private record ClaimImage(long seq, long renewedAt, int ttlSeconds, int held, long[] messages) {}
+    /** Bits of a claim's flags byte. */
+    private static final int C_DELAY = 1;
+    private static final int C_EXTENDED = 2;
+    private static final int C_STREAM_CLOSED = 4;
 
-    /** One queue as of the capture: its message blocks frozen (copy on write), claims as values. */
+    private record ClaimImage(long seq, int flags, long createdAt, long renewedAt, long expiresAt, int ttlSeconds, int held,
+                              long[] messages) {}
+
+    /** A message's ledger as of the capture (its array is never changed once set, so it is shared). */
+    private record LedgerImage(long seq, int ended, Attempt[] recent) {}
+
+    /** One queue as of the capture: its message blocks frozen (copy on write), claims and ledgers as values. */
     private record QueueImage(String project, String name, byte[] metadata, long cursor, int live,
-                              MessageBlock[] blocks, java.util.Map<Long, byte[]> unplaced, List<ClaimImage> claims) {
+                              MessageBlock[] blocks, java.util.Map<Long, byte[]> unplaced, List<ClaimImage> claims,
+                              List<LedgerImage> ledgers) {
         static QueueImage of(QueueState q) {
             List<ClaimImage> claims = new ArrayList<>();
             for (Claim c : q.claims.sorted()) {
                 // Claim.messages is never changed after the claim is made, so it is shared.
-                // A delay hold is written with its TTL negated: a claim's TTL is at least a second.
-                claims.add(new ClaimImage(c.seq, c.renewedAt, c.delay ? -c.ttlSeconds : c.ttlSeconds, c.held, c.messages));
+                int flags = (c.delay ? C_DELAY : 0) | (c.extended ? C_EXTENDED : 0) | (c.streamClosed ? C_STREAM_CLOSED : 0);
+                claims.add(new ClaimImage(c.seq, flags, c.createdAt, c.renewedAt, c.expiresAt, c.ttlSeconds, c.held, c.messages));
             }
+            List<LedgerImage> ledgers = new ArrayList<>();
+            q.ledgers().forEach((seq, l) -> ledgers.add(new LedgerImage(seq, l.ended(), l.recentShared())));
             return new QueueImage(q.project, q.name, q.metadata(), q.cursor(), q.messages.live(), q.messages.freeze(),
-                    q.unplaced == null ? null : java.util.Map.copyOf(q.unplaced), claims);
+                    q.unplaced == null ? null : java.util.Map.copyOf(q.unplaced), claims, ledgers);
         }
 
         long sizeEstimate() {
             long bytes = 64 + metadata.length + 20L * live;
             for (ClaimImage c : claims) {
-                bytes += 28 + 8L * c.messages().length;
+                bytes += 48 + 8L * c.messages().length;
+            }
+            for (LedgerImage l : ledgers) {
+                bytes += 16 + 40L * l.recent().length;
             }
             return bytes;
         }
@@ -251,21 +275,43 @@ public final class SlotSnapshot {
             out.writeInt(claims.size());
             for (ClaimImage c : claims) {
                 out.writeLong(c.seq());
+                out.writeByte(c.flags());
+                out.writeLong(c.createdAt());
                 out.writeLong(c.renewedAt());
+                out.writeLong(c.expiresAt());
                 out.writeInt(c.ttlSeconds());
                 out.writeInt(c.held());
                 RecordCodec.writeLongs(out, c.messages());
             }
+            out.writeInt(ledgers.size());
+            for (LedgerImage l : ledgers) {
+                out.writeLong(l.seq());
+                out.writeInt(l.ended());
+                out.writeByte(l.recent().length);
+                for (Attempt a : l.recent()) {
+                    out.writeInt(a.number());
+                    out.writeLong(a.claimSeq());
+                    out.writeLong(a.startedAt());
+                    out.writeLong(a.endedAt());
+                    out.writeByte(a.outcome().ordinal());
+                    RecordCodec.writeNullableString(out, a.errorClass());
+                    RecordCodec.writeNullableString(out, a.errorMessage());
+                }
+            }
         }
     }
 
+    private static final AttemptOutcome[] OUTCOMES = AttemptOutcome.values();
+
     public static SlotStateMachine read(DataInput in, SlotLimits limits) throws IOException {
         int magic = in.readInt();
-        if (magic != MAGIC && magic != MAGIC_V3 && magic != MAGIC_V2 && magic != MAGIC_V1) {
+        if (magic != MAGIC && magic != MAGIC_V4 && magic != MAGIC_V3 && magic != MAGIC_V2 && magic != MAGIC_V1) {
             throw new IOException("not a slot snapshot");
         }
         SlotStateMachine sm = new SlotStateMachine(in.readInt(), limits);
-        sm.restoreHeader(in.readLong(), in.readLong());
+        long nextSeq = in.readLong();
+        long time = in.readLong();
+        sm.restoreHeader(nextSeq, time, magic == MAGIC ? in.readLong() : 0);
         int windowSize = in.readInt();
         for (int i = 0; i < windowSize; i++) {
             if (magic == MAGIC_V1) {
@@ -283,10 +329,11 @@ public final class SlotSnapshot {
             q.metadata(RecordCodec.readBytes(in));
             int live = in.readInt();
             long lastSeq = 0;
-            if (magic == MAGIC) {
+            boolean compact = magic == MAGIC || magic == MAGIC_V4;
+            if (compact) {
                 lastSeq = readMessages(in, q, live);
             }
-            for (int i = 0; i < live && magic != MAGIC; i++) {
+            for (int i = 0; i < live && !compact; i++) {
                 long seq = in.readLong();
                 long posted = in.readLong();
                 long expires = in.readLong();
@@ -312,13 +359,26 @@ public final class SlotSnapshot {
             long cursor = in.readLong();
             int claims = in.readInt();
             for (int i = 0; i < claims; i++) {
+                q.claims.add(magic == MAGIC ? readClaim(in) : readClaimV4(in));
+            }
+            int ledgers = magic == MAGIC ? in.readInt() : 0;
+            for (int i = 0; i < ledgers; i++) {
                 long seq = in.readLong();
-                long renewedAt = in.readLong();
-                int ttl = in.readInt();
-                int held = in.readInt();
-                Claim c = new Claim(seq, RecordCodec.readLongs(in), renewedAt, Math.abs(ttl), ttl < 0);
-                c.held = held;
-                q.claims.add(c);
+                int ended = in.readInt();
+                Attempt[] recent = new Attempt[in.readUnsignedByte()];
+                for (int a = 0; a < recent.length; a++) {
+                    int number = in.readInt();
+                    long claimSeq = in.readLong();
+                    long startedAt = in.readLong();
+                    long endedAt = in.readLong();
+                    int outcome = in.readUnsignedByte();
+                    if (outcome >= OUTCOMES.length) {
+                        throw new IOException("unknown attempt outcome " + outcome);
+                    }
+                    recent[a] = new Attempt(number, claimSeq, startedAt, endedAt, OUTCOMES[outcome],
+                            RecordCodec.readNullableString(in), RecordCodec.readNullableString(in));
+                }
+                q.restoreLedger(seq, Ledger.restore(ended, recent));
             }
             q.rebuildIndexes(cursor >= 0 ? cursor : lastSeq + 1);
             sm.projects().computeIfAbsent(project, p -> new TreeMap<>()).put(name, q);
@@ -326,7 +386,33 @@ public final class SlotSnapshot {
         return sm;
     }
 
-    /** Reads {@code live} messages of the current format into {@code q}; returns the last sequence. */
+    private static Claim readClaim(DataInput in) throws IOException {
+        long seq = in.readLong();
+        int flags = in.readUnsignedByte();
+        long createdAt = in.readLong();
+        long renewedAt = in.readLong();
+        long expiresAt = in.readLong();
+        int ttl = in.readInt();
+        int held = in.readInt();
+        Claim c = new Claim(seq, RecordCodec.readLongs(in), (flags & C_DELAY) != 0, createdAt, renewedAt, expiresAt, ttl);
+        c.extended = (flags & C_EXTENDED) != 0;
+        c.streamClosed = (flags & C_STREAM_CLOSED) != 0;
+        c.held = held;
+        return c;
+    }
+
+    /** A claim of the formats before {@link #MAGIC}: a delay hold had its TTL negated; creation was not kept. */
+    private static Claim readClaimV4(DataInput in) throws IOException {
+        long seq = in.readLong();
+        long renewedAt = in.readLong();
+        int ttl = in.readInt();
+        int held = in.readInt();
+        Claim c = new Claim(seq, RecordCodec.readLongs(in), renewedAt, Math.abs(ttl), ttl < 0);
+        c.held = held;
+        return c;
+    }
+
+    /** Reads {@code live} messages of the compact formats into {@code q}; returns the last sequence. */
     private static long readMessages(DataInput in, QueueState q, int live) throws IOException {
         long lastSeq = 0;
         long lastPosted = 0;

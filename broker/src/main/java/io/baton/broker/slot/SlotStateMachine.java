@@ -68,6 +68,8 @@ public final class SlotStateMachine {
     /** Next sequence to give a message or a claim; never reused. */
     private long nextSeq = 1;
     private long time;
+    /** When a broker last began serving the slot with client claims active (0: never recorded). */
+    private long openedAt;
 
     public SlotStateMachine(int slot, SlotLimits limits) {
         this.slot = slot;
@@ -122,7 +124,7 @@ public final class SlotStateMachine {
     /** A new queue, counted in the slot's and its project's usage (not yet in {@link #projects()}). */
     QueueState newQueue(String project, String name) {
         return new QueueState(project, name, usage,
-                projectUsage.computeIfAbsent(project, p -> new ProjectUsage(p, projectChanges)));
+                projectUsage.computeIfAbsent(project, p -> new ProjectUsage(p, projectChanges)), counters);
     }
 
     /** An estimate of the heap the slot's state takes: what its usage holds plus the request-id window. */
@@ -139,7 +141,7 @@ public final class SlotStateMachine {
         }
         for (TreeMap<String, QueueState> queues : projects.values()) {
             for (QueueState q : queues.values()) {
-                q.advanceTo(time, counters);
+                q.advanceTo(time, openedAt);
             }
         }
     }
@@ -150,7 +152,7 @@ public final class SlotStateMachine {
         }
         QueueState q = find(project, queue);
         if (q != null) {
-            q.advanceTo(time, counters);
+            q.advanceTo(time, openedAt);
         }
         return q;
     }
@@ -577,12 +579,48 @@ public final class SlotStateMachine {
 
     public Decision<Boolean> releaseClaim(ReleaseClaim c, long now) {
         checkName(c.project(), c.queue());
+        checkRange("The delay of a release in milliseconds", c.delayMillis(), 0, limits.messageTtlMaxSeconds() * 1000L);
         QueueState q = queueAt(c.project(), c.queue(), now);
         Claim claim = q == null ? null : q.clientClaim(c.claimSeq());
         if (claim == null) {
             return Decision.read(false);
         }
-        return Decision.write(new ClaimReleased(time, c.project(), c.queue(), claim.seq), true);
+        boolean waits = c.delayMillis() > 0;
+        return Decision.write(new ClaimReleased(time, c.project(), c.queue(), claim.seq, waits ? nextSeq : 0,
+                waits ? time + c.delayMillis() : 0, Attempt.cut(c.errorClass(), Attempt.ERROR_CLASS_MAX),
+                Attempt.cut(c.errorMessage(), Attempt.ERROR_MESSAGE_MAX)), true);
+    }
+
+    public Decision<Boolean> markStreamClosed(SlotCommand.MarkStreamClosed c, long now) {
+        checkName(c.project(), c.queue());
+        QueueState q = queueAt(c.project(), c.queue(), now);
+        if (q == null) {
+            return Decision.read(false);
+        }
+        long[] active = new long[c.claimSeqs().length];
+        int n = 0;
+        for (long s : c.claimSeqs()) {
+            Claim claim = q.clientClaim(s);
+            if (claim != null && !claim.streamClosed && !contains(active, n, s)) {
+                active[n++] = s;
+            }
+        }
+        if (n == 0) {
+            return Decision.read(false);
+        }
+        return Decision.write(new SlotRecord.StreamClosed(time, c.project(), c.queue(), java.util.Arrays.copyOf(active, n)), true);
+    }
+
+    public Decision<Boolean> openSlot(SlotCommand.OpenSlot c, long now) {
+        advanceTo(now);
+        for (TreeMap<String, QueueState> queues : projects.values()) {
+            for (QueueState q : queues.values()) {
+                if (q.claimed() > 0) {
+                    return Decision.write(new SlotRecord.SlotOpened(time), true);
+                }
+            }
+        }
+        return Decision.read(false);
     }
 
     // ---------------------------------------------------------------- bodies
@@ -686,7 +724,7 @@ public final class SlotStateMachine {
                 for (long s : d.seqs()) {
                     long i = q.messages.indexOf(s);
                     if (i >= 0) {
-                        q.remove(i);
+                        q.remove(i, AttemptOutcome.ACKED);
                         counters.messagesDeleted++;
                     }
                 }
@@ -701,8 +739,23 @@ public final class SlotStateMachine {
             QueueState q = queueAt(rel.project(), rel.queue(), rel.time());
             Claim claim = q == null ? null : q.clientClaim(rel.claimSeq());
             if (claim != null) {
-                q.release(claim);
+                q.release(claim, rel.time(), rel.holdSeq(), rel.retryAt(), rel.errorClass(), rel.errorMessage());
             }
+            if (rel.holdSeq() > 0) {
+                nextSeq = Math.max(nextSeq, rel.holdSeq() + 1);
+            }
+        } else if (r instanceof SlotRecord.StreamClosed sc) {
+            QueueState q = queueAt(sc.project(), sc.queue(), sc.time());
+            for (long s : sc.claimSeqs()) {
+                Claim claim = q == null ? null : q.clientClaim(s);
+                if (claim != null) {
+                    q.streamClosed(claim);
+                }
+            }
+        } else if (r instanceof SlotRecord.SlotOpened o) {
+            // Expiries up to now are judged by the previous owner's rules first: the same order live and in replay.
+            advanceTo(o.time());
+            openedAt = o.time();
         } else if (r instanceof QueueCreated qc) {
             projects.computeIfAbsent(qc.project(), p -> new TreeMap<>())
                     .computeIfAbsent(qc.queue(), n -> newQueue(qc.project(), n));
@@ -883,8 +936,13 @@ public final class SlotStateMachine {
         return requestIds;
     }
 
-    void restoreHeader(long nextSeq, long time) {
+    void restoreHeader(long nextSeq, long time, long openedAt) {
         this.nextSeq = nextSeq;
         this.time = time;
+        this.openedAt = openedAt;
+    }
+
+    long openedAt() {
+        return openedAt;
     }
 }

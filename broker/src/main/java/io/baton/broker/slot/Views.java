@@ -8,9 +8,13 @@ public final class Views {
 
     /**
      * A message as read at some instant. {@code claimSeq} is 0 unless a valid claim holds it. Its
-     * body is loaded by the broker before the reply leaves ({@link Body}).
+     * body is loaded by the broker before the reply leaves ({@link Body}). {@code attempts}: how many
+     * claims it received; {@code ledger}: the latest of those attempts, oldest first, the running
+     * one last (empty for a message never claimed).
      */
-    public record MessageView(long seq, int ttlSeconds, long ageSeconds, long createdAt, Body bodyRef, long claimSeq) {
+    public record MessageView(long seq, int ttlSeconds, long ageSeconds, long createdAt, Body bodyRef, long claimSeq,
+                              int attempts, List<Attempt> ledger) {
+
         /** The body's bytes (shared: never change them). */
         public byte[] body() {
             return bodyRef.bytes();

@@ -18,12 +18,20 @@ import java.util.function.Consumer;
 final class FileSlotHarness implements AutoCloseable {
     private final Path dir;
     private final SlotResources resources;
+    private final Clock clock;
+    private final SlotLimits limits;
     private final SlotLane lane = new SlotLane("test-slot-thread");
     private LogFlusher flusher;
 
     FileSlotHarness(Path dir, SlotResources resources) {
+        this(dir, resources, Clock.systemUTC(), SlotLimits.v1());
+    }
+
+    FileSlotHarness(Path dir, SlotResources resources, Clock clock, SlotLimits limits) {
         this.dir = dir;
         this.resources = resources;
+        this.clock = clock;
+        this.limits = limits;
     }
 
     /** Opens slot {@code slot} under {@code epoch}; {@code beforeRecovery} may tune the driver first. */
@@ -31,7 +39,7 @@ final class FileSlotHarness implements AutoCloseable {
         flusher = new LogFlusher("test-journal", Journal.open(dir.resolve("journal"), Journal.DEFAULT_SEGMENT_BYTES),
                 FlushListener.NONE);
         SlotDriver d = new SlotDriver(slot, epoch, FileSlotLog.open(dir.resolve("slot"), slot, flusher, 64 << 10), lane,
-                Clock.systemUTC(), SlotLimits.v1(), SlotDriver.CheckpointPolicy.defaults(), nanos -> { }, resources);
+                clock, limits, SlotDriver.CheckpointPolicy.defaults(), nanos -> { }, resources);
         beforeRecovery.accept(d);
         d.recover().get(30, TimeUnit.SECONDS);
         return d;

@@ -24,7 +24,8 @@ import net.jqwik.api.constraints.Size;
  * expired, and moves only along legal transitions; a deleted message never reappears; replaying
  * the records (and restoring a snapshot taken midway) gives the same state; a snapshot captured
  * midway and written later (as the broker writes it, on another thread while the slot goes on)
- * holds the state of the moment it was captured.
+ * holds the state of the moment it was captured. Every live message's attempt count equals the
+ * claims it received, and its ledger says how each ended, as the model of its claims predicts.
  */
 class SlotStateMachineProperties {
     private static final String P = "p";
@@ -32,7 +33,8 @@ class SlotStateMachineProperties {
     private static final UUID[] CLIENTS = {new UUID(0, 1), new UUID(0, 2)};
 
     enum Kind { POST, CLAIM, CLAIM_EACH, ACK, DELETE_WITH_CLAIM, DELETE_WITHOUT_CLAIM, BULK_DELETE, RELEASE, RENEW, ADVANCE, LIST,
-        DELETE_QUEUE, CREATE_QUEUE, SET_METADATA, SNAPSHOT_RESTORE, CAPTURE, RAISE_SEQ_FLOOR }
+        DELETE_QUEUE, CREATE_QUEUE, SET_METADATA, SNAPSHOT_RESTORE, CAPTURE, RAISE_SEQ_FLOOR, RELEASE_TO_RETRY,
+        STREAM_CLOSED, OPEN_SLOT }
 
     record Step(Kind kind, int a, int b, int c) {}
 
@@ -47,7 +49,8 @@ class SlotStateMachineProperties {
                 net.jqwik.api.Tuple.of(4, Kind.LIST), net.jqwik.api.Tuple.of(1, Kind.DELETE_QUEUE),
                 net.jqwik.api.Tuple.of(2, Kind.CREATE_QUEUE), net.jqwik.api.Tuple.of(2, Kind.SET_METADATA),
                 net.jqwik.api.Tuple.of(2, Kind.SNAPSHOT_RESTORE), net.jqwik.api.Tuple.of(3, Kind.CAPTURE),
-                net.jqwik.api.Tuple.of(1, Kind.RAISE_SEQ_FLOOR));
+                net.jqwik.api.Tuple.of(1, Kind.RAISE_SEQ_FLOOR), net.jqwik.api.Tuple.of(4, Kind.RELEASE_TO_RETRY),
+                net.jqwik.api.Tuple.of(3, Kind.STREAM_CLOSED), net.jqwik.api.Tuple.of(2, Kind.OPEN_SLOT));
         return Combinators.combine(kinds, Arbitraries.integers().between(0, 1000), Arbitraries.integers().between(0, 1000),
                 Arbitraries.integers().between(0, 1000)).as(Step::new);
     }
@@ -78,10 +81,41 @@ class SlotStateMachineProperties {
         /** Snapshots captured and not yet written, with the bytes a snapshot written at capture time had. */
         final List<Map.Entry<SlotSnapshot.Image, byte[]>> captured = new ArrayList<>();
 
+        /** Claims each message received. */
+        final Map<Long, Integer> claimsReceived = new HashMap<>();
+        /** When the slot recorded a new owner, in order. */
+        final List<Long> openings = new ArrayList<>();
+
         static final class ModelClaim {
             final Set<Long> messages = new HashSet<>();
             long expiresAt;
             boolean released;
+            long renewedAt;
+            boolean extended;
+            boolean streamClosed;
+            String errorClass;
+
+            /** How its attempts end if its lease runs out (see AttemptOutcome). */
+            AttemptOutcome expiry(List<Long> openings) {
+                for (long t : openings) {
+                    if (t > renewedAt && t < expiresAt) {
+                        return AttemptOutcome.SLOT_MOVED;
+                    }
+                }
+                return streamClosed ? AttemptOutcome.STREAM_CLOSED
+                        : extended ? AttemptOutcome.LEASE_EXPIRED_AFTER_EXTENSIONS : AttemptOutcome.LEASE_EXPIRED_SILENT;
+            }
+        }
+
+        void claimed(Views.ClaimView c, long ttlSeconds) {
+            ModelClaim mc = new ModelClaim();
+            c.messages().forEach(m -> {
+                mc.messages.add(m.seq());
+                claimsReceived.merge(m.seq(), 1, Integer::sum);
+            });
+            mc.expiresAt = now + 1000L * ttlSeconds;
+            mc.renewedAt = now;
+            model.put(c.claimSeq(), mc);
         }
 
         Run() {
@@ -144,10 +178,7 @@ class SlotStateMachineProperties {
                                 .isLessThanOrEqualTo(now));
                         if (c.claimSeq() != 0) {
                             claims.put(c.claimSeq(), q);
-                            ModelClaim mc = new ModelClaim();
-                            c.messages().forEach(m -> mc.messages.add(m.seq()));
-                            mc.expiresAt = now + 1000L * (60 + s.c() % 60);
-                            model.put(c.claimSeq(), mc);
+                            claimed(c, 60 + s.c() % 60);
                         }
                     }
                     case CLAIM_EACH -> {
@@ -156,10 +187,7 @@ class SlotStateMachineProperties {
                             c.messages().forEach(m -> assertThat(dueAt.get(m.seq())).as("message %d claimed before due", m.seq())
                                     .isLessThanOrEqualTo(now));
                             claims.put(c.claimSeq(), q);
-                            ModelClaim mc = new ModelClaim();
-                            c.messages().forEach(m -> mc.messages.add(m.seq()));
-                            mc.expiresAt = now + 1000L * ttl;
-                            model.put(c.claimSeq(), mc);
+                            claimed(c, ttl);
                         }
                     }
                     case ACK -> {
@@ -256,7 +284,39 @@ class SlotStateMachineProperties {
                         Long claim = pick(new ArrayList<>(claims.keySet()), s.b());
                         if (claim != null) {
                             run(new SlotCommand.UpdateClaim(P, claims.get(claim), claim, 60 + s.c() % 60, s.c() % 30));
-                            model.get(claim).expiresAt = now + 1000L * (60 + s.c() % 60);
+                            ModelClaim mc = model.get(claim);
+                            mc.expiresAt = now + 1000L * (60 + s.c() % 60);
+                            mc.renewedAt = now;
+                            mc.extended = true;
+                            mc.streamClosed = false;
+                        }
+                    }
+                    case RELEASE_TO_RETRY -> {
+                        Long claim = pick(new ArrayList<>(claims.keySet()), s.b());
+                        if (claim != null) {
+                            String cq = claims.get(claim);
+                            long[] held = sm.heldBy(P, cq, claim);
+                            long delay = 1 + s.c() * 97L; // up to about 97 s, to the millisecond
+                            String error = "E" + s.c();
+                            if (run(new SlotCommand.ReleaseClaim(P, cq, claim, delay, error, "failed " + s.b()))) {
+                                ModelClaim mc = model.get(claim);
+                                mc.released = true;
+                                mc.errorClass = error;
+                                for (long m : held) {
+                                    dueAt.put(m, now + delay);
+                                }
+                            }
+                        }
+                    }
+                    case STREAM_CLOSED -> {
+                        Long claim = pick(new ArrayList<>(claims.keySet()), s.b());
+                        if (claim != null && run(new SlotCommand.MarkStreamClosed(P, claims.get(claim), new long[] {claim}))) {
+                            model.get(claim).streamClosed = true;
+                        }
+                    }
+                    case OPEN_SLOT -> {
+                        if (run(new SlotCommand.OpenSlot())) {
+                            openings.add(now);
                         }
                     }
                     case ADVANCE -> now += 1_000L * (1 + s.b() % 120);
@@ -351,6 +411,33 @@ class SlotStateMachineProperties {
                 }
                 assertThat(before.canBecome(now)).as("message %d: %s -> %s", seq, before, now).isTrue();
                 last.put(seq, now);
+                if (now != MessageState.DELETED && now != MessageState.EXPIRED) {
+                    checkLedger(e.getValue(), seq, now);
+                }
+            }
+        }
+
+        /** The attempts of a live message: as many as the claims it received, each ended as its claim's model says. */
+        void checkLedger(String q, long seq, MessageState state) {
+            Views.MessageView v = run(new SlotCommand.GetMessage(P, q, seq));
+            int received = claimsReceived.getOrDefault(seq, 0);
+            assertThat(v.attempts()).as("attempts of message %d", seq).isEqualTo(received);
+            List<Attempt> ledger = v.ledger();
+            assertThat(ledger.size()).as("ledger of message %d", seq).isEqualTo(Math.min(received,
+                    Ledger.KEPT + (state == MessageState.CLAIMED ? 1 : 0)));
+            for (int k = 0; k < ledger.size(); k++) {
+                Attempt a = ledger.get(k);
+                assertThat(a.number()).isEqualTo(received - ledger.size() + 1 + k);
+                boolean running = state == MessageState.CLAIMED && k == ledger.size() - 1;
+                assertThat(a.outcome() == AttemptOutcome.RUNNING).as("attempt %s of %d running", a, seq).isEqualTo(running);
+                ModelClaim mc = model.get(a.claimSeq());
+                assertThat(mc).as("attempt %s of %d under a claim the model made", a, seq).isNotNull();
+                assertThat(mc.messages).contains(seq);
+                if (!running) {
+                    AttemptOutcome expected = mc.released ? AttemptOutcome.RELEASED : mc.expiry(openings);
+                    assertThat(a.outcome()).as("how attempt %s of message %d ended", a, seq).isEqualTo(expected);
+                    assertThat(a.errorClass()).isEqualTo(mc.released ? mc.errorClass : null);
+                }
             }
         }
 

@@ -1,0 +1,79 @@
+package io.baton.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.baton.broker.slot.SlotLimits;
+import io.baton.broker.testing.LocalBroker;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The admin verbs of {@code baton} against a real broker, their JSON read back. */
+class AdminCommandsIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static LocalBroker broker;
+
+    @BeforeAll
+    static void start() throws Exception {
+        broker = LocalBroker.start(b -> b.limits(SlotLimits.v1().withMinimumTtls(60, 1, 0)));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        broker.close();
+    }
+
+    /** Runs {@code baton ARGS --target broker}, returning its exit code and standard output parsed as JSON. */
+    private static JsonNode baton(String... args) throws Exception {
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        PrintStream original = System.out;
+        int exit;
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            String[] all = java.util.Arrays.copyOf(args, args.length + 2);
+            all[args.length] = "--target";
+            all[args.length + 1] = broker.address();
+            exit = new CommandLine(new Main()).execute(all);
+        } finally {
+            System.setOut(original);
+        }
+        assertThat(exit).as("baton %s", String.join(" ", args)).isZero();
+        // The JSON document: from its first line that opens one (log lines of other components may precede it).
+        String out = captured.toString(StandardCharsets.UTF_8);
+        int at = out.indexOf("\n{");
+        return JSON.readTree(out.startsWith("{") ? out : out.substring(at + 1));
+    }
+
+    @Test
+    void messageShowPrintsEachAttemptAndHowItEnded() throws Exception {
+        baton("queue", "create", "ledger");
+        String id = baton("post", "ledger", "{\"job\":1}").path("ids").path(0).asText();
+        assertThat(id).isNotEmpty();
+        String firstClaim = baton("claim", "ledger", "--ttl", "1", "--grace", "0").path("claim_id").asText();
+
+        JsonNode running = baton("message", "show", "ledger", id);
+        assertThat(running.path("attempts").asInt()).isEqualTo(1);
+        assertThat(running.path("ledger").path(0).path("outcome").asText()).isEqualTo("running");
+        assertThat(running.path("ledger").path(0).path("claim_id").asText()).isEqualTo(firstClaim);
+        assertThat(running.path("body").path("job").asInt()).isEqualTo(1);
+
+        // Nobody extends the one-second lease: the attempt ends silently, and a second one starts.
+        Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200))
+                .until(() -> baton("claim", "ledger", "--ttl", "60", "--grace", "0").path("messages").size() == 1);
+        JsonNode shown = baton("message", "show", "ledger", id);
+        assertThat(shown.path("attempts").asInt()).isEqualTo(2);
+        JsonNode first = shown.path("ledger").path(0);
+        assertThat(first.path("attempt").asInt()).isEqualTo(1);
+        assertThat(first.path("outcome").asText()).isEqualTo("lease_expired_silent");
+        assertThat(first.has("ended")).isTrue();
+        assertThat(shown.path("ledger").path(1).path("outcome").asText()).isEqualTo("running");
+    }
+}
