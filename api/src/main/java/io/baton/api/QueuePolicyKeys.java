@@ -13,7 +13,17 @@ public final class QueuePolicyKeys {
     /** Seconds a message posted without a {@code delay} waits before it may be claimed. */
     public static final String DEFAULT_MESSAGE_DELAY = "_default_message_delay";
 
-    public static final Set<String> KNOWN = Set.of(DEFAULT_MESSAGE_DELAY);
+    /** How many times a message may be claimed; with {@link #DEAD_LETTER_QUEUE}, it then goes there. */
+    public static final String MAX_CLAIM_COUNT = "_max_claim_count";
+
+    /** The queue (same project) a message claimed {@link #MAX_CLAIM_COUNT} times goes to instead of a next claim. */
+    public static final String DEAD_LETTER_QUEUE = "_dead_letter_queue";
+
+    /** The TTL, in seconds, a message gets in the dead-letter queue (default: its own). */
+    public static final String DEAD_LETTER_QUEUE_MESSAGES_TTL = "_dead_letter_queue_messages_ttl";
+
+    public static final Set<String> KNOWN = Set.of(DEFAULT_MESSAGE_DELAY, MAX_CLAIM_COUNT, DEAD_LETTER_QUEUE,
+            DEAD_LETTER_QUEUE_MESSAGES_TTL);
 
     /** Whether metadata may hold top-level key {@code name}. */
     public static boolean allowed(String name) {

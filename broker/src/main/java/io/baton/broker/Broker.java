@@ -78,6 +78,9 @@ public final class Broker implements AutoCloseable {
     private Server inProcess;
     private MetricsServer metricsServer;
     private ScheduledExecutorService ticker;
+    private ScheduledExecutorService moverTimer;
+    private io.baton.broker.runtime.MessageMover mover;
+    private final io.baton.broker.rpc.MoveClient moveClient = new io.baton.broker.rpc.MoveClient();
     private int slotCount;
 
     private Broker(BrokerConfig config) {
@@ -136,12 +139,16 @@ public final class Broker implements AutoCloseable {
         host.events(metrics.slotEvents());
         metrics.bind(slots);
         metrics.bindFailures(host);
+        moverTimer = Executors.newSingleThreadScheduledExecutor(io.baton.api.DaemonThreads.named("message-mover"));
+        mover = new io.baton.broker.runtime.MessageMover(slots, (target, c) -> moveTo(slots, target, c), moverTimer);
+        host.onMovesPending(mover::wake);
 
         List<ServerServiceDefinition> services = List.of(
                 ServerInterceptors.intercept(new QueueRpc(slots), new GrpcMetricsInterceptor(metrics.registry())),
                 ServerInterceptors.intercept(new MessageRpc(slots), new GrpcMetricsInterceptor(metrics.registry())),
                 ServerInterceptors.intercept(new ClaimRpc(slots), new GrpcMetricsInterceptor(metrics.registry())),
                 new ClusterRpc(this::clusterMap).bindService(),
+                ServerInterceptors.intercept(new io.baton.broker.rpc.MoveRpc(slots), new GrpcMetricsInterceptor(metrics.registry())),
                 ServerInterceptors.intercept(new WorkRpc(slots, metrics.registry()), new GrpcMetricsInterceptor(metrics.registry())));
         grpc = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.grpcPort()))
                 .addServices(services)
@@ -182,6 +189,25 @@ public final class Broker implements AutoCloseable {
             metricsServer = new MetricsServer(config.host(), config.metricsPort(), metrics.registry(), this::problems);
         }
         log.info("broker {} serving gRPC on {}", config.brokerId(), grpcAddress());
+    }
+
+    /**
+     * Hands moved messages to the slot serving their target queue: here if this broker serves it,
+     * else its owner over gRPC. Fails (the mover retries) while the slot has no serving owner.
+     */
+    private java.util.concurrent.CompletableFuture<Integer> moveTo(LocalSlots slots, int slot,
+                                                                   io.baton.broker.slot.SlotCommand.AcceptMoved c) {
+        SlotDriver local = slots.get(slot);
+        if (local != null && local.state() == io.baton.broker.runtime.SlotOwnershipState.SERVING) {
+            return local.submit(c);
+        }
+        SlotAssignment a = assignments.latest();
+        String owner = a == null ? null : a.owner(slot);
+        BrokerInfo info = owner == null || owner.equals(config.brokerId()) ? null : registry.broker(owner);
+        if (info == null) {
+            return java.util.concurrent.CompletableFuture.failedFuture(notServedHere(slot));
+        }
+        return moveClient.accept(info.getGrpcAddress(), c);
     }
 
     /** Why a slot with no local driver is not served here: another owner (redirect) or none yet (retry). */
@@ -358,6 +384,13 @@ public final class Broker implements AutoCloseable {
         if (ticker != null) {
             ticker.shutdownNow();
         }
+        if (mover != null) {
+            mover.close();
+        }
+        if (moverTimer != null) {
+            moverTimer.shutdownNow();
+        }
+        moveClient.close();
         if (controller != null) {
             controller.close();
         }

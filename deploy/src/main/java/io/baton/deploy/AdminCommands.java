@@ -150,6 +150,43 @@ final class AdminCommands {
         }
     }
 
+    @Command(name = "dlq", description = "Dead-letter queues.", subcommands = {DeadLetters.Redrive.class})
+    static final class DeadLetters {
+        @Command(name = "redrive", description = {"Send dead-lettered messages back to the queues they came from, with their",
+                "attempt ledgers (each arrives once; their claims count afresh there): those of --ids, or all, at --rate."})
+        static final class Redrive implements Callable<Integer> {
+            @Mixin Target t;
+            @Parameters(paramLabel = "DEAD_LETTER_QUEUE") String queue;
+            @Option(names = "--ids", split = ",", paramLabel = "ID", description = "Only these messages.") List<String> ids;
+            @Option(names = "--rate", defaultValue = "100", paramLabel = "PER_SECOND",
+                    description = "Most messages sent back a second (default: ${DEFAULT-VALUE}).") double rate;
+
+            public Integer call() throws Exception {
+                if (!(rate > 0)) {
+                    throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--rate must be positive");
+                }
+                return run(t, c -> {
+                    io.baton.sdk.RedriveResult r;
+                    if (ids == null || ids.isEmpty()) {
+                        r = c.redriveAll(queue, rate);
+                    } else {
+                        int redriven = 0;
+                        int notMoved = 0;
+                        for (int from = 0; from < ids.size(); from += BatonClient.REDRIVE_BATCH_MAX) {
+                            io.baton.sdk.RedriveResult part = c.redrive(queue,
+                                    ids.subList(from, Math.min(ids.size(), from + BatonClient.REDRIVE_BATCH_MAX)),
+                                    BatonClient.REDRIVE_BATCH_MAX);
+                            redriven += part.redriven();
+                            notMoved += part.notMoved();
+                        }
+                        r = new io.baton.sdk.RedriveResult(redriven, notMoved);
+                    }
+                    return JSON.createObjectNode().put("queue", queue).put("redriven", r.redriven()).put("not_moved", r.notMoved());
+                });
+            }
+        }
+    }
+
     /** A message with its attempt count and ledger. */
     static JsonNode withLedger(Message m) {
         ObjectNode o = (ObjectNode) message(m);

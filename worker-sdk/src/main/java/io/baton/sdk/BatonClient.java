@@ -458,6 +458,59 @@ public final class BatonClient implements AutoCloseable {
         return deleteMessages(queue, Arrays.asList(ids)) > 0;
     }
 
+    // ------------------------------------------------------------------ dead letters
+
+    /** Most messages one redrive call takes (the broker's limit). */
+    public static final int REDRIVE_BATCH_MAX = 100;
+
+    /**
+     * Sends up to {@code limit} (1-100) messages of dead-letter queue {@code deadLetterQueue} back to
+     * the queues they came from: those of {@code ids}, or the oldest when {@code ids} is empty.
+     */
+    public RedriveResult redrive(String deadLetterQueue, List<String> ids, int limit) {
+        return await(redriveAsync(deadLetterQueue, ids, limit));
+    }
+
+    public CompletableFuture<RedriveResult> redriveAsync(String deadLetterQueue, List<String> ids, int limit) {
+        return call(deadLetterQueue, MessageServiceGrpc.getRedriveMethod(), io.baton.api.v1.RedriveRequest.newBuilder()
+                .setQueue(ref(deadLetterQueue)).addAllMessageIds(ids).setLimit(limit).build())
+                .thenApply(r -> new RedriveResult(r.getStarted(), r.getNotMoved()));
+    }
+
+    /**
+     * Sends every dead-lettered message of {@code deadLetterQueue} back, at most
+     * {@code messagesPerSecond} a second, until none is left (messages dead-lettered meanwhile
+     * included). Blocks; returns the totals.
+     */
+    public RedriveResult redriveAll(String deadLetterQueue, double messagesPerSecond) {
+        if (!(messagesPerSecond > 0)) {
+            throw new IllegalArgumentException("messagesPerSecond must be positive");
+        }
+        int batch = (int) Math.max(1, Math.min(REDRIVE_BATCH_MAX, Math.floor(messagesPerSecond)));
+        long nanosPerBatch = (long) (batch * 1e9 / messagesPerSecond);
+        int total = 0;
+        int notMoved = 0;
+        long next = System.nanoTime();
+        while (true) {
+            RedriveResult r = redrive(deadLetterQueue, List.of(), batch);
+            total += r.redriven();
+            notMoved += r.notMoved();
+            if (r.redriven() < batch) {
+                return new RedriveResult(total, notMoved);
+            }
+            next += nanosPerBatch;
+            long wait = next - System.nanoTime();
+            if (wait > 0) {
+                try {
+                    java.util.concurrent.TimeUnit.NANOSECONDS.sleep(wait);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return new RedriveResult(total, notMoved);
+                }
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ claims
 
     /** Claims up to {@code limit} of the oldest free messages; an empty claim when none is free. */

@@ -106,12 +106,15 @@ public final class BrokerMetrics {
 
     public void bind(LocalSlots slots) {
         Gauge.builder("baton.messages", slots, s -> sum(s, SlotDriver::liveMessages) - sum(s, SlotDriver::claimedMessages)
-                        - sum(s, SlotDriver::delayedMessages))
+                        - sum(s, SlotDriver::delayedMessages) - sum(s, SlotDriver::movingMessages))
                 .tag("state", "free").description("Messages waiting to be claimed").register(registry);
         Gauge.builder("baton.messages", slots, s -> sum(s, SlotDriver::delayedMessages))
                 .tag("state", "delayed").description("Messages whose delay is not over yet").register(registry);
         Gauge.builder("baton.messages", slots, s -> sum(s, SlotDriver::claimedMessages))
                 .tag("state", "claimed").description("Messages under a valid claim").register(registry);
+        Gauge.builder("baton.messages", slots, s -> sum(s, SlotDriver::movingMessages))
+                .tag("state", "moving").description("Messages on their way to another queue (dead-lettered or redriven)")
+                .register(registry);
         Gauge.builder("baton.slots.owned", slots,
                 s -> s.all().stream().filter(d -> d.state() == SlotOwnershipState.SERVING).count())
                 .description("Slots this broker serves").register(registry);
@@ -121,6 +124,8 @@ public final class BrokerMetrics {
         counter(slots, "baton.messages.expired", "Messages whose TTL ran out", c -> c.messagesExpired);
         counter(slots, "baton.messages.redelivered", "Messages claimed again after a lease on them lapsed",
                 c -> c.messagesRedelivered);
+        counter(slots, "baton.messages.dead.lettered", "Messages moved to a dead-letter queue", c -> c.messagesDeadLettered);
+        counter(slots, "baton.messages.redriven", "Messages moved back from a dead-letter queue", c -> c.messagesRedriven);
         counter(slots, "baton.claims.created", "Claims created", c -> c.claimsCreated);
         counter(slots, "baton.claims.expired", "Claims whose TTL ran out (their messages became claimable again)",
                 c -> c.claimsExpired);

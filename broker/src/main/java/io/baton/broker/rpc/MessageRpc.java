@@ -140,6 +140,13 @@ public final class MessageRpc extends MessageServiceGrpc.MessageServiceImplBase 
                 n -> DeleteMessagesResponse.newBuilder().setDeleted(n).build());
     }
 
+    @Override
+    public void redrive(io.baton.api.v1.RedriveRequest req, StreamObserver<io.baton.api.v1.RedriveResponse> out) {
+        calls.run(req.getQueue(), out, s -> new SlotCommand.Redrive(req.getQueue().getProject(), req.getQueue().getName(),
+                        Protos.seqsOf(req.getMessageIdsList(), s), req.getLimit()),
+                r -> io.baton.api.v1.RedriveResponse.newBuilder().setStarted(r.started()).setNotMoved(r.notMoved()).build());
+    }
+
     private static int clampToInt(long v) {
         return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, v));
     }

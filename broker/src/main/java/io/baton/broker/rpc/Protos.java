@@ -26,7 +26,7 @@ final class Protos {
         for (io.baton.broker.slot.Attempt a : v.ledger()) {
             io.baton.api.v1.Attempt.Builder ab = io.baton.api.v1.Attempt.newBuilder()
                     .setNumber(a.number())
-                    .setClaimId(Ids.encode(slot, a.claimSeq()))
+                    .setClaimId(Ids.encode(a.slot(), a.claimSeq()))
                     .setStartedAtMs(a.startedAt())
                     .setEndedAtMs(a.endedAt())
                     .setOutcome(a.outcome().code());

@@ -116,6 +116,7 @@ public final class SlotDriver {
     private volatile long liveMessages;
     private volatile long claimedMessages;
     private volatile long delayedMessages;
+    private volatile long movingMessages;
     private volatile SlotCounters publishedCounters = new SlotCounters();
 
     public SlotDriver(int slot, long epoch, SlotLog slotLog, SlotLane thread, Clock clock, SlotLimits limits,
@@ -166,6 +167,13 @@ public final class SlotDriver {
         this.onFailed = listener;
     }
 
+    /** Told the slot's number when it holds messages to move to another queue (any thread). */
+    private volatile java.util.function.IntConsumer onMovesPending = s -> { };
+
+    void onMovesPending(java.util.function.IntConsumer listener) {
+        this.onMovesPending = listener;
+    }
+
     /** Replays the log into a fresh state machine, then serves. Runs on the slot thread. */
     public CompletableFuture<Void> recover() {
         return CompletableFuture.runAsync(() -> {
@@ -203,6 +211,9 @@ public final class SlotDriver {
             publish();
             reportHeld();
             transition(SlotOwnershipState.SERVING);
+            if (movingMessages > 0) {
+                onMovesPending.accept(slot); // moves a previous owner (or this broker before a restart) left unfinished
+            }
             log.info("slot {} epoch {}: recovered {} messages in {} ms (snapshot {} ms, then {} records)", slot, epoch,
                     sm.usage().messages(), (System.nanoTime() - t0) / 1_000_000, snapshotNanos[0] / 1_000_000, records[0]);
         }, thread);
@@ -366,12 +377,25 @@ public final class SlotDriver {
         sm.apply(r, new Placement(address, e.bodyOffsets(), true));
         int[] offsets = e.bodyOffsets();
         for (int k = 0; k < offsets.length; k++) {
-            int length = r instanceof SlotRecord.MessagesPosted p ? p.messages().get(k).body().length
-                    : ((SlotRecord.BodiesMoved) r).bodies().get(k).length;
+            int length = bodyLength(r, k);
             cache.put(cacheKey, address + offsets[k], e.bytes(), offsets[k], length);
         }
         appendedSinceCheckpoint += e.bytes().length;
         return slotLog.append(e.bytes());
+    }
+
+    /** The length of the {@code k}th body a record carries. */
+    private static int bodyLength(SlotRecord r, int k) {
+        if (r instanceof SlotRecord.MessagesPosted p) {
+            return p.messages().get(k).body().length;
+        }
+        if (r instanceof SlotRecord.MessagesMovedIn m) {
+            return m.messages().get(k).body().length;
+        }
+        if (r instanceof SlotRecord.BodiesMoved b) {
+            return b.bodies().get(k).length;
+        }
+        throw new IllegalArgumentException("no bodies in " + r.getClass().getSimpleName());
     }
 
     /** Streaming workers waiting for free messages, by project and queue. Slot thread only. */
@@ -469,14 +493,16 @@ public final class SlotDriver {
         }
         CompletableFuture<?> durable = null;
         List<String> freed = null;
+        boolean movesStarted = false;
         R reply;
         long t0 = System.nanoTime();
         List<Body> toRead;
         try {
             for (SlotRecord r : decision.records()) {
                 durable = appendApplied(r);
+                movesStarted |= r instanceof SlotRecord.MovesStarted;
                 if (r instanceof SlotRecord.MessagesPosted || r instanceof SlotRecord.ClaimReleased
-                        || r instanceof SlotRecord.QueueDeleted) {
+                        || r instanceof SlotRecord.QueueDeleted || r instanceof SlotRecord.MessagesMovedIn) {
                     freed = freed == null ? new ArrayList<>() : freed;
                     freed.add(queueKey(r));
                 }
@@ -496,6 +522,7 @@ public final class SlotDriver {
             freed.forEach(this::wake);
         }
         boolean wrote = durable != null;
+        boolean startsMoves = movesStarted;
         if (wrote) {
             renewIdsIfDue();
         }
@@ -509,6 +536,9 @@ public final class SlotDriver {
             } else {
                 if (wrote) {
                     durableLatencyNanos.accept(System.nanoTime() - t0);
+                }
+                if (startsMoves) {
+                    onMovesPending.accept(slot);
                 }
                 if (toRead.isEmpty()) {
                     result.complete(reply);
@@ -598,6 +628,9 @@ public final class SlotDriver {
         }
         if (r instanceof SlotRecord.QueueDeleted d) {
             return d.project() + '\0' + d.queue();
+        }
+        if (r instanceof SlotRecord.MessagesMovedIn m) {
+            return m.project() + '\0' + m.queue();
         }
         return "";
     }
@@ -698,6 +731,7 @@ public final class SlotDriver {
         liveMessages = totals[0];
         claimedMessages = totals[1];
         delayedMessages = totals[2];
+        movingMessages = totals[3];
         publishedCounters = sm.counters().copy();
     }
 
@@ -933,6 +967,11 @@ public final class SlotDriver {
     /** Messages whose delay is not over yet. */
     public long delayedMessages() {
         return delayedMessages;
+    }
+
+    /** Messages on their way to another queue (dead-lettered or redriven, not yet copied). */
+    public long movingMessages() {
+        return movingMessages;
     }
 
     public SlotCounters counters() {

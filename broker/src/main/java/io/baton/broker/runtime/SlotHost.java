@@ -107,6 +107,13 @@ public final class SlotHost implements AutoCloseable {
         failures.remove(slot);
     }
 
+    private volatile java.util.function.IntConsumer movesPending = s -> { };
+
+    /** Tells {@code listener} a slot's number when it holds messages to move to another queue (any thread). */
+    public void onMovesPending(java.util.function.IntConsumer listener) {
+        this.movesPending = listener;
+    }
+
     /** Starts serving {@code slot} under {@code epoch}: opens its log and replays it. */
     public CompletableFuture<Void> open(int slot, long epoch) {
         CompletableFuture<Void> previous = closing.get(slot);
@@ -130,6 +137,7 @@ public final class SlotHost implements AutoCloseable {
         SlotDriver driver = new SlotDriver(slot, epoch, slotLog, threads.forSlot(slot), clock, limits, checkpoints,
                 durableLatencyNanos, resources);
         driver.onFailed(d -> failed(slot, d.failure()));
+        driver.onMovesPending(movesPending);
         slots.put(driver);
         return driver.recover().whenComplete((v, e) -> {
             long done = System.nanoTime();

@@ -2,11 +2,12 @@ package io.baton.broker.slot;
 
 /**
  * One attempt at a message: its {@code number} (1 for the first claim the message received), the
- * claim that made it, when it started and ended, and how it ended. {@code errorClass} and
+ * claim that made it ({@code claimSeq} in slot {@code slot}: a message moved to another queue
+ * keeps the attempts it had there), when it started and ended, and how it ended. {@code errorClass} and
  * {@code errorMessage} are what a worker said when it released the job (null otherwise).
  * {@code endedAt} is 0 while RUNNING.
  */
-public record Attempt(int number, long claimSeq, long startedAt, long endedAt, AttemptOutcome outcome,
+public record Attempt(int number, int slot, long claimSeq, long startedAt, long endedAt, AttemptOutcome outcome,
                       String errorClass, String errorMessage) {
     /** The longest error class kept; longer ones are cut (a ledger is logged state: it must stay small). */
     public static final int ERROR_CLASS_MAX = 200;

@@ -13,6 +13,8 @@ final class Claim {
     final long[] messages;
     /** Whether this is a delay hold rather than a client's claim. */
     final boolean delay;
+    /** Set for a move hold: its messages are being copied there, and go from here once the copy is durable. */
+    final Move move;
     /** When the claim was made: the start of the attempts it holds. */
     final long createdAt;
     long renewedAt;
@@ -30,9 +32,14 @@ final class Claim {
     }
 
     Claim(long seq, long[] messages, long time, int ttlSeconds, boolean delay) {
+        this(seq, messages, time, ttlSeconds, delay, null);
+    }
+
+    private Claim(long seq, long[] messages, long time, int ttlSeconds, boolean delay, Move move) {
         this.seq = seq;
         this.messages = messages;
         this.delay = delay;
+        this.move = move;
         this.createdAt = time;
         renew(time, ttlSeconds);
     }
@@ -45,11 +52,27 @@ final class Claim {
         return c;
     }
 
+    /**
+     * A move hold: never expires; it ends when its messages are gone (deleted here once their copy
+     * is durable there, or by a client, or by their TTL).
+     */
+    static Claim moveHold(long seq, long[] messages, long time, Move move) {
+        Claim c = new Claim(seq, messages, time, 0, false, move);
+        c.expiresAt = Long.MAX_VALUE;
+        return c;
+    }
+
+    /** Whether this is a client's claim (not a delay or move hold). */
+    boolean client() {
+        return !delay && move == null;
+    }
+
     /** A claim as a snapshot holds it. */
-    Claim(long seq, long[] messages, boolean delay, long createdAt, long renewedAt, long expiresAt, int ttlSeconds) {
+    Claim(long seq, long[] messages, boolean delay, Move move, long createdAt, long renewedAt, long expiresAt, int ttlSeconds) {
         this.seq = seq;
         this.messages = messages;
         this.delay = delay;
+        this.move = move;
         this.createdAt = createdAt;
         this.renewedAt = renewedAt;
         this.expiresAt = expiresAt;

@@ -14,11 +14,22 @@ final class Ledger {
 
     /** Attempts that ended. */
     private int ended;
+    /** Attempts that had ended when the message came into its queue (moved): not counted against its claim limit. */
+    private int countedFrom;
     /** The latest ended attempts, oldest first. Never changed once set: snapshots share it. */
     private Attempt[] recent = new Attempt[0];
 
     int ended() {
         return ended;
+    }
+
+    int countedFrom() {
+        return countedFrom;
+    }
+
+    /** Claims counted against the queue's {@code _max_claim_count}: those since the message came into the queue. */
+    int counted() {
+        return ended - countedFrom;
     }
 
     void add(Attempt a) {
@@ -39,9 +50,10 @@ final class Ledger {
     }
 
     /** A ledger as a snapshot holds it. */
-    static Ledger restore(int ended, Attempt[] recent) {
+    static Ledger restore(int ended, int countedFrom, Attempt[] recent) {
         Ledger l = new Ledger();
         l.ended = ended;
+        l.countedFrom = countedFrom;
         l.recent = recent;
         return l;
     }

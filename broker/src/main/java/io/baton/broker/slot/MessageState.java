@@ -9,13 +9,16 @@ import java.util.Set;
  * DELAYED again only when a claim gives it back with a retry delay.
  */
 public enum MessageState {
-    DELAYED, FREE, CLAIMED, DELETED, EXPIRED;
+    DELAYED, FREE, CLAIMED, MOVING, DELETED, EXPIRED;
 
     public Set<MessageState> legalNext() {
         return switch (this) {
             // DELAYED -> CLAIMED: it fell due and was claimed at once.
             case DELAYED -> EnumSet.of(DELAYED, FREE, CLAIMED, DELETED, EXPIRED);
-            case FREE -> EnumSet.of(FREE, CLAIMED, DELETED, EXPIRED);
+            // FREE -> MOVING: a claim found it claimed as often as allowed (or a redrive took it).
+            case FREE -> EnumSet.of(FREE, CLAIMED, MOVING, DELETED, EXPIRED);
+            // MOVING ends only with the message gone from the queue: copied elsewhere, deleted or expired.
+            case MOVING -> EnumSet.of(MOVING, DELETED, EXPIRED);
             // CLAIMED -> CLAIMED: renewed, or re-claimed by a new claim after the old one ended.
             // CLAIMED -> DELAYED: released with a retry delay.
             case CLAIMED -> EnumSet.of(CLAIMED, FREE, DELAYED, DELETED, EXPIRED);

@@ -3,21 +3,62 @@ package io.baton.broker.slot;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The queue policies a queue's metadata may set, under the reserved names of the Zaqar v2 API
- * (keys starting with {@code _}), and reading them from the metadata JSON. The metadata was
- * checked to be a JSON object when it was set; a policy key whose value is not a whole number is
- * refused then ({@link #check}), so reading never fails.
+ * The queue policies a queue's metadata sets, under the reserved names of the Zaqar v2 API (keys
+ * starting with {@code _}), read from the metadata JSON when it is set. A policy key with a value
+ * of the wrong kind is refused then ({@link #check}), so reading never fails.
+ *
+ * <p>{@code defaultDelay}: seconds a message posted without a delay waits. {@code maxClaimCount}
+ * and {@code deadLetterQueue}, both set: a message claimed that many times goes to that queue (of
+ * the same project) instead of being claimed again, with a TTL of {@code deadLetterTtl} seconds
+ * (0: its own).
  */
-final class QueuePolicy {
-    private QueuePolicy() {}
+record QueuePolicy(int defaultDelay, int maxClaimCount, String deadLetterQueue, int deadLetterTtl) {
+    static final QueuePolicy NONE = new QueuePolicy(0, 0, null, 0);
 
     static final String DEFAULT_MESSAGE_DELAY = io.baton.api.QueuePolicyKeys.DEFAULT_MESSAGE_DELAY;
+    static final String MAX_CLAIM_COUNT = io.baton.api.QueuePolicyKeys.MAX_CLAIM_COUNT;
+    static final String DEAD_LETTER_QUEUE = io.baton.api.QueuePolicyKeys.DEAD_LETTER_QUEUE;
+    static final String DEAD_LETTER_TTL = io.baton.api.QueuePolicyKeys.DEAD_LETTER_QUEUE_MESSAGES_TTL;
 
-    /**
-     * Why {@code json} sets a policy wrongly, or null. {@code maxDelaySeconds} bounds the delay.
-     */
-    static String check(byte[] json, long maxDelaySeconds) {
-        String raw = rawValue(json, DEFAULT_MESSAGE_DELAY);
+    /** The most claims {@link #MAX_CLAIM_COUNT} may allow. */
+    static final int MAX_CLAIM_COUNT_LIMIT = 1_000_000;
+
+    /** Whether messages claimed too often go to a dead-letter queue (both keys must be set, as in Zaqar). */
+    boolean deadLetters() {
+        return maxClaimCount > 0 && deadLetterQueue != null;
+    }
+
+    /** The policies {@code json} (checked by {@link #check}) sets. */
+    static QueuePolicy of(byte[] json) {
+        String dlq = stringOf(json, DEAD_LETTER_QUEUE);
+        return new QueuePolicy((int) longOf(json, DEFAULT_MESSAGE_DELAY, 0), (int) longOf(json, MAX_CLAIM_COUNT, 0),
+                dlq, (int) longOf(json, DEAD_LETTER_TTL, 0));
+    }
+
+    /** Why {@code json}, the metadata of queue {@code queue}, sets a policy wrongly, or null. */
+    static String check(byte[] json, String queue, SlotLimits limits) {
+        String wrong = checkWhole(json, DEFAULT_MESSAGE_DELAY, 0, limits.messageTtlMaxSeconds(), "seconds");
+        if (wrong == null) {
+            wrong = checkWhole(json, MAX_CLAIM_COUNT, 1, MAX_CLAIM_COUNT_LIMIT, "claims");
+        }
+        if (wrong == null) {
+            wrong = checkWhole(json, DEAD_LETTER_TTL, limits.messageTtlMinSeconds(), limits.messageTtlMaxSeconds(), "seconds");
+        }
+        String raw = rawValue(json, DEAD_LETTER_QUEUE);
+        if (wrong == null && raw != null) {
+            String name = stringOf(json, DEAD_LETTER_QUEUE);
+            if (name == null || !io.baton.api.QueueNames.isValid(name)) {
+                wrong = DEAD_LETTER_QUEUE + " must be the name of a queue of the same project (a string of at most 64 ASCII"
+                        + " letters, digits, underscores and dashes).";
+            } else if (name.equals(queue)) {
+                wrong = DEAD_LETTER_QUEUE + " may not name the queue itself.";
+            }
+        }
+        return wrong;
+    }
+
+    private static String checkWhole(byte[] json, String key, long min, long max, String unit) {
+        String raw = rawValue(json, key);
         if (raw == null) {
             return null;
         }
@@ -25,10 +66,10 @@ final class QueuePolicy {
         try {
             v = Long.parseLong(raw);
         } catch (NumberFormatException e) {
-            return DEFAULT_MESSAGE_DELAY + " must be a whole number of seconds.";
+            return key + " must be a whole number of " + unit + ".";
         }
-        if (v < 0 || v > maxDelaySeconds) {
-            return DEFAULT_MESSAGE_DELAY + " must be between 0 and " + maxDelaySeconds + " seconds.";
+        if (v < min || v > max) {
+            return key + " must be between " + min + " and " + max + " " + unit + ".";
         }
         return null;
     }
@@ -44,6 +85,16 @@ final class QueuePolicy {
         } catch (NumberFormatException e) {
             return otherwise;
         }
+    }
+
+    /** The string {@code key} holds at the top level of {@code json} if it has no escapes, else null. */
+    static String stringOf(byte[] json, String key) {
+        String raw = rawValue(json, key);
+        if (raw == null || raw.length() < 2 || raw.charAt(0) != '"' || raw.charAt(raw.length() - 1) != '"'
+                || raw.indexOf('\\') >= 0) {
+            return null;
+        }
+        return raw.substring(1, raw.length() - 1);
     }
 
     /**

@@ -27,6 +27,8 @@ final class QueueState {
     private final SlotUsage usage;
     private final ProjectUsage projectUsage;
     private final SlotCounters counters;
+    /** The slot this queue lives in (attempts name their claims by slot and sequence). */
+    private final int slot;
 
     final MessageTable messages = new MessageTable();
     final ClaimTable claims = new ClaimTable();
@@ -37,12 +39,25 @@ final class QueueState {
     private long claimed;
     /** Live messages held by a delay hold: not yet due. */
     private long delayed;
-    /** {@code _default_message_delay} from the metadata: the delay of a message posted without one. */
-    private int defaultDelay;
+    /** Live messages held by a move hold: being copied to another queue. */
+    private long moving;
+    /** Where messages moved here came from, by sequence (only moved messages have one). */
+    private final java.util.HashMap<Long, Origin> origins = new java.util.HashMap<>();
+    /** The live messages moved here, by (origin slot, origin sequence): a copy that arrives twice is taken once. */
+    private final java.util.HashMap<OriginKey, Long> byOrigin = new java.util.HashMap<>();
+
+    private record OriginKey(int slot, long seq) {
+        static OriginKey of(Origin o) {
+            return new OriginKey(o.slot(), o.seq());
+        }
+    }
+    /** The policies the metadata sets (default delay, dead letters). */
+    private QueuePolicy policy = QueuePolicy.NONE;
     /** Ended attempts by message sequence: only messages that were claimed and came back have one. */
     private final java.util.HashMap<Long, Ledger> ledgers = new java.util.HashMap<>();
 
-    QueueState(String project, String name, SlotUsage usage, ProjectUsage projectUsage, SlotCounters counters) {
+    QueueState(int slot, String project, String name, SlotUsage usage, ProjectUsage projectUsage, SlotCounters counters) {
+        this.slot = slot;
         this.project = project;
         this.name = name;
         this.usage = usage;
@@ -67,11 +82,11 @@ final class QueueState {
     void metadata(byte[] json) {
         usage.metadataBytes += json.length - metadata.length;
         metadata = json;
-        defaultDelay = (int) QueuePolicy.longOf(json, QueuePolicy.DEFAULT_MESSAGE_DELAY, 0);
+        policy = QueuePolicy.of(json);
     }
 
-    int defaultDelay() {
-        return defaultDelay;
+    QueuePolicy policy() {
+        return policy;
     }
 
     /** The queue goes, and with it what it held. */
@@ -94,6 +109,10 @@ final class QueueState {
         return delayed;
     }
 
+    long moving() {
+        return moving;
+    }
+
     /** Whether entry {@code i} cannot be claimed now: claimed, or not yet due. */
     boolean isHeld(long i) {
         return claims.isActive(messages.claim(i));
@@ -102,7 +121,13 @@ final class QueueState {
     /** Whether entry {@code i} is held by a client's claim. */
     boolean isClaimed(long i) {
         Claim c = claims.get(messages.claim(i));
-        return c != null && !c.delay;
+        return c != null && c.client();
+    }
+
+    /** Whether entry {@code i} is being moved to another queue. */
+    boolean isMoving(long i) {
+        Claim c = claims.get(messages.claim(i));
+        return c != null && c.move != null;
     }
 
     /** Whether entry {@code i} is not yet due. */
@@ -114,7 +139,7 @@ final class QueueState {
     /** The client's claim {@code claimSeq}, or null (never a delay hold). */
     Claim clientClaim(long claimSeq) {
         Claim c = claimSeq <= 0 ? null : claims.get(claimSeq);
-        return c == null || c.delay ? null : c;
+        return c == null || !c.client() ? null : c;
     }
 
     /**
@@ -125,14 +150,18 @@ final class QueueState {
         holdUntil(new Claim(holdSeq, seqs, time, delaySeconds, true));
     }
 
-    /** Puts the live messages of the delay hold {@code c} under it. */
+    /** Puts the live messages of the delay or move hold {@code c} under it. */
     private void holdUntil(Claim c) {
         for (long s : c.messages) {
             long i = messages.indexOf(s);
             if (i >= 0) {
                 messages.setClaim(i, c.seq);
                 c.held++;
-                delayed++;
+                if (c.move != null) {
+                    moving++;
+                } else {
+                    delayed++;
+                }
             }
         }
         if (c.held > 0) {
@@ -238,6 +267,8 @@ final class QueueState {
         if (c != null) {
             if (c.delay) {
                 delayed--;
+            } else if (c.move != null) {
+                moving--;
             } else {
                 claimed--;
                 counters.attemptEnded(outcome);
@@ -250,14 +281,104 @@ final class QueueState {
         if (unplaced != null && unplaced.remove(messages.seq(i)) != null && unplaced.isEmpty()) {
             unplaced = null;
         }
-        ledgers.remove(messages.seq(i));
+        long seq = messages.seq(i);
+        ledgers.remove(seq);
+        Origin o = origins.remove(seq);
+        if (o != null) {
+            byOrigin.remove(OriginKey.of(o));
+        }
         messages.kill(i);
+    }
+
+    /** Holds {@code seqs} (free, live) under the move hold {@code holdSeq} until their copy is durable. */
+    void startMove(long holdSeq, long[] seqs, long time, Move move) {
+        holdUntil(Claim.moveHold(holdSeq, seqs, time, move));
+    }
+
+    /** The move hold {@code holdSeq}, or null. */
+    Claim moveHold(long holdSeq) {
+        Claim c = claims.get(holdSeq);
+        return c == null || c.move == null ? null : c;
+    }
+
+    /** The copy of what hold {@code c} holds is durable where it went: the messages go from here. */
+    void finishMove(Claim c) {
+        for (long s : c.messages) {
+            long i = messages.indexOf(s);
+            if (i >= 0 && messages.claim(i) == c.seq) {
+                remove(i, null);
+                if (c.move.redrive()) {
+                    counters.messagesRedriven++;
+                } else {
+                    counters.messagesDeadLettered++;
+                }
+            }
+        }
+    }
+
+    /** Move holds, in sequence order. */
+    List<Claim> moveHolds() {
+        List<Claim> out = new java.util.ArrayList<>();
+        for (Claim c : claims.sorted()) {
+            if (c.move != null) {
+                out.add(c);
+            }
+        }
+        return out;
+    }
+
+    /** Whether the message {@code o} names is here already (moved here before, and still live). */
+    boolean holdsCopyOf(Origin o) {
+        return byOrigin.containsKey(OriginKey.of(o));
+    }
+
+    /** Where entry {@code i} came from, if it was moved here; else null. */
+    Origin origin(long i) {
+        return origins.get(messages.seq(i));
+    }
+
+    /** Origins by sequence, sorted (for snapshots). */
+    java.util.SortedMap<Long, Origin> origins() {
+        return new java.util.TreeMap<>(origins);
+    }
+
+    /** Message {@code seq}, just appended, was moved here from {@code o}, with its ledger. */
+    void movedIn(long seq, Origin o, int ended, List<Attempt> recent) {
+        origins.put(seq, o);
+        byOrigin.put(OriginKey.of(o), seq);
+        if (ended > 0) {
+            // Claims count afresh in each queue a message comes to.
+            ledgers.put(seq, Ledger.restore(ended, ended, recent.toArray(new Attempt[0])));
+        }
+    }
+
+    /** An origin as a snapshot holds it. */
+    void restoreOrigin(long seq, Origin o) {
+        origins.put(seq, o);
+        byOrigin.put(OriginKey.of(o), seq);
+    }
+
+    /** Claims of entry {@code i} counted against the claim limit (since it came into this queue). */
+    int claimsCounted(long i) {
+        Ledger l = ledgers.get(messages.seq(i));
+        return (l == null ? 0 : l.counted()) + (isClaimed(i) ? 1 : 0);
+    }
+
+    /** Entry {@code i}'s ledger as held: (ended, latest ended attempts), for a move's copy. */
+    int endedAttempts(long i) {
+        Ledger l = ledgers.get(messages.seq(i));
+        return l == null ? 0 : l.ended();
+    }
+
+    List<Attempt> endedLedger(long i) {
+        Ledger l = ledgers.get(messages.seq(i));
+        return l == null ? List.of() : l.recent();
     }
 
     /** Attempt {@code c} at message {@code seq} ended at {@code at}: into the message's ledger. */
     private void attemptEnded(long seq, Claim c, long at, AttemptOutcome outcome, String errorClass, String errorMessage) {
         Ledger l = ledgers.computeIfAbsent(seq, k -> new Ledger());
-        l.add(new Attempt(l.ended() + 1, c.seq, c.createdAt, at, outcome, errorClass, errorMessage));
+        l.add(new Attempt(l.ended() + 1, slot, c.seq, c.createdAt, at, outcome, errorClass, errorMessage));
         counters.attemptEnded(outcome);
     }
 
@@ -273,7 +394,7 @@ final class QueueState {
         List<Attempt> out = new java.util.ArrayList<>(l == null ? List.of() : l.recent());
         if (isClaimed(i)) {
             Claim c = claims.get(messages.claim(i));
-            out.add(new Attempt((l == null ? 0 : l.ended()) + 1, c.seq, c.createdAt, 0, AttemptOutcome.RUNNING, null, null));
+            out.add(new Attempt((l == null ? 0 : l.ended()) + 1, slot, c.seq, c.createdAt, 0, AttemptOutcome.RUNNING, null, null));
         }
         return out;
     }
@@ -293,8 +414,25 @@ final class QueueState {
      * could observe: stale entries of {@code returned} are dropped, valid ones are put back.
      */
     long[] oldestFree(int limit) {
+        return pick(limit).free();
+    }
+
+    /** Most messages one claim decision moves to the dead-letter queue (the rest wait for the next). */
+    static final int MOVE_BATCH_MAX = 100;
+
+    /**
+     * What a claim of up to {@code limit} messages takes: the oldest free messages, ascending, and,
+     * when the queue sends messages claimed too often to a dead-letter queue, the free messages
+     * met on the way that were claimed as often as allowed (up to {@link #MOVE_BATCH_MAX}): those
+     * are moved instead of claimed. Changes nothing a client could observe: stale entries of
+     * {@code returned} are dropped, valid ones are put back.
+     */
+    Pick pick(int limit) {
+        int max = policy.deadLetters() ? policy.maxClaimCount() : Integer.MAX_VALUE;
         long[] out = new long[limit];
         int n = 0;
+        long[] over = null;
+        int o = 0;
         long last = -1;
         while (n < limit && !returned.isEmpty()) {
             long s = returned.peekKey();
@@ -305,11 +443,25 @@ final class QueueState {
             last = s;
             long i = messages.indexOf(s);
             if (i >= 0 && !isHeld(i)) {
-                out[n++] = s;
+                if (claimsCounted(i) < max) {
+                    out[n++] = s;
+                } else {
+                    if (over == null) {
+                        over = new long[MOVE_BATCH_MAX];
+                    }
+                    over[o++] = s;
+                    if (o == MOVE_BATCH_MAX) {
+                        break;
+                    }
+                }
             }
         }
+        // Still free until the decision applies (then held: stale entries, dropped when met).
         for (int k = 0; k < n; k++) {
             returned.push(out[k], 0);
+        }
+        for (int k = 0; k < o; k++) {
+            returned.push(over[k], 0);
         }
         long end = messages.end();
         long i = messages.firstAfter(cursor - 1);
@@ -325,13 +477,26 @@ final class QueueState {
             long newest = messages.newest();
             cursor = Math.max(cursor, newest == MessageTable.NONE ? 1 : messages.seq(newest) + 1);
         }
-        for (; n < limit && i != end; i = messages.next(i)) {
+        // A full batch of messages to move ends the take: the rest wait for the next claim.
+        for (; n < limit && o < MOVE_BATCH_MAX && i != end; i = messages.next(i)) {
             if (messages.isLive(i) && !isHeld(i)) {
-                out[n++] = messages.seq(i);
+                if (claimsCounted(i) < max) {
+                    out[n++] = messages.seq(i);
+                } else {
+                    if (over == null) {
+                        over = new long[MOVE_BATCH_MAX];
+                    }
+                    over[o++] = messages.seq(i);
+                }
             }
         }
-        return n == limit ? out : java.util.Arrays.copyOf(out, n);
+        return new Pick(n == limit ? out : java.util.Arrays.copyOf(out, n), over == null ? NONE : java.util.Arrays.copyOf(over, o));
     }
+
+    private static final long[] NONE = new long[0];
+
+    /** A claim's take: {@code free} to claim, {@code over} to move to the dead-letter queue instead. */
+    record Pick(long[] free, long[] over) {}
 
     /** Takes the messages named by a claim record. */
     void claim(long claimSeq, long time, int ttlSeconds, int graceSeconds, long[] seqs) {
@@ -438,11 +603,14 @@ final class QueueState {
         rebuildReturned();
         claimed = 0;
         delayed = 0;
+        moving = 0;
         for (long i = messages.first(), end = messages.end(); i != end; i = messages.next(i)) {
             if (messages.isLive(i) && isClaimed(i)) {
                 claimed++;
             } else if (messages.isLive(i) && isDelayed(i)) {
                 delayed++;
+            } else if (messages.isLive(i) && isMoving(i)) {
+                moving++;
             }
         }
     }

@@ -51,6 +51,9 @@ public final class RecordCodec {
     private static final byte CLAIM_RELEASED_WITH = 12;
     private static final byte STREAM_CLOSED = 13;
     private static final byte SLOT_OPENED = 14;
+    private static final byte MOVES_STARTED = 15;
+    private static final byte MESSAGES_MOVED_IN = 16;
+    private static final byte MOVES_FINISHED = 17;
 
     /** A record's bytes and where its bodies' bytes start in them. */
     public record Encoded(byte[] bytes, int[] bodyOffsets) {}
@@ -127,6 +130,33 @@ public final class RecordCodec {
                 writeLongs(out, c.claimSeqs());
             } else if (r instanceof SlotRecord.SlotOpened o) {
                 header(out, SLOT_OPENED, o.time(), "", "");
+            } else if (r instanceof SlotRecord.MovesStarted m) {
+                header(out, MOVES_STARTED, m.time(), m.project(), m.queue());
+                out.writeLong(m.holdSeq());
+                writeLongs(out, m.seqs());
+                out.writeUTF(m.move().queue());
+                out.writeInt(m.move().ttlSeconds());
+                out.writeBoolean(m.move().redrive());
+            } else if (r instanceof SlotRecord.MovesFinished m) {
+                header(out, MOVES_FINISHED, m.time(), m.project(), m.queue());
+                out.writeLong(m.holdSeq());
+            } else if (r instanceof SlotRecord.MessagesMovedIn m) {
+                header(out, MESSAGES_MOVED_IN, m.time(), m.project(), m.queue());
+                writeNullableString(out, m.requestId());
+                out.writeLong(m.firstSeq());
+                out.writeInt(m.messages().size());
+                offsets = new int[m.messages().size()];
+                int k = 0;
+                for (MovedMessage mm : m.messages()) {
+                    out.writeInt(mm.ttlSeconds());
+                    SlotSnapshot.writeOrigin(out, mm.origin());
+                    out.writeInt(mm.ended());
+                    out.writeInt(mm.recent().size());
+                    for (Attempt a : mm.recent()) {
+                        writeAttempt(out, a);
+                    }
+                    offsets[k++] = writeCheckedBody(out, bytes, mm.body());
+                }
             } else if (r instanceof QueueCreated c) {
                 header(out, QUEUE_CREATED, c.time(), c.project(), c.queue());
             } else if (r instanceof QueueDeleted c) {
@@ -179,6 +209,10 @@ public final class RecordCodec {
         } else if (r instanceof BodiesMoved b) {
             for (byte[] body : b.bodies()) {
                 size += body.length + 16;
+            }
+        } else if (r instanceof SlotRecord.MessagesMovedIn m) {
+            for (MovedMessage mm : m.messages()) {
+                size += mm.body().length + 96 + 64 * mm.recent().size();
             }
         }
         return size;
@@ -253,6 +287,37 @@ public final class RecordCodec {
                         readNullableString(in), readNullableString(in));
                 case STREAM_CLOSED -> new SlotRecord.StreamClosed(time, project, queue, readLongs(in));
                 case SLOT_OPENED -> new SlotRecord.SlotOpened(time);
+                case MOVES_STARTED -> new SlotRecord.MovesStarted(time, project, queue, in.readLong(), readLongs(in),
+                        new Move(in.readUTF(), in.readInt(), in.readBoolean()));
+                case MOVES_FINISHED -> new SlotRecord.MovesFinished(time, project, queue, in.readLong());
+                case MESSAGES_MOVED_IN -> {
+                    String requestId = readNullableString(in);
+                    long firstSeq = in.readLong();
+                    int n = in.readInt();
+                    if (n < 0 || n > 1 << 20) {
+                        throw new IOException("implausible count " + n);
+                    }
+                    List<MovedMessage> messages = new ArrayList<>(n);
+                    offsets = new int[n];
+                    for (int i = 0; i < n; i++) {
+                        int ttl = in.readInt();
+                        Origin origin = SlotSnapshot.readOrigin(in);
+                        int ended = in.readInt();
+                        int kept = in.readInt();
+                        if (kept < 0 || kept > 1 << 10) {
+                            throw new IOException("implausible count " + kept);
+                        }
+                        List<Attempt> recent = new ArrayList<>(kept);
+                        for (int a = 0; a < kept; a++) {
+                            recent.add(readAttempt(in));
+                        }
+                        int len = in.readInt();
+                        in.readInt();
+                        offsets[i] = data.length - source.available();
+                        messages.add(new MovedMessage(ttl, readBody(in, len), origin, ended, List.copyOf(recent)));
+                    }
+                    yield new SlotRecord.MessagesMovedIn(time, project, queue, requestId, firstSeq, messages);
+                }
                 case QUEUE_CREATED -> new QueueCreated(time, project, queue);
                 case QUEUE_DELETED -> new QueueDeleted(time, project, queue);
                 case METADATA_SET -> new MetadataSet(time, project, queue, readBytes(in));
@@ -263,6 +328,33 @@ public final class RecordCodec {
         } catch (IOException e) {
             throw new IllegalArgumentException("truncated record", e);
         }
+    }
+
+    private static final AttemptOutcome[] OUTCOMES = AttemptOutcome.values();
+
+    static void writeAttempt(DataOutput out, Attempt a) throws IOException {
+        out.writeInt(a.number());
+        out.writeInt(a.slot());
+        out.writeLong(a.claimSeq());
+        out.writeLong(a.startedAt());
+        out.writeLong(a.endedAt());
+        out.writeByte(a.outcome().ordinal());
+        writeNullableString(out, a.errorClass());
+        writeNullableString(out, a.errorMessage());
+    }
+
+    static Attempt readAttempt(DataInput in) throws IOException {
+        int number = in.readInt();
+        int slot = in.readInt();
+        long claimSeq = in.readLong();
+        long startedAt = in.readLong();
+        long endedAt = in.readLong();
+        int outcome = in.readUnsignedByte();
+        if (outcome >= OUTCOMES.length) {
+            throw new IOException("unknown attempt outcome " + outcome);
+        }
+        return new Attempt(number, slot, claimSeq, startedAt, endedAt, OUTCOMES[outcome], readNullableString(in),
+                readNullableString(in));
     }
 
     private static void header(DataOutput out, byte type, long time, String project, String queue) throws IOException {

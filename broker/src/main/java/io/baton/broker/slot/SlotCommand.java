@@ -251,6 +251,56 @@ public sealed interface SlotCommand<R> {
         }
     }
 
+    /** Messages being moved out of the slot's queues, for the broker's mover: at most {@code maxMessages} in all. */
+    record PendingMoves(int maxMessages) implements SlotCommand<List<Views.MoveBatch>> {
+        @Override
+        public String project() {
+            return "";
+        }
+
+        public Decision<List<Views.MoveBatch>> decide(SlotStateMachine sm, long now) {
+            return sm.pendingMoves(this, now);
+        }
+    }
+
+    /**
+     * Takes copies of messages moved from another queue (the queue is created if it does not exist).
+     * A copy of a message already here, or a move already taken ({@code requestId}), is taken once.
+     */
+    record AcceptMoved(String project, String queue, String requestId, List<MovedMessage> messages)
+            implements SlotCommand<Integer> {
+        public Decision<Integer> decide(SlotStateMachine sm, long now) {
+            return sm.acceptMoved(this, now);
+        }
+
+        @Override
+        public long growthBytes() {
+            long bytes = 0;
+            for (MovedMessage m : messages) {
+                bytes += m.body().length + SlotUsage.PER_MESSAGE;
+            }
+            return bytes;
+        }
+    }
+
+    /** The copy of move hold {@code holdSeq} is durable where it went: delete its messages here. */
+    record FinishMove(String project, String queue, long holdSeq) implements SlotCommand<Integer> {
+        public Decision<Integer> decide(SlotStateMachine sm, long now) {
+            return sm.finishMove(this, now);
+        }
+    }
+
+    /**
+     * Sends messages of a dead-letter queue back to the queues they came from: those of
+     * {@code seqs} (all, oldest first, when empty), at most {@code limit}. Messages that were not
+     * moved here (posted directly) are left alone.
+     */
+    record Redrive(String project, String queue, long[] seqs, int limit) implements SlotCommand<Views.RedriveResult> {
+        public Decision<Views.RedriveResult> decide(SlotStateMachine sm, long now) {
+            return sm.redrive(this, now);
+        }
+    }
+
     /** Never issue a sequence number below {@code floor} (the broker's reservation outlived the log). */
     record RaiseSeqFloor(long floor) implements SlotCommand<Boolean> {
         /** The slot's, not a project's: no project. */

@@ -10,6 +10,12 @@ public final class SlotCounters {
     public long claimsExpired;
     /** Messages claimed again after a lease on them lapsed (a worker died or was too slow). */
     public long messagesRedelivered;
+    /** Messages moved to a dead-letter queue (counted where they left). */
+    public long messagesDeadLettered;
+    /** Messages moved back from a dead-letter queue (counted where they left). */
+    public long messagesRedriven;
+    /** Messages that arrived by a move (dead-lettered or redriven here). */
+    public long messagesMovedIn;
     /** Attempts ended, by {@link AttemptOutcome} ordinal (RUNNING's stays 0). */
     public final long[] attemptsEnded = new long[AttemptOutcome.values().length];
 
@@ -37,6 +43,9 @@ public final class SlotCounters {
         claimsCreated += now.claimsCreated - since.claimsCreated;
         claimsExpired += now.claimsExpired - since.claimsExpired;
         messagesRedelivered += now.messagesRedelivered - since.messagesRedelivered;
+        messagesDeadLettered += now.messagesDeadLettered - since.messagesDeadLettered;
+        messagesRedriven += now.messagesRedriven - since.messagesRedriven;
+        messagesMovedIn += now.messagesMovedIn - since.messagesMovedIn;
         for (int i = 0; i < attemptsEnded.length; i++) {
             attemptsEnded[i] += now.attemptsEnded[i] - since.attemptsEnded[i];
         }

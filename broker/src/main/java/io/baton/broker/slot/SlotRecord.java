@@ -56,6 +56,22 @@ public sealed interface SlotRecord {
     record SlotOpened(long time) implements SlotRecord {}
 
     /**
+     * These free messages go to another queue ({@code move}): they are held, invisible to claims,
+     * under the move hold {@code holdSeq} until their copy there is durable.
+     */
+    record MovesStarted(long time, String project, String queue, long holdSeq, long[] seqs, Move move) implements SlotRecord {}
+
+    /**
+     * Messages copied here by a move, numbered {@code firstSeq, firstSeq + 1, ...}, each with where
+     * it came from and its attempt ledger. {@code requestId} names the move (its source slot and hold).
+     */
+    record MessagesMovedIn(long time, String project, String queue, String requestId, long firstSeq,
+                           List<MovedMessage> messages) implements SlotRecord {}
+
+    /** The copy of what move hold {@code holdSeq} holds is durable where it went: those messages go from here. */
+    record MovesFinished(long time, String project, String queue, long holdSeq) implements SlotRecord {}
+
+    /**
      * The bodies of these messages, written again: their bodies now lie in this record, so the
      * storage that held them before can be reclaimed. Only messages whose body still lay where the
      * decision found it are named.

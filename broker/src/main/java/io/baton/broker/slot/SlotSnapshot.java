@@ -18,8 +18,9 @@ public final class SlotSnapshot {
 
     /**
      * "BSN5": as {@link #MAGIC_V4}, plus when the slot last changed hands, each claim's full lease
-     * state (creation, expiry to the millisecond, whether it was extended or lost its stream), and
-     * the attempt ledgers of messages that have one.
+     * state (creation, expiry to the millisecond, whether it was extended or lost its stream, where
+     * a move hold sends its messages), the attempt ledgers of messages that have one, and where
+     * messages moved into a queue came from.
      */
     private static final int MAGIC = 0x42534e35;
     /**
@@ -166,28 +167,32 @@ public final class SlotSnapshot {
     private static final int C_DELAY = 1;
     private static final int C_EXTENDED = 2;
     private static final int C_STREAM_CLOSED = 4;
+    private static final int C_MOVE = 8;
+    private static final int C_REDRIVE = 16;
 
     private record ClaimImage(long seq, int flags, long createdAt, long renewedAt, long expiresAt, int ttlSeconds, int held,
-                              long[] messages) {}
+                              long[] messages, Move move) {}
 
     /** A message's ledger as of the capture (its array is never changed once set, so it is shared). */
-    private record LedgerImage(long seq, int ended, Attempt[] recent) {}
+    private record LedgerImage(long seq, int ended, int countedFrom, Attempt[] recent) {}
 
     /** One queue as of the capture: its message blocks frozen (copy on write), claims and ledgers as values. */
     private record QueueImage(String project, String name, byte[] metadata, long cursor, int live,
                               MessageBlock[] blocks, java.util.Map<Long, byte[]> unplaced, List<ClaimImage> claims,
-                              List<LedgerImage> ledgers) {
+                              List<LedgerImage> ledgers, java.util.SortedMap<Long, Origin> origins) {
         static QueueImage of(QueueState q) {
             List<ClaimImage> claims = new ArrayList<>();
             for (Claim c : q.claims.sorted()) {
                 // Claim.messages is never changed after the claim is made, so it is shared.
-                int flags = (c.delay ? C_DELAY : 0) | (c.extended ? C_EXTENDED : 0) | (c.streamClosed ? C_STREAM_CLOSED : 0);
-                claims.add(new ClaimImage(c.seq, flags, c.createdAt, c.renewedAt, c.expiresAt, c.ttlSeconds, c.held, c.messages));
+                int flags = (c.delay ? C_DELAY : 0) | (c.extended ? C_EXTENDED : 0) | (c.streamClosed ? C_STREAM_CLOSED : 0)
+                        | (c.move != null ? C_MOVE : 0) | (c.move != null && c.move.redrive() ? C_REDRIVE : 0);
+                claims.add(new ClaimImage(c.seq, flags, c.createdAt, c.renewedAt, c.expiresAt, c.ttlSeconds, c.held, c.messages,
+                        c.move));
             }
             List<LedgerImage> ledgers = new ArrayList<>();
-            q.ledgers().forEach((seq, l) -> ledgers.add(new LedgerImage(seq, l.ended(), l.recentShared())));
+            q.ledgers().forEach((seq, l) -> ledgers.add(new LedgerImage(seq, l.ended(), l.countedFrom(), l.recentShared())));
             return new QueueImage(q.project, q.name, q.metadata(), q.cursor(), q.messages.live(), q.messages.freeze(),
-                    q.unplaced == null ? null : java.util.Map.copyOf(q.unplaced), claims, ledgers);
+                    q.unplaced == null ? null : java.util.Map.copyOf(q.unplaced), claims, ledgers, q.origins());
         }
 
         long sizeEstimate() {
@@ -282,26 +287,41 @@ public final class SlotSnapshot {
                 out.writeInt(c.ttlSeconds());
                 out.writeInt(c.held());
                 RecordCodec.writeLongs(out, c.messages());
+                if (c.move() != null) {
+                    out.writeUTF(c.move().queue());
+                    out.writeInt(c.move().ttlSeconds());
+                }
             }
             out.writeInt(ledgers.size());
             for (LedgerImage l : ledgers) {
                 out.writeLong(l.seq());
                 out.writeInt(l.ended());
+                out.writeInt(l.countedFrom());
                 out.writeByte(l.recent().length);
                 for (Attempt a : l.recent()) {
-                    out.writeInt(a.number());
-                    out.writeLong(a.claimSeq());
-                    out.writeLong(a.startedAt());
-                    out.writeLong(a.endedAt());
-                    out.writeByte(a.outcome().ordinal());
-                    RecordCodec.writeNullableString(out, a.errorClass());
-                    RecordCodec.writeNullableString(out, a.errorMessage());
+                    RecordCodec.writeAttempt(out, a);
                 }
+            }
+            out.writeInt(origins.size());
+            for (java.util.Map.Entry<Long, Origin> e : origins.entrySet()) {
+                out.writeLong(e.getKey());
+                writeOrigin(out, e.getValue());
             }
         }
     }
 
-    private static final AttemptOutcome[] OUTCOMES = AttemptOutcome.values();
+    static void writeOrigin(DataOutput out, Origin o) throws IOException {
+        out.writeInt(o.slot());
+        out.writeUTF(o.queue());
+        out.writeLong(o.seq());
+        out.writeLong(o.postedAt());
+        out.writeInt(o.ttlSeconds());
+    }
+
+    static Origin readOrigin(DataInput in) throws IOException {
+        return new Origin(in.readInt(), in.readUTF(), in.readLong(), in.readLong(), in.readInt());
+    }
+
 
     public static SlotStateMachine read(DataInput in, SlotLimits limits) throws IOException {
         int magic = in.readInt();
@@ -365,20 +385,17 @@ public final class SlotSnapshot {
             for (int i = 0; i < ledgers; i++) {
                 long seq = in.readLong();
                 int ended = in.readInt();
+                int countedFrom = in.readInt();
                 Attempt[] recent = new Attempt[in.readUnsignedByte()];
                 for (int a = 0; a < recent.length; a++) {
-                    int number = in.readInt();
-                    long claimSeq = in.readLong();
-                    long startedAt = in.readLong();
-                    long endedAt = in.readLong();
-                    int outcome = in.readUnsignedByte();
-                    if (outcome >= OUTCOMES.length) {
-                        throw new IOException("unknown attempt outcome " + outcome);
-                    }
-                    recent[a] = new Attempt(number, claimSeq, startedAt, endedAt, OUTCOMES[outcome],
-                            RecordCodec.readNullableString(in), RecordCodec.readNullableString(in));
+                    recent[a] = RecordCodec.readAttempt(in);
                 }
-                q.restoreLedger(seq, Ledger.restore(ended, recent));
+                q.restoreLedger(seq, Ledger.restore(ended, countedFrom, recent));
+            }
+            int origins = magic == MAGIC ? in.readInt() : 0;
+            for (int i = 0; i < origins; i++) {
+                long seq = in.readLong();
+                q.restoreOrigin(seq, readOrigin(in));
             }
             q.rebuildIndexes(cursor >= 0 ? cursor : lastSeq + 1);
             sm.projects().computeIfAbsent(project, p -> new TreeMap<>()).put(name, q);
@@ -394,7 +411,9 @@ public final class SlotSnapshot {
         long expiresAt = in.readLong();
         int ttl = in.readInt();
         int held = in.readInt();
-        Claim c = new Claim(seq, RecordCodec.readLongs(in), (flags & C_DELAY) != 0, createdAt, renewedAt, expiresAt, ttl);
+        long[] messages = RecordCodec.readLongs(in);
+        Move move = (flags & C_MOVE) != 0 ? new Move(in.readUTF(), in.readInt(), (flags & C_REDRIVE) != 0) : null;
+        Claim c = new Claim(seq, messages, (flags & C_DELAY) != 0, move, createdAt, renewedAt, expiresAt, ttl);
         c.extended = (flags & C_EXTENDED) != 0;
         c.streamClosed = (flags & C_STREAM_CLOSED) != 0;
         c.held = held;

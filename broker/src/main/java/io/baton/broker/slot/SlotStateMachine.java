@@ -123,7 +123,7 @@ public final class SlotStateMachine {
 
     /** A new queue, counted in the slot's and its project's usage (not yet in {@link #projects()}). */
     QueueState newQueue(String project, String name) {
-        return new QueueState(project, name, usage,
+        return new QueueState(slot, project, name, usage,
                 projectUsage.computeIfAbsent(project, p -> new ProjectUsage(p, projectChanges)), counters);
     }
 
@@ -239,7 +239,7 @@ public final class SlotStateMachine {
         if (queueAt(c.project(), c.queue(), now) == null) {
             throw SlotException.notFound("Queue " + c.queue() + " does not exist.");
         }
-        String policy = QueuePolicy.check(c.metadataJson(), limits.messageTtlMaxSeconds());
+        String policy = QueuePolicy.check(c.metadataJson(), c.queue(), limits);
         if (policy != null) {
             throw SlotException.invalid(policy);
         }
@@ -259,8 +259,9 @@ public final class SlotStateMachine {
             oldest = summary(m, m.oldest());
             newest = summary(m, m.newest());
         }
-        return Decision.read(new QueueStats(q.claimed(), q.live() - q.claimed() - q.delayed(), q.live(), oldest, newest,
-                q.delayed()));
+        // Messages on their way to another queue count as claimed: held, and soon gone.
+        long held = q.claimed() + q.moving();
+        return Decision.read(new QueueStats(held, q.live() - held - q.delayed(), q.live(), oldest, newest, q.delayed()));
     }
 
     private MessageSummary summary(MessageTable m, long i) {
@@ -318,7 +319,7 @@ public final class SlotStateMachine {
         }
         UUID client = c.clientId();
         MessagesPosted record = new MessagesPosted(time, c.project(), c.queue(), client.getMostSignificantBits(),
-                client.getLeastSignificantBits(), requestId, nextSeq, withDelays(messages, q.defaultDelay()));
+                client.getLeastSignificantBits(), requestId, nextSeq, withDelays(messages, q.policy().defaultDelay()));
         return Decision.write(record, new PublishResult(range(nextSeq, messages.size()), false));
     }
 
@@ -470,14 +471,16 @@ public final class SlotStateMachine {
         checkRange("Limit", c.limit(), 1, limits.claimLimitMax());
         checkNewLease(c.ttlSeconds(), c.graceSeconds());
         QueueState q = queueAt(c.project(), c.queue(), now);
-        long[] seqs = q == null ? new long[0] : q.oldestFree(c.limit());
+        QueueState.Pick pick = q == null ? EMPTY_PICK : q.pick(c.limit());
+        long[] seqs = pick.free();
+        List<SlotRecord> records = new ArrayList<>(2);
+        long claimSeq = deadLetter(q, pick, records);
         if (seqs.length == 0) {
-            return Decision.read(new ClaimView(0, 0, 0, List.of()));
+            return new Decision<>(records, () -> new ClaimView(0, 0, 0, List.of()));
         }
-        long claimSeq = nextSeq;
-        MessagesClaimed record = new MessagesClaimed(time, c.project(), c.queue(), claimSeq, (int) c.ttlSeconds(),
-                (int) c.graceSeconds(), seqs);
-        return new Decision<>(List.of(record), () -> {
+        records.add(new MessagesClaimed(time, c.project(), c.queue(), claimSeq, (int) c.ttlSeconds(),
+                (int) c.graceSeconds(), seqs));
+        return new Decision<>(records, () -> {
             Claim claim = q.claims.get(claimSeq);
             return new ClaimView(claimSeq, claim.ttlSeconds, 0, q.heldBy(claim, time));
         });
@@ -488,17 +491,18 @@ public final class SlotStateMachine {
         checkRange("Count", c.count(), 1, Limits.WORK_BATCH_MAX);
         checkNewLease(c.ttlSeconds(), c.graceSeconds());
         QueueState q = queueAt(c.project(), c.queue(), now);
-        long[] seqs = q == null ? new long[0] : q.oldestFree(c.count());
+        QueueState.Pick pick = q == null ? EMPTY_PICK : q.pick(c.count());
+        long[] seqs = pick.free();
+        List<SlotRecord> records = new ArrayList<>(seqs.length + 1);
+        long firstClaim = deadLetter(q, pick, records);
         if (seqs.length == 0) {
-            return Decision.read(List.of());
+            return new Decision<>(records, List::of);
         }
-        // Claim sequences are given in order from nextSeq; applying each record moves nextSeq past it.
-        List<SlotRecord> records = new ArrayList<>(seqs.length);
+        // Claim sequences are given in order from firstClaim; applying each record moves nextSeq past it.
         for (int i = 0; i < seqs.length; i++) {
-            records.add(new MessagesClaimed(time, c.project(), c.queue(), nextSeq + i, (int) c.ttlSeconds(),
+            records.add(new MessagesClaimed(time, c.project(), c.queue(), firstClaim + i, (int) c.ttlSeconds(),
                     (int) c.graceSeconds(), new long[] {seqs[i]}));
         }
-        long firstClaim = nextSeq;
         return new Decision<>(records, () -> {
             List<ClaimView> views = new ArrayList<>(seqs.length);
             for (int i = 0; i < seqs.length; i++) {
@@ -507,6 +511,168 @@ public final class SlotStateMachine {
             }
             return views;
         });
+    }
+
+    private static final QueueState.Pick EMPTY_PICK = new QueueState.Pick(new long[0], new long[0]);
+
+    /**
+     * Adds the move of the messages a claim found over their claim limit to {@code records}, and
+     * returns the first sequence free for claims after it.
+     */
+    private long deadLetter(QueueState q, QueueState.Pick pick, List<SlotRecord> records) {
+        if (pick.over().length == 0) {
+            return nextSeq;
+        }
+        QueuePolicy p = q.policy();
+        records.add(new SlotRecord.MovesStarted(time, q.project, q.name, nextSeq, pick.over(),
+                new Move(p.deadLetterQueue(), p.deadLetterTtl(), false)));
+        return nextSeq + 1;
+    }
+
+    // ---------------------------------------------------------------- moves between queues
+
+    public Decision<List<Views.MoveBatch>> pendingMoves(SlotCommand.PendingMoves c, long now) {
+        advanceTo(now);
+        List<Views.MoveBatch> out = new ArrayList<>();
+        int budget = c.maxMessages();
+        for (TreeMap<String, QueueState> queues : projects.values()) {
+            for (QueueState q : queues.values()) {
+                for (Claim hold : q.moveHolds()) {
+                    if (budget <= 0) {
+                        return Decision.read(out);
+                    }
+                    List<Views.MovingMessage> moving = new ArrayList<>();
+                    for (long s : hold.messages) {
+                        long i = q.messages.indexOf(s);
+                        if (i >= 0 && q.messages.claim(i) == hold.seq) {
+                            moving.add(movingMessage(q, i, hold.move));
+                        }
+                    }
+                    budget -= moving.size();
+                    out.add(new Views.MoveBatch(q.project, q.name, hold.seq, hold.move, moving));
+                }
+            }
+        }
+        return Decision.read(out);
+    }
+
+    /** Entry {@code i} of {@code q} as its copy will be made: TTL, body, where it was, its ledger. */
+    private Views.MovingMessage movingMessage(QueueState q, long i, Move move) {
+        MessageTable m = q.messages;
+        long seq = m.seq(i);
+        Origin was = q.origin(i);
+        int ttl = move.ttlSeconds() > 0 ? move.ttlSeconds()
+                : move.redrive() && was != null ? was.ttlSeconds() : m.ttl(i);
+        boolean inMemory = m.unplaced(i);
+        Body body = new Body(inMemory ? SlotSnapshot.UNPLACED : m.bodyAddr(i), m.length(i), m.checked(i));
+        if (inMemory) {
+            body.fill(q.unplaced.get(seq));
+        }
+        Origin here = new Origin(slot, q.name, seq, m.postedAt(i), m.ttl(i));
+        return new Views.MovingMessage(seq, ttl, body, here, q.endedAttempts(i), q.endedLedger(i));
+    }
+
+    public Decision<Integer> acceptMoved(SlotCommand.AcceptMoved c, long now) {
+        checkName(c.project(), c.queue());
+        if (c.messages().isEmpty() || c.messages().size() > QueueState.MOVE_BATCH_MAX) {
+            throw SlotException.invalid("A move carries 1-" + QueueState.MOVE_BATCH_MAX + " messages.");
+        }
+        QueueState q = queueAt(c.project(), c.queue(), now);
+        RequestIdWindow.Entry seen = requestIds.get(c.project(), c.queue(), c.requestId(), time);
+        if (seen != null) {
+            return Decision.read(0);
+        }
+        List<MovedMessage> fresh = new ArrayList<>(c.messages().size());
+        long bytes = 0;
+        for (MovedMessage m : c.messages()) {
+            if (m.body() == null || m.body().length == 0 || m.ttlSeconds() < 1 || m.origin() == null) {
+                throw SlotException.invalid("A moved message needs a body, a TTL and its origin.");
+            }
+            if (q == null || !q.holdsCopyOf(m.origin())) {
+                fresh.add(m);
+                bytes += m.body().length;
+            }
+        }
+        List<SlotRecord> records = new ArrayList<>(2);
+        if (q == null) {
+            records.add(new QueueCreated(time, c.project(), c.queue()));
+        }
+        if (fresh.isEmpty()) {
+            return new Decision<>(records, () -> 0);
+        }
+        long live = q == null ? 0 : q.live();
+        long liveBytes = q == null ? 0 : q.messages.liveBodyBytes();
+        if (live + fresh.size() > limits.queueMaxMessages() || liveBytes + bytes > limits.queueMaxBytes()) {
+            throw new SlotException(ErrorCode.RESOURCE_EXHAUSTED, "Queue " + c.queue() + " is full (" + live
+                    + " messages, " + liveBytes + " bytes); the messages moved to it wait where they are until it has room.");
+        }
+        records.add(new SlotRecord.MessagesMovedIn(time, c.project(), c.queue(), c.requestId(), nextSeq, List.copyOf(fresh)));
+        int n = fresh.size();
+        return new Decision<>(records, () -> n);
+    }
+
+    public Decision<Integer> finishMove(SlotCommand.FinishMove c, long now) {
+        checkName(c.project(), c.queue());
+        QueueState q = queueAt(c.project(), c.queue(), now);
+        Claim hold = q == null ? null : q.moveHold(c.holdSeq());
+        if (hold == null) {
+            return Decision.read(0);
+        }
+        int n = hold.held;
+        return Decision.write(new SlotRecord.MovesFinished(time, c.project(), c.queue(), hold.seq), n);
+    }
+
+    public Decision<Views.RedriveResult> redrive(SlotCommand.Redrive c, long now) {
+        checkName(c.project(), c.queue());
+        checkRange("Limit", c.limit(), 1, QueueState.MOVE_BATCH_MAX);
+        checkRange("Ids per request", c.seqs().length, 0, limits.idsPerRequestMax());
+        QueueState q = queueAt(c.project(), c.queue(), now);
+        if (q == null) {
+            throw SlotException.notFound("Queue " + c.queue() + " does not exist.");
+        }
+        // Free messages moved here, grouped by the queue they go back to (one hold per queue).
+        TreeMap<String, List<Long>> byTarget = new TreeMap<>();
+        int taken = 0;
+        int notMoved = 0;
+        MessageTable m = q.messages;
+        if (c.seqs().length > 0) {
+            long[] sorted = c.seqs().clone();
+            java.util.Arrays.sort(sorted);
+            long prev = -1;
+            for (long s : sorted) {
+                long i = s <= 0 || s == prev ? -1 : m.indexOf(s);
+                prev = s;
+                if (i < 0 || q.isHeld(i) || taken == c.limit()) {
+                    continue;
+                }
+                Origin o = q.origin(i);
+                if (o == null) {
+                    notMoved++;
+                } else {
+                    byTarget.computeIfAbsent(o.queue(), k -> new ArrayList<>()).add(s);
+                    taken++;
+                }
+            }
+        } else {
+            for (long i = m.first(), end = m.end(); i != end && taken < c.limit(); i = m.next(i)) {
+                if (!m.isLive(i) || q.isHeld(i)) {
+                    continue;
+                }
+                Origin o = q.origin(i);
+                if (o != null) {
+                    byTarget.computeIfAbsent(o.queue(), k -> new ArrayList<>()).add(m.seq(i));
+                    taken++;
+                }
+            }
+        }
+        List<SlotRecord> records = new ArrayList<>(byTarget.size());
+        long hold = nextSeq;
+        for (java.util.Map.Entry<String, List<Long>> e : byTarget.entrySet()) {
+            records.add(new SlotRecord.MovesStarted(time, c.project(), c.queue(), hold++,
+                    e.getValue().stream().mapToLong(Long::longValue).toArray(), new Move(e.getKey(), 0, true)));
+        }
+        Views.RedriveResult result = new Views.RedriveResult(taken, notMoved);
+        return new Decision<>(records, () -> result);
     }
 
     public Decision<AckResult> ackMessages(AckMessages c, long now) {
@@ -752,6 +918,34 @@ public final class SlotStateMachine {
                     q.streamClosed(claim);
                 }
             }
+        } else if (r instanceof SlotRecord.MovesStarted ms) {
+            QueueState q = queueAt(ms.project(), ms.queue(), ms.time());
+            if (q != null) {
+                q.startMove(ms.holdSeq(), ms.seqs(), ms.time(), ms.move());
+            }
+            nextSeq = Math.max(nextSeq, ms.holdSeq() + 1);
+        } else if (r instanceof SlotRecord.MovesFinished mf) {
+            QueueState q = queueAt(mf.project(), mf.queue(), mf.time());
+            Claim hold = q == null ? null : q.moveHold(mf.holdSeq());
+            if (hold != null) {
+                q.finishMove(hold);
+            }
+        } else if (r instanceof SlotRecord.MessagesMovedIn in) {
+            QueueState q = queueAt(in.project(), in.queue(), in.time());
+            long seq = in.firstSeq();
+            int k = 0;
+            for (MovedMessage m : in.messages()) {
+                if (q != null) {
+                    q.append(seq, in.time(), m.ttlSeconds(), m.body().length, 0, 0, placement.bodyAddress(k), placement.checked());
+                    q.movedIn(seq, m.origin(), m.ended(), m.recent());
+                }
+                seq++;
+                k++;
+            }
+            counters.messagesMovedIn += in.messages().size();
+            nextSeq = Math.max(nextSeq, seq);
+            requestIds.put(in.project(), in.queue(), in.requestId(), new RequestIdWindow.Entry(in.time(), in.firstSeq(),
+                    in.messages().size()));
         } else if (r instanceof SlotRecord.SlotOpened o) {
             // Expiries up to now are judged by the previous owner's rules first: the same order live and in replay.
             advanceTo(o.time());
@@ -831,19 +1025,21 @@ public final class SlotStateMachine {
 
     // ---------------------------------------------------------------- inspection
 
-    /** Live, claimed and delayed message totals over the slot's queues (for metrics). */
+    /** Live, claimed, delayed and moving message totals over the slot's queues (for metrics). */
     public long[] totals() {
         long live = 0;
         long claimed = 0;
         long delayed = 0;
+        long moving = 0;
         for (TreeMap<String, QueueState> queues : projects.values()) {
             for (QueueState q : queues.values()) {
                 live += q.live();
                 claimed += q.claimed();
                 delayed += q.delayed();
+                moving += q.moving();
             }
         }
-        return new long[] {live, claimed, delayed};
+        return new long[] {live, claimed, delayed, moving};
     }
 
     /**
@@ -874,7 +1070,8 @@ public final class SlotStateMachine {
         if (i < 0) {
             return null;
         }
-        return q.isDelayed(i) ? MessageState.DELAYED : q.isClaimed(i) ? MessageState.CLAIMED : MessageState.FREE;
+        return q.isDelayed(i) ? MessageState.DELAYED : q.isClaimed(i) ? MessageState.CLAIMED
+                : q.isMoving(i) ? MessageState.MOVING : MessageState.FREE;
     }
 
     /** The slot's totals counted afresh by walking every queue (for invariant checks of {@link #usage}). */

@@ -39,10 +39,22 @@ public final class Views {
 
     public record PublishResult(List<Long> seqs, boolean duplicate) {}
 
+    /** Messages under one move hold, to copy to {@code move.queue()}. */
+    public record MoveBatch(String project, String queue, long holdSeq, Move move, List<MovingMessage> messages) {}
+
+    /**
+     * A message being moved: the TTL its copy gets, its body (loaded before the reply leaves),
+     * where the copy says it came from, and its ledger.
+     */
+    public record MovingMessage(long seq, int ttlSeconds, Body bodyRef, Origin origin, int ended, List<Attempt> recent) {}
+
+    /** {@code started}: messages now on their way back; {@code notMoved}: asked for but posted here directly (left alone). */
+    public record RedriveResult(int started, int notMoved) {}
+
     /** The bodies a reply carries, for the broker to load before it leaves (none for most replies). */
     public static List<Body> bodiesOf(Object reply) {
         if (!(reply instanceof MessageView || reply instanceof ClaimView || reply instanceof MessagePage
-                || reply instanceof List<?>)) {
+                || reply instanceof List<?> || reply instanceof MoveBatch)) {
             return List.of(); // most replies (publishes, acks, stats) carry none
         }
         List<Body> out = new java.util.ArrayList<>();
@@ -57,6 +69,8 @@ public final class Views {
             c.messages().forEach(m -> out.add(m.bodyRef()));
         } else if (reply instanceof MessagePage p) {
             p.messages().forEach(m -> out.add(m.bodyRef()));
+        } else if (reply instanceof MoveBatch b) {
+            b.messages().forEach(m -> out.add(m.bodyRef()));
         } else if (reply instanceof List<?> list) {
             for (Object o : list) {
                 collect(o, out);

@@ -26,6 +26,9 @@ import net.jqwik.api.constraints.Size;
  * midway and written later (as the broker writes it, on another thread while the slot goes on)
  * holds the state of the moment it was captured. Every live message's attempt count equals the
  * claims it received, and its ledger says how each ended, as the model of its claims predicts.
+ * Queues may send messages claimed too often to the other queue, and back (redrive), with the
+ * test playing the broker's mover (copies delivered twice, moves left unfinished for a while): a
+ * message is never claimed more often than its queue allows, and never live in both queues.
  */
 class SlotStateMachineProperties {
     private static final String P = "p";
@@ -34,7 +37,7 @@ class SlotStateMachineProperties {
 
     enum Kind { POST, CLAIM, CLAIM_EACH, ACK, DELETE_WITH_CLAIM, DELETE_WITHOUT_CLAIM, BULK_DELETE, RELEASE, RENEW, ADVANCE, LIST,
         DELETE_QUEUE, CREATE_QUEUE, SET_METADATA, SNAPSHOT_RESTORE, CAPTURE, RAISE_SEQ_FLOOR, RELEASE_TO_RETRY,
-        STREAM_CLOSED, OPEN_SLOT }
+        STREAM_CLOSED, OPEN_SLOT, MOVE, REDRIVE }
 
     record Step(Kind kind, int a, int b, int c) {}
 
@@ -47,12 +50,34 @@ class SlotStateMachineProperties {
                 net.jqwik.api.Tuple.of(3, Kind.BULK_DELETE), net.jqwik.api.Tuple.of(5, Kind.RELEASE),
                 net.jqwik.api.Tuple.of(5, Kind.RENEW), net.jqwik.api.Tuple.of(12, Kind.ADVANCE),
                 net.jqwik.api.Tuple.of(4, Kind.LIST), net.jqwik.api.Tuple.of(1, Kind.DELETE_QUEUE),
-                net.jqwik.api.Tuple.of(2, Kind.CREATE_QUEUE), net.jqwik.api.Tuple.of(2, Kind.SET_METADATA),
+                net.jqwik.api.Tuple.of(2, Kind.CREATE_QUEUE), net.jqwik.api.Tuple.of(6, Kind.SET_METADATA),
                 net.jqwik.api.Tuple.of(2, Kind.SNAPSHOT_RESTORE), net.jqwik.api.Tuple.of(3, Kind.CAPTURE),
                 net.jqwik.api.Tuple.of(1, Kind.RAISE_SEQ_FLOOR), net.jqwik.api.Tuple.of(4, Kind.RELEASE_TO_RETRY),
-                net.jqwik.api.Tuple.of(3, Kind.STREAM_CLOSED), net.jqwik.api.Tuple.of(2, Kind.OPEN_SLOT));
+                net.jqwik.api.Tuple.of(3, Kind.STREAM_CLOSED), net.jqwik.api.Tuple.of(2, Kind.OPEN_SLOT),
+                net.jqwik.api.Tuple.of(6, Kind.MOVE), net.jqwik.api.Tuple.of(3, Kind.REDRIVE));
         return Combinators.combine(kinds, Arbitraries.integers().between(0, 1000), Arbitraries.integers().between(0, 1000),
                 Arbitraries.integers().between(0, 1000)).as(Step::new);
+    }
+
+    /** Steps weighted towards what dead letters need: messages claimed, given back, claimed again, moved and redriven. */
+    @Provide
+    Arbitrary<Step> deadLetterSteps() {
+        Arbitrary<Kind> kinds = Arbitraries.frequency(
+                net.jqwik.api.Tuple.of(10, Kind.POST), net.jqwik.api.Tuple.of(15, Kind.CLAIM),
+                net.jqwik.api.Tuple.of(10, Kind.CLAIM_EACH), net.jqwik.api.Tuple.of(4, Kind.ACK),
+                net.jqwik.api.Tuple.of(8, Kind.RELEASE), net.jqwik.api.Tuple.of(4, Kind.RELEASE_TO_RETRY),
+                net.jqwik.api.Tuple.of(6, Kind.ADVANCE), net.jqwik.api.Tuple.of(8, Kind.MOVE),
+                net.jqwik.api.Tuple.of(4, Kind.REDRIVE), net.jqwik.api.Tuple.of(2, Kind.SET_METADATA),
+                net.jqwik.api.Tuple.of(2, Kind.BULK_DELETE), net.jqwik.api.Tuple.of(2, Kind.SNAPSHOT_RESTORE),
+                net.jqwik.api.Tuple.of(2, Kind.CAPTURE), net.jqwik.api.Tuple.of(1, Kind.DELETE_QUEUE));
+        return Combinators.combine(kinds, Arbitraries.integers().between(0, 1000), Arbitraries.integers().between(0, 1000),
+                Arbitraries.integers().between(0, 1000)).as(Step::new);
+    }
+
+    @Property(tries = 200)
+    void deadLettersHoldTheInvariantsToo(
+            @ForAll @Size(min = 60, max = 200) List<@net.jqwik.api.From("deadLetterSteps") Step> steps) {
+        invariantsHoldAfterEveryStep(steps);
     }
 
     @Property(tries = 300)
@@ -83,6 +108,13 @@ class SlotStateMachineProperties {
 
         /** Claims each message received. */
         final Map<Long, Integer> claimsReceived = new HashMap<>();
+        /** Claims a message moved here had received before (in the queues it came from). */
+        final Map<Long, Integer> attemptsBefore = new HashMap<>();
+        /** Each message's body, unique to the post that made it (a moved copy has its original's). */
+        final Map<Long, String> bodyOf = new HashMap<>();
+        /** The claim limit each queue's dead-letter policy sets (absent: none). */
+        final Map<String, Integer> maxClaims = new HashMap<>();
+        int posted;
         /** When the slot recorded a new owner, in order. */
         final List<Long> openings = new ArrayList<>();
 
@@ -107,6 +139,70 @@ class SlotStateMachineProperties {
             }
         }
 
+        /** Whether message {@code m} of {@code q} has been claimed as often as its queue allows, since it came there. */
+        boolean overLimit(String q, long m) {
+            Integer max = maxClaims.get(q);
+            return max != null && claimsReceived.getOrDefault(m, 0) >= max;
+        }
+
+        /**
+         * Plays the broker's mover: copies every message being moved to its target queue (twice,
+         * if {@code twice}: a retried copy), then, if {@code finish}, deletes the originals.
+         */
+        void move(boolean twice, boolean finish) {
+            for (Views.MoveBatch b : run(new SlotCommand.PendingMoves(1_000))) {
+                List<MovedMessage> copies = new ArrayList<>();
+                Map<String, Integer> endedByBody = new HashMap<>();
+                for (Views.MovingMessage m : b.messages()) {
+                    copies.add(new MovedMessage(m.ttlSeconds(), m.bodyRef().bytes(), m.origin(), m.ended(), m.recent()));
+                    endedByBody.put(new String(m.bodyRef().bytes(), StandardCharsets.UTF_8), m.ended());
+                    assertThat(m.ended()).isEqualTo(attemptsBefore.getOrDefault(m.seq(), 0) + claimsReceived.getOrDefault(m.seq(), 0));
+                }
+                String requestId = "move-" + sm.slot() + "-" + b.holdSeq();
+                if (!copies.isEmpty()) {
+                    for (int k = 0; k < (twice ? 2 : 1); k++) {
+                        run(new SlotCommand.AcceptMoved(P, b.move().queue(), requestId, copies));
+                    }
+                    learnNewMessages(b.move().queue(), endedByBody);
+                }
+                if (finish) {
+                    List<Long> held = new ArrayList<>();
+                    for (Views.MovingMessage m : b.messages()) {
+                        held.add(m.seq());
+                    }
+                    run(new SlotCommand.FinishMove(P, b.queue(), b.holdSeq()));
+                    for (long m : held) {
+                        if (sm.messageState(P, b.queue(), m) == null) {
+                            deleted.add(m); // gone from its queue: moved away
+                        }
+                    }
+                }
+            }
+        }
+
+        /** Registers the messages of {@code q} the model does not know yet: copies just moved there. */
+        void learnNewMessages(String q, Map<String, Integer> endedByBody) {
+            long marker = -1;
+            while (true) {
+                Views.MessagePage page = run(new SlotCommand.ListMessages(P, q, CLIENTS[0], marker, 20, true, true, true));
+                for (Views.MessageView m : page.messages()) {
+                    if (!queueOf.containsKey(m.seq())) {
+                        String body = new String(m.body(), StandardCharsets.UTF_8);
+                        assertThat(endedByBody).as("message %d of %s came from a move", m.seq(), q).containsKey(body);
+                        queueOf.put(m.seq(), q);
+                        bodyOf.put(m.seq(), body);
+                        last.put(m.seq(), MessageState.FREE);
+                        dueAt.put(m.seq(), now);
+                        attemptsBefore.put(m.seq(), endedByBody.get(body));
+                    }
+                }
+                if (page.messages().isEmpty()) {
+                    return;
+                }
+                marker = page.nextMarker();
+            }
+        }
+
         void claimed(Views.ClaimView c, long ttlSeconds) {
             ModelClaim mc = new ModelClaim();
             c.messages().forEach(m -> {
@@ -122,6 +218,10 @@ class SlotStateMachineProperties {
             for (String q : QUEUES) {
                 run(new SlotCommand.CreateQueue(P, q));
             }
+            // The first queue starts by dead-lettering into the second after one claim; the second has no policy.
+            run(new SlotCommand.SetMetadata(P, QUEUES[0], ("{\"_max_claim_count\":1,\"_dead_letter_queue\":\"" + QUEUES[1] + "\"}")
+                    .getBytes(StandardCharsets.UTF_8)));
+            maxClaims.put(QUEUES[0], 1);
         }
 
         <R> R run(SlotCommand<R> command) {
@@ -154,7 +254,7 @@ class SlotStateMachineProperties {
                         for (int i = 0; i < delays.length; i++) {
                             // A third of the posts delay some of their messages, by up to 90 s.
                             delays[i] = s.c() % 3 == 0 && (s.b() + i) % 2 == 0 ? (s.c() + 17 * i) % 91 : 0;
-                            batch.add(new NewMessage(60 + s.c() % 240, ("[" + i + "]").getBytes(StandardCharsets.UTF_8), delays[i]));
+                            batch.add(new NewMessage(60 + s.c() % 240, ("[" + posted++ + "]").getBytes(StandardCharsets.UTF_8), delays[i]));
                         }
                         String requestId = s.c() % 5 == 0 ? "r" + (s.b() % 4) : null;
                         Views.PublishResult r = run(new SlotCommand.Publish(P, q, CLIENTS[s.b() % 2], requestId, batch));
@@ -162,6 +262,7 @@ class SlotStateMachineProperties {
                             for (int i = 0; i < r.seqs().size(); i++) {
                                 long seq = r.seqs().get(i);
                                 queueOf.put(seq, q);
+                                bodyOf.put(seq, new String(batch.get(i).body(), StandardCharsets.UTF_8));
                                 last.put(seq, delays[i] > 0 ? MessageState.DELAYED : MessageState.FREE);
                                 dueAt.put(seq, now + 1000L * delays[i]);
                             }
@@ -170,10 +271,21 @@ class SlotStateMachineProperties {
                     case CLAIM -> {
                         int limit = 1 + s.b() % 5;
                         List<Long> free = freeIn(q);
+                        // A claim takes the oldest free messages, each once, as many as it may; those
+                        // claimed as often as their queue allows, met on the way, are moved instead.
+                        List<Long> expected = new ArrayList<>();
+                        List<Long> moved = new ArrayList<>();
+                        for (long m : free) {
+                            if (expected.size() == limit) {
+                                break;
+                            }
+                            (overLimit(q, m) ? moved : expected).add(m);
+                        }
                         Views.ClaimView c = run(new SlotCommand.CreateClaim(P, q, limit, 60 + s.c() % 60, 60 + s.c() % 90));
-                        // A claim takes the oldest free messages, each once, as many as it may.
-                        assertThat(c.messages()).extracting(Views.MessageView::seq)
-                                .containsExactlyElementsOf(free.subList(0, Math.min(limit, free.size())));
+                        assertThat(c.messages()).extracting(Views.MessageView::seq).containsExactlyElementsOf(expected);
+                        for (long m : moved) {
+                            assertThat(sm.messageState(P, q, m)).as("message %d over its claim limit", m).isEqualTo(MessageState.MOVING);
+                        }
                         c.messages().forEach(m -> assertThat(dueAt.get(m.seq())).as("message %d claimed before due", m.seq())
                                 .isLessThanOrEqualTo(now));
                         if (c.claimSeq() != 0) {
@@ -183,7 +295,11 @@ class SlotStateMachineProperties {
                     }
                     case CLAIM_EACH -> {
                         long ttl = 60 + s.c() % 60;
+                        Map<Long, Boolean> over = new HashMap<>();
+                        freeIn(q).forEach(m -> over.put(m, overLimit(q, m)));
                         for (Views.ClaimView c : run(new SlotCommand.ClaimEach(P, q, 1 + s.b() % 6, ttl, 60 + s.c() % 90))) {
+                            c.messages().forEach(m -> assertThat(over.get(m.seq())).as("message %d claimed past its limit", m.seq())
+                                    .isFalse());
                             c.messages().forEach(m -> assertThat(dueAt.get(m.seq())).as("message %d claimed before due", m.seq())
                                     .isLessThanOrEqualTo(now));
                             claims.put(c.claimSeq(), q);
@@ -323,6 +439,7 @@ class SlotStateMachineProperties {
                     case LIST -> run(new SlotCommand.ListMessages(P, q, CLIENTS[s.b() % 2], -1, 20, s.c() % 2 == 0, s.c() % 3 == 0));
                     case DELETE_QUEUE -> {
                         if (run(new SlotCommand.DeleteQueue(P, q))) {
+                            maxClaims.remove(q); // a queue made again (CREATE_QUEUE, or a move into it) has no policy
                             queueOf.forEach((seq, mq) -> {
                                 if (mq.equals(q) && last.get(seq) != null && last.get(seq) != MessageState.EXPIRED) {
                                     deleted.add(seq);
@@ -330,9 +447,29 @@ class SlotStateMachineProperties {
                             });
                         }
                     }
-                    case CREATE_QUEUE -> run(new SlotCommand.CreateQueue(P, q));
-                    case SET_METADATA -> run(new SlotCommand.SetMetadata(P, q,
-                            ("{\"k\":\"" + "v".repeat(s.b() % 50) + "\"}").getBytes(StandardCharsets.UTF_8)));
+                    case CREATE_QUEUE -> {
+                        if (run(new SlotCommand.CreateQueue(P, q))) {
+                            maxClaims.remove(q);
+                        }
+                    }
+                    case SET_METADATA -> {
+                        // Mostly a dead-letter policy: to the other queue, after 1-3 claims.
+                        String other = q.equals(QUEUES[0]) ? QUEUES[1] : QUEUES[0];
+                        int max = 1 + s.c() % 3;
+                        boolean policy = s.b() % 4 != 0;
+                        String json = policy
+                                ? "{\"_max_claim_count\":" + max + ",\"_dead_letter_queue\":\"" + other + "\",\"v\":\"" + "v".repeat(s.b() % 9) + "\"}"
+                                : "{\"k\":\"" + "v".repeat(s.b() % 50) + "\"}";
+                        if (run(new SlotCommand.SetMetadata(P, q, json.getBytes(StandardCharsets.UTF_8)))) {
+                            if (policy) {
+                                maxClaims.put(q, max);
+                            } else {
+                                maxClaims.remove(q);
+                            }
+                        }
+                    }
+                    case MOVE -> move(s.b() % 3 == 0, s.c() % 4 != 0);
+                    case REDRIVE -> run(new SlotCommand.Redrive(P, q, new long[0], 1 + s.b() % 5));
                     case SNAPSHOT_RESTORE -> sm = SlotFixture.restore(SlotFixture.snapshot(sm), sm.limits());
                     case RAISE_SEQ_FLOOR -> {
                         long floor = sm.nextSeq() + s.b() - 500;
@@ -393,6 +530,8 @@ class SlotStateMachineProperties {
                     assertThat(previous).as("message %d held by claims %d and %d", m, previous, c.getKey()).isNull();
                 }
             }
+            // Every message is live (and not on its way elsewhere) in at most one place.
+            Map<String, String> settled = new HashMap<>();
             for (Map.Entry<Long, String> e : queueOf.entrySet()) {
                 long seq = e.getKey();
                 MessageState now = sm.messageState(P, e.getValue(), seq);
@@ -411,6 +550,10 @@ class SlotStateMachineProperties {
                 }
                 assertThat(before.canBecome(now)).as("message %d: %s -> %s", seq, before, now).isTrue();
                 last.put(seq, now);
+                if (now != MessageState.DELETED && now != MessageState.EXPIRED && now != MessageState.MOVING) {
+                    String other = settled.put(bodyOf.get(seq), e.getValue() + "/" + seq);
+                    assertThat(other).as("message %s live in two places", bodyOf.get(seq)).isNull();
+                }
                 if (now != MessageState.DELETED && now != MessageState.EXPIRED) {
                     checkLedger(e.getValue(), seq, now);
                 }
@@ -420,7 +563,8 @@ class SlotStateMachineProperties {
         /** The attempts of a live message: as many as the claims it received, each ended as its claim's model says. */
         void checkLedger(String q, long seq, MessageState state) {
             Views.MessageView v = run(new SlotCommand.GetMessage(P, q, seq));
-            int received = claimsReceived.getOrDefault(seq, 0);
+            int before = attemptsBefore.getOrDefault(seq, 0);
+            int received = claimsReceived.getOrDefault(seq, 0) + before;
             assertThat(v.attempts()).as("attempts of message %d", seq).isEqualTo(received);
             List<Attempt> ledger = v.ledger();
             assertThat(ledger.size()).as("ledger of message %d", seq).isEqualTo(Math.min(received,
@@ -430,6 +574,9 @@ class SlotStateMachineProperties {
                 assertThat(a.number()).isEqualTo(received - ledger.size() + 1 + k);
                 boolean running = state == MessageState.CLAIMED && k == ledger.size() - 1;
                 assertThat(a.outcome() == AttemptOutcome.RUNNING).as("attempt %s of %d running", a, seq).isEqualTo(running);
+                if (a.number() <= before) {
+                    continue; // made in the queue it came from, under another sequence number
+                }
                 ModelClaim mc = model.get(a.claimSeq());
                 assertThat(mc).as("attempt %s of %d under a claim the model made", a, seq).isNotNull();
                 assertThat(mc.messages).contains(seq);

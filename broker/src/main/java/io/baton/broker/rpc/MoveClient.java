@@ -1,0 +1,52 @@
+package io.baton.broker.rpc;
+
+import io.baton.api.v1.AcceptMovedResponse;
+import io.baton.api.v1.MoveServiceGrpc;
+import io.baton.broker.slot.SlotCommand;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Sends moved messages to the broker that serves their target queue: one channel per broker
+ * address, kept while the broker runs. A call that fails (the target moved, is down or refuses)
+ * fails its future; the mover tries again later.
+ */
+public final class MoveClient implements AutoCloseable {
+    /** How long one hand-over may take before the mover tries again. */
+    private static final long DEADLINE_SECONDS = 30;
+
+    private final ConcurrentHashMap<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+
+    public CompletableFuture<Integer> accept(String address, SlotCommand.AcceptMoved command) {
+        CompletableFuture<Integer> out = new CompletableFuture<>();
+        ManagedChannel channel = channels.computeIfAbsent(address,
+                a -> NettyChannelBuilder.forTarget(a).usePlaintext().maxInboundMessageSize(8 << 20).build());
+        MoveServiceGrpc.newStub(channel).withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
+                .acceptMoved(MoveCodec.request(command), new io.grpc.stub.StreamObserver<AcceptMovedResponse>() {
+                    @Override
+                    public void onNext(AcceptMovedResponse r) {
+                        out.complete(r.getAccepted());
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        out.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        out.complete(0);
+                    }
+                });
+        return out;
+    }
+
+    @Override
+    public void close() {
+        channels.values().forEach(ManagedChannel::shutdownNow);
+        channels.clear();
+    }
+}

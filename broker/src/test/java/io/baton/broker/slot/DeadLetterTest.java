@@ -1,0 +1,192 @@
+package io.baton.broker.slot;
+
+import static io.baton.broker.slot.SlotFixture.ALICE;
+import static io.baton.broker.slot.SlotFixture.P;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.baton.api.ErrorCode;
+import io.baton.broker.slot.Views.ClaimView;
+import io.baton.broker.slot.Views.MessageView;
+import io.baton.broker.slot.Views.MoveBatch;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Zaqar v2's dead letters on one slot: a message claimed {@code _max_claim_count} times goes to
+ * {@code _dead_letter_queue} instead of a next claim, in two durable steps (copy there, then
+ * delete here) that the broker's mover drives and that tolerate a copy delivered twice; a
+ * redrive sends it back.
+ */
+class DeadLetterTest {
+    private SlotFixture f;
+
+    @BeforeEach
+    void setUp() {
+        f = new SlotFixture();
+        f.createQueue("jobs");
+    }
+
+    private void policy(String json) {
+        assertThat(f.run(new SlotCommand.SetMetadata(P, "jobs", json.getBytes(StandardCharsets.UTF_8)))).isTrue();
+    }
+
+    private ClaimView claimAndFail() {
+        ClaimView c = f.claim("jobs", 1, 60, 60);
+        if (c.claimSeq() != 0) {
+            f.run(new SlotCommand.ReleaseClaim(P, "jobs", c.claimSeq(), 0, "Poison", "always fails"));
+        }
+        return c;
+    }
+
+    /** Copies what is being moved to where it goes ({@code times} times), then finishes the moves. */
+    private List<MoveBatch> mover(int times, boolean finish) {
+        List<MoveBatch> batches = f.run(new SlotCommand.PendingMoves(1_000));
+        for (MoveBatch b : batches) {
+            List<MovedMessage> copies = b.messages().stream().map(m -> new MovedMessage(m.ttlSeconds(), m.bodyRef().bytes(),
+                    m.origin(), m.ended(), m.recent())).toList();
+            for (int k = 0; k < times; k++) {
+                f.run(new SlotCommand.AcceptMoved(P, b.move().queue(), "move-7-" + b.holdSeq(), copies));
+            }
+            if (finish) {
+                f.run(new SlotCommand.FinishMove(P, b.queue(), b.holdSeq()));
+            }
+        }
+        return batches;
+    }
+
+    @Test
+    void aMessageClaimedAsOftenAsAllowedGoesToTheDeadLetterQueueWithItsLedger() {
+        policy("{\"_max_claim_count\":2,\"_dead_letter_queue\":\"jobs-dlq\",\"_dead_letter_queue_messages_ttl\":7200}");
+        long poison = f.post("jobs", ALICE, 3600).get(0);
+        assertThat(claimAndFail().messages()).hasSize(1);
+        assertThat(claimAndFail().messages()).hasSize(1);
+        // The third claim would exceed the limit: the message moves instead, and nothing is claimed.
+        assertThat(claimAndFail().messages()).isEmpty();
+        assertThat(f.sm.messageState(P, "jobs", poison)).isEqualTo(MessageState.MOVING);
+        assertThat(f.run(new SlotCommand.GetStats(P, "jobs")).free()).isZero();
+
+        // A copy delivered twice (the mover retried) is taken once; then the original goes.
+        List<MoveBatch> moved = mover(2, true);
+        assertThat(moved).hasSize(1);
+        assertThat(moved.get(0).move()).isEqualTo(new Move("jobs-dlq", 7200, false));
+        assertThat(f.sm.messageState(P, "jobs", poison)).isNull();
+        assertThat(f.run(new SlotCommand.GetStats(P, "jobs")).total()).isZero();
+        assertThat(f.sm.counters().messagesDeadLettered).isEqualTo(1);
+
+        Views.MessagePage dlq = f.run(new SlotCommand.ListMessages(P, "jobs-dlq", ALICE, -1, 20, true, true, true));
+        assertThat(dlq.messages()).hasSize(1);
+        MessageView dead = dlq.messages().get(0);
+        assertThat(dead.ttlSeconds()).isEqualTo(7200);
+        assertThat(dead.attempts()).isEqualTo(2);
+        assertThat(dead.ledger()).extracting(Attempt::outcome, Attempt::errorClass).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(AttemptOutcome.RELEASED, "Poison"),
+                org.assertj.core.groups.Tuple.tuple(AttemptOutcome.RELEASED, "Poison"));
+        assertThat(dead.ledger()).allSatisfy(a -> assertThat(a.slot()).isEqualTo(f.sm.slot()));
+
+        assertThat(SlotFixture.snapshot(f.replayed())).isEqualTo(SlotFixture.snapshot(f.sm));
+        assertThat(SlotFixture.snapshot(SlotFixture.restore(SlotFixture.snapshot(f.sm), f.sm.limits())))
+                .isEqualTo(SlotFixture.snapshot(f.sm));
+    }
+
+    @Test
+    void aCopyDeliveredAgainAfterTheRequestWindowIsStillTakenOnceWhileItLives() {
+        policy("{\"_max_claim_count\":1,\"_dead_letter_queue\":\"jobs-dlq\"}");
+        f.post("jobs", ALICE, 86_400);
+        claimAndFail();
+        claimAndFail();
+        mover(1, false); // copied, not yet deleted here (the mover died)
+        f.advanceSeconds(3600); // long past the request-id window, but both messages still live
+        mover(1, true);
+        assertThat(f.run(new SlotCommand.GetStats(P, "jobs-dlq")).total()).isEqualTo(1);
+        assertThat(f.run(new SlotCommand.GetStats(P, "jobs")).total()).isZero();
+    }
+
+    @Test
+    void bothKeysAreNeededAndTheQueueKeepsItsOwnTtlByDefault() {
+        policy("{\"_max_claim_count\":1}");
+        f.post("jobs", ALICE, 3600);
+        claimAndFail();
+        assertThat(claimAndFail().messages()).hasSize(1); // no dead-letter queue: claimed again and again
+        policy("{\"_max_claim_count\":1,\"_dead_letter_queue\":\"jobs-dlq\"}");
+        assertThat(claimAndFail().messages()).isEmpty();
+        mover(1, true);
+        MessageView dead = f.run(new SlotCommand.ListMessages(P, "jobs-dlq", ALICE, -1, 20, true, true)).messages().get(0);
+        assertThat(dead.ttlSeconds()).isGreaterThanOrEqualTo(3600);
+    }
+
+    @Test
+    void otherMessagesAreClaimedPastOneThatMoves() {
+        policy("{\"_max_claim_count\":1,\"_dead_letter_queue\":\"jobs-dlq\"}");
+        List<Long> seqs = f.post("jobs", ALICE, 3600, 3600, 3600);
+        ClaimView first = f.claim("jobs", 1, 60, 60);
+        f.run(new SlotCommand.ReleaseClaim(P, "jobs", first.claimSeq()));
+        ClaimView c = f.claim("jobs", 2, 60, 60);
+        assertThat(c.messages()).extracting(MessageView::seq).containsExactly(seqs.get(1), seqs.get(2));
+        assertThat(f.sm.messageState(P, "jobs", seqs.get(0))).isEqualTo(MessageState.MOVING);
+    }
+
+    @Test
+    void redriveSendsMessagesBackWithTheirLedgerAndTheirClaimsCountAfresh() {
+        policy("{\"_max_claim_count\":1,\"_dead_letter_queue\":\"jobs-dlq\"}");
+        long original = f.post("jobs", ALICE, 3600).get(0);
+        claimAndFail();
+        claimAndFail();
+        mover(1, true);
+        f.createQueue("other");
+        long direct = f.post("jobs-dlq", ALICE, 3600).get(0); // posted to the dead-letter queue directly: not redriven
+
+        Views.RedriveResult r = f.run(new SlotCommand.Redrive(P, "jobs-dlq", new long[0], 10));
+        assertThat(r.started()).isEqualTo(1);
+        List<MoveBatch> back = mover(2, true);
+        assertThat(back).hasSize(1);
+        assertThat(back.get(0).move()).isEqualTo(new Move("jobs", 0, true));
+        assertThat(f.sm.counters().messagesRedriven).isEqualTo(1);
+        assertThat(f.run(new SlotCommand.GetStats(P, "jobs-dlq")).total()).isEqualTo(1);
+        assertThat(f.sm.messageState(P, "jobs-dlq", direct)).isEqualTo(MessageState.FREE);
+
+        // Back in its queue with its original TTL and its whole ledger, and one more claim allowed.
+        ClaimView again = f.claim("jobs", 1, 60, 60);
+        assertThat(again.messages()).hasSize(1);
+        MessageView m = again.messages().get(0);
+        assertThat(m.seq()).isNotEqualTo(original);
+        assertThat(m.ttlSeconds()).isGreaterThanOrEqualTo(3600);
+        assertThat(m.attempts()).isEqualTo(2);
+        assertThat(SlotFixture.snapshot(f.replayed())).isEqualTo(SlotFixture.snapshot(f.sm));
+    }
+
+    @Test
+    void redriveBySelectedIdsTakesOnlyThose() {
+        policy("{\"_max_claim_count\":1,\"_dead_letter_queue\":\"jobs-dlq\"}");
+        f.post("jobs", ALICE, 3600, 3600);
+        for (int i = 0; i < 4; i++) {
+            ClaimView c = f.claim("jobs", 2, 60, 60);
+            if (c.claimSeq() != 0) {
+                f.run(new SlotCommand.ReleaseClaim(P, "jobs", c.claimSeq()));
+            }
+        }
+        mover(1, true);
+        List<MessageView> dead = f.run(new SlotCommand.ListMessages(P, "jobs-dlq", ALICE, -1, 20, true, true)).messages();
+        assertThat(dead).hasSize(2);
+        Views.RedriveResult r = f.run(new SlotCommand.Redrive(P, "jobs-dlq", new long[] {dead.get(1).seq(), 999_999}, 10));
+        assertThat(r.started()).isEqualTo(1);
+        assertThat(f.sm.messageState(P, "jobs-dlq", dead.get(0).seq())).isEqualTo(MessageState.FREE);
+        assertThat(f.sm.messageState(P, "jobs-dlq", dead.get(1).seq())).isEqualTo(MessageState.MOVING);
+    }
+
+    @Test
+    void badPoliciesAreRefusedAndChangeNothing() {
+        for (String bad : List.of("{\"_max_claim_count\":0}", "{\"_max_claim_count\":\"3\"}", "{\"_dead_letter_queue\":5}",
+                "{\"_dead_letter_queue\":\"no spaces\"}", "{\"_dead_letter_queue\":\"jobs\"}",
+                "{\"_dead_letter_queue_messages_ttl\":10}")) {
+            try {
+                f.run(new SlotCommand.SetMetadata(P, "jobs", bad.getBytes(StandardCharsets.UTF_8)));
+                throw new AssertionError("accepted " + bad);
+            } catch (SlotException e) {
+                assertThat(e.code()).as(bad).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+            }
+        }
+        assertThat(new String(f.run(new SlotCommand.GetMetadata(P, "jobs")), StandardCharsets.UTF_8)).isEqualTo("{}");
+    }
+}
