@@ -22,8 +22,18 @@ public final class QueuePolicyKeys {
     /** The TTL, in seconds, a message gets in the dead-letter queue (default: its own). */
     public static final String DEAD_LETTER_QUEUE_MESSAGES_TTL = "_dead_letter_queue_messages_ttl";
 
+    /**
+     * Milliseconds a job released by a failed handler waits before its first retry (Baton's own key):
+     * the broker then waits a random time up to this doubled per attempt, at most
+     * {@link #RETRY_BACKOFF_MAX_MS} (exponential backoff with full jitter).
+     */
+    public static final String RETRY_BACKOFF_INITIAL_MS = "_retry_backoff_initial_ms";
+
+    /** The longest retry backoff, in milliseconds (default: 300,000, or the initial backoff if longer). */
+    public static final String RETRY_BACKOFF_MAX_MS = "_retry_backoff_max_ms";
+
     public static final Set<String> KNOWN = Set.of(DEFAULT_MESSAGE_DELAY, MAX_CLAIM_COUNT, DEAD_LETTER_QUEUE,
-            DEAD_LETTER_QUEUE_MESSAGES_TTL);
+            DEAD_LETTER_QUEUE_MESSAGES_TTL, RETRY_BACKOFF_INITIAL_MS, RETRY_BACKOFF_MAX_MS);
 
     /** Whether metadata may hold top-level key {@code name}. */
     public static boolean allowed(String name) {

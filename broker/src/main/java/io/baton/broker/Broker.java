@@ -142,6 +142,7 @@ public final class Broker implements AutoCloseable {
         moverTimer = Executors.newSingleThreadScheduledExecutor(io.baton.api.DaemonThreads.named("message-mover"));
         mover = new io.baton.broker.runtime.MessageMover(slots, (target, c) -> moveTo(slots, target, c), moverTimer);
         host.onMovesPending(mover::wake);
+        host.onRetryDelay(metrics::recordRetryDelay);
 
         List<ServerServiceDefinition> services = List.of(
                 ServerInterceptors.intercept(new QueueRpc(slots), new GrpcMetricsInterceptor(metrics.registry())),

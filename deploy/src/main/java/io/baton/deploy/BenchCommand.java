@@ -78,10 +78,18 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "End with one JSON line: jobs_per_sec, p50_ms, p99_ms, p999_ms, redeliveries, errors, lost.")
     boolean json;
 
+    @Option(names = "--poison-rate", defaultValue = "0", description = "Fraction of jobs whose handler always fails (0-0.5): "
+            + "they are retried until --max-attempts, then dead-lettered to QUEUE-dlq (default: ${DEFAULT-VALUE}).")
+    double poisonRate;
+
+    @Option(names = "--max-attempts", defaultValue = "3", description = "With --poison-rate: the queue's _max_claim_count "
+            + "(default: ${DEFAULT-VALUE}).")
+    int maxAttempts;
+
     @Override
     public Integer call() throws Exception {
         if (producers < 1 || workers < 1 || concurrency < 1 || size < 16 || seconds < 1 || warmupSeconds < 0 || rate < 0 || queueCount < 1
-                || queueCount > workers || maxBacklog < 0) {
+                || queueCount > workers || maxBacklog < 0 || !(poisonRate >= 0 && poisonRate <= 0.5) || maxAttempts < 1) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
                     "invalid load shape (and --queues must be 1..--workers)");
         }
@@ -96,6 +104,7 @@ final class BenchCommand implements Callable<Integer> {
         LongAdder sent = new LongAdder();
         LongAdder errors = new LongAdder();
         LongAdder redeliveries = new LongAdder();
+        LongAdder failures = new LongAdder();
         SeenJobs seen = new SeenJobs();
         Recorder latency = new Recorder(3);
         Histogram total = new Histogram(3);
@@ -103,11 +112,21 @@ final class BenchCommand implements Callable<Integer> {
 
         try (BatonClient client = BatonClient.builder().target(target).project(project).callTimeout(Duration.ofSeconds(30)).build()) {
             queues.forEach(client::createQueue);
+            if (poisonRate > 0) {
+                for (String queue : queues) {
+                    client.setMetadata(queue, "{\"_max_claim_count\": " + maxAttempts + ", \"_dead_letter_queue\": \"" + queue
+                            + "-dlq\"}");
+                }
+            }
             List<Worker> fleet = new ArrayList<>();
             for (int w = 0; w < workers; w++) {
                 fleet.add(Worker.builder(client).queue(queues.get(w % queues.size())).concurrency(concurrency).maxOutstanding(maxOutstanding)
                         .handler(job -> {
                             String body = job.bodyJson();
+                            if (body.startsWith(POISON, body.indexOf(',') + 2)) {
+                                failures.increment();
+                                throw new IllegalStateException("poison job");
+                            }
                             long sentAt = Long.parseLong(body.substring(6, body.indexOf(',')));
                             latency.recordValue(Math.max(0, System.nanoTime() - sentAt) / 1000);
                             if (!seen.add(io.baton.api.Ids.slot(job.id()), io.baton.api.Ids.sequence(job.id()))) {
@@ -155,10 +174,13 @@ final class BenchCommand implements Callable<Integer> {
             // 30 s without progress.
             long lastProgress = System.nanoTime();
             long progress = handled.sum();
-            while (handled.sum() - redeliveries.sum() < published.sum() && System.nanoTime() - lastProgress < 30_000_000_000L) {
+            long deadLettered = deadLettered(client, queues);
+            while (handled.sum() - redeliveries.sum() + deadLettered < published.sum()
+                    && System.nanoTime() - lastProgress < 30_000_000_000L) {
                 Thread.sleep(50);
-                if (handled.sum() != progress) {
-                    progress = handled.sum();
+                deadLettered = deadLettered(client, queues);
+                if (handled.sum() + deadLettered != progress) {
+                    progress = handled.sum() + deadLettered;
                     lastProgress = System.nanoTime();
                 }
             }
@@ -169,13 +191,17 @@ final class BenchCommand implements Callable<Integer> {
             for (Worker w : fleet) {
                 w.awaitTermination(Duration.ofSeconds(30));
             }
-            long lost = Math.max(0, published.sum() - (handled.sum() - redeliveries.sum()));
+            long lost = Math.max(0, published.sum() - (handled.sum() - redeliveries.sum()) - deadLettered);
             double jobsPerSec = handledDuringLoad / loadSeconds;
             System.out.printf("summary: %d queue(s), %d producers, %d workers x %d, %d B jobs, %s: %.0f jobs/s end to end; "
                             + "publish->handler p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms; published %d, handled %d, redeliveries %d, errors %d, lost %d%n",
                     queues.size(), producers, workers, concurrency, size, rate == 0 ? "unthrottled" : rate + " jobs/s target", jobsPerSec,
                     total.getValueAtPercentile(50) / 1000.0, total.getValueAtPercentile(99) / 1000.0,
                     total.getValueAtPercentile(99.9) / 1000.0, published.sum(), handled.sum(), redeliveries.sum(), errors.sum(), lost);
+            if (poisonRate > 0) {
+                System.out.printf("poison: %.2f%% of jobs, max %d attempts: %d handler failures, %d dead-lettered%n",
+                        poisonRate * 100, maxAttempts, failures.sum(), deadLettered);
+            }
             if (json) {
                 ObjectNode o = new ObjectMapper().createObjectNode();
                 o.put("jobs_per_sec", Math.round(jobsPerSec));
@@ -187,10 +213,15 @@ final class BenchCommand implements Callable<Integer> {
                 o.put("lost", lost);
                 o.put("published", published.sum());
                 o.put("handled", handled.sum());
+                o.put("handler_failures", failures.sum());
+                o.put("dead_lettered", deadLettered);
                 System.out.println(new ObjectMapper().writeValueAsString(o));
             }
             if (ownQueue) {
                 queues.forEach(client::deleteQueue);
+                if (poisonRate > 0) {
+                    queues.forEach(queue -> client.deleteQueue(queue + "-dlq"));
+                }
             }
             return lost == 0 && errors.sum() == 0 ? 0 : 1;
         }
@@ -199,6 +230,7 @@ final class BenchCommand implements Callable<Integer> {
     private void produce(BatonClient client, List<String> queues, String padding, AtomicBoolean running, LongAdder sent,
                          LongAdder handled, LongAdder published, LongAdder errors) {
         long perProducer = rate == 0 ? 0 : Math.max(1, rate / producers);
+        long poisonEvery = poisonRate > 0 ? Math.max(2, Math.round(1 / poisonRate)) : 0;
         long intervalNanos = perProducer == 0 ? 0 : 1_000_000_000L / perProducer;
         long next = System.nanoTime();
         try (Producer producer = Producer.builder(client).linger(Duration.ofMillis(rate == 0 ? 1 : 0)).maxInFlight(32).build()) {
@@ -217,8 +249,10 @@ final class BenchCommand implements Callable<Integer> {
                     LockSupport.parkNanos(1_000_000);
                 }
                 sent.increment();
-                // {"t": <nanoTime>, "p": "xxx"}: the handler reads the send time back.
-                String body = "{\"t\": " + System.nanoTime() + ", \"p\": \"" + padding + "\"}";
+                // {"t": <nanoTime>, "p": "xxx"}: the handler reads the send time back; a poison job
+                // has "z" where the others have "p".
+                boolean poison = poisonEvery > 0 && n % poisonEvery == poisonEvery - 1;
+                String body = "{\"t\": " + System.nanoTime() + (poison ? ", " + POISON + ": \"" : ", \"p\": \"") + padding + "\"}";
                 producer.send(q, new NewMessage(3600, body)).whenComplete((id, e) -> {
                     if (e == null) {
                         published.increment();
@@ -228,6 +262,25 @@ final class BenchCommand implements Callable<Integer> {
                 });
             }
         }
+    }
+
+    /** Marks a poison job's body (where a plain job has "p"). */
+    private static final String POISON = "\"z\"";
+
+    /** Messages in the queues' dead-letter queues. */
+    private long deadLettered(BatonClient client, List<String> queues) {
+        if (poisonRate == 0) {
+            return 0;
+        }
+        long n = 0;
+        for (String queue : queues) {
+            try {
+                n += client.stats(queue + "-dlq").total();
+            } catch (io.baton.sdk.NotFoundException e) {
+                // none dead-lettered yet: the queue is made by the first one
+            }
+        }
+        return n;
     }
 
     /**

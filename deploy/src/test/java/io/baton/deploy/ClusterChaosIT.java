@@ -41,7 +41,9 @@ import org.junit.jupiter.api.Test;
  * believing it owns its slots and must be fenced. A history check then verifies that every
  * acknowledged publish was handled, that no job was held by two handlers at once, and that
  * whatever is left in a queue was handled already (its ack died with a broker; it returns after
- * its lease).
+ * its lease). Poison jobs go to a queue with {@code _max_claim_count} 3 and a dead-letter queue,
+ * through the same faults: each lands in the dead-letter queue exactly once, after exactly three
+ * claims, with a ledger that holds every handler run the test saw (never a fourth).
  *
  * <p>One round by default; {@code mvn -Pchaos verify} (or {@code -Dbaton.chaos.rounds=N}) runs
  * more, with minutes of load (docs/OPERATIONS.md).
@@ -50,6 +52,9 @@ class ClusterChaosIT {
     private static final int SESSION_TIMEOUT_SECONDS = 2;
     private static final String PROJECT = "chaos";
     private static final List<String> QUEUES = List.of("jobs-0", "jobs-1", "jobs-2", "jobs-3");
+    private static final String POISON = "poison";
+    private static final String POISON_DLQ = "poison-dlq";
+    private static final int MAX_CLAIMS = 3;
 
     /** One handling of a job: when it started and ended (nanoTime). */
     private record Handling(long start, long end) {}
@@ -66,6 +71,11 @@ class ClusterChaosIT {
             try (BatonClient client = BatonClient.builder().target(cluster.brokerAddresses()).project(PROJECT)
                     .callTimeout(Duration.ofSeconds(20)).build()) {
                 QUEUES.forEach(client::createQueue);
+                client.createQueue(POISON);
+                client.setMetadata(POISON, "{\"_max_claim_count\": " + MAX_CLAIMS + ", \"_dead_letter_queue\": \"" + POISON_DLQ + "\"}");
+                // Poison jobs by body: the claim of every handler run (its handler always fails).
+                Map<String, List<String>> poisonRuns = new ConcurrentHashMap<>();
+                Set<String> poisonAcked = ConcurrentHashMap.newKeySet();
                 Set<String> acked = ConcurrentHashMap.newKeySet();
                 Map<String, List<Handling>> handled = new ConcurrentHashMap<>();
                 AtomicInteger overlapping = new AtomicInteger();
@@ -88,6 +98,12 @@ class ClusterChaosIT {
                         }).build().start());
                     }
                 }
+                for (int w = 0; w < 2; w++) {
+                    workers.add(Worker.builder(client).queue(POISON).concurrency(2).maxOutstanding(4).handler(job -> {
+                        poisonRuns.computeIfAbsent(job.bodyJson(), k -> Collections.synchronizedList(new ArrayList<>())).add(job.claimId());
+                        throw new IllegalStateException("poison");
+                    }).build().start());
+                }
                 AtomicBoolean producing = new AtomicBoolean(true);
                 AtomicInteger publishErrors = new AtomicInteger();
                 Thread producer = new Thread(() -> {
@@ -95,6 +111,11 @@ class ClusterChaosIT {
                         String q = QUEUES.get(i % QUEUES.size());
                         try {
                             acked.addAll(client.publish(q, List.of(new NewMessage(3600, "{\"i\":" + i + "}"))).ids());
+                            if (i % 20 == 0) {
+                                String body = "{\"poison\":" + i + "}";
+                                client.publish(POISON, List.of(new NewMessage(3600, body)));
+                                poisonAcked.add(body);
+                            }
                         } catch (BatonException e) {
                             publishErrors.incrementAndGet(); // not acknowledged: no promise made
                         }
@@ -155,6 +176,14 @@ class ClusterChaosIT {
                 } catch (ConditionTimeoutException e) {
                     throw new AssertionError(diagnose(client, acked, handled), e);
                 }
+                try {
+                    Awaitility.await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+                            .until(() -> client.stats(POISON).total() == 0 && client.stats(POISON_DLQ).total() >= poisonAcked.size());
+                } catch (ConditionTimeoutException e) {
+                    throw new AssertionError("poison jobs not all dead-lettered: acked " + poisonAcked.size() + ", " + POISON + " "
+                            + client.stats(POISON) + ", " + POISON_DLQ + " " + client.stats(POISON_DLQ), e);
+                }
+                String poisonSummary = checkDeadLetters(client, poisonAcked, poisonRuns);
                 Thread.sleep(2000); // anything acknowledged that came back would show up now
                 int handledOnce = handled.size();
                 for (Worker w : workers) {
@@ -186,9 +215,9 @@ class ClusterChaosIT {
                 }
                 long redelivered = handled.values().stream().filter(h -> h.size() > 1).count();
                 String summary = String.format("chaos: %d round(s) in %d s; faults %s; acknowledged %d, handled %d, lost 0, "
-                        + "handled twice (sequentially, after a lost ack) %d, held twice at once 0, publish errors %d%n",
+                        + "handled twice (sequentially, after a lost ack) %d, held twice at once 0, publish errors %d; %s%n",
                         rounds, (System.nanoTime() - started) / 1_000_000_000L, faults, acked.size(), handled.size(), redelivered,
-                        publishErrors.get());
+                        publishErrors.get(), poisonSummary);
                 Files.writeString(Path.of("target", "chaos-summary.txt"), summary);
                 System.out.print(summary);
             }
@@ -196,6 +225,52 @@ class ClusterChaosIT {
             cluster.copyLogs(Path.of("target", "chaos-logs")); // every process's log, for whoever reads a failure
             cluster.close();
         }
+    }
+
+    /**
+     * Every acknowledged poison job is in the dead-letter queue exactly once, after exactly
+     * {@link #MAX_CLAIMS} claims, and its ledger holds the claim of every handler run the test saw:
+     * at most that many runs, and a claim without a run (pushed by a broker that died first) ended
+     * for a reason that says so. Returns a summary.
+     */
+    private static String checkDeadLetters(BatonClient client, Set<String> acked, Map<String, List<String>> runs) {
+        Map<String, Integer> copies = new java.util.HashMap<>();
+        int exactlyMax = 0;
+        int fewer = 0;
+        String marker = null;
+        while (true) {
+            var page = client.withClientId(UUID.randomUUID()).listMessages(POISON_DLQ, marker, 20, true, true);
+            if (page.messages().isEmpty()) {
+                break;
+            }
+            for (var m : page.messages()) {
+                copies.merge(m.bodyJson(), 1, Integer::sum);
+                assertThat(m.attempts()).as("claims of %s", m.bodyJson()).isEqualTo(MAX_CLAIMS);
+                List<String> seen = runs.getOrDefault(m.bodyJson(), List.of());
+                Set<String> ledgerClaims = new HashSet<>();
+                for (io.baton.sdk.Attempt a : m.ledger()) {
+                    ledgerClaims.add(a.claimId());
+                    if (!seen.contains(a.claimId())) {
+                        assertThat(a.outcome()).as("an attempt of %s no handler ran", m.bodyJson()).isIn(
+                                io.baton.sdk.AttemptOutcome.SLOT_MOVED, io.baton.sdk.AttemptOutcome.STREAM_CLOSED,
+                                io.baton.sdk.AttemptOutcome.LEASE_EXPIRED_SILENT,
+                                io.baton.sdk.AttemptOutcome.LEASE_EXPIRED_AFTER_EXTENSIONS);
+                    }
+                }
+                assertThat(ledgerClaims).as("ledger of %s holds every handler run", m.bodyJson()).containsAll(seen);
+                assertThat(seen.size()).as("handler runs of %s", m.bodyJson()).isLessThanOrEqualTo(MAX_CLAIMS);
+                if (seen.size() == MAX_CLAIMS) {
+                    exactlyMax++;
+                } else {
+                    fewer++;
+                }
+            }
+            marker = page.nextMarker();
+        }
+        assertThat(copies.keySet()).as("dead-lettered poison jobs").containsAll(acked);
+        assertThat(copies.values()).as("copies of each dead-lettered job").allMatch(n -> n == 1);
+        return String.format("poison jobs %d: dead-lettered once each, %d after exactly %d handler runs, %d after fewer "
+                + "(a claim pushed by a broker that died before delivering it)", acked.size(), exactlyMax, MAX_CLAIMS, fewer);
     }
 
     private static void awaitMore(Set<String> acked, int more) {

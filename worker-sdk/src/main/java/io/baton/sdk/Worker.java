@@ -66,6 +66,7 @@ public final class Worker {
     private final Duration claimTtl;
     private final Duration grace;
     private final boolean extendLeases;
+    /** Null: the queue's retry backoff decides. */
     private final Duration releaseBackoff;
 
     private final ThreadPoolExecutor handlers;
@@ -122,7 +123,7 @@ public final class Worker {
         private Duration claimTtl = Duration.ofSeconds(60);
         private Duration grace = Duration.ofSeconds(60);
         private boolean extendLeases = true;
-        private Duration releaseBackoff = Duration.ZERO;
+        private Duration releaseBackoff;
 
         private Builder(BatonClient client) {
             this.client = Objects.requireNonNull(client);
@@ -168,7 +169,12 @@ public final class Worker {
             return this;
         }
 
-        /** How long a job given back after a handler failure waits before it is free again (default 0). */
+        /**
+         * How long a job given back after a handler failure waits before it is free again, holding
+         * no lease: a fixed override. By default (or with null) the broker decides from the queue's
+         * retry backoff ({@code _retry_backoff_initial_ms}, {@code _retry_backoff_max_ms}: exponential
+         * with full jitter by attempt), and without one the job is free again at once.
+         */
         public Builder releaseBackoff(Duration backoff) {
             this.releaseBackoff = backoff;
             return this;
@@ -191,7 +197,7 @@ public final class Worker {
             if (claimTtl == null || claimTtl.toSeconds() < 1 || grace == null || grace.isNegative()) {
                 throw new IllegalArgumentException("claimTtl must be at least 1 s and grace not negative");
             }
-            if (releaseBackoff == null || releaseBackoff.isNegative()) {
+            if (releaseBackoff != null && releaseBackoff.isNegative()) {
                 throw new IllegalArgumentException("releaseBackoff must not be negative");
             }
             return new Worker(this);
@@ -400,7 +406,7 @@ public final class Worker {
             if (failure == null) {
                 ack(job);
             } else {
-                giveBack(job, releaseBackoff.toMillis(), failure);
+                giveBack(job, releaseBackoff == null ? QUEUE_BACKOFF : releaseBackoff.toMillis(), failure);
             }
             done();
         }
@@ -458,9 +464,18 @@ public final class Worker {
         maybeFinishDrain();
     }
 
-    /** Releases the job; {@code failure}, when the handler threw, goes into the job's attempt ledger. */
+    /** A release's delay left to the queue's retry backoff. */
+    private static final long QUEUE_BACKOFF = -1;
+
+    /**
+     * Releases the job after {@code delayMillis} ({@link #QUEUE_BACKOFF}: the queue's policy);
+     * {@code failure}, when the handler threw, goes into the job's attempt ledger.
+     */
     private void giveBack(Job job, long delayMillis, Throwable failure) {
-        Release.Builder r = Release.newBuilder().setClaimId(job.claimId()).setDelayMs(delayMillis);
+        Release.Builder r = Release.newBuilder().setClaimId(job.claimId());
+        if (delayMillis != QUEUE_BACKOFF) {
+            r.setDelayMs(delayMillis);
+        }
         if (failure != null) {
             r.setErrorClass(failure.getClass().getName());
             String message = failure.getMessage();

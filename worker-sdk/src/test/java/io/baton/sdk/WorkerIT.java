@@ -239,6 +239,38 @@ class WorkerIT {
     }
 
     @Test
+    void withoutAReleaseBackoffTheQueuesRetryPolicyDecidesAndTheWaitHoldsNoLease() throws Exception {
+        String q = queue();
+        client.setMetadata(q, "{\"_retry_backoff_initial_ms\": 1000, \"_retry_backoff_max_ms\": 1000}");
+        Map<String, Long> failedAt = new ConcurrentHashMap<>();
+        Map<String, Long> retriedAt = new ConcurrentHashMap<>();
+        // No releaseBackoff: the broker draws each wait from [0, 1000] ms.
+        Worker w = Worker.builder(client).queue(q).concurrency(4).maxOutstanding(32).claimTtl(Duration.ofSeconds(60))
+                .handler(job -> {
+                    if (failedAt.putIfAbsent(job.bodyJson(), System.nanoTime()) == null) {
+                        throw new IllegalStateException("first try fails");
+                    }
+                    retriedAt.putIfAbsent(job.bodyJson(), System.nanoTime());
+                }).build();
+        workers.add(w);
+        w.start();
+        post(q, 0, 20);
+        long maxDelayed = 0;
+        while (retriedAt.size() < 20) {
+            maxDelayed = Math.max(maxDelayed, client.stats(q).delayed());
+            Thread.sleep(20);
+        }
+        assertThat(maxDelayed).as("jobs waiting for their retry are delayed, not claimed").isPositive();
+        long longest = 0;
+        for (String job : retriedAt.keySet()) {
+            long waitedMs = (retriedAt.get(job) - failedAt.get(job)) / 1_000_000;
+            assertThat(waitedMs).as("job %s", job).isLessThan(1_000 + 1_000); // the draw's cap, plus scheduling
+            longest = Math.max(longest, waitedMs);
+        }
+        assertThat(longest).as("twenty draws from [0, 1000] ms").isGreaterThan(100);
+    }
+
+    @Test
     void aFailingHandlerGivesTheJobBackForAnotherAttempt() throws Exception {
         String q = queue();
         AtomicInteger attempts = new AtomicInteger();

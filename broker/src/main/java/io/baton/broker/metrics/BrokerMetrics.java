@@ -100,6 +100,15 @@ public final class BrokerMetrics {
         };
     }
 
+    private final io.micrometer.core.instrument.DistributionSummary retryDelays = io.micrometer.core.instrument.DistributionSummary
+            .builder("baton.retry.delay").baseUnit("milliseconds")
+            .description("How long jobs released by a failed handler wait before they are free again (queue retry backoff or the worker's)")
+            .publishPercentileHistogram().minimumExpectedValue(1.0).maximumExpectedValue(3_600_000.0).register(registry);
+
+    public void recordRetryDelay(long millis) {
+        retryDelays.record(millis);
+    }
+
     public void recordDurable(long nanos) {
         durable.record(nanos, TimeUnit.NANOSECONDS);
     }

@@ -246,8 +246,9 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
                 throw SlotCalls.invalid("A release's delay may not be negative.");
             }
             held.remove(claimSeq);
+            long delay = r.hasDelayMs() ? r.getDelayMs() : SlotCommand.ReleaseClaim.QUEUE_BACKOFF;
             CompletableFuture<Boolean> done = driver.submit(new SlotCommand.ReleaseClaim(queue.getProject(), queue.getName(),
-                    claimSeq, r.getDelayMs(), r.getErrorClass(), r.getErrorMessage()));
+                    claimSeq, delay, r.getErrorClass(), r.getErrorMessage()));
             answer(Outcome.Kind.RELEASE, r.getClaimId(), done, true);
         }
 

@@ -174,6 +174,13 @@ public final class SlotDriver {
         this.onMovesPending = listener;
     }
 
+    /** Told each retry delay (ms) a release decided here, for the metrics (slot thread). */
+    private volatile java.util.function.LongConsumer onRetryDelay = ms -> { };
+
+    void onRetryDelay(java.util.function.LongConsumer listener) {
+        this.onRetryDelay = listener;
+    }
+
     /** Replays the log into a fresh state machine, then serves. Runs on the slot thread. */
     public CompletableFuture<Void> recover() {
         return CompletableFuture.runAsync(() -> {
@@ -501,6 +508,9 @@ public final class SlotDriver {
             for (SlotRecord r : decision.records()) {
                 durable = appendApplied(r);
                 movesStarted |= r instanceof SlotRecord.MovesStarted;
+                if (r instanceof SlotRecord.ClaimReleased rel && rel.retryAt() > rel.time()) {
+                    onRetryDelay.accept(rel.retryAt() - rel.time());
+                }
                 if (r instanceof SlotRecord.MessagesPosted || r instanceof SlotRecord.ClaimReleased
                         || r instanceof SlotRecord.QueueDeleted || r instanceof SlotRecord.MessagesMovedIn) {
                     freed = freed == null ? new ArrayList<>() : freed;

@@ -108,6 +108,12 @@ public final class SlotHost implements AutoCloseable {
     }
 
     private volatile java.util.function.IntConsumer movesPending = s -> { };
+    private volatile java.util.function.LongConsumer retryDelays = ms -> { };
+
+    /** Tells {@code listener} each retry delay (ms) a release decided (slot threads). */
+    public void onRetryDelay(java.util.function.LongConsumer listener) {
+        this.retryDelays = listener;
+    }
 
     /** Tells {@code listener} a slot's number when it holds messages to move to another queue (any thread). */
     public void onMovesPending(java.util.function.IntConsumer listener) {
@@ -138,6 +144,7 @@ public final class SlotHost implements AutoCloseable {
                 durableLatencyNanos, resources);
         driver.onFailed(d -> failed(slot, d.failure()));
         driver.onMovesPending(movesPending);
+        driver.onRetryDelay(retryDelays);
         slots.put(driver);
         return driver.recover().whenComplete((v, e) -> {
             long done = System.nanoTime();

@@ -10,10 +10,36 @@ import java.nio.charset.StandardCharsets;
  * <p>{@code defaultDelay}: seconds a message posted without a delay waits. {@code maxClaimCount}
  * and {@code deadLetterQueue}, both set: a message claimed that many times goes to that queue (of
  * the same project) instead of being claimed again, with a TTL of {@code deadLetterTtl} seconds
- * (0: its own).
+ * (0: its own). {@code retryInitialMillis} (0: none) and {@code retryMaxMillis}: how long a job a
+ * worker released after a failure waits, by attempt (see {@link #retryDelay}).
  */
-record QueuePolicy(int defaultDelay, int maxClaimCount, String deadLetterQueue, int deadLetterTtl) {
-    static final QueuePolicy NONE = new QueuePolicy(0, 0, null, 0);
+record QueuePolicy(int defaultDelay, int maxClaimCount, String deadLetterQueue, int deadLetterTtl, long retryInitialMillis,
+                   long retryMaxMillis) {
+    static final QueuePolicy NONE = new QueuePolicy(0, 0, null, 0, 0, 0);
+    static final String RETRY_INITIAL = io.baton.api.QueuePolicyKeys.RETRY_BACKOFF_INITIAL_MS;
+    static final String RETRY_MAX = io.baton.api.QueuePolicyKeys.RETRY_BACKOFF_MAX_MS;
+    /** The longest first retry backoff a queue may set: an hour. */
+    static final long RETRY_INITIAL_LIMIT = 3_600_000;
+    /** The longest backoff when only the first one is set. */
+    static final long RETRY_MAX_DEFAULT = 300_000;
+
+    /**
+     * How long the job released after attempt {@code attempt} (1 for its first) waits: exponential
+     * backoff with full jitter, a uniform draw from [0, min(max, initial * 2^(attempt-1))]. The
+     * draw is a function of {@code seed} (the claim's sequence: unique), so a decision is
+     * reproducible; it is logged either way. 0 without a retry policy.
+     */
+    long retryDelay(int attempt, long seed) {
+        if (retryInitialMillis <= 0) {
+            return 0;
+        }
+        long cap = retryInitialMillis;
+        for (int k = 1; k < attempt && cap < retryMaxMillis; k++) {
+            cap *= 2;
+        }
+        cap = Math.min(cap, retryMaxMillis);
+        return new java.util.SplittableRandom(seed * 0x9E3779B97F4A7C15L).nextLong(cap + 1);
+    }
 
     static final String DEFAULT_MESSAGE_DELAY = io.baton.api.QueuePolicyKeys.DEFAULT_MESSAGE_DELAY;
     static final String MAX_CLAIM_COUNT = io.baton.api.QueuePolicyKeys.MAX_CLAIM_COUNT;
@@ -31,8 +57,10 @@ record QueuePolicy(int defaultDelay, int maxClaimCount, String deadLetterQueue, 
     /** The policies {@code json} (checked by {@link #check}) sets. */
     static QueuePolicy of(byte[] json) {
         String dlq = stringOf(json, DEAD_LETTER_QUEUE);
+        long initial = longOf(json, RETRY_INITIAL, 0);
+        long max = longOf(json, RETRY_MAX, Math.max(initial, RETRY_MAX_DEFAULT));
         return new QueuePolicy((int) longOf(json, DEFAULT_MESSAGE_DELAY, 0), (int) longOf(json, MAX_CLAIM_COUNT, 0),
-                dlq, (int) longOf(json, DEAD_LETTER_TTL, 0));
+                dlq, (int) longOf(json, DEAD_LETTER_TTL, 0), initial, Math.max(initial, max));
     }
 
     /** Why {@code json}, the metadata of queue {@code queue}, sets a policy wrongly, or null. */
@@ -43,6 +71,13 @@ record QueuePolicy(int defaultDelay, int maxClaimCount, String deadLetterQueue, 
         }
         if (wrong == null) {
             wrong = checkWhole(json, DEAD_LETTER_TTL, limits.messageTtlMinSeconds(), limits.messageTtlMaxSeconds(), "seconds");
+        }
+        if (wrong == null) {
+            wrong = checkWhole(json, RETRY_INITIAL, 1, RETRY_INITIAL_LIMIT, "milliseconds");
+        }
+        if (wrong == null) {
+            long initial = longOf(json, RETRY_INITIAL, 1);
+            wrong = checkWhole(json, RETRY_MAX, initial, limits.messageTtlMaxSeconds() * 1000L, "milliseconds");
         }
         String raw = rawValue(json, DEAD_LETTER_QUEUE);
         if (wrong == null && raw != null) {

@@ -358,6 +358,17 @@ final class QueueState {
         byOrigin.put(OriginKey.of(o), seq);
     }
 
+    /** The number of the attempt client claim {@code c} is (of its first message still held; 1 for a first claim). */
+    int attemptOf(Claim c) {
+        for (long s : c.messages) {
+            long i = messages.indexOf(s);
+            if (i >= 0 && messages.claim(i) == c.seq) {
+                return attempts(i);
+            }
+        }
+        return 1;
+    }
+
     /** Claims of entry {@code i} counted against the claim limit (since it came into this queue). */
     int claimsCounted(long i) {
         Ledger l = ledgers.get(messages.seq(i));

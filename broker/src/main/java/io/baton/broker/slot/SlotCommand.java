@@ -198,12 +198,16 @@ public sealed interface SlotCommand<R> {
 
     /**
      * Gives a claim's messages back. {@code delayMillis}: 0 frees them at once; more keeps them
-     * waiting that long, holding no lease. {@code errorClass} and {@code errorMessage} say why the
+     * waiting that long, holding no lease; {@link #QUEUE_BACKOFF} lets the queue's retry policy
+     * decide (none: at once). {@code errorClass} and {@code errorMessage} say why the
      * handler failed (null: not said); they go into each message's attempt ledger, cut to
      * {@link Attempt#ERROR_CLASS_MAX} and {@link Attempt#ERROR_MESSAGE_MAX} characters.
      */
     record ReleaseClaim(String project, String queue, long claimSeq, long delayMillis, String errorClass,
                         String errorMessage) implements SlotCommand<Boolean> {
+        /** The delay the queue's retry backoff gives the attempt that ends. */
+        public static final long QUEUE_BACKOFF = -1;
+
         /** A release at once, with no reason (v1's DELETE of a claim). */
         public ReleaseClaim(String project, String queue, long claimSeq) {
             this(project, queue, claimSeq, 0, null, null);

@@ -745,15 +745,19 @@ public final class SlotStateMachine {
 
     public Decision<Boolean> releaseClaim(ReleaseClaim c, long now) {
         checkName(c.project(), c.queue());
-        checkRange("The delay of a release in milliseconds", c.delayMillis(), 0, limits.messageTtlMaxSeconds() * 1000L);
+        if (c.delayMillis() != ReleaseClaim.QUEUE_BACKOFF) {
+            checkRange("The delay of a release in milliseconds", c.delayMillis(), 0, limits.messageTtlMaxSeconds() * 1000L);
+        }
         QueueState q = queueAt(c.project(), c.queue(), now);
         Claim claim = q == null ? null : q.clientClaim(c.claimSeq());
         if (claim == null) {
             return Decision.read(false);
         }
-        boolean waits = c.delayMillis() > 0;
+        long delay = c.delayMillis() != ReleaseClaim.QUEUE_BACKOFF ? c.delayMillis()
+                : q.policy().retryDelay(q.attemptOf(claim), claim.seq ^ ((long) slot << 48));
+        boolean waits = delay > 0;
         return Decision.write(new ClaimReleased(time, c.project(), c.queue(), claim.seq, waits ? nextSeq : 0,
-                waits ? time + c.delayMillis() : 0, Attempt.cut(c.errorClass(), Attempt.ERROR_CLASS_MAX),
+                waits ? time + delay : 0, Attempt.cut(c.errorClass(), Attempt.ERROR_CLASS_MAX),
                 Attempt.cut(c.errorMessage(), Attempt.ERROR_MESSAGE_MAX)), true);
     }
 

@@ -14,14 +14,17 @@ import java.util.UUID;
 /**
  * Heap bytes per waiting message: fills one queue with N messages of 256-byte bodies and compares
  * the heap used after a full GC with the heap used before. Overhead = bytes per message minus the
- * 256 body bytes.
+ * 256 body bytes. A second argument K first gives every message K failed attempts (claimed,
+ * then released with an error class and message, as a failing worker does), so the difference
+ * between runs with K = 0 and K > 0 is what the attempt ledger costs per waiting message.
  *
  * <p>Run: {@code mvn -q -pl broker test-compile exec:exec -Dexec.classpathScope=test -Dexec.executable=java
- * -Dexec.args="-Xmx4g -cp %classpath io.baton.broker.bench.HeapPerMessageBench 1000000"}
+ * -Dexec.args="-Xmx4g -cp %classpath io.baton.broker.bench.HeapPerMessageBench 1000000 [K]"}
  */
 public final class HeapPerMessageBench {
     public static void main(String[] args) {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
+        int failedAttempts = args.length > 1 ? Integer.parseInt(args[1]) : 0;
         SlotStateMachine sm = new SlotStateMachine(0, SlotLimits.v1());
         long now = 1_700_000_000_000L;
         apply(sm, new SlotCommand.CreateQueue("p", "q"), now);
@@ -34,11 +37,21 @@ public final class HeapPerMessageBench {
             }
             apply(sm, new SlotCommand.Publish("p", "q", client, null, batch), ++now);
         }
+        for (int k = 0; k < failedAttempts; k++) {
+            for (int claimed = 0; claimed < n; ) {
+                List<io.baton.broker.slot.Views.ClaimView> claims = apply(sm, new SlotCommand.ClaimEach("p", "q", 1000, 60, 60), ++now);
+                for (io.baton.broker.slot.Views.ClaimView c : claims) {
+                    apply(sm, new SlotCommand.ReleaseClaim("p", "q", c.claimSeq(), 0, "java.net.SocketTimeoutException",
+                            "Read timed out after 30000 ms"), now);
+                }
+                claimed += claims.size();
+            }
+        }
         long after = usedAfterGc();
         double perMessage = (after - before) / (double) n;
-        System.out.printf("%d messages waiting: %.1f heap bytes per message (bodies stay in the log);"
+        System.out.printf("%d messages waiting, %d failed attempts each: %.1f heap bytes per message (bodies stay in the log);"
                         + " index/column estimate %.1f bytes%n",
-                n, perMessage, sm.overheadBytes() / (double) n);
+                n, failedAttempts, perMessage, sm.overheadBytes() / (double) n);
         if (sm.nextSeq() < 0) {
             System.out.println(sm); // keep sm reachable until after the measurement
         }
@@ -46,13 +59,14 @@ public final class HeapPerMessageBench {
 
     private static long address;
 
-    private static <R> void apply(SlotStateMachine sm, SlotCommand<R> c, long now) {
+    private static <R> R apply(SlotStateMachine sm, SlotCommand<R> c, long now) {
         Decision<R> d = c.decide(sm, now);
         for (SlotRecord r : d.records()) {
             io.baton.broker.slot.RecordCodec.Encoded e = io.baton.broker.slot.RecordCodec.encodePlaced(r);
             sm.apply(r, new io.baton.broker.slot.Placement(address, e.bodyOffsets(), true));
             address += e.bytes().length;
         }
+        return d.reply().get();
     }
 
     private static long usedAfterGc() {

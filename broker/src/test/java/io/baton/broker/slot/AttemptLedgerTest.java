@@ -161,6 +161,51 @@ class AttemptLedgerTest {
     }
 
     @Test
+    void theQueuesRetryBackoffGrowsWithTheAttemptWithFullJitter() {
+        f.run(new SlotCommand.SetMetadata(P, "q", "{\"_retry_backoff_initial_ms\":100,\"_retry_backoff_max_ms\":1000}"
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        long[] caps = {100, 200, 400, 800, 1000, 1000};
+        long longest = 0;
+        for (long cap : caps) {
+            long claim = claim();
+            f.run(new SlotCommand.ReleaseClaim(P, "q", claim, SlotCommand.ReleaseClaim.QUEUE_BACKOFF, "E", null));
+            long wait = 0;
+            while (f.sm.messageState(P, "q", seq) == MessageState.DELAYED) {
+                f.now += 1;
+                wait++;
+                f.sm.advanceTo(f.now);
+            }
+            assertThat(wait).as("backoff with cap %d", cap).isBetween(0L, cap);
+            longest = Math.max(longest, wait);
+        }
+        assertThat(longest).as("some draw waits").isPositive();
+        assertThat(message().attempts()).isEqualTo(caps.length);
+        SlotStateMachine replayed = f.replayed();
+        replayed.advanceTo(f.now);
+        assertThat(SlotFixture.snapshot(replayed)).isEqualTo(SlotFixture.snapshot(f.sm));
+    }
+
+    @Test
+    void withoutARetryPolicyTheQueueBackoffIsNone() {
+        long claim = claim();
+        f.run(new SlotCommand.ReleaseClaim(P, "q", claim, SlotCommand.ReleaseClaim.QUEUE_BACKOFF, null, null));
+        assertThat(f.sm.messageState(P, "q", seq)).isEqualTo(MessageState.FREE);
+    }
+
+    @Test
+    void badRetryPoliciesAreRefused() {
+        for (String bad : List.of("{\"_retry_backoff_initial_ms\":0}", "{\"_retry_backoff_initial_ms\":3600001}",
+                "{\"_retry_backoff_initial_ms\":500,\"_retry_backoff_max_ms\":100}", "{\"_retry_backoff_max_ms\":\"x\"}")) {
+            try {
+                f.run(new SlotCommand.SetMetadata(P, "q", bad.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                throw new AssertionError("accepted " + bad);
+            } catch (SlotException e) {
+                assertThat(e.code()).as(bad).isEqualTo(io.baton.api.ErrorCode.INVALID_ARGUMENT);
+            }
+        }
+    }
+
+    @Test
     void openingASlotWithNoClaimsWritesNothing() {
         int records = f.log.size();
         assertThat(f.run(new SlotCommand.OpenSlot())).isFalse();
@@ -172,7 +217,7 @@ class AttemptLedgerTest {
         long claim = claim();
         int records = f.log.size();
         try {
-            f.run(new SlotCommand.ReleaseClaim(P, "q", claim, -1, null, null));
+            f.run(new SlotCommand.ReleaseClaim(P, "q", claim, -2, null, null));
             throw new AssertionError("expected a refusal");
         } catch (SlotException e) {
             assertThat(e.code()).isEqualTo(io.baton.api.ErrorCode.INVALID_ARGUMENT);
