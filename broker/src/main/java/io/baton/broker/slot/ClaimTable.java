@@ -13,6 +13,8 @@ import java.util.Map;
 final class ClaimTable {
     private final Map<Long, Claim> active = new HashMap<>();
     private final LongHeap timers = new LongHeap();
+    /** The move holds among them, by sequence: the mover reads these without walking every claim. */
+    private final java.util.TreeMap<Long, Claim> moves = new java.util.TreeMap<>();
 
     Claim get(long claimSeq) {
         return active.get(claimSeq);
@@ -24,7 +26,11 @@ final class ClaimTable {
 
     void add(Claim claim) {
         active.put(claim.seq, claim);
-        timers.push(claim.expiresAt, claim.seq);
+        if (claim.move != null) {
+            moves.put(claim.seq, claim); // never expires: no timer
+        } else {
+            timers.push(claim.expiresAt, claim.seq);
+        }
     }
 
     void renewed(Claim claim) {
@@ -32,10 +38,17 @@ final class ClaimTable {
     }
 
     void remove(long claimSeq) {
-        active.remove(claimSeq);
+        if (active.remove(claimSeq) != null && !moves.isEmpty()) {
+            moves.remove(claimSeq);
+        }
         if (active.isEmpty()) {
             timers.clear();
         }
+    }
+
+    /** The move holds, in sequence order. */
+    java.util.Collection<Claim> moveHolds() {
+        return moves.values();
     }
 
     /** Removes and returns the claims whose expiry is at or before {@code now}, oldest expiry first. */

@@ -29,6 +29,7 @@ final class QueueState {
     private final SlotCounters counters;
     /** The slot this queue lives in (attempts name their claims by slot and sequence). */
     private final int slot;
+    private final Interner interner;
 
     final MessageTable messages = new MessageTable();
     final ClaimTable claims = new ClaimTable();
@@ -56,8 +57,10 @@ final class QueueState {
     /** Ended attempts by message sequence: only messages that were claimed and came back have one. */
     private final java.util.HashMap<Long, Ledger> ledgers = new java.util.HashMap<>();
 
-    QueueState(int slot, String project, String name, SlotUsage usage, ProjectUsage projectUsage, SlotCounters counters) {
+    QueueState(int slot, String project, String name, SlotUsage usage, ProjectUsage projectUsage, SlotCounters counters,
+               Interner interner) {
         this.slot = slot;
+        this.interner = interner;
         this.project = project;
         this.name = name;
         this.usage = usage;
@@ -95,6 +98,9 @@ final class QueueState {
         usage.metadataBytes -= metadata.length;
         counted(-messages.live(), -messages.liveBodyBytes());
         projectUsage.queuesChanged(-1);
+        for (Ledger l : ledgers.values()) {
+            usage.ledgerBytes -= l.heapBytes();
+        }
     }
 
     long live() {
@@ -282,7 +288,10 @@ final class QueueState {
             unplaced = null;
         }
         long seq = messages.seq(i);
-        ledgers.remove(seq);
+        Ledger gone = ledgers.remove(seq);
+        if (gone != null) {
+            usage.ledgerBytes -= gone.heapBytes();
+        }
         Origin o = origins.remove(seq);
         if (o != null) {
             byOrigin.remove(OriginKey.of(o));
@@ -317,14 +326,8 @@ final class QueueState {
     }
 
     /** Move holds, in sequence order. */
-    List<Claim> moveHolds() {
-        List<Claim> out = new java.util.ArrayList<>();
-        for (Claim c : claims.sorted()) {
-            if (c.move != null) {
-                out.add(c);
-            }
-        }
-        return out;
+    java.util.Collection<Claim> moveHolds() {
+        return claims.moveHolds();
     }
 
     /** Whether the message {@code o} names is here already (moved here before, and still live). */
@@ -348,7 +351,7 @@ final class QueueState {
         byOrigin.put(OriginKey.of(o), seq);
         if (ended > 0) {
             // Claims count afresh in each queue a message comes to.
-            ledgers.put(seq, Ledger.restore(ended, ended, recent.toArray(new Attempt[0])));
+            restoreLedger(seq, ended, ended, recent.toArray(new Attempt[0]));
         }
     }
 
@@ -388,8 +391,16 @@ final class QueueState {
 
     /** Attempt {@code c} at message {@code seq} ended at {@code at}: into the message's ledger. */
     private void attemptEnded(long seq, Claim c, long at, AttemptOutcome outcome, String errorClass, String errorMessage) {
-        Ledger l = ledgers.computeIfAbsent(seq, k -> new Ledger());
-        l.add(new Attempt(l.ended() + 1, slot, c.seq, c.createdAt, at, outcome, errorClass, errorMessage));
+        Ledger l = ledgers.get(seq);
+        if (l == null) {
+            l = new Ledger();
+            ledgers.put(seq, l);
+        } else {
+            usage.ledgerBytes -= l.heapBytes();
+        }
+        l.add(new Attempt(l.ended() + 1, slot, c.seq, c.createdAt, at, outcome, interner.intern(errorClass),
+                interner.intern(errorMessage)));
+        usage.ledgerBytes += l.heapBytes();
         counters.attemptEnded(outcome);
     }
 
@@ -416,8 +427,13 @@ final class QueueState {
     }
 
     /** A ledger as a snapshot holds it. */
-    void restoreLedger(long seq, Ledger l) {
+    void restoreLedger(long seq, int ended, int countedFrom, Attempt[] recent) {
+        for (int k = 0; k < recent.length; k++) {
+            recent[k] = interner.intern(recent[k]);
+        }
+        Ledger l = Ledger.restore(ended, countedFrom, recent);
         ledgers.put(seq, l);
+        usage.ledgerBytes += l.heapBytes();
     }
 
     /**
@@ -648,8 +664,14 @@ final class QueueState {
     /** Approximate heap bytes of the indexes and columns (bodies excluded). */
     long overheadBytes() {
         long bytes = messages.heapBytes() + returned.heapBytes();
+        return bytes + ledgerBytes();
+    }
+
+    /** The heap of this queue's ledgers, counted afresh. */
+    long ledgerBytes() {
+        long bytes = 0;
         for (Ledger l : ledgers.values()) {
-            bytes += 48 + l.heapBytes();
+            bytes += l.heapBytes();
         }
         return bytes;
     }

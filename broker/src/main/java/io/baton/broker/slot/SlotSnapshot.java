@@ -390,7 +390,7 @@ public final class SlotSnapshot {
                 for (int a = 0; a < recent.length; a++) {
                     recent[a] = RecordCodec.readAttempt(in);
                 }
-                q.restoreLedger(seq, Ledger.restore(ended, countedFrom, recent));
+                q.restoreLedger(seq, ended, countedFrom, recent);
             }
             int origins = magic == MAGIC ? in.readInt() : 0;
             for (int i = 0; i < origins; i++) {

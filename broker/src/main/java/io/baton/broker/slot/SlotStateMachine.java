@@ -63,6 +63,8 @@ public final class SlotStateMachine {
     private final SlotUsage usage = new SlotUsage();
     /** What each project with a queue here holds; kept current by its queues. */
     private final HashMap<String, ProjectUsage> projectUsage = new HashMap<>();
+    /** One copy of each error string the ledgers hold. */
+    private final Interner interner = new Interner();
     /** Project usages changed since the driver last drained them, each once. */
     private final List<ProjectUsage> projectChanges = new ArrayList<>();
     /** Next sequence to give a message or a claim; never reused. */
@@ -124,7 +126,7 @@ public final class SlotStateMachine {
     /** A new queue, counted in the slot's and its project's usage (not yet in {@link #projects()}). */
     QueueState newQueue(String project, String name) {
         return new QueueState(slot, project, name, usage,
-                projectUsage.computeIfAbsent(project, p -> new ProjectUsage(p, projectChanges)), counters);
+                projectUsage.computeIfAbsent(project, p -> new ProjectUsage(p, projectChanges)), counters, interner);
     }
 
     /** An estimate of the heap the slot's state takes: what its usage holds plus the request-id window. */
@@ -537,6 +539,9 @@ public final class SlotStateMachine {
         int budget = c.maxMessages();
         for (TreeMap<String, QueueState> queues : projects.values()) {
             for (QueueState q : queues.values()) {
+                if (q.moving() == 0) {
+                    continue;
+                }
                 for (Claim hold : q.moveHolds()) {
                     if (budget <= 0) {
                         return Decision.read(out);
@@ -1093,6 +1098,17 @@ public final class SlotStateMachine {
             }
         }
         return new long[] {messages, bytes, queues, metadata};
+    }
+
+    /** The heap of every ledger counted afresh, and as the running tally has it (for invariant checks). */
+    public long[] ledgerBytes() {
+        long bytes = 0;
+        for (TreeMap<String, QueueState> byName : projects.values()) {
+            for (QueueState q : byName.values()) {
+                bytes += q.ledgerBytes();
+            }
+        }
+        return new long[] {bytes, usage.ledgerBytes};
     }
 
     /**

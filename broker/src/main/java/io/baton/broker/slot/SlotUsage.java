@@ -20,6 +20,8 @@ public final class SlotUsage {
     long bodyBytes;
     long queues;
     long metadataBytes;
+    /** Heap the attempt ledgers take (messages that were claimed and came back). */
+    long ledgerBytes;
 
     public long messages() {
         return messages;
@@ -33,8 +35,8 @@ public final class SlotUsage {
         return queues;
     }
 
-    /** An estimate of the heap these hold (columns, indexes, queues, metadata; bodies stay in the log). */
+    /** An estimate of the heap these hold (columns, indexes, queues, metadata, ledgers; bodies stay in the log). */
     public long heapEstimate() {
-        return messages * PER_MESSAGE + queues * PER_QUEUE + metadataBytes;
+        return messages * PER_MESSAGE + queues * PER_QUEUE + metadataBytes + ledgerBytes;
     }
 }

@@ -38,13 +38,16 @@ public final class HeapPerMessageBench {
             apply(sm, new SlotCommand.Publish("p", "q", client, null, batch), ++now);
         }
         for (int k = 0; k < failedAttempts; k++) {
-            for (int claimed = 0; claimed < n; ) {
-                List<io.baton.broker.slot.Views.ClaimView> claims = apply(sm, new SlotCommand.ClaimEach("p", "q", 1000, 60, 60), ++now);
-                for (io.baton.broker.slot.Views.ClaimView c : claims) {
-                    apply(sm, new SlotCommand.ReleaseClaim("p", "q", c.claimSeq(), 0, "java.net.SocketTimeoutException",
-                            "Read timed out after 30000 ms"), now);
+            // Every message claimed (held), then every claim released: each message gets one attempt.
+            List<Long> claims = new ArrayList<>(n);
+            while (claims.size() < n) {
+                for (io.baton.broker.slot.Views.ClaimView c : apply(sm, new SlotCommand.ClaimEach("p", "q", 1000, 60, 60), ++now)) {
+                    claims.add(c.claimSeq());
                 }
-                claimed += claims.size();
+            }
+            for (long c : claims) {
+                apply(sm, new SlotCommand.ReleaseClaim("p", "q", c, 0, "java.net.SocketTimeoutException",
+                        "Read timed out after 30000 ms"), now);
             }
         }
         long after = usedAfterGc();

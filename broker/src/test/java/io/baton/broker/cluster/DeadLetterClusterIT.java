@@ -4,21 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.baton.api.SlotHash;
 import io.baton.broker.Broker;
-import io.baton.broker.BrokerConfig;
 import io.baton.broker.slot.Attempt;
 import io.baton.broker.slot.AttemptOutcome;
 import io.baton.broker.slot.NewMessage;
 import io.baton.broker.slot.SlotCommand;
 import io.baton.broker.slot.Views;
+import io.baton.broker.testing.LocalCluster;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import org.apache.commons.io.FileUtils;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -32,59 +29,39 @@ import org.junit.jupiter.api.Test;
 class DeadLetterClusterIT {
     private static final int SLOTS = 8;
     private static final String P = "tenant";
-    private Path root;
-    private EmbeddedZooKeeper zookeeper;
-    private final List<Broker> brokers = new ArrayList<>();
+    private LocalCluster cluster;
 
     @BeforeEach
     void start() throws Exception {
-        root = Files.createTempDirectory("baton-dlq");
-        zookeeper = new EmbeddedZooKeeper(root.resolve("zk"), "127.0.0.1", 0);
-        for (String id : List.of("broker-1", "broker-2")) {
-            brokers.add(Broker.start(BrokerConfig.builder().brokerId(id).cluster("dlq").zkConnect(zookeeper.connectString())
-                    .dataDir(root.resolve(id)).slotCount(SLOTS).slotThreads(1).selfAssignAllSlots(false).controller(true)
-                    .handOverTimeout(Duration.ofSeconds(10)).build()));
-        }
-        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> brokers.stream().allMatch(b -> served(b) > 0)
-                && brokers.stream().mapToInt(DeadLetterClusterIT::served).sum() == SLOTS);
-    }
-
-    private static int served(Broker b) {
-        return (int) b.slots().all().stream().filter(d -> d.state() == io.baton.broker.runtime.SlotOwnershipState.SERVING).count();
+        cluster = LocalCluster.start("dlq", 2, SLOTS, b -> b);
     }
 
     @AfterEach
     void stop() throws Exception {
-        for (Broker b : brokers) {
-            b.close();
-        }
-        zookeeper.close();
-        FileUtils.deleteDirectory(root.toFile());
+        cluster.close();
     }
 
-    /** A queue name starting with {@code prefix} whose slot {@code b} serves. */
-    private static String queueOn(Broker b, String prefix) {
-        for (int i = 0; ; i++) {
-            String q = prefix + i;
-            if (b.slots().get(SlotHash.slotOf(P, q, SLOTS)) != null) {
-                return q;
-            }
-        }
+    private <R> R run(Broker b, String q, SlotCommand<R> c) throws Exception {
+        return cluster.run(b, P, q, c);
     }
 
-    private static <R> R run(Broker b, String q, SlotCommand<R> c) throws Exception {
-        return b.slots().route(SlotHash.slotOf(P, q, SLOTS)).submit(c).get(30, TimeUnit.SECONDS);
+    /** A queue served by {@code one} that dead-letters after one claim into a queue served by {@code two}: both names. */
+    private String[] deadLettering(Broker one, Broker two) throws Exception {
+        String jobs = cluster.queueOn(one, P, "jobs");
+        String dlq = cluster.queueOn(two, P, "dead");
+        run(one, jobs, new SlotCommand.CreateQueue(P, jobs));
+        run(one, jobs, new SlotCommand.SetMetadata(P, jobs, ("{\"_max_claim_count\":1,\"_dead_letter_queue\":\"" + dlq + "\"}")
+                .getBytes(StandardCharsets.UTF_8)));
+        return new String[] {jobs, dlq};
     }
 
     @Test
     void deadLettersCrossToTheBrokerOfTheirQueueAndARedriveBringsThemBack() throws Exception {
-        Broker one = brokers.get(0);
-        Broker two = brokers.get(1);
-        String jobs = queueOn(one, "jobs");
-        String dlq = queueOn(two, "dead");
-        run(one, jobs, new SlotCommand.CreateQueue(P, jobs));
-        run(one, jobs, new SlotCommand.SetMetadata(P, jobs, ("{\"_max_claim_count\":1,\"_dead_letter_queue\":\"" + dlq + "\"}")
-                .getBytes(StandardCharsets.UTF_8)));
+        Broker one = cluster.broker(0);
+        Broker two = cluster.broker(1);
+        String[] names = deadLettering(one, two);
+        String jobs = names[0];
+        String dlq = names[1];
         List<NewMessage> batch = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
             batch.add(new NewMessage(3600, ("{\"n\":" + i + "}").getBytes(StandardCharsets.UTF_8)));
@@ -95,9 +72,10 @@ class DeadLetterClusterIT {
         }
         assertThat(run(one, jobs, new SlotCommand.ClaimEach(P, jobs, 10, 60, 60))).isEmpty(); // all ten move instead
 
+        // The copies are durable there first; then the originals go from here.
         Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
-                .until(() -> run(two, dlq, new SlotCommand.GetStats(P, dlq)).total() == 10);
-        assertThat(run(one, jobs, new SlotCommand.GetStats(P, jobs)).total()).isZero();
+                .until(() -> run(two, dlq, new SlotCommand.GetStats(P, dlq)).total() == 10
+                        && run(one, jobs, new SlotCommand.GetStats(P, jobs)).total() == 0);
         Views.MessagePage dead = run(two, dlq, new SlotCommand.ListMessages(P, dlq, UUID.randomUUID(), -1, 20, true, true, true));
         assertThat(dead.messages()).hasSize(10).allSatisfy(m -> {
             assertThat(m.attempts()).isEqualTo(1);
@@ -109,8 +87,8 @@ class DeadLetterClusterIT {
         Views.RedriveResult r = run(two, dlq, new SlotCommand.Redrive(P, dlq, new long[0], 100));
         assertThat(r.started()).isEqualTo(10);
         Awaitility.await().atMost(Duration.ofSeconds(30))
-                .until(() -> run(one, jobs, new SlotCommand.GetStats(P, jobs)).total() == 10);
-        assertThat(run(two, dlq, new SlotCommand.GetStats(P, dlq)).total()).isZero();
+                .until(() -> run(one, jobs, new SlotCommand.GetStats(P, jobs)).total() == 10
+                        && run(two, dlq, new SlotCommand.GetStats(P, dlq)).total() == 0);
         // Back home, each may be claimed again (its claims count afresh), with its whole ledger.
         List<Views.ClaimView> again = run(one, jobs, new SlotCommand.ClaimEach(P, jobs, 10, 60, 60));
         assertThat(again).hasSize(10);
@@ -119,22 +97,19 @@ class DeadLetterClusterIT {
 
     @Test
     void movesWaitWhileTheTargetBrokerIsGoneAndFinishOnceItsSlotIsServedAgain() throws Exception {
-        Broker one = brokers.get(0);
-        Broker two = brokers.get(1);
-        String jobs = queueOn(one, "jobs");
-        String dlq = queueOn(two, "dead");
-        run(one, jobs, new SlotCommand.CreateQueue(P, jobs));
-        run(one, jobs, new SlotCommand.SetMetadata(P, jobs, ("{\"_max_claim_count\":1,\"_dead_letter_queue\":\"" + dlq + "\"}")
-                .getBytes(StandardCharsets.UTF_8)));
-        two.close(); // the dead-letter queue's broker leaves; its slots are reassigned to the one left
-        brokers.remove(two);
+        Broker one = cluster.broker(0);
+        Broker two = cluster.broker(1);
+        String[] names = deadLettering(one, two);
+        String jobs = names[0];
+        String dlq = names[1];
+        cluster.stop(two); // the dead-letter queue's broker leaves; its slots are reassigned to the one left
         run(one, jobs, new SlotCommand.Publish(P, jobs, UUID.randomUUID(), null,
                 List.of(new NewMessage(3600, "{}".getBytes(StandardCharsets.UTF_8)))));
         Views.ClaimView c = run(one, jobs, new SlotCommand.ClaimEach(P, jobs, 1, 60, 60)).get(0);
         run(one, jobs, new SlotCommand.ReleaseClaim(P, jobs, c.claimSeq()));
         run(one, jobs, new SlotCommand.ClaimEach(P, jobs, 1, 60, 60));
         Awaitility.await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
-                .until(() -> run(one, dlq, new SlotCommand.GetStats(P, dlq)).total() == 1);
-        assertThat(run(one, jobs, new SlotCommand.GetStats(P, jobs)).total()).isZero();
+                .until(() -> run(one, dlq, new SlotCommand.GetStats(P, dlq)).total() == 1
+                        && run(one, jobs, new SlotCommand.GetStats(P, jobs)).total() == 0);
     }
 }

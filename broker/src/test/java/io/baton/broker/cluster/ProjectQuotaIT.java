@@ -6,16 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.baton.api.ErrorCode;
 import io.baton.api.SlotHash;
 import io.baton.broker.Broker;
-import io.baton.broker.BrokerConfig;
 import io.baton.broker.quota.Quota;
 import io.baton.broker.quota.QuotaPolicy;
 import io.baton.broker.slot.NewMessage;
 import io.baton.broker.slot.SlotCommand;
 import io.baton.broker.slot.SlotException;
 import io.baton.broker.slot.Views;
+import io.baton.broker.testing.LocalCluster;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +21,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.apache.commons.io.FileUtils;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -38,45 +35,22 @@ import org.junit.jupiter.api.Test;
 class ProjectQuotaIT {
     private static final int SLOTS = 8;
     private static final String PROJECT = "tenant";
-    private Path root;
-    private EmbeddedZooKeeper zookeeper;
-    private final List<Broker> brokers = new ArrayList<>();
+    private LocalCluster cluster;
     private final QuotaPolicy policy = new QuotaPolicy(new Quota(10, 1 << 20), Map.of("vip", Quota.UNLIMITED));
 
     @BeforeEach
     void start() throws Exception {
-        root = Files.createTempDirectory("baton-quota");
-        zookeeper = new EmbeddedZooKeeper(root.resolve("zk"), "127.0.0.1", 0);
-        for (String id : List.of("broker-1", "broker-2")) {
-            brokers.add(Broker.start(BrokerConfig.builder().brokerId(id).cluster("quota").zkConnect(zookeeper.connectString())
-                    .dataDir(root.resolve(id)).slotCount(SLOTS).slotThreads(1).selfAssignAllSlots(false).controller(true)
-                    .handOverTimeout(Duration.ofSeconds(10)).projectQuotas(() -> policy).build()));
-        }
-        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> brokers.stream().allMatch(b -> served(b) > 0)
-                && brokers.stream().mapToInt(ProjectQuotaIT::served).sum() == SLOTS);
-    }
-
-    private static int served(Broker b) {
-        return (int) b.slots().all().stream().filter(d -> d.state() == io.baton.broker.runtime.SlotOwnershipState.SERVING).count();
+        cluster = LocalCluster.start("quota", 2, SLOTS, b -> b.projectQuotas(() -> policy));
     }
 
     @AfterEach
     void stop() throws Exception {
-        for (Broker b : brokers) {
-            b.close();
-        }
-        zookeeper.close();
-        FileUtils.deleteDirectory(root.toFile());
+        cluster.close();
     }
 
     /** A queue of {@code project} whose slot {@code b} serves. */
-    private static String queueOn(Broker b, String project) {
-        for (int i = 0; ; i++) {
-            String q = "q" + i;
-            if (b.slots().get(SlotHash.slotOf(project, q, SLOTS)) != null) {
-                return q;
-            }
-        }
+    private String queueOn(Broker b, String project) {
+        return cluster.queueOn(b, project, "q");
     }
 
     private static Views.PublishResult post(Broker b, String project, String q, int count) throws Exception {
@@ -110,8 +84,8 @@ class ProjectQuotaIT {
 
     @Test
     void aProjectsQuotaCountsWhatEveryBrokerHolds() throws Exception {
-        Broker one = brokers.get(0);
-        Broker two = brokers.get(1);
+        Broker one = cluster.broker(0);
+        Broker two = cluster.broker(1);
         String onOne = queueOn(one, PROJECT);
         String onTwo = queueOn(two, PROJECT);
         run(one, PROJECT, onOne, new SlotCommand.CreateQueue(PROJECT, onOne));
@@ -145,9 +119,8 @@ class ProjectQuotaIT {
 
         // Broker two leaves, and its share of the project with it: its slots' logs are on its own
         // disk here (no BookKeeper), so broker one serves them empty and counts only its 4.
-        brokers.remove(two);
-        two.close();
-        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> served(one) == SLOTS);
+        cluster.stop(two);
+        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> LocalCluster.served(one) == SLOTS);
         awaitUsage(one, 4);
         assertThat(one.quotas().usage(PROJECT).bytes()).isEqualTo(4 * 7);
         run(one, PROJECT, onTwo, new SlotCommand.CreateQueue(PROJECT, onTwo));

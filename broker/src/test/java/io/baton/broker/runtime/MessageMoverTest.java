@@ -130,8 +130,9 @@ class MessageMoverTest {
             d.onMovesPending(mover::wake); // as SlotHost does: the driver is routable before it recovers
             slots.put(d);
         });
-        Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> run(deadLetters, new SlotCommand.GetStats(P, deadLetters)).total() == 5);
-        assertThat(run(source, new SlotCommand.GetStats(P, source)).total()).isZero();
+        Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                .until(() -> run(deadLetters, new SlotCommand.GetStats(P, deadLetters)).total() == 5
+                        && run(source, new SlotCommand.GetStats(P, source)).total() == 0);
         mover.close();
     }
 }

@@ -504,6 +504,8 @@ class SlotStateMachineProperties {
             assertThat(new long[] {u.messages, u.bodyBytes, u.queues, u.metadataBytes}).as("usage")
                     .containsExactly(sm.recountUsage());
             assertThat(sm.projectUsageTallies()).as("usage by project").isEqualTo(sm.recountProjectUsage());
+            long[] ledgers = sm.ledgerBytes();
+            assertThat(ledgers[1]).as("ledger heap tally").isEqualTo(ledgers[0]);
             // The model's view: a claim is valid until its expiry unless released; no live message may
             // be in two valid claims at once, and the slot must agree on who holds it.
             Map<Long, Long> modelHolder = new HashMap<>();
