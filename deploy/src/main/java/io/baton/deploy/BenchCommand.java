@@ -105,6 +105,8 @@ final class BenchCommand implements Callable<Integer> {
         LongAdder errors = new LongAdder();
         LongAdder redeliveries = new LongAdder();
         LongAdder failures = new LongAdder();
+        // Poison jobs on their last run: done with, for the producers' backlog bound.
+        LongAdder given = new LongAdder();
         SeenJobs seen = new SeenJobs();
         Recorder latency = new Recorder(3);
         Histogram total = new Histogram(3);
@@ -125,6 +127,9 @@ final class BenchCommand implements Callable<Integer> {
                             String body = job.bodyJson();
                             if (body.startsWith(POISON, body.indexOf(',') + 2)) {
                                 failures.increment();
+                                if (job.attempt() >= maxAttempts) {
+                                    given.increment(); // its last run: it leaves the queue now, as dead-lettered
+                                }
                                 throw new IllegalStateException("poison job");
                             }
                             long sentAt = Long.parseLong(body.substring(6, body.indexOf(',')));
@@ -138,7 +143,8 @@ final class BenchCommand implements Callable<Integer> {
             AtomicBoolean running = new AtomicBoolean(true);
             List<Thread> threads = new ArrayList<>();
             for (int p = 0; p < producers; p++) {
-                Thread t = new Thread(() -> produce(client, queues, padding, running, sent, handled, published, errors), "bench-producer-" + p);
+                Thread t = new Thread(() -> produce(client, queues, padding, running, sent, handled, given, published, errors),
+                        "bench-producer-" + p);
                 t.start();
                 threads.add(t);
             }
@@ -228,7 +234,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private void produce(BatonClient client, List<String> queues, String padding, AtomicBoolean running, LongAdder sent,
-                         LongAdder handled, LongAdder published, LongAdder errors) {
+                         LongAdder handled, LongAdder given, LongAdder published, LongAdder errors) {
         long perProducer = rate == 0 ? 0 : Math.max(1, rate / producers);
         long poisonEvery = poisonRate > 0 ? Math.max(2, Math.round(1 / poisonRate)) : 0;
         long intervalNanos = perProducer == 0 ? 0 : 1_000_000_000L / perProducer;
@@ -243,7 +249,7 @@ final class BenchCommand implements Callable<Integer> {
                         LockSupport.parkNanos(wait);
                     }
                 }
-                while (maxBacklog > 0 && sent.sum() - handled.sum() >= maxBacklog && running.get()) {
+                while (maxBacklog > 0 && sent.sum() - handled.sum() - given.sum() >= maxBacklog && running.get()) {
                     // Coarse on purpose: a full backlog takes far longer than 1 ms to drain, and a
                     // finer sleep costs the bench's own CPU in timer wake-ups.
                     LockSupport.parkNanos(1_000_000);
