@@ -32,8 +32,14 @@ public final class QueuePolicyKeys {
     /** The longest retry backoff, in milliseconds (default: 300,000, or the initial backoff if longer). */
     public static final String RETRY_BACKOFF_MAX_MS = "_retry_backoff_max_ms";
 
+    /**
+     * Baton's own: with {@link #DEAD_LETTER_QUEUE}, a message whose leases ran out this many times with
+     * no extension ever (a job that crashes or hangs its worker) goes there before its claim limit.
+     */
+    public static final String MAX_SILENT_LEASE_EXPIRIES = "_max_silent_lease_expiries";
+
     public static final Set<String> KNOWN = Set.of(DEFAULT_MESSAGE_DELAY, MAX_CLAIM_COUNT, DEAD_LETTER_QUEUE,
-            DEAD_LETTER_QUEUE_MESSAGES_TTL, RETRY_BACKOFF_INITIAL_MS, RETRY_BACKOFF_MAX_MS);
+            DEAD_LETTER_QUEUE_MESSAGES_TTL, RETRY_BACKOFF_INITIAL_MS, RETRY_BACKOFF_MAX_MS, MAX_SILENT_LEASE_EXPIRIES);
 
     /** Whether metadata may hold top-level key {@code name}. */
     public static boolean allowed(String name) {

@@ -16,6 +16,8 @@ final class Ledger {
     private int ended;
     /** Attempts that had ended when the message came into its queue (moved): not counted against its claim limit. */
     private int countedFrom;
+    /** Attempts since it came into its queue whose lease ran out with no extension ever. */
+    private int silent;
     /** The latest ended attempts, oldest first. Never changed once set: snapshots share it. */
     private Attempt[] recent = new Attempt[0];
 
@@ -27,6 +29,10 @@ final class Ledger {
         return countedFrom;
     }
 
+    int silent() {
+        return silent;
+    }
+
     /** Claims counted against the queue's {@code _max_claim_count}: those since the message came into the queue. */
     int counted() {
         return ended - countedFrom;
@@ -34,6 +40,9 @@ final class Ledger {
 
     void add(Attempt a) {
         ended++;
+        if (a.outcome() == AttemptOutcome.LEASE_EXPIRED_SILENT) {
+            silent++;
+        }
         Attempt[] next = recent.length < KEPT ? Arrays.copyOf(recent, recent.length + 1)
                 : Arrays.copyOfRange(recent, 1, KEPT + 1);
         next[next.length - 1] = a;
@@ -50,10 +59,11 @@ final class Ledger {
     }
 
     /** A ledger as a snapshot holds it. */
-    static Ledger restore(int ended, int countedFrom, Attempt[] recent) {
+    static Ledger restore(int ended, int countedFrom, int silent, Attempt[] recent) {
         Ledger l = new Ledger();
         l.ended = ended;
         l.countedFrom = countedFrom;
+        l.silent = silent;
         l.recent = recent;
         return l;
     }

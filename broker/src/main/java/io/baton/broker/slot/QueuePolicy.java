@@ -14,8 +14,9 @@ import java.nio.charset.StandardCharsets;
  * worker released after a failure waits, by attempt (see {@link #retryDelay}).
  */
 record QueuePolicy(int defaultDelay, int maxClaimCount, String deadLetterQueue, int deadLetterTtl, long retryInitialMillis,
-                   long retryMaxMillis) {
-    static final QueuePolicy NONE = new QueuePolicy(0, 0, null, 0, 0, 0);
+                   long retryMaxMillis, int maxSilentExpiries) {
+    static final QueuePolicy NONE = new QueuePolicy(0, 0, null, 0, 0, 0, 0);
+    static final String MAX_SILENT = io.baton.api.QueuePolicyKeys.MAX_SILENT_LEASE_EXPIRIES;
     static final String RETRY_INITIAL = io.baton.api.QueuePolicyKeys.RETRY_BACKOFF_INITIAL_MS;
     static final String RETRY_MAX = io.baton.api.QueuePolicyKeys.RETRY_BACKOFF_MAX_MS;
     /** The longest first retry backoff a queue may set: an hour. */
@@ -51,7 +52,15 @@ record QueuePolicy(int defaultDelay, int maxClaimCount, String deadLetterQueue, 
 
     /** Whether messages claimed too often go to a dead-letter queue (both keys must be set, as in Zaqar). */
     boolean deadLetters() {
-        return maxClaimCount > 0 && deadLetterQueue != null;
+        return (maxClaimCount > 0 || maxSilentExpiries > 0) && deadLetterQueue != null;
+    }
+
+    /**
+     * Whether a message claimed {@code claims} times, {@code silent} of them ending with no
+     * extension ever, goes to the dead-letter queue instead of its next claim.
+     */
+    boolean overLimit(int claims, int silent) {
+        return deadLetters() && (maxClaimCount > 0 && claims >= maxClaimCount || maxSilentExpiries > 0 && silent >= maxSilentExpiries);
     }
 
     /** The policies {@code json} (checked by {@link #check}) sets. */
@@ -60,7 +69,7 @@ record QueuePolicy(int defaultDelay, int maxClaimCount, String deadLetterQueue, 
         long initial = longOf(json, RETRY_INITIAL, 0);
         long max = longOf(json, RETRY_MAX, Math.max(initial, RETRY_MAX_DEFAULT));
         return new QueuePolicy((int) longOf(json, DEFAULT_MESSAGE_DELAY, 0), (int) longOf(json, MAX_CLAIM_COUNT, 0),
-                dlq, (int) longOf(json, DEAD_LETTER_TTL, 0), initial, Math.max(initial, max));
+                dlq, (int) longOf(json, DEAD_LETTER_TTL, 0), initial, Math.max(initial, max), (int) longOf(json, MAX_SILENT, 0));
     }
 
     /** Why {@code json}, the metadata of queue {@code queue}, sets a policy wrongly, or null. */
@@ -71,6 +80,9 @@ record QueuePolicy(int defaultDelay, int maxClaimCount, String deadLetterQueue, 
         }
         if (wrong == null) {
             wrong = checkWhole(json, DEAD_LETTER_TTL, limits.messageTtlMinSeconds(), limits.messageTtlMaxSeconds(), "seconds");
+        }
+        if (wrong == null) {
+            wrong = checkWhole(json, MAX_SILENT, 1, MAX_CLAIM_COUNT_LIMIT, "expiries");
         }
         if (wrong == null) {
             wrong = checkWhole(json, RETRY_INITIAL, 1, RETRY_INITIAL_LIMIT, "milliseconds");

@@ -351,7 +351,7 @@ final class QueueState {
         byOrigin.put(OriginKey.of(o), seq);
         if (ended > 0) {
             // Claims count afresh in each queue a message comes to.
-            restoreLedger(seq, ended, ended, recent.toArray(new Attempt[0]));
+            restoreLedger(seq, ended, ended, 0, recent.toArray(new Attempt[0]));
         }
     }
 
@@ -372,11 +372,15 @@ final class QueueState {
         return 1;
     }
 
-    /** Claims of entry {@code i} counted against the claim limit (since it came into this queue). */
-    int claimsCounted(long i) {
+    /** Whether free entry {@code i} goes to the dead-letter queue instead of its next claim. */
+    private boolean overLimit(long i) {
+        if (!policy.deadLetters()) {
+            return false;
+        }
         Ledger l = ledgers.get(messages.seq(i));
-        return (l == null ? 0 : l.counted()) + (isClaimed(i) ? 1 : 0);
+        return l != null && policy.overLimit(l.counted(), l.silent());
     }
+
 
     /** Entry {@code i}'s ledger as held: (ended, latest ended attempts), for a move's copy. */
     int endedAttempts(long i) {
@@ -427,11 +431,11 @@ final class QueueState {
     }
 
     /** A ledger as a snapshot holds it. */
-    void restoreLedger(long seq, int ended, int countedFrom, Attempt[] recent) {
+    void restoreLedger(long seq, int ended, int countedFrom, int silent, Attempt[] recent) {
         for (int k = 0; k < recent.length; k++) {
             recent[k] = interner.intern(recent[k]);
         }
-        Ledger l = Ledger.restore(ended, countedFrom, recent);
+        Ledger l = Ledger.restore(ended, countedFrom, silent, recent);
         ledgers.put(seq, l);
         usage.ledgerBytes += l.heapBytes();
     }
@@ -455,7 +459,6 @@ final class QueueState {
      * {@code returned} are dropped, valid ones are put back.
      */
     Pick pick(int limit) {
-        int max = policy.deadLetters() ? policy.maxClaimCount() : Integer.MAX_VALUE;
         long[] out = new long[limit];
         int n = 0;
         long[] over = null;
@@ -470,7 +473,7 @@ final class QueueState {
             last = s;
             long i = messages.indexOf(s);
             if (i >= 0 && !isHeld(i)) {
-                if (claimsCounted(i) < max) {
+                if (!overLimit(i)) {
                     out[n++] = s;
                 } else {
                     if (over == null) {
@@ -507,7 +510,7 @@ final class QueueState {
         // A full batch of messages to move ends the take: the rest wait for the next claim.
         for (; n < limit && o < MOVE_BATCH_MAX && i != end; i = messages.next(i)) {
             if (messages.isLive(i) && !isHeld(i)) {
-                if (claimsCounted(i) < max) {
+                if (!overLimit(i)) {
                     out[n++] = messages.seq(i);
                 } else {
                     if (over == null) {

@@ -16,13 +16,15 @@ import java.util.TreeMap;
 public final class SlotSnapshot {
     private SlotSnapshot() {}
 
+    /** "BSN6": as {@link #MAGIC_V5}, plus each ledger's count of silent lease expiries. */
+    private static final int MAGIC = 0x42534e36;
     /**
-     * "BSN5": as {@link #MAGIC_V4}, plus when the slot last changed hands, each claim's full lease
+     * "BSN5" (read, never written): as {@link #MAGIC_V4}, plus when the slot last changed hands, each claim's full lease
      * state (creation, expiry to the millisecond, whether it was extended or lost its stream, where
      * a move hold sends its messages), the attempt ledgers of messages that have one, and where
      * messages moved into a queue came from.
      */
-    private static final int MAGIC = 0x42534e35;
+    private static final int MAGIC_V5 = 0x42534e35;
     /**
      * "BSN4": bodies by address in the log; each message as differences from the one before it in
      * variable-length integers (about 16 bytes a message instead of 64), so a checkpoint and a
@@ -174,7 +176,7 @@ public final class SlotSnapshot {
                               long[] messages, Move move) {}
 
     /** A message's ledger as of the capture (its array is never changed once set, so it is shared). */
-    private record LedgerImage(long seq, int ended, int countedFrom, Attempt[] recent) {}
+    private record LedgerImage(long seq, int ended, int countedFrom, int silent, Attempt[] recent) {}
 
     /** One queue as of the capture: its message blocks frozen (copy on write), claims and ledgers as values. */
     private record QueueImage(String project, String name, byte[] metadata, long cursor, int live,
@@ -190,7 +192,7 @@ public final class SlotSnapshot {
                         c.move));
             }
             List<LedgerImage> ledgers = new ArrayList<>();
-            q.ledgers().forEach((seq, l) -> ledgers.add(new LedgerImage(seq, l.ended(), l.countedFrom(), l.recentShared())));
+            q.ledgers().forEach((seq, l) -> ledgers.add(new LedgerImage(seq, l.ended(), l.countedFrom(), l.silent(), l.recentShared())));
             return new QueueImage(q.project, q.name, q.metadata(), q.cursor(), q.messages.live(), q.messages.freeze(),
                     q.unplaced == null ? null : java.util.Map.copyOf(q.unplaced), claims, ledgers, q.origins());
         }
@@ -297,6 +299,7 @@ public final class SlotSnapshot {
                 out.writeLong(l.seq());
                 out.writeInt(l.ended());
                 out.writeInt(l.countedFrom());
+                out.writeInt(l.silent());
                 out.writeByte(l.recent().length);
                 for (Attempt a : l.recent()) {
                     RecordCodec.writeAttempt(out, a);
@@ -308,6 +311,16 @@ public final class SlotSnapshot {
                 writeOrigin(out, e.getValue());
             }
         }
+    }
+
+    private static int silentAmong(Attempt[] recent, int countedFrom) {
+        int n = 0;
+        for (Attempt a : recent) {
+            if (a.number() > countedFrom && a.outcome() == AttemptOutcome.LEASE_EXPIRED_SILENT) {
+                n++;
+            }
+        }
+        return n;
     }
 
     static void writeOrigin(DataOutput out, Origin o) throws IOException {
@@ -325,13 +338,14 @@ public final class SlotSnapshot {
 
     public static SlotStateMachine read(DataInput in, SlotLimits limits) throws IOException {
         int magic = in.readInt();
-        if (magic != MAGIC && magic != MAGIC_V4 && magic != MAGIC_V3 && magic != MAGIC_V2 && magic != MAGIC_V1) {
+        if (magic != MAGIC && magic != MAGIC_V5 && magic != MAGIC_V4 && magic != MAGIC_V3 && magic != MAGIC_V2 && magic != MAGIC_V1) {
             throw new IOException("not a slot snapshot");
         }
         SlotStateMachine sm = new SlotStateMachine(in.readInt(), limits);
         long nextSeq = in.readLong();
         long time = in.readLong();
-        sm.restoreHeader(nextSeq, time, magic == MAGIC ? in.readLong() : 0);
+        boolean v5 = magic == MAGIC || magic == MAGIC_V5; // ledgers, origins, full claims
+        sm.restoreHeader(nextSeq, time, v5 ? in.readLong() : 0);
         int windowSize = in.readInt();
         for (int i = 0; i < windowSize; i++) {
             if (magic == MAGIC_V1) {
@@ -349,7 +363,7 @@ public final class SlotSnapshot {
             q.metadata(RecordCodec.readBytes(in));
             int live = in.readInt();
             long lastSeq = 0;
-            boolean compact = magic == MAGIC || magic == MAGIC_V4;
+            boolean compact = v5 || magic == MAGIC_V4;
             if (compact) {
                 lastSeq = readMessages(in, q, live);
             }
@@ -379,20 +393,24 @@ public final class SlotSnapshot {
             long cursor = in.readLong();
             int claims = in.readInt();
             for (int i = 0; i < claims; i++) {
-                q.claims.add(magic == MAGIC ? readClaim(in) : readClaimV4(in));
+                q.claims.add(v5 ? readClaim(in) : readClaimV4(in));
             }
-            int ledgers = magic == MAGIC ? in.readInt() : 0;
+            int ledgers = v5 ? in.readInt() : 0;
             for (int i = 0; i < ledgers; i++) {
                 long seq = in.readLong();
                 int ended = in.readInt();
                 int countedFrom = in.readInt();
+                int silent = magic == MAGIC ? in.readInt() : -1;
                 Attempt[] recent = new Attempt[in.readUnsignedByte()];
                 for (int a = 0; a < recent.length; a++) {
                     recent[a] = RecordCodec.readAttempt(in);
                 }
-                q.restoreLedger(seq, ended, countedFrom, recent);
+                if (silent < 0) {
+                    silent = silentAmong(recent, countedFrom); // BSN5 kept none: what the kept attempts say
+                }
+                q.restoreLedger(seq, ended, countedFrom, silent, recent);
             }
-            int origins = magic == MAGIC ? in.readInt() : 0;
+            int origins = v5 ? in.readInt() : 0;
             for (int i = 0; i < origins; i++) {
                 long seq = in.readLong();
                 q.restoreOrigin(seq, readOrigin(in));

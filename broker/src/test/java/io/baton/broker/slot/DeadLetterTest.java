@@ -176,10 +176,48 @@ class DeadLetterTest {
     }
 
     @Test
+    void aJobThatKeepsCrashingItsWorkerIsDeadLetteredEarly() {
+        policy("{\"_max_claim_count\":10,\"_max_silent_lease_expiries\":2,\"_dead_letter_queue\":\"jobs-dlq\"}");
+        long crasher = f.post("jobs", ALICE, 3600).get(0);
+        long slow = f.post("jobs", ALICE, 3600).get(0);
+        // The crasher's worker dies before any heartbeat, twice; the slow job's worker extends, then runs out.
+        for (int round = 0; round < 2; round++) {
+            ClaimView c = f.claim("jobs", 2, 60, 60);
+            assertThat(c.messages()).hasSize(2);
+            f.advanceSeconds(30);
+            ClaimView renewedOnly = f.claim("jobs", 1, 60, 60); // nothing free: both held
+            assertThat(renewedOnly.messages()).isEmpty();
+            f.advanceSeconds(31);
+        }
+        // Both leases ran out silently twice (the claim held both): both go early, long before 10 claims.
+        assertThat(f.claim("jobs", 2, 60, 60).messages()).isEmpty();
+        assertThat(f.sm.messageState(P, "jobs", crasher)).isEqualTo(MessageState.MOVING);
+        assertThat(f.sm.messageState(P, "jobs", slow)).isEqualTo(MessageState.MOVING);
+        assertThat(SlotFixture.snapshot(SlotFixture.restore(SlotFixture.snapshot(f.sm), f.sm.limits())))
+                .isEqualTo(SlotFixture.snapshot(f.sm));
+    }
+
+    @Test
+    void leasesThatRanOutAfterExtensionsDoNotCountAsSilent() {
+        policy("{\"_max_silent_lease_expiries\":1,\"_dead_letter_queue\":\"jobs-dlq\"}");
+        long seq = f.post("jobs", ALICE, 3600).get(0);
+        for (int round = 0; round < 3; round++) {
+            ClaimView c = f.claim("jobs", 1, 60, 60);
+            assertThat(c.messages()).extracting(MessageView::seq).containsExactly(seq);
+            f.advanceSeconds(30);
+            f.run(new SlotCommand.UpdateClaim(P, "jobs", c.claimSeq(), 60, 60)); // a heartbeat: alive, just slow
+            f.advanceSeconds(61);
+        }
+        f.sm.advanceTo(f.now);
+        assertThat(f.sm.messageState(P, "jobs", seq)).isEqualTo(MessageState.FREE);
+        assertThat(f.claim("jobs", 1, 60, 60).messages()).as("still claimable after three slow attempts").hasSize(1);
+    }
+
+    @Test
     void badPoliciesAreRefusedAndChangeNothing() {
         for (String bad : List.of("{\"_max_claim_count\":0}", "{\"_max_claim_count\":\"3\"}", "{\"_dead_letter_queue\":5}",
                 "{\"_dead_letter_queue\":\"no spaces\"}", "{\"_dead_letter_queue\":\"jobs\"}",
-                "{\"_dead_letter_queue_messages_ttl\":10}")) {
+                "{\"_dead_letter_queue_messages_ttl\":10}", "{\"_max_silent_lease_expiries\":0}")) {
             try {
                 f.run(new SlotCommand.SetMetadata(P, "jobs", bad.getBytes(StandardCharsets.UTF_8)));
                 throw new AssertionError("accepted " + bad);
