@@ -185,7 +185,10 @@ public final class Broker implements AutoCloseable {
         reconciler = new OwnershipReconciler(config.brokerId(), host, assignments, slotCount);
         reconciler.start(zk);
         ticker = Executors.newSingleThreadScheduledExecutor(io.baton.api.DaemonThreads.named("slot-ticker"));
-        ticker.scheduleWithFixedDelay(() -> host.slots().all().forEach(SlotDriver::tick), 1, 1, TimeUnit.SECONDS);
+        ticker.scheduleWithFixedDelay(() -> {
+            host.slots().all().forEach(SlotDriver::tick);
+            metrics.refreshQueueGauges(host.slots());
+        }, 1, 1, TimeUnit.SECONDS);
         if (config.metricsPort() >= 0) {
             metricsServer = new MetricsServer(config.host(), config.metricsPort(), metrics.registry(), this::problems);
         }

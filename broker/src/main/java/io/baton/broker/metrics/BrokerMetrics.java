@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToLongFunction;
 
@@ -107,6 +108,29 @@ public final class BrokerMetrics {
 
     public void recordRetryDelay(long millis) {
         retryDelays.record(millis);
+    }
+
+    /** Queues named by the per-queue delayed gauge at most (the rest are in the broker's total). */
+    static final int DELAYED_QUEUES_SHOWN = 100;
+
+    private final io.micrometer.core.instrument.MultiGauge delayedByQueue = io.micrometer.core.instrument.MultiGauge
+            .builder("baton.queue.messages.delayed")
+            .description("Delayed messages of the queues with the most of them (at most " + DELAYED_QUEUES_SHOWN + " queues)")
+            .register(registry);
+
+    /** Refreshes the per-queue delayed gauge from what each slot reported at its last tick. */
+    public void refreshQueueGauges(LocalSlots slots) {
+        List<io.baton.broker.slot.Views.QueueCount> all = new java.util.ArrayList<>();
+        for (SlotDriver d : slots.all()) {
+            all.addAll(d.mostDelayed());
+        }
+        all.sort(java.util.Comparator.comparingLong(io.baton.broker.slot.Views.QueueCount::count).reversed());
+        List<io.micrometer.core.instrument.MultiGauge.Row<?>> rows = new java.util.ArrayList<>();
+        for (io.baton.broker.slot.Views.QueueCount c : all.subList(0, Math.min(DELAYED_QUEUES_SHOWN, all.size()))) {
+            rows.add(io.micrometer.core.instrument.MultiGauge.Row.of(
+                    io.micrometer.core.instrument.Tags.of("project", c.project(), "queue", c.queue()), c.count()));
+        }
+        delayedByQueue.register(rows, true);
     }
 
     public void recordDurable(long nanos) {

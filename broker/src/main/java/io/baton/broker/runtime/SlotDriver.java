@@ -117,6 +117,7 @@ public final class SlotDriver {
     private volatile long claimedMessages;
     private volatile long delayedMessages;
     private volatile long movingMessages;
+    private volatile List<io.baton.broker.slot.Views.QueueCount> mostDelayed = List.of();
     private volatile SlotCounters publishedCounters = new SlotCounters();
 
     public SlotDriver(int slot, long epoch, SlotLog slotLog, SlotLane thread, Clock clock, SlotLimits limits,
@@ -742,6 +743,7 @@ public final class SlotDriver {
         claimedMessages = totals[1];
         delayedMessages = totals[2];
         movingMessages = totals[3];
+        mostDelayed = sm.mostDelayed(MOST_DELAYED_QUEUES);
         publishedCounters = sm.counters().copy();
     }
 
@@ -977,6 +979,14 @@ public final class SlotDriver {
     /** Messages whose delay is not over yet. */
     public long delayedMessages() {
         return delayedMessages;
+    }
+
+    /** How many queues per slot {@link #mostDelayed()} names. */
+    public static final int MOST_DELAYED_QUEUES = 100;
+
+    /** The slot's queues with the most delayed messages, most first, as of the last tick (any thread). */
+    public List<io.baton.broker.slot.Views.QueueCount> mostDelayed() {
+        return mostDelayed;
     }
 
     /** Messages on their way to another queue (dead-lettered or redriven, not yet copied). */

@@ -1034,6 +1034,24 @@ public final class SlotStateMachine {
 
     // ---------------------------------------------------------------- inspection
 
+    /** The (at most) {@code k} queues with the most delayed messages, most first (for per-queue metrics). */
+    public List<Views.QueueCount> mostDelayed(int k) {
+        java.util.PriorityQueue<Views.QueueCount> top = new java.util.PriorityQueue<>(java.util.Comparator.comparingLong(Views.QueueCount::count));
+        for (TreeMap<String, QueueState> queues : projects.values()) {
+            for (QueueState q : queues.values()) {
+                if (q.delayed() > 0 && (top.size() < k || q.delayed() > top.peek().count())) {
+                    top.add(new Views.QueueCount(q.project, q.name, q.delayed()));
+                    if (top.size() > k) {
+                        top.poll();
+                    }
+                }
+            }
+        }
+        List<Views.QueueCount> out = new ArrayList<>(top);
+        out.sort(java.util.Comparator.comparingLong(Views.QueueCount::count).reversed());
+        return out;
+    }
+
     /** Live, claimed, delayed and moving message totals over the slot's queues (for metrics). */
     public long[] totals() {
         long live = 0;

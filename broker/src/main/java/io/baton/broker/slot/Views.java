@@ -48,6 +48,9 @@ public final class Views {
      */
     public record MovingMessage(long seq, int ttlSeconds, Body bodyRef, Origin origin, int ended, List<Attempt> recent) {}
 
+    /** How many messages of a queue are in some state (for per-queue metrics). */
+    public record QueueCount(String project, String queue, long count) {}
+
     /** {@code started}: messages now on their way back; {@code notMoved}: asked for but posted here directly (left alone). */
     public record RedriveResult(int started, int notMoved) {}
 

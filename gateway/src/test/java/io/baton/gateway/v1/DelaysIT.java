@@ -85,6 +85,21 @@ class DelaysIT {
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> delayedGauge(s) >= 1);
     }
 
+    @Test
+    void theQueuesWithDelayedMessagesHaveAGaugeEach(Standalone s) {
+        q.client().post(q.base() + "/messages",
+                "[{\"ttl\": 300, \"delay\": 300, \"body\": 1}, {\"ttl\": 300, \"delay\": 200, \"body\": 2}]");
+        String queue = q.base().substring(q.base().lastIndexOf('/') + 1);
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> {
+            for (String line : s.broker().broker().metrics().registry().scrape().split("\n")) {
+                if (line.startsWith("baton_queue_messages_delayed{") && line.contains("queue=\"" + queue + "\"")) {
+                    return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)) == 2;
+                }
+            }
+            return false;
+        });
+    }
+
     private static double delayedGauge(Standalone s) {
         for (String line : s.broker().broker().metrics().registry().scrape().split("\n")) {
             if (line.startsWith("baton_messages{") && line.contains("state=\"delayed\"")) {
