@@ -3,10 +3,8 @@ package io.baton.broker.rpc;
 import com.google.protobuf.ByteString;
 import io.baton.api.v1.AcceptMovedRequest;
 import io.baton.api.v1.MessageOrigin;
-import io.baton.api.v1.MovedAttempt;
 import io.baton.api.v1.QueueRef;
 import io.baton.broker.slot.Attempt;
-import io.baton.broker.slot.AttemptOutcome;
 import io.baton.broker.slot.MovedMessage;
 import io.baton.broker.slot.Origin;
 import io.baton.broker.slot.SlotCommand;
@@ -29,15 +27,7 @@ public final class MoveCodec {
                             .setSeq(m.origin().seq()).setPostedAtMs(m.origin().postedAt()).setTtlSeconds(m.origin().ttlSeconds()))
                     .setEnded(m.ended());
             for (Attempt a : m.recent()) {
-                MovedAttempt.Builder ab = MovedAttempt.newBuilder().setNumber(a.number()).setSlot(a.slot()).setClaimSeq(a.claimSeq())
-                        .setStartedAtMs(a.startedAt()).setEndedAtMs(a.endedAt()).setOutcome(a.outcome().code());
-                if (a.errorClass() != null) {
-                    ab.setErrorClass(a.errorClass());
-                }
-                if (a.errorMessage() != null) {
-                    ab.setErrorMessage(a.errorMessage());
-                }
-                mb.addRecent(ab);
+                mb.addRecent(Protos.attempt(a));
             }
             b.addMessages(mb);
         }
@@ -50,14 +40,8 @@ public final class MoveCodec {
         for (io.baton.api.v1.MovedMessage m : r.getMessagesList()) {
             MessageOrigin o = m.getOrigin();
             List<Attempt> recent = new ArrayList<>(m.getRecentCount());
-            for (MovedAttempt a : m.getRecentList()) {
-                AttemptOutcome outcome = AttemptOutcome.ofCode(a.getOutcome());
-                if (outcome == null || a.getNumber() < 1) {
-                    throw SlotCalls.invalid("A moved attempt has an unknown outcome or number.");
-                }
-                recent.add(new Attempt(a.getNumber(), a.getSlot(), a.getClaimSeq(), a.getStartedAtMs(), a.getEndedAtMs(), outcome,
-                        a.getErrorClass().isEmpty() ? null : a.getErrorClass(),
-                        a.getErrorMessage().isEmpty() ? null : a.getErrorMessage()));
+            for (io.baton.api.v1.Attempt a : m.getRecentList()) {
+                recent.add(Protos.attemptOf(a));
             }
             messages.add(new MovedMessage(m.getTtlSeconds(), m.getBodyJson().toByteArray(),
                     new Origin(o.getSlot(), o.getQueue(), o.getSeq(), o.getPostedAtMs(), o.getTtlSeconds()), m.getEnded(),

@@ -24,21 +24,37 @@ final class Protos {
         }
         b.setAttempts(v.attempts());
         for (io.baton.broker.slot.Attempt a : v.ledger()) {
-            io.baton.api.v1.Attempt.Builder ab = io.baton.api.v1.Attempt.newBuilder()
-                    .setNumber(a.number())
-                    .setClaimId(Ids.encode(a.slot(), a.claimSeq()))
-                    .setStartedAtMs(a.startedAt())
-                    .setEndedAtMs(a.endedAt())
-                    .setOutcome(a.outcome().code());
-            if (a.errorClass() != null) {
-                ab.setErrorClass(a.errorClass());
-            }
-            if (a.errorMessage() != null) {
-                ab.setErrorMessage(a.errorMessage());
-            }
-            b.addLedger(ab);
+            b.addLedger(attempt(a));
         }
         return b.build();
+    }
+
+    /** An attempt on the wire: its claim as an id (slot and sequence). */
+    static io.baton.api.v1.Attempt attempt(io.baton.broker.slot.Attempt a) {
+        io.baton.api.v1.Attempt.Builder b = io.baton.api.v1.Attempt.newBuilder()
+                .setNumber(a.number())
+                .setClaimId(Ids.encode(a.slot(), a.claimSeq()))
+                .setStartedAtMs(a.startedAt())
+                .setEndedAtMs(a.endedAt())
+                .setOutcome(a.outcome().code());
+        if (a.errorClass() != null) {
+            b.setErrorClass(a.errorClass());
+        }
+        if (a.errorMessage() != null) {
+            b.setErrorMessage(a.errorMessage());
+        }
+        return b.build();
+    }
+
+    /** An attempt read from the wire; refuses one with a malformed claim id, number or outcome. */
+    static io.baton.broker.slot.Attempt attemptOf(io.baton.api.v1.Attempt a) {
+        io.baton.broker.slot.AttemptOutcome outcome = io.baton.broker.slot.AttemptOutcome.ofCode(a.getOutcome());
+        if (outcome == null || a.getNumber() < 1 || !Ids.wellFormed(a.getClaimId())) {
+            throw SlotCalls.invalid("An attempt has an unknown outcome, a number below 1 or a malformed claim id.");
+        }
+        return new io.baton.broker.slot.Attempt(a.getNumber(), Ids.slot(a.getClaimId()), Ids.sequence(a.getClaimId()),
+                a.getStartedAtMs(), a.getEndedAtMs(), outcome, a.getErrorClass().isEmpty() ? null : a.getErrorClass(),
+                a.getErrorMessage().isEmpty() ? null : a.getErrorMessage());
     }
 
     static List<Message> messages(int slot, List<MessageView> views) {

@@ -42,8 +42,8 @@ final class QueueState {
     private long delayed;
     /** Live messages held by a move hold: being copied to another queue. */
     private long moving;
-    /** Where messages moved here came from, by sequence (only moved messages have one). */
-    private final java.util.HashMap<Long, Origin> origins = new java.util.HashMap<>();
+    /** Where messages moved here came from, by sequence, in order (only moved messages have one). */
+    private final java.util.TreeMap<Long, Origin> origins = new java.util.TreeMap<>();
     /** The live messages moved here, by (origin slot, origin sequence): a copy that arrives twice is taken once. */
     private final java.util.HashMap<OriginKey, Long> byOrigin = new java.util.HashMap<>();
 
@@ -340,15 +340,19 @@ final class QueueState {
         return origins.get(messages.seq(i));
     }
 
-    /** Origins by sequence, sorted (for snapshots). */
+    /** The moved-in messages' sequences, oldest first (live: an origin goes with its message). */
+    java.util.NavigableSet<Long> movedIn() {
+        return origins.navigableKeySet();
+    }
+
+    /** Origins by sequence, sorted (a copy, for snapshots). */
     java.util.SortedMap<Long, Origin> origins() {
         return new java.util.TreeMap<>(origins);
     }
 
     /** Message {@code seq}, just appended, was moved here from {@code o}, with its ledger. */
     void movedIn(long seq, Origin o, int ended, List<Attempt> recent) {
-        origins.put(seq, o);
-        byOrigin.put(OriginKey.of(o), seq);
+        restoreOrigin(seq, o);
         if (ended > 0) {
             // Claims count afresh in each queue a message comes to.
             restoreLedger(seq, ended, ended, 0, recent.toArray(new Attempt[0]));
@@ -380,7 +384,6 @@ final class QueueState {
         Ledger l = ledgers.get(messages.seq(i));
         return l != null && policy.overLimit(l.counted(), l.silent());
     }
-
 
     /** Entry {@code i}'s ledger as held: (ended, latest ended attempts), for a move's copy. */
     int endedAttempts(long i) {
@@ -417,11 +420,17 @@ final class QueueState {
     /** Entry {@code i}'s attempts, oldest first: the latest ended ones kept, then the running one. */
     List<Attempt> ledger(long i) {
         Ledger l = ledgers.get(messages.seq(i));
-        List<Attempt> out = new java.util.ArrayList<>(l == null ? List.of() : l.recent());
-        if (isClaimed(i)) {
-            Claim c = claims.get(messages.claim(i));
-            out.add(new Attempt((l == null ? 0 : l.ended()) + 1, slot, c.seq, c.createdAt, 0, AttemptOutcome.RUNNING, null, null));
+        if (!isClaimed(i)) {
+            return l == null ? List.of() : l.recent();
         }
+        Claim c = claims.get(messages.claim(i));
+        Attempt running = new Attempt((l == null ? 0 : l.ended()) + 1, slot, c.seq, c.createdAt, 0, AttemptOutcome.RUNNING,
+                null, null);
+        if (l == null) {
+            return List.of(running); // a first claim, the usual case: no list to build
+        }
+        List<Attempt> out = new java.util.ArrayList<>(l.recent());
+        out.add(running);
         return out;
     }
 
@@ -444,10 +453,6 @@ final class QueueState {
      * The sequences of up to {@code limit} oldest free messages, ascending. Changes nothing a client
      * could observe: stale entries of {@code returned} are dropped, valid ones are put back.
      */
-    long[] oldestFree(int limit) {
-        return pick(limit).free();
-    }
-
     /** Most messages one claim decision moves to the dead-letter queue (the rest wait for the next). */
     static final int MOVE_BATCH_MAX = 100;
 
@@ -612,7 +617,7 @@ final class QueueState {
         }
         long posted = messages.postedAt(i);
         return new MessageView(seq, messages.ttl(i), Math.max(0, (now - posted) / 1000), posted, body, claimSeq,
-                attempts(i), ledgers.containsKey(seq) || claimSeq != 0 ? ledger(i) : List.of());
+                attempts(i), ledger(i));
     }
 
     /** The messages {@code c} still holds, oldest first. */

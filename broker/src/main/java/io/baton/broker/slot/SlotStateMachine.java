@@ -635,39 +635,37 @@ public final class SlotStateMachine {
         if (q == null) {
             throw SlotException.notFound("Queue " + c.queue() + " does not exist.");
         }
-        // Free messages moved here, grouped by the queue they go back to (one hold per queue).
+        // Free messages moved here, grouped by the queue they go back to (one hold per queue): those
+        // named, or else the moved-in ones oldest first (never a walk over messages posted here).
+        java.util.Collection<Long> candidates;
+        if (c.seqs().length > 0) {
+            java.util.TreeSet<Long> named = new java.util.TreeSet<>();
+            for (long s : c.seqs()) {
+                if (s > 0) {
+                    named.add(s);
+                }
+            }
+            candidates = named;
+        } else {
+            candidates = q.movedIn();
+        }
         TreeMap<String, List<Long>> byTarget = new TreeMap<>();
         int taken = 0;
         int notMoved = 0;
-        MessageTable m = q.messages;
-        if (c.seqs().length > 0) {
-            long[] sorted = c.seqs().clone();
-            java.util.Arrays.sort(sorted);
-            long prev = -1;
-            for (long s : sorted) {
-                long i = s <= 0 || s == prev ? -1 : m.indexOf(s);
-                prev = s;
-                if (i < 0 || q.isHeld(i) || taken == c.limit()) {
-                    continue;
-                }
-                Origin o = q.origin(i);
-                if (o == null) {
-                    notMoved++;
-                } else {
-                    byTarget.computeIfAbsent(o.queue(), k -> new ArrayList<>()).add(s);
-                    taken++;
-                }
+        for (long s : candidates) {
+            if (taken == c.limit()) {
+                break;
             }
-        } else {
-            for (long i = m.first(), end = m.end(); i != end && taken < c.limit(); i = m.next(i)) {
-                if (!m.isLive(i) || q.isHeld(i)) {
-                    continue;
-                }
-                Origin o = q.origin(i);
-                if (o != null) {
-                    byTarget.computeIfAbsent(o.queue(), k -> new ArrayList<>()).add(m.seq(i));
-                    taken++;
-                }
+            long i = q.messages.indexOf(s);
+            if (i < 0 || q.isHeld(i)) {
+                continue;
+            }
+            Origin o = q.origin(i);
+            if (o == null) {
+                notMoved++;
+            } else {
+                byTarget.computeIfAbsent(o.queue(), k -> new ArrayList<>()).add(s);
+                taken++;
             }
         }
         List<SlotRecord> records = new ArrayList<>(byTarget.size());
