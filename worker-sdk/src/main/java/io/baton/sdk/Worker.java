@@ -8,6 +8,7 @@ import io.baton.api.v1.Drain;
 import io.baton.api.v1.Extend;
 import io.baton.api.v1.QueueRef;
 import io.baton.api.v1.Release;
+import io.baton.api.v1.Releases;
 import io.baton.api.v1.Subscribe;
 import io.baton.api.v1.WorkEvent;
 import io.baton.api.v1.WorkRequest;
@@ -84,12 +85,13 @@ public final class Worker {
     /** Ack batches and releases sent on the current stream whose outcome has not come back yet. */
     private int awaitingOutcomes;
     /**
-     * Acks of finished jobs not yet sent. They go out in one request per turn of the timer thread:
-     * the acks of every handler that finished meanwhile share it (and share one durable write on
-     * the broker).
+     * Acks and releases of finished jobs not yet sent. They go out in one request of each kind per
+     * turn of the timer thread: those of every handler that finished meanwhile share it (and share
+     * one durable write on the broker).
      */
     private final List<Ack> pendingAcks = new ArrayList<>();
-    private boolean ackFlushScheduled;
+    private final List<Release> pendingReleases = new ArrayList<>();
+    private boolean flushScheduled;
     /** Jobs whose handlers are running now, for the lease-extension sweep. */
     private final Set<Running> running = ConcurrentHashMap.newKeySet();
 
@@ -369,7 +371,7 @@ public final class Worker {
     /** Sends on the live stream; acks and releases wait for the next stream if there is none. */
     private synchronized void send(WorkRequest r, boolean keepIfDisconnected) {
         if (stream != null) {
-            if (r.hasAcks() || r.hasRelease()) {
+            if (r.hasAcks() || r.hasRelease() || r.hasReleases()) {
                 awaitingOutcomes++;
             }
             stream.onNext(r);
@@ -430,37 +432,47 @@ public final class Worker {
         handlers.execute(new Running(job));
     }
 
-    /**
-     * Queues the ack of a finished job. When no other job waits for a handler thread, nothing else
-     * is about to finish soon, so the acks go out at once from this thread (no hand-off to pay for
-     * at low rates); otherwise they are left for the timer thread, and the acks of the jobs that
-     * finish meanwhile join the same request (one durable write on the broker for all of them).
-     */
+    /** Queues the ack of a finished job. */
     private synchronized void ack(Job job) {
         pendingAcks.add(Ack.newBuilder().setMessageId(job.id()).setClaimId(job.claimId()).build());
-        if (ackFlushScheduled) {
+        flushSoon();
+    }
+
+    /**
+     * Has the pending acks and releases sent. When no other job waits for a handler thread, nothing
+     * else is about to finish soon, so they go out at once from this thread (no hand-off to pay for
+     * at low rates); otherwise they are left for the timer thread, and those of the jobs that
+     * finish meanwhile join the same requests.
+     */
+    private void flushSoon() {
+        if (flushScheduled) {
             return;
         }
         if (handlers.getQueue().isEmpty()) {
-            flushAcks();
+            flush();
             return;
         }
-        ackFlushScheduled = true;
+        flushScheduled = true;
         try {
-            timers.execute(this::flushAcks);
+            timers.execute(this::flush);
         } catch (java.util.concurrent.RejectedExecutionException e) {
-            flushAcks(); // the timer thread is gone (shutdownNow): send them now if the stream still is open
+            flush(); // the timer thread is gone (shutdownNow): send them now if the stream still is open
         }
     }
 
-    /** Sends the pending acks, at most {@link Limits#WORK_BATCH_MAX} per request. */
-    private synchronized void flushAcks() {
-        ackFlushScheduled = false;
+    /** Sends the pending acks and releases, at most {@link Limits#WORK_BATCH_MAX} per request. */
+    private synchronized void flush() {
+        flushScheduled = false;
         for (int from = 0; from < pendingAcks.size(); from += Limits.WORK_BATCH_MAX) {
             List<Ack> part = pendingAcks.subList(from, Math.min(pendingAcks.size(), from + Limits.WORK_BATCH_MAX));
             send(WorkRequest.newBuilder().setAcks(Acks.newBuilder().addAllAcks(part)).build(), true);
         }
         pendingAcks.clear();
+        for (int from = 0; from < pendingReleases.size(); from += Limits.WORK_BATCH_MAX) {
+            List<Release> part = pendingReleases.subList(from, Math.min(pendingReleases.size(), from + Limits.WORK_BATCH_MAX));
+            send(WorkRequest.newBuilder().setReleases(Releases.newBuilder().addAllReleases(part)).build(), true);
+        }
+        pendingReleases.clear();
         maybeFinishDrain();
     }
 
@@ -471,7 +483,7 @@ public final class Worker {
      * Releases the job after {@code delayMillis} ({@link #QUEUE_BACKOFF}: the queue's policy);
      * {@code failure}, when the handler threw, goes into the job's attempt ledger.
      */
-    private void giveBack(Job job, long delayMillis, Throwable failure) {
+    private synchronized void giveBack(Job job, long delayMillis, Throwable failure) {
         Release.Builder r = Release.newBuilder().setClaimId(job.claimId());
         if (delayMillis != QUEUE_BACKOFF) {
             r.setDelayMs(delayMillis);
@@ -484,7 +496,8 @@ public final class Worker {
                 r.setErrorMessage(message.length() > 500 ? message.substring(0, 500) : message);
             }
         }
-        send(WorkRequest.newBuilder().setRelease(r).build(), true);
+        pendingReleases.add(r.build());
+        flushSoon();
     }
 
     private synchronized void done() {
@@ -499,7 +512,7 @@ public final class Worker {
     /** Draining ends once no job is held and every ack and release has been answered (is durable). */
     private void maybeFinishDrain() {
         if (state == State.DRAINING && held.get() == 0 && (awaitingOutcomes <= 0 || stream == null) && unsent.isEmpty()
-                && pendingAcks.isEmpty()) {
+                && pendingAcks.isEmpty() && pendingReleases.isEmpty()) {
             if (stream != null) {
                 stream.onCompleted();
                 stream = null;

@@ -9,6 +9,7 @@ import io.baton.api.v1.Job;
 import io.baton.api.v1.Outcome;
 import io.baton.api.v1.QueueRef;
 import io.baton.api.v1.Release;
+import io.baton.api.v1.Releases;
 import io.baton.api.v1.Subscribe;
 import io.baton.api.v1.WorkEvent;
 import io.baton.api.v1.WorkRequest;
@@ -178,6 +179,14 @@ class WorkStreamIT {
         assertThat(client.stats(q).total()).isOne();
     }
 
+    private static Release release(Job j) {
+        return Release.newBuilder().setClaimId(j.getClaimId()).build();
+    }
+
+    private static WorkRequest releases(List<Release> each) {
+        return WorkRequest.newBuilder().setReleases(Releases.newBuilder().addAllReleases(each)).build();
+    }
+
     @Test
     void malformedRequestsEndTheStreamWithInvalidArgumentAndChangeNothing() throws Exception {
         String q = queue();
@@ -208,6 +217,18 @@ class WorkStreamIT {
             // The stream is gone; its lease (1 s) lapses, so the next stream gets the job again.
         }
         assertThat(client.stats(q).total()).isOne();
+        // Release batches: empty, over the limit, a claim id this queue never issued, a negative delay.
+        List<java.util.function.Function<Job, WorkRequest>> badReleases = List.of(
+                j -> releases(List.of()),
+                j -> releases(java.util.Collections.nCopies(Limits.WORK_BATCH_MAX + 1, release(j))),
+                j -> releases(List.of(Release.newBuilder().setClaimId("not-an-id").build())),
+                j -> releases(List.of(release(j).toBuilder().setDelayMs(-1).build())));
+        for (java.util.function.Function<Job, WorkRequest> badRelease : badReleases) {
+            Stream s = streamWithJobs(q, 1, 1, 1);
+            s.send(badRelease.apply(s.jobs().get(0)));
+            assertThat(s.endStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        }
+        assertThat(client.stats(q).total()).isOne();
     }
 
     @Test
@@ -222,6 +243,28 @@ class WorkStreamIT {
         Job again = s.jobs().get(3);
         assertThat(again.getMessage().getId()).isEqualTo(first.getMessage().getId());
         assertThat(again.getClaimId()).isNotEqualTo(first.getClaimId());
+        assertThat(client.stats(q).claimed()).isEqualTo(3);
+    }
+
+    @Test
+    void aReleaseBatchGivesBackItsJobsInOneOutcomeAndCountsClaimsAlreadyEnded() throws Exception {
+        String q = queue();
+        post(q, 3);
+        Stream s = streamWithJobs(q, 3, 60, 3);
+        Job first = s.jobs().get(0);
+        Job second = s.jobs().get(1);
+        // The first is named twice: released once, the second time refused as an ended claim.
+        s.send(releases(List.of(release(first), release(second), release(first).toBuilder().setErrorClass("E").build())));
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> s.outcomes().stream().anyMatch(o -> o.getKind() == Outcome.Kind.RELEASE));
+        Outcome o = s.outcomes().stream().filter(x -> x.getKind() == Outcome.Kind.RELEASE).findFirst().orElseThrow();
+        assertThat(o.getOk()).isTrue();
+        assertThat(o.getRefused()).isOne();
+        assertThat(o.getClaimId()).isEmpty();
+        // Both credits come back and both jobs are pushed again, under new claims.
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> s.jobs().size() == 5);
+        assertThat(s.jobs().subList(3, 5)).extracting(j -> j.getMessage().getId())
+                .containsExactlyInAnyOrder(first.getMessage().getId(), second.getMessage().getId());
+        assertThat(s.jobs().subList(3, 5)).allSatisfy(j -> assertThat(j.getMessage().getAttempts()).isEqualTo(2));
         assertThat(client.stats(q).claimed()).isEqualTo(3);
     }
 }

@@ -105,6 +105,7 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
                     case ACKS -> ack(req.getAcks());
                     case EXTEND -> extend(req.getExtend());
                     case RELEASE -> release(req.getRelease());
+                    case RELEASES -> release(req.getReleases());
                     case DRAIN -> draining = true;
                     default -> throw SlotCalls.invalid("Unknown work request.");
                 }
@@ -240,16 +241,44 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
 
         private void release(io.baton.api.v1.Release r) {
             requireSubscribed();
+            SlotCommand.ReleaseClaims.Release one = releaseOf(r, 0);
             releases.increment();
+            held.remove(one.claimSeq());
+            answer(Outcome.Kind.RELEASE, r.getClaimId(), driver.submit(new SlotCommand.ReleaseClaim(queue.getProject(),
+                    queue.getName(), one.claimSeq(), one.delayMillis(), one.errorClass(), one.errorMessage())), true);
+        }
+
+        private void release(io.baton.api.v1.Releases batch) {
+            requireSubscribed();
+            int n = batch.getReleasesCount();
+            if (n < 1 || n > Limits.WORK_BATCH_MAX) {
+                throw SlotCalls.invalid("A release batch holds 1-" + Limits.WORK_BATCH_MAX + " releases.");
+            }
+            List<SlotCommand.ReleaseClaims.Release> each = new java.util.ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                each.add(releaseOf(batch.getReleases(i), i));
+            }
+            for (SlotCommand.ReleaseClaims.Release r : each) {
+                held.remove(r.claimSeq());
+            }
+            CompletableFuture<Integer> done = driver.submit(new SlotCommand.ReleaseClaims(queue.getProject(), queue.getName(), each));
+            releases.increment(n);
+            returnCredits(n);
+            done.whenComplete((refused, err) -> report(Outcome.newBuilder().setKind(Outcome.Kind.RELEASE)
+                    .setRefused(refused == null ? n : refused), err));
+        }
+
+        /** Release {@code i} of a request, checked: a bad one fails the stream (a client bug). */
+        private SlotCommand.ReleaseClaims.Release releaseOf(io.baton.api.v1.Release r, int i) {
             long claimSeq = Protos.seqOf(r.getClaimId(), slot);
+            if (claimSeq <= 0) {
+                throw SlotCalls.invalid("Release " + i + " names a claim id that this queue never issued.");
+            }
             if (r.getDelayMs() < 0) {
                 throw SlotCalls.invalid("A release's delay may not be negative.");
             }
-            held.remove(claimSeq);
-            long delay = r.hasDelayMs() ? r.getDelayMs() : SlotCommand.ReleaseClaim.QUEUE_BACKOFF;
-            CompletableFuture<Boolean> done = driver.submit(new SlotCommand.ReleaseClaim(queue.getProject(), queue.getName(),
-                    claimSeq, delay, r.getErrorClass(), r.getErrorMessage()));
-            answer(Outcome.Kind.RELEASE, r.getClaimId(), done, true);
+            return new SlotCommand.ReleaseClaims.Release(claimSeq, r.hasDelayMs() ? r.getDelayMs() : SlotCommand.ReleaseClaim.QUEUE_BACKOFF,
+                    r.getErrorClass(), r.getErrorMessage());
         }
 
         /** Reports the outcome on the stream once it is durable; a release hands the job's credit back. */

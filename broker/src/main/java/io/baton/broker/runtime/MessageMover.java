@@ -95,29 +95,78 @@ public final class MessageMover implements AutoCloseable {
         return n >= PASS_MESSAGES;
     }
 
-    /** Moves the batches one after the other (each copy, then each delete). */
+    /**
+     * Moves the batches, a chunk after the other: the messages of one queue bound for the same
+     * queue travel together, up to {@link SlotCommand.AcceptMoved#MESSAGES_MAX} messages and
+     * {@link #CHUNK_BYTES_MAX} bytes of bodies, in one copy, followed by one delete for the holds
+     * whose messages have all been copied. So a pass over many small holds (one per claim that met
+     * a poison job) waits for two durable writes per chunk rather than two per hold.
+     */
     private CompletableFuture<Void> moveAll(SlotDriver d, List<MoveBatch> batches) {
         CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
-        for (MoveBatch b : batches) {
-            chain = chain.thenCompose(v -> move(d, b));
+        for (Chunk chunk : chunks(batches)) {
+            chain = chain.thenCompose(v -> move(d, chunk));
         }
         return chain;
     }
 
-    private CompletableFuture<Void> move(SlotDriver d, MoveBatch b) {
-        if (b.messages().isEmpty()) {
-            return CompletableFuture.completedFuture(null);
+    /** Bodies one copy carries at most (a gRPC message to another broker may hold 8 MiB). */
+    static final long CHUNK_BYTES_MAX = 4L << 20;
+
+    /**
+     * Messages copied together, all of one queue bound for the same queue, and the holds to finish
+     * once the copy is durable: those whose last message it carries (earlier chunks carried the rest).
+     */
+    record Chunk(String project, String queue, String target, List<MovingMessage> messages, List<Long> finishes) {}
+
+    /**
+     * {@code batches} (as a slot lists them: by queue, each queue's holds oldest first) cut into
+     * chunks that move together. Each chunk is a run of consecutive messages of that listing.
+     */
+    static List<Chunk> chunks(List<MoveBatch> batches) {
+        List<Chunk> out = new ArrayList<>();
+        Chunk chunk = null;
+        long bytes = 0;
+        for (MoveBatch b : batches) {
+            for (MovingMessage m : b.messages()) {
+                int size = m.bodyRef().length();
+                if (chunk == null || !chunk.project().equals(b.project()) || !chunk.queue().equals(b.queue())
+                        || !chunk.target().equals(b.move().queue()) || chunk.messages().size() == SlotCommand.AcceptMoved.MESSAGES_MAX
+                        || bytes + size > CHUNK_BYTES_MAX) {
+                    chunk = new Chunk(b.project(), b.queue(), b.move().queue(), new ArrayList<>(), new ArrayList<>());
+                    out.add(chunk);
+                    bytes = 0;
+                }
+                chunk.messages().add(m);
+                bytes += size;
+            }
+            if (chunk != null && !b.messages().isEmpty()) {
+                chunk.finishes().add(b.holdSeq());
+            }
         }
-        List<MovedMessage> copies = new ArrayList<>(b.messages().size());
-        for (MovingMessage m : b.messages()) {
+        return out;
+    }
+
+    private CompletableFuture<Void> move(SlotDriver d, Chunk chunk) {
+        List<MovedMessage> copies = new ArrayList<>(chunk.messages().size());
+        for (MovingMessage m : chunk.messages()) {
             copies.add(new MovedMessage(m.ttlSeconds(), m.bodyRef().bytes(), m.origin(), m.ended(), m.recent()));
         }
-        // Names the move for the target's de-duplication: hold sequences are never reused in a slot.
-        String requestId = "move-" + d.slot() + "-" + b.holdSeq();
-        SlotCommand.AcceptMoved accept = new SlotCommand.AcceptMoved(b.project(), b.move().queue(), requestId, copies);
-        int targetSlot = SlotHash.slotOf(b.project(), b.move().queue(), slots.slotCount());
-        return target.accept(targetSlot, accept)
-                .thenCompose(n -> d.submit(new SlotCommand.FinishMove(b.project(), b.queue(), b.holdSeq())))
+        // Names the copy for the target's de-duplication. A chunk is a run of the slot's listing of
+        // messages to move, which only ever loses messages (moved, expired) or grows at its end, so
+        // its first and last message and its size name exactly one set of messages; sequences are
+        // never reused in a slot. A retry that cuts the chunks differently is still taken once: the
+        // target also knows each copy by its origin.
+        List<MovingMessage> ms = chunk.messages();
+        String requestId = "move-" + d.slot() + "-" + ms.get(0).seq() + "-" + ms.get(ms.size() - 1).seq() + "-" + ms.size();
+        SlotCommand.AcceptMoved accept = new SlotCommand.AcceptMoved(chunk.project(), chunk.target(), requestId, copies);
+        int targetSlot = SlotHash.slotOf(chunk.project(), chunk.target(), slots.slotCount());
+        CompletableFuture<Integer> copied = target.accept(targetSlot, accept);
+        if (chunk.finishes().isEmpty()) {
+            return copied.thenApply(n -> null);
+        }
+        long[] holds = chunk.finishes().stream().mapToLong(Long::longValue).toArray();
+        return copied.thenCompose(n -> d.submit(new SlotCommand.FinishMove(chunk.project(), chunk.queue(), holds)))
                 .thenApply(n -> null);
     }
 

@@ -286,13 +286,6 @@ public final class SlotDriver {
         this.idMargin = margin;
     }
 
-    /** Whether {@code command} issues ids (message or claim sequence numbers). */
-    private static boolean issuesIds(SlotCommand<?> command) {
-        return command instanceof SlotCommand.Publish || command instanceof SlotCommand.CreateClaim
-                || command instanceof SlotCommand.ClaimEach
-                || command instanceof SlotCommand.ReleaseClaim r && r.delayMillis() > 0; // the wait's hold
-    }
-
     /** Reserves the next range of ids in the background, once half the current one is used. Slot thread. */
     private void renewIdsIfDue() {
         if (renewingIds || sm.nextSeq() < reservedUpTo - idReservation / 2) {
@@ -480,7 +473,7 @@ public final class SlotDriver {
             result.completeExceptionally(unavailable());
             return null;
         }
-        if (issuesIds(command) && sm.nextSeq() + idMargin > reservedUpTo) {
+        if (command.issuesIds() && sm.nextSeq() + idMargin > reservedUpTo) {
             renewIdsIfDue();
             result.completeExceptionally(SlotUnavailableException.retry("Slot " + slot
                     + " is waiting for its next range of ids to be recorded; please try again shortly.", slot));

@@ -28,6 +28,14 @@ public sealed interface SlotCommand<R> {
         return 0;
     }
 
+    /**
+     * Whether the command may issue sequence numbers (messages, claims, holds): then it runs only
+     * while the slot's recorded id reservation covers them (a new owner starts past the reservation).
+     */
+    default boolean issuesIds() {
+        return false;
+    }
+
     record CreateQueue(String project, String queue) implements SlotCommand<Boolean> {
         public Decision<Boolean> decide(SlotStateMachine sm, long now) {
             return sm.createQueue(this, now);
@@ -84,6 +92,11 @@ public sealed interface SlotCommand<R> {
     /** {@code requestId} may be null or empty (no de-duplication). */
     record Publish(String project, String queue, UUID clientId, String requestId, List<NewMessage> messages)
             implements SlotCommand<PublishResult> {
+        @Override
+        public boolean issuesIds() {
+            return true;
+        }
+
         public Decision<PublishResult> decide(SlotStateMachine sm, long now) {
             return sm.publish(this, now);
         }
@@ -152,6 +165,11 @@ public sealed interface SlotCommand<R> {
 
     record CreateClaim(String project, String queue, int limit, long ttlSeconds, long graceSeconds)
             implements SlotCommand<ClaimView> {
+        @Override
+        public boolean issuesIds() {
+            return true;
+        }
+
         public Decision<ClaimView> decide(SlotStateMachine sm, long now) {
             return sm.createClaim(this, now);
         }
@@ -164,6 +182,11 @@ public sealed interface SlotCommand<R> {
      */
     record ClaimEach(String project, String queue, int count, long ttlSeconds, long graceSeconds)
             implements SlotCommand<List<ClaimView>> {
+        @Override
+        public boolean issuesIds() {
+            return true;
+        }
+
         public Decision<List<ClaimView>> decide(SlotStateMachine sm, long now) {
             return sm.claimEach(this, now);
         }
@@ -213,8 +236,36 @@ public sealed interface SlotCommand<R> {
             this(project, queue, claimSeq, 0, null, null);
         }
 
+        /** A release that may wait (a delay, or the queue's backoff) issues its wait's hold. */
+        @Override
+        public boolean issuesIds() {
+            return delayMillis != 0;
+        }
+
         public Decision<Boolean> decide(SlotStateMachine sm, long now) {
             return sm.releaseClaim(this, now);
+        }
+    }
+
+    /**
+     * Gives several claims back in one decision (a worker's batch of failed jobs); each entry as
+     * in {@link ReleaseClaim}. Replies how many named claims had already ended (nothing to give back).
+     */
+    record ReleaseClaims(String project, String queue, List<Release> releases) implements SlotCommand<Integer> {
+        /** One claim given back: see {@link ReleaseClaim} for the fields. */
+        public record Release(long claimSeq, long delayMillis, String errorClass, String errorMessage) {}
+
+        public ReleaseClaims {
+            releases = List.copyOf(releases);
+        }
+
+        @Override
+        public boolean issuesIds() {
+            return releases.stream().anyMatch(r -> r.delayMillis() != 0);
+        }
+
+        public Decision<Integer> decide(SlotStateMachine sm, long now) {
+            return sm.releaseClaims(this, now);
         }
     }
 
@@ -273,6 +324,14 @@ public sealed interface SlotCommand<R> {
      */
     record AcceptMoved(String project, String queue, String requestId, List<MovedMessage> messages)
             implements SlotCommand<Integer> {
+        /** The most messages one copy carries (a move hold holds at most as many). */
+        public static final int MESSAGES_MAX = QueueState.MOVE_BATCH_MAX;
+
+        @Override
+        public boolean issuesIds() {
+            return true;
+        }
+
         public Decision<Integer> decide(SlotStateMachine sm, long now) {
             return sm.acceptMoved(this, now);
         }
@@ -287,8 +346,12 @@ public sealed interface SlotCommand<R> {
         }
     }
 
-    /** The copy of move hold {@code holdSeq} is durable where it went: delete its messages here. */
-    record FinishMove(String project, String queue, long holdSeq) implements SlotCommand<Integer> {
+    /** The copies of move holds {@code holdSeqs} (of one queue) are durable where they went: delete their messages here. */
+    record FinishMove(String project, String queue, long[] holdSeqs) implements SlotCommand<Integer> {
+        public FinishMove(String project, String queue, long holdSeq) {
+            this(project, queue, new long[] {holdSeq});
+        }
+
         public Decision<Integer> decide(SlotStateMachine sm, long now) {
             return sm.finishMove(this, now);
         }
@@ -300,6 +363,11 @@ public sealed interface SlotCommand<R> {
      * moved here (posted directly) are left alone.
      */
     record Redrive(String project, String queue, long[] seqs, int limit) implements SlotCommand<Views.RedriveResult> {
+        @Override
+        public boolean issuesIds() {
+            return true;
+        }
+
         public Decision<Views.RedriveResult> decide(SlotStateMachine sm, long now) {
             return sm.redrive(this, now);
         }

@@ -618,13 +618,22 @@ public final class SlotStateMachine {
 
     public Decision<Integer> finishMove(SlotCommand.FinishMove c, long now) {
         checkName(c.project(), c.queue());
+        checkRange("Holds per request", c.holdSeqs().length, 1, QueueState.MOVE_BATCH_MAX);
         QueueState q = queueAt(c.project(), c.queue(), now);
-        Claim hold = q == null ? null : q.moveHold(c.holdSeq());
-        if (hold == null) {
-            return Decision.read(0);
+        List<SlotRecord> records = new ArrayList<>(c.holdSeqs().length);
+        long[] seen = new long[c.holdSeqs().length];
+        int n = 0;
+        int messages = 0;
+        for (long s : c.holdSeqs()) {
+            Claim hold = q == null || contains(seen, n, s) ? null : q.moveHold(s);
+            if (hold != null) {
+                seen[n++] = s;
+                messages += hold.held;
+                records.add(new SlotRecord.MovesFinished(time, c.project(), c.queue(), hold.seq));
+            }
         }
-        int n = hold.held;
-        return Decision.write(new SlotRecord.MovesFinished(time, c.project(), c.queue(), hold.seq), n);
+        int finished = messages;
+        return records.isEmpty() ? Decision.read(0) : new Decision<>(records, () -> finished);
     }
 
     public Decision<Views.RedriveResult> redrive(SlotCommand.Redrive c, long now) {
@@ -748,20 +757,59 @@ public final class SlotStateMachine {
 
     public Decision<Boolean> releaseClaim(ReleaseClaim c, long now) {
         checkName(c.project(), c.queue());
-        if (c.delayMillis() != ReleaseClaim.QUEUE_BACKOFF) {
-            checkRange("The delay of a release in milliseconds", c.delayMillis(), 0, limits.messageTtlMaxSeconds() * 1000L);
+        checkReleaseDelay(c.delayMillis());
+        QueueState q = queueAt(c.project(), c.queue(), now);
+        ClaimReleased r = released(q, c.claimSeq(), c.delayMillis(), c.errorClass(), c.errorMessage(), nextSeq);
+        return r == null ? Decision.read(false) : Decision.write(r, true);
+    }
+
+    public Decision<Integer> releaseClaims(SlotCommand.ReleaseClaims c, long now) {
+        checkName(c.project(), c.queue());
+        checkRange("Releases in a batch", c.releases().size(), 1, Limits.WORK_BATCH_MAX);
+        for (SlotCommand.ReleaseClaims.Release r : c.releases()) {
+            checkReleaseDelay(r.delayMillis());
         }
         QueueState q = queueAt(c.project(), c.queue(), now);
-        Claim claim = q == null ? null : q.clientClaim(c.claimSeq());
-        if (claim == null) {
-            return Decision.read(false);
+        List<SlotRecord> records = new ArrayList<>(c.releases().size());
+        long holdSeq = nextSeq; // applying each record moves nextSeq past its hold, as issued here
+        long[] seen = new long[c.releases().size()];
+        int n = 0;
+        for (SlotCommand.ReleaseClaims.Release r : c.releases()) {
+            // A claim named twice is released once: the second is refused like any ended claim.
+            ClaimReleased rec = contains(seen, n, r.claimSeq()) ? null
+                    : released(q, r.claimSeq(), r.delayMillis(), r.errorClass(), r.errorMessage(), holdSeq);
+            if (rec != null) {
+                seen[n++] = r.claimSeq();
+                records.add(rec);
+                holdSeq = Math.max(holdSeq, rec.holdSeq() + 1);
+            }
         }
-        long delay = c.delayMillis() != ReleaseClaim.QUEUE_BACKOFF ? c.delayMillis()
+        int refused = c.releases().size() - records.size();
+        return records.isEmpty() ? Decision.read(refused) : new Decision<>(records, () -> refused);
+    }
+
+    private void checkReleaseDelay(long delayMillis) {
+        if (delayMillis != ReleaseClaim.QUEUE_BACKOFF) {
+            checkRange("The delay of a release in milliseconds", delayMillis, 0, limits.messageTtlMaxSeconds() * 1000L);
+        }
+    }
+
+    /**
+     * The record that gives claim {@code claimSeq} of {@code q} back after {@code delayMillis}
+     * ({@link ReleaseClaim#QUEUE_BACKOFF}: the queue's retry policy decides), waiting under hold
+     * {@code holdSeq} if it waits at all; null if no such claim is active.
+     */
+    private ClaimReleased released(QueueState q, long claimSeq, long delayMillis, String errorClass, String errorMessage,
+                                   long holdSeq) {
+        Claim claim = q == null ? null : q.clientClaim(claimSeq);
+        if (claim == null) {
+            return null;
+        }
+        long delay = delayMillis != ReleaseClaim.QUEUE_BACKOFF ? delayMillis
                 : q.policy().retryDelay(q.attemptOf(claim), claim.seq ^ ((long) slot << 48));
         boolean waits = delay > 0;
-        return Decision.write(new ClaimReleased(time, c.project(), c.queue(), claim.seq, waits ? nextSeq : 0,
-                waits ? time + delay : 0, Attempt.cut(c.errorClass(), Attempt.ERROR_CLASS_MAX),
-                Attempt.cut(c.errorMessage(), Attempt.ERROR_MESSAGE_MAX)), true);
+        return new ClaimReleased(time, q.project, q.name, claim.seq, waits ? holdSeq : 0, waits ? time + delay : 0,
+                Attempt.cut(errorClass, Attempt.ERROR_CLASS_MAX), Attempt.cut(errorMessage, Attempt.ERROR_MESSAGE_MAX));
     }
 
     public Decision<Boolean> markStreamClosed(SlotCommand.MarkStreamClosed c, long now) {

@@ -135,4 +135,66 @@ class MessageMoverTest {
                         && run(source, new SlotCommand.GetStats(P, source)).total() == 0);
         mover.close();
     }
+
+    /** Posts {@code n} messages of about {@code bytes} each, one per publish. */
+    private void post(int n, int bytes) throws Exception {
+        for (int i = 0; i < n; i++) {
+            String body = "{\"n\":" + i + ",\"p\":\"" + "x".repeat(Math.max(0, bytes - 20)) + "\"}";
+            run(source, new SlotCommand.Publish(P, source, new UUID(0, 1), null,
+                    List.of(new NewMessage(3600, body.getBytes(StandardCharsets.UTF_8)))));
+        }
+    }
+
+    /** A mover whose hand-overs are counted (copies and the messages they carry); {@code failing} refuses the n-th. */
+    private MessageMover countingMover(List<Integer> copies, int failing) {
+        return new MessageMover(slots, (slot, c) -> {
+            synchronized (copies) {
+                copies.add(c.messages().size());
+                if (copies.size() == failing) {
+                    return CompletableFuture.failedFuture(new IllegalStateException("target unavailable"));
+                }
+            }
+            return slots.route(slot).submit(c);
+        }, timer);
+    }
+
+    @Test
+    void manySmallHoldsMoveInFewCopies() throws Exception {
+        post(150, 30);
+        // Each claim takes the next message, which fails, and dead-letters the one before: 150
+        // holds of one message.
+        for (int i = 0; i <= 150; i++) {
+            List<Views.ClaimView> got = run(source, new SlotCommand.ClaimEach(P, source, 1, 60, 60));
+            assertThat(got).hasSize(i < 150 ? 1 : 0);
+            for (Views.ClaimView c : got) {
+                run(source, new SlotCommand.ReleaseClaim(P, source, c.claimSeq(), 0, "Boom", null));
+            }
+        }
+        List<Integer> copies = new ArrayList<>();
+        MessageMover mover = countingMover(copies, -1);
+        mover.wake(SlotHash.slotOf(P, source, SLOTS));
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> run(source, new SlotCommand.GetStats(P, source)).total() == 0);
+        assertThat(run(deadLetters, new SlotCommand.GetStats(P, deadLetters)).total()).isEqualTo(150);
+        assertThat(copies).containsExactly(100, 50);
+        mover.close();
+    }
+
+    @Test
+    void aHoldTooBigForOneCopyIsSplitAndLeavesOnlyOnceAllOfItArrived() throws Exception {
+        post(30, 200_000); // one hold of 30 messages, 6 MB: more than one copy may carry
+        for (Views.ClaimView c : run(source, new SlotCommand.ClaimEach(P, source, 30, 60, 60))) {
+            run(source, new SlotCommand.ReleaseClaim(P, source, c.claimSeq(), 0, "Boom", null));
+        }
+        assertThat(run(source, new SlotCommand.ClaimEach(P, source, 30, 60, 60))).isEmpty();
+        List<Integer> copies = new ArrayList<>();
+        // The second part is refused once: the pass starts again, and the first part, sent again,
+        // is taken once.
+        MessageMover mover = countingMover(copies, 2);
+        mover.wake(SlotHash.slotOf(P, source, SLOTS));
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> run(source, new SlotCommand.GetStats(P, source)).total() == 0);
+        assertThat(run(deadLetters, new SlotCommand.GetStats(P, deadLetters)).total()).isEqualTo(30);
+        assertThat(copies).hasSize(4).allSatisfy(n -> assertThat(n).isLessThan(30));
+        assertThat(copies.get(0) + copies.get(1)).isEqualTo(30);
+        mover.close();
+    }
 }

@@ -144,6 +144,49 @@ class AttemptLedgerTest {
     }
 
     @Test
+    void aReleaseBatchIsOneDecisionWithAHoldForEachJobThatWaits() {
+        long second = f.post("q", ALICE, 3600).get(0);
+        long third = f.post("q", ALICE, 3600).get(0);
+        List<ClaimView> claims = f.run(new SlotCommand.ClaimEach(P, "q", 3, 60, 60));
+        assertThat(claims).hasSize(3);
+        int records = f.log.size();
+        int refused = f.run(new SlotCommand.ReleaseClaims(P, "q", List.of(
+                new SlotCommand.ReleaseClaims.Release(claims.get(0).claimSeq(), 1_000, "A", "first"),
+                new SlotCommand.ReleaseClaims.Release(claims.get(1).claimSeq(), 0, "B", null),
+                new SlotCommand.ReleaseClaims.Release(claims.get(2).claimSeq(), 2_000, "C", null),
+                new SlotCommand.ReleaseClaims.Release(claims.get(0).claimSeq(), 0, "again", null), // named twice
+                new SlotCommand.ReleaseClaims.Release(999_999, 0, null, null)))); // never issued
+        assertThat(refused).isEqualTo(2);
+        assertThat(f.log.size() - records).as("one record per released claim").isEqualTo(3);
+        assertThat(f.sm.messageState(P, "q", seq)).isEqualTo(MessageState.DELAYED);
+        assertThat(f.sm.messageState(P, "q", second)).isEqualTo(MessageState.FREE);
+        assertThat(f.sm.messageState(P, "q", third)).isEqualTo(MessageState.DELAYED);
+        assertThat(message().ledger()).extracting(Attempt::outcome, Attempt::errorClass, Attempt::errorMessage)
+                .containsExactly(tuple(AttemptOutcome.RELEASED, "A", "first"));
+        // Each waiting job has a hold of its own: they come back one by one, when due.
+        f.now += 1_000;
+        assertThat(f.claim("q", 3, 60, 60).messages()).extracting(MessageView::seq).containsExactly(seq, second);
+        f.now += 1_000;
+        assertThat(f.claim("q", 3, 60, 60).messages()).extracting(MessageView::seq).containsExactly(third);
+        assertThat(SlotFixture.snapshot(f.replayed())).isEqualTo(SlotFixture.snapshot(f.sm));
+    }
+
+    @Test
+    void aReleaseBatchWithABadDelayChangesNothing() {
+        long claim = claim();
+        int records = f.log.size();
+        try {
+            f.run(new SlotCommand.ReleaseClaims(P, "q", List.of(new SlotCommand.ReleaseClaims.Release(claim, 0, null, null),
+                    new SlotCommand.ReleaseClaims.Release(claim, -2, null, null))));
+            org.junit.jupiter.api.Assertions.fail("a negative delay was accepted");
+        } catch (SlotException e) {
+            assertThat(e.code()).isEqualTo(io.baton.api.ErrorCode.INVALID_ARGUMENT);
+        }
+        assertThat(f.log.size()).isEqualTo(records);
+        assertThat(f.sm.messageState(P, "q", seq)).isEqualTo(MessageState.CLAIMED);
+    }
+
+    @Test
     void longErrorsAreCutAndOnlyTheLatestAttemptsAreKeptInFull() {
         String longMessage = "x".repeat(5_000);
         for (int i = 0; i < 25; i++) {

@@ -44,12 +44,18 @@ final class SlotFixture {
      */
     static <R> R run(SlotStateMachine sm, SlotCommand<R> command, long now, List<byte[]> log) {
         Decision<R> d = command.decide(sm, now);
+        long seqBefore = sm.nextSeq();
         for (SlotRecord r : d.records()) {
             byte[] bytes = RecordCodec.encode(r);
             long address = addressOf(log.size());
             log.add(bytes);
             RecordCodec.Decoded decoded = RecordCodec.decodePlaced(bytes);
             sm.apply(decoded.record(), decoded.at(address));
+        }
+        // The driver lets a command issue ids only while the recorded reservation covers them
+        // (raising the floor issues none: it skips ids past a recorded reservation).
+        if (sm.nextSeq() != seqBefore && !command.issuesIds() && !(command instanceof SlotCommand.RaiseSeqFloor)) {
+            throw new AssertionError(command.getClass().getSimpleName() + " issued ids but does not say so (issuesIds)");
         }
         R reply = d.reply().get();
         for (Body b : Views.bodiesOf(reply)) {

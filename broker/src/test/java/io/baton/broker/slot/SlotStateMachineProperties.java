@@ -228,6 +228,16 @@ class SlotStateMachineProperties {
             return SlotFixture.run(sm, command, now, log);
         }
 
+        /** Model: claim {@code claim}, holding {@code held}, was released to wait {@code delay} ms. */
+        private void releasedToRetry(long claim, String error, long[] held, long delay) {
+            ModelClaim mc = model.get(claim);
+            mc.released = true;
+            mc.errorClass = error;
+            for (long m : held) {
+                dueAt.put(m, now + delay);
+            }
+        }
+
         private Long pick(List<Long> from, int index) {
             return from.isEmpty() ? null : from.get(index % from.size());
         }
@@ -411,16 +421,38 @@ class SlotStateMachineProperties {
                         Long claim = pick(new ArrayList<>(claims.keySet()), s.b());
                         if (claim != null) {
                             String cq = claims.get(claim);
-                            long[] held = sm.heldBy(P, cq, claim);
                             long delay = 1 + s.c() * 97L; // up to about 97 s, to the millisecond
                             String error = "E" + s.c();
-                            if (run(new SlotCommand.ReleaseClaim(P, cq, claim, delay, error, "failed " + s.b()))) {
-                                ModelClaim mc = model.get(claim);
-                                mc.released = true;
-                                mc.errorClass = error;
-                                for (long m : held) {
-                                    dueAt.put(m, now + delay);
+                            if (s.c() % 2 == 0) {
+                                long[] held = sm.heldBy(P, cq, claim);
+                                if (run(new SlotCommand.ReleaseClaim(P, cq, claim, delay, error, "failed " + s.b()))) {
+                                    releasedToRetry(claim, error, held, delay);
                                 }
+                            } else {
+                                // As a worker's batch: with the other claims of the queue, some already ended.
+                                List<Long> batch = new ArrayList<>();
+                                claims.forEach((c, cqOf) -> {
+                                    if (cqOf.equals(cq) && batch.size() < 3) {
+                                        batch.add(c);
+                                    }
+                                });
+                                sm.advanceTo(now);
+                                Map<Long, long[]> held = new HashMap<>();
+                                List<SlotCommand.ReleaseClaims.Release> each = new ArrayList<>();
+                                for (long c : batch) {
+                                    held.put(c, sm.heldBy(P, cq, c));
+                                    each.add(new SlotCommand.ReleaseClaims.Release(c, delay, error, "failed " + s.b()));
+                                }
+                                int refused = run(new SlotCommand.ReleaseClaims(P, cq, each));
+                                int released = 0;
+                                for (long c : batch) {
+                                    if (held.get(c).length > 0 && sm.heldBy(P, cq, c).length == 0) {
+                                        releasedToRetry(c, error, held.get(c), delay);
+                                        released++;
+                                    }
+                                }
+                                assertThat(refused).as("releases refused in a batch of %d", batch.size())
+                                        .isEqualTo(batch.size() - released);
                             }
                         }
                     }
