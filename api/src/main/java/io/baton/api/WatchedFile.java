@@ -37,6 +37,9 @@ public final class WatchedFile<T> implements Supplier<T> {
     private volatile T value;
     private volatile FileTime seen;
     private volatile long checkedAt;
+    /** When reading the file first failed in the current failing streak; {@link #NOT_FAILING} while it reads. */
+    private volatile long failingSince = NOT_FAILING;
+    private static final long NOT_FAILING = Long.MIN_VALUE;
 
     /**
      * Reads {@code file} now.
@@ -77,10 +80,24 @@ public final class WatchedFile<T> implements Supplier<T> {
             if (!t.equals(seen)) {
                 seen = t; // a file that fails is reported once, not at every check
                 value = parser.parse(Files.readAllBytes(file));
+                failingSince = NOT_FAILING;
                 listener.reloaded(file, value);
             }
         } catch (IOException e) {
+            if (failingSince == NOT_FAILING) {
+                failingSince = nanoTime.getAsLong();
+            }
             listener.failed(file, e);
         }
+    }
+
+    /**
+     * How long the file has been unreadable or invalid (deleted, garbled), as of the last check:
+     * 0 while its latest version was read. The value is then the last one read, which a caller
+     * that must fail closed (tokens) stops trusting after a while.
+     */
+    public long failingForNanos() {
+        long since = failingSince;
+        return since == NOT_FAILING ? 0 : Math.max(1, nanoTime.getAsLong() - since);
     }
 }

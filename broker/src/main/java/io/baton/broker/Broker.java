@@ -80,11 +80,12 @@ public final class Broker implements AutoCloseable {
     private ScheduledExecutorService ticker;
     private ScheduledExecutorService moverTimer;
     private io.baton.broker.runtime.MessageMover mover;
-    private final io.baton.broker.rpc.MoveClient moveClient = new io.baton.broker.rpc.MoveClient();
+    private final io.baton.broker.rpc.MoveClient moveClient;
     private int slotCount;
 
     private Broker(BrokerConfig config) {
         this.config = config;
+        this.moveClient = new io.baton.broker.rpc.MoveClient(config.serviceToken());
         this.paths = new ClusterPaths(config.cluster());
         this.zk = CuratorFrameworkFactory.builder()
                 .connectString(config.zkConnect())
@@ -151,6 +152,11 @@ public final class Broker implements AutoCloseable {
                 new ClusterRpc(this::clusterMap).bindService(),
                 ServerInterceptors.intercept(new io.baton.broker.rpc.MoveRpc(slots), new GrpcMetricsInterceptor(metrics.registry())),
                 ServerInterceptors.intercept(new WorkRpc(slots, metrics.registry()), new GrpcMetricsInterceptor(metrics.registry())));
+        if (config.authRequired()) {
+            // Outermost: a call is authenticated before anything else sees it, on every transport below.
+            io.baton.broker.rpc.CallAuthorizer authorizer = new io.baton.broker.rpc.CallAuthorizer(config.credentials(), metrics.registry());
+            services = services.stream().map(s -> ServerInterceptors.intercept(s, authorizer)).toList();
+        }
         grpc = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.grpcPort()))
                 .addServices(services)
                 .maxInboundMessageSize(8 << 20)

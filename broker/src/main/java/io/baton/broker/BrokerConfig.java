@@ -35,7 +35,14 @@ public record BrokerConfig(
         io.baton.broker.log.Disk disk,
         long memoryBudget,
         io.baton.broker.log.FileSlotLogFactory.Space diskSpace,
-        Supplier<QuotaPolicy> projectQuotas) {
+        Supplier<QuotaPolicy> projectQuotas,
+        io.baton.auth.Credentials credentials,
+        String serviceToken) {
+
+    /** Whether every gRPC call must carry a token ({@link #credentials} set). */
+    public boolean authRequired() {
+        return credentials != null;
+    }
 
     /** True when slot logs live in BookKeeper (cluster mode) rather than on the local disk. */
     public boolean replicatedStorage() {
@@ -70,6 +77,8 @@ public record BrokerConfig(
         private long memoryBudget;
         private io.baton.broker.log.FileSlotLogFactory.Space diskSpace = io.baton.broker.log.FileSlotLogFactory.Space.defaults();
         private Supplier<QuotaPolicy> projectQuotas = () -> QuotaPolicy.NONE;
+        private io.baton.auth.Credentials credentials;
+        private String serviceToken;
 
         public Builder brokerId(String v) {
             brokerId = v;
@@ -222,6 +231,25 @@ public record BrokerConfig(
             return this;
         }
 
+        /**
+         * Require a bearer token on every gRPC call, granted the project each request names
+         * ({@link io.baton.broker.rpc.CallAuthorizer}); null, the default: no authentication
+         * (development on loopback).
+         */
+        public Builder credentials(io.baton.auth.Credentials v) {
+            credentials = v;
+            return this;
+        }
+
+        /**
+         * The token this broker sends when it calls other brokers (moving messages between queues);
+         * they must grant it every project ({@code *}). Null: none (their auth must be off too).
+         */
+        public Builder serviceToken(String v) {
+            serviceToken = v;
+            return this;
+        }
+
         public BrokerConfig build() {
             Objects.requireNonNull(zkConnect, "zkConnect");
             Objects.requireNonNull(dataDir, "dataDir");
@@ -246,7 +274,7 @@ public record BrokerConfig(
             return new BrokerConfig(brokerId, cluster, zkConnect, zkSessionTimeout, host, grpcPort, metricsPort, dataDir,
                     slotCount, selfAssignAllSlots, limits, slotThreads, segmentBytes, checkpoints, clock, bookkeeperMetadataUri,
                     runController, handOverTimeout, advertisedHost != null ? advertisedHost : host, disk, memoryBudget, diskSpace,
-                    projectQuotas);
+                    projectQuotas, credentials, serviceToken);
         }
     }
 }

@@ -33,8 +33,12 @@ final class AdminCommands {
         @Option(names = "--project", defaultValue = "default", description = "Project (tenant) (default: ${DEFAULT-VALUE}).")
         String project;
 
+        @Option(names = "--token", defaultValue = "${env:BATON_TOKEN}", description = "Token for brokers with "
+                + "authentication on (default: the BATON_TOKEN environment variable).")
+        String token;
+
         BatonClient client() {
-            return BatonClient.builder().target(target).project(project).build();
+            return BatonClient.builder().target(target).project(project).token(token).build();
         }
     }
 

@@ -58,13 +58,17 @@ final class BrokerCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     LimitOptions limits;
 
+    @picocli.CommandLine.Mixin
+    AuthOptions auth;
+
     @Override
     public Integer call() throws Exception {
         Broker broker = Broker.start(limits.applyTo(BrokerConfig.builder().brokerId(id).cluster(cluster).zkConnect(zookeeper)
                 .zkSessionTimeout(Duration.ofSeconds(sessionTimeoutSeconds)).host(host).advertisedHost(advertise).grpcPort(grpcPort)
                 .handOverTimeout(Duration.ofSeconds(handOverSeconds))
                 .metricsPort(metricsPort).dataDir(dataDir.toAbsolutePath()).slotCount(slots).selfAssignAllSlots(false)
-                .controller(true).bookkeeper(bookkeeperUri != null ? bookkeeperUri : Bookie.metadataUri(zookeeper))).build());
+                .controller(true).bookkeeper(bookkeeperUri != null ? bookkeeperUri : Bookie.metadataUri(zookeeper))
+                .credentials(auth.credentials()).serviceToken(auth.serviceToken(true))).build());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println("baton broker stopping");

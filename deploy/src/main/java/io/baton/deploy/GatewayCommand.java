@@ -38,7 +38,7 @@ final class GatewayCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Gateway gateway = Gateway.start(GatewayConfig.builder().host(host).port(httpPort).brokers(brokers)
-                .auth(auth.authenticator()).registry(registry).build());
+                .auth(AuthOptions.authenticator(auth.credentials())).serviceToken(auth.serviceToken(true)).registry(registry).build());
         MetricsServer metrics;
         try {
             metrics = new MetricsServer(host, metricsPort, registry, java.util.List::of);

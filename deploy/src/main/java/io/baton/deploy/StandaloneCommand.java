@@ -59,13 +59,19 @@ final class StandaloneCommand implements Callable<Integer> {
             }
         }
         Path data = dataDir.toAbsolutePath();
+        io.baton.auth.Credentials users = auth.credentials();
+        // With auth on, the gateway calls the broker with a service identity of its own, known
+        // only to this process: a fresh random token that the broker grants every project.
+        String serviceToken = users == null ? null : randomToken();
+        io.baton.auth.Credentials credentials = users == null ? null : io.baton.auth.Credentials.either(
+                io.baton.auth.Credentials.fixed(serviceToken, java.util.Set.of(io.baton.auth.Credentials.ANY_PROJECT)), users);
         EmbeddedZooKeeper zk = new EmbeddedZooKeeper(data.resolve("zookeeper"), "127.0.0.1", zkPort);
         Broker broker;
         Gateway gateway;
         try {
             broker = Broker.start(limits.applyTo(BrokerConfig.builder().brokerId("standalone").zkConnect(zk.connectString())
                     .host(host).advertisedHost(advertise).grpcPort(grpcPort).metricsPort(metricsPort).dataDir(data.resolve("broker"))
-                    .slotCount(slots).selfAssignAllSlots(true)).build());
+                    .slotCount(slots).selfAssignAllSlots(true).credentials(credentials).serviceToken(serviceToken)).build());
             broker.awaitServing(Duration.ofMinutes(5));
         } catch (Exception e) {
             zk.close();
@@ -73,7 +79,8 @@ final class StandaloneCommand implements Callable<Integer> {
         }
         try {
             gateway = Gateway.start(GatewayConfig.builder().host(host).port(httpPort).brokers(java.util.List.of(broker.grpcAddress()))
-                    .auth(auth.authenticator()).registry(broker.metrics().registry()).inProcessWhenLocal(true).build());
+                    .auth(AuthOptions.authenticator(users)).serviceToken(serviceToken).registry(broker.metrics().registry())
+                    .inProcessWhenLocal(true).build());
         } catch (Exception e) {
             broker.close();
             zk.close();
@@ -92,5 +99,11 @@ final class StandaloneCommand implements Callable<Integer> {
         System.out.flush();
         stopped.await();
         return 0;
+    }
+
+    private static String randomToken() {
+        byte[] bytes = new byte[32];
+        new java.security.SecureRandom().nextBytes(bytes);
+        return java.util.HexFormat.of().formatHex(bytes);
     }
 }

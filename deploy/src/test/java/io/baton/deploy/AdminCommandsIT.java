@@ -6,15 +6,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.baton.broker.slot.SlotLimits;
 import io.baton.broker.testing.LocalBroker;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /** The admin verbs of {@code baton} against a real broker, their JSON read back. */
 class AdminCommandsIT {
@@ -33,21 +29,10 @@ class AdminCommandsIT {
 
     /** Runs {@code baton ARGS --target broker}, returning its exit code and standard output parsed as JSON. */
     private static JsonNode baton(String... args) throws Exception {
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        PrintStream original = System.out;
-        int exit;
-        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        try {
-            String[] all = java.util.Arrays.copyOf(args, args.length + 2);
-            all[args.length] = "--target";
-            all[args.length + 1] = broker.address();
-            exit = new CommandLine(new Main()).execute(all);
-        } finally {
-            System.setOut(original);
-        }
-        assertThat(exit).as("baton %s", String.join(" ", args)).isZero();
+        CliRun run = CliRun.of(broker.address(), args);
+        assertThat(run.exit()).as("baton %s: %s", String.join(" ", args), run.output()).isZero();
         // The JSON document: from its first line that opens one (log lines of other components may precede it).
-        String out = captured.toString(StandardCharsets.UTF_8);
+        String out = run.output();
         int at = out.indexOf("\n{");
         return JSON.readTree(out.startsWith("{") ? out : out.substring(at + 1));
     }

@@ -19,8 +19,11 @@ final class BrokerProcess implements AutoCloseable {
     private final String grpcAddress;
     private final String metricsBase;
 
-    private BrokerProcess(Process process, String grpcAddress, String metricsBase) {
+    private final String httpBase;
+
+    private BrokerProcess(Process process, String grpcAddress, String httpBase, String metricsBase) {
         this.process = process;
+        this.httpBase = httpBase;
         this.grpcAddress = grpcAddress;
         this.metricsBase = metricsBase;
     }
@@ -30,12 +33,14 @@ final class BrokerProcess implements AutoCloseable {
     }
 
     /** A standalone with a heap of {@code heap} (as -Xmx takes it). */
-    static BrokerProcess start(Path dataDir, Path logFile, String heap) throws Exception {
+    static BrokerProcess start(Path dataDir, Path logFile, String heap, String... options) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(List.of(java, "-Xmx" + heap, "-XX:+ExitOnOutOfMemoryError",
+        List<String> command = new java.util.ArrayList<>(List.of(java, "-Xmx" + heap, "-XX:+ExitOnOutOfMemoryError",
                 "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"), "-cp", System.getProperty("java.class.path"),
                 Main.class.getName(), "standalone", "--data-dir", dataDir.toString(), "--grpc-port", "0",
-                "--metrics-port", "0", "--http-port", "0", "--slots", "16", "--disk-free-min", "1m", "--disk-reserve", "1m"))
+                "--metrics-port", "0", "--http-port", "0", "--slots", "16", "--disk-free-min", "1m", "--disk-reserve", "1m"));
+        command.addAll(List.of(options));
+        ProcessBuilder pb = new ProcessBuilder(command)
                 .redirectError(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
         Process p = pb.start();
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
@@ -67,7 +72,7 @@ final class BrokerProcess implements AutoCloseable {
             });
             drain.setDaemon(true);
             drain.start();
-            return new BrokerProcess(p, a.group(1), a.group(3));
+            return new BrokerProcess(p, a.group(1), a.group(2), a.group(3));
         } catch (Exception e) {
             p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             throw e;
@@ -76,6 +81,11 @@ final class BrokerProcess implements AutoCloseable {
 
     String grpcAddress() {
         return grpcAddress;
+    }
+
+    /** {@code http://host:port/v1}: its REST gateway. */
+    String httpBase() {
+        return httpBase;
     }
 
     /** {@code http://host:port} of its /metrics and /health. */

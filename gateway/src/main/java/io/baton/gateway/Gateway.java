@@ -20,7 +20,7 @@ public final class Gateway implements AutoCloseable {
 
     public static Gateway start(GatewayConfig config) throws InterruptedException {
         BatonClient client = BatonClient.builder().target(config.brokers().toArray(String[]::new))
-                .callTimeout(config.callTimeout()).inProcessWhenLocal(config.inProcessWhenLocal()).build();
+                .callTimeout(config.callTimeout()).inProcessWhenLocal(config.inProcessWhenLocal()).token(config.serviceToken()).build();
         try {
             V1Api api = new V1Api(client, config.auth(), config.registry());
             return new Gateway(client, HttpServer.start(config.host(), config.port(), config.ioThreads(), api));

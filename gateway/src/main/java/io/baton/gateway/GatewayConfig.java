@@ -9,7 +9,7 @@ import java.util.Objects;
 
 /** Immutable gateway options, validated by {@link Builder#build()}. */
 public record GatewayConfig(String host, int port, List<String> brokers, Authenticator auth, MeterRegistry registry,
-        Duration callTimeout, int ioThreads, boolean inProcessWhenLocal) {
+        Duration callTimeout, int ioThreads, boolean inProcessWhenLocal, String serviceToken) {
 
     public static Builder builder() {
         return new Builder();
@@ -24,6 +24,7 @@ public record GatewayConfig(String host, int port, List<String> brokers, Authent
         private Duration callTimeout = Duration.ofSeconds(10);
         private int ioThreads = Math.max(2, Runtime.getRuntime().availableProcessors());
         private boolean inProcessWhenLocal;
+        private String serviceToken;
 
         public Builder host(String host) {
             this.host = host;
@@ -70,6 +71,16 @@ public record GatewayConfig(String host, int port, List<String> brokers, Authent
             return this;
         }
 
+        /**
+         * The token the gateway calls brokers with: its service identity, which brokers must grant
+         * every project ({@code *}); the gateway has checked each user's own token itself. Null,
+         * the default: none (brokers without authentication).
+         */
+        public Builder serviceToken(String token) {
+            this.serviceToken = token;
+            return this;
+        }
+
         public GatewayConfig build() {
             if (brokers.isEmpty()) {
                 throw new IllegalArgumentException("at least one broker address is required");
@@ -84,7 +95,7 @@ public record GatewayConfig(String host, int port, List<String> brokers, Authent
                 throw new IllegalArgumentException("callTimeout must be positive");
             }
             return new GatewayConfig(host, port, brokers, auth, registry != null ? registry : new SimpleMeterRegistry(),
-                    callTimeout, ioThreads, inProcessWhenLocal);
+                    callTimeout, ioThreads, inProcessWhenLocal, serviceToken);
         }
     }
 }

@@ -80,7 +80,7 @@ public final class BatonClient implements AutoCloseable {
     private final boolean ownsRouter;
 
     private BatonClient(Builder b) {
-        this(b.project, b.clientId, new Router(b.targets, b.callTimeout, b.inProcessWhenLocal), b.callTimeout, true);
+        this(b.project, b.clientId, new Router(b.targets, b.callTimeout, b.inProcessWhenLocal, b.token), b.callTimeout, true);
     }
 
     private BatonClient(String project, UUID clientId, Router router, Duration callTimeout, boolean ownsRouter) {
@@ -102,6 +102,7 @@ public final class BatonClient implements AutoCloseable {
         private UUID clientId = UUID.randomUUID();
         private Duration callTimeout = Duration.ofSeconds(10);
         private boolean inProcessWhenLocal;
+        private String token;
 
         /** One or more broker (or seed) addresses, {@code host:port}. */
         public Builder target(String... addresses) {
@@ -135,6 +136,15 @@ public final class BatonClient implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The token sent with every call (as {@code authorization: Bearer <token>} metadata), for
+         * brokers that require one; it must grant the projects the client acts in. Default: none.
+         */
+        public Builder token(String token) {
+            this.token = token;
+            return this;
+        }
+
         public BatonClient build() {
             if (targets.isEmpty()) {
                 throw new IllegalArgumentException("at least one target address is required");
@@ -145,6 +155,9 @@ public final class BatonClient implements AutoCloseable {
                 }
             }
             checkProject(project);
+            if (token != null) {
+                io.baton.api.BearerToken.attach(token); // checks it
+            }
             if (callTimeout == null || callTimeout.isNegative() || callTimeout.isZero()) {
                 throw new IllegalArgumentException("callTimeout must be positive");
             }

@@ -13,7 +13,6 @@ import io.baton.api.v1.Subscribe;
 import io.baton.api.v1.WorkEvent;
 import io.baton.api.v1.WorkRequest;
 import io.baton.api.v1.WorkServiceGrpc;
-import io.grpc.ManagedChannel;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import java.time.Duration;
@@ -245,7 +244,7 @@ public final class Worker {
                 return;
             }
         }
-        ManagedChannel channel;
+        io.grpc.Channel channel;
         try {
             long deadline = System.nanoTime() + client.callTimeout().toNanos();
             if (reconnecting) {

@@ -19,11 +19,19 @@ public final class MoveClient implements AutoCloseable {
     private static final long DEADLINE_SECONDS = 30;
 
     private final ConcurrentHashMap<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    /** Sends the broker's service token, when it has one. */
+    private final io.grpc.ClientInterceptor[] auth;
+
+    /** {@code serviceToken}: what this broker calls others with (they grant it every project); null: none. */
+    public MoveClient(String serviceToken) {
+        this.auth = serviceToken == null ? new io.grpc.ClientInterceptor[0]
+                : new io.grpc.ClientInterceptor[] {io.baton.api.BearerToken.attach(serviceToken)};
+    }
 
     public CompletableFuture<Integer> accept(String address, SlotCommand.AcceptMoved command) {
         CompletableFuture<Integer> out = new CompletableFuture<>();
         ManagedChannel channel = channels.computeIfAbsent(address,
-                a -> NettyChannelBuilder.forTarget(a).usePlaintext().maxInboundMessageSize(8 << 20).build());
+                a -> NettyChannelBuilder.forTarget(a).usePlaintext().maxInboundMessageSize(8 << 20).intercept(auth).build());
         MoveServiceGrpc.newStub(channel).withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
                 .acceptMoved(MoveCodec.request(command), new io.grpc.stub.StreamObserver<AcceptMovedResponse>() {
                     @Override

@@ -1,2 +1,2 @@
-/** Pluggable authentication: off ({@code none}) or a tokens file mapping tokens to projects. */
+/** Pluggable REST authentication: off ({@code none}) or tokens ({@link io.baton.auth.Credentials}) mapped to projects. */
 package io.baton.gateway.auth;

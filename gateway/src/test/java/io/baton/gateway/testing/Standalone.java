@@ -33,14 +33,31 @@ public final class Standalone implements AutoCloseable {
         return start(auth, b -> b);
     }
 
+    /**
+     * A standalone with authentication on every port, as {@code baton standalone --auth tokens}
+     * runs: users' tokens from {@code users}, and the gateway calling the broker (in process) with a
+     * service token of its own that the broker grants every project.
+     */
+    public static Standalone start(io.baton.auth.Credentials users) throws Exception {
+        String service = "gateway-service-" + java.util.UUID.randomUUID();
+        io.baton.auth.Credentials broker = io.baton.auth.Credentials.either(
+                io.baton.auth.Credentials.fixed(service, java.util.Set.of(io.baton.auth.Credentials.ANY_PROJECT)), users);
+        return start(new io.baton.gateway.auth.TokenAuthenticator(users), b -> b.credentials(broker), service);
+    }
+
     /** A standalone whose broker is configured by {@code tweak} (limits, budgets). */
     public static Standalone start(Authenticator auth, java.util.function.UnaryOperator<io.baton.broker.BrokerConfig.Builder> tweak)
             throws Exception {
+        return start(auth, tweak, null);
+    }
+
+    private static Standalone start(Authenticator auth, java.util.function.UnaryOperator<io.baton.broker.BrokerConfig.Builder> tweak,
+                                    String serviceToken) throws Exception {
         LocalBroker broker = LocalBroker.start(tweak);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         try {
             Gateway gateway = Gateway.start(GatewayConfig.builder().port(0).brokers(List.of(broker.address()))
-                    .auth(auth).registry(registry).ioThreads(2).inProcessWhenLocal(true).build());
+                    .auth(auth).serviceToken(serviceToken).registry(registry).ioThreads(2).inProcessWhenLocal(true).build());
             return new Standalone(broker, gateway, registry);
         } catch (Exception e) {
             broker.close();

@@ -5,7 +5,7 @@ import static io.baton.gateway.testing.V1Assertions.assertNoContent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.baton.gateway.auth.TokenFile;
+import io.baton.auth.TokenFile;
 import io.baton.gateway.testing.Standalone;
 import io.baton.gateway.testing.V1Client;
 import java.nio.file.Files;
@@ -32,12 +32,12 @@ class TenantIsolationIT {
     @BeforeAll
     static void start() throws Exception {
         tokens = Files.createTempFile("tokens", ".json");
-        Files.writeString(tokens, "{\"tokens\": {\"token-a\": [\"project-a\"], \"token-b\": [\"project-b\"],"
-                + " \"token-ops\": [\"project-a\", \"project-b\"]}}");
+        Files.writeString(tokens, "{\"tokens\": {\"token-a-0123456789ab\": [\"project-a\"], \"token-b-0123456789ab\": [\"project-b\"],"
+                + " \"token-ops-0123456789ab\": [\"project-a\", \"project-b\"]}}");
         s = Standalone.start(TokenFile.load(tokens));
-        a = s.client(null).with("X-Auth-Token", "token-a");
-        b = s.client(null).with("X-Auth-Token", "token-b");
-        bInAPath = s.client("project-a").with("X-Auth-Token", "token-b");
+        a = s.client(null).with("X-Auth-Token", "token-a-0123456789ab");
+        b = s.client(null).with("X-Auth-Token", "token-b-0123456789ab");
+        bInAPath = s.client("project-a").with("X-Auth-Token", "token-b-0123456789ab");
     }
 
     @AfterAll
@@ -64,10 +64,10 @@ class TenantIsolationIT {
     @Test
     void aTokenActsInItsOnlyProjectWhenNoneIsNamed() {
         a.put("/v1/queues/implicit", null);
-        assertNoContent(s.client("project-a").with("X-Auth-Token", "token-a").get("/v1/queues/implicit"));
-        assertNoContent(s.client(null).with("X-Auth-Token", "token-a").get("/v1/project-a/queues/implicit"));
-        assertError(s.client(null).with("X-Auth-Token", "token-ops").get("/v1/queues"), 400, null);
-        assertThat(s.client("project-b").with("X-Auth-Token", "token-ops").get("/v1/queues").status()).isIn(200, 204);
+        assertNoContent(s.client("project-a").with("X-Auth-Token", "token-a-0123456789ab").get("/v1/queues/implicit"));
+        assertNoContent(s.client(null).with("X-Auth-Token", "token-a-0123456789ab").get("/v1/project-a/queues/implicit"));
+        assertError(s.client(null).with("X-Auth-Token", "token-ops-0123456789ab").get("/v1/queues"), 400, null);
+        assertThat(s.client("project-b").with("X-Auth-Token", "token-ops-0123456789ab").get("/v1/queues").status()).isIn(200, 204);
     }
 
     @Test
@@ -137,11 +137,11 @@ class TenantIsolationIT {
 
     @Test
     void tokensFileIsReloadedWhenItChanges() throws Exception {
-        assertError(s.client(null).with("X-Auth-Token", "token-new").get("/v1/queues"), 401, null);
+        assertError(s.client(null).with("X-Auth-Token", "token-new-0123456789ab").get("/v1/queues"), 401, null);
         String old = Files.readString(tokens);
-        Files.writeString(tokens, old.replace("\"token-ops\"", "\"token-new\": [\"project-c\"], \"token-ops\""));
+        Files.writeString(tokens, old.replace("\"token-ops-0123456789ab\"", "\"token-new-0123456789ab\": [\"project-c\"], \"token-ops-0123456789ab\""));
         Files.setLastModifiedTime(tokens, FileTime.from(Instant.now().plusSeconds(5)));
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).untilAsserted(() ->
-                assertThat(s.client(null).with("X-Auth-Token", "token-new").get("/v1/queues").status()).isIn(200, 204));
+                assertThat(s.client(null).with("X-Auth-Token", "token-new-0123456789ab").get("/v1/queues").status()).isIn(200, 204));
     }
 }

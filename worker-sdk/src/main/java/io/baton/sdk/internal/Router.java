@@ -15,6 +15,9 @@ import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
+import io.grpc.Channel;
+import io.grpc.ClientInterceptor;
+import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
@@ -48,7 +51,7 @@ import java.util.concurrent.TimeUnit;
 public final class Router implements AutoCloseable {
     /** One attempt against one broker's channel, to finish by {@code deadlineNanos}. */
     public interface Attempt<T> {
-        ListenableFuture<T> start(ManagedChannel channel, long deadlineNanos);
+        ListenableFuture<T> start(Channel channel, long deadlineNanos);
     }
 
     public static final class CallFailed extends RuntimeException {
@@ -69,6 +72,10 @@ public final class Router implements AutoCloseable {
     private final List<String> seeds;
     private final Duration callTimeout;
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    /** The channels as calls use them: with the client's token attached, if it has one. */
+    private final Map<String, Channel> views = new ConcurrentHashMap<>();
+    /** Attaches the client's token to every call; null: the client sends none. */
+    private final ClientInterceptor auth;
     private volatile ClusterMap map;
     private volatile Map<String, String> addressById = Map.of();
 
@@ -81,7 +88,8 @@ public final class Router implements AutoCloseable {
     private ScheduledThreadPoolExecutor directDeadlines;
     private final Object directDeadlinesLock = new Object();
 
-    public Router(List<String> seeds, Duration callTimeout, boolean inProcessWhenLocal) {
+    public Router(List<String> seeds, Duration callTimeout, boolean inProcessWhenLocal, String token) {
+        this.auth = token == null ? null : io.baton.api.BearerToken.attach(token);
         this.seeds = List.copyOf(seeds);
         this.callTimeout = callTimeout;
         this.inProcessWhenLocal = inProcessWhenLocal;
@@ -91,7 +99,12 @@ public final class Router implements AutoCloseable {
         return callTimeout;
     }
 
-    public ManagedChannel channel(String address) {
+    /** The channel to {@code address}, with the client's token attached to every call. */
+    public Channel channel(String address) {
+        return views.computeIfAbsent(address, a -> auth == null ? managed(a) : ClientInterceptors.intercept(managed(a), auth));
+    }
+
+    private ManagedChannel managed(String address) {
         // directExecutor: responses complete futures on the transport's event loop, saving a
         // thread hand-off per call (BatonClient documents that async callbacks must not block).
         // A broker in this JVM: its handlers directly for unary calls, its in-process server for streams.
@@ -186,7 +199,7 @@ public final class Router implements AutoCloseable {
     }
 
     /** The channel to the broker that owns the queue's slot (fetching the cluster map if needed; may block). */
-    public ManagedChannel channelFor(String project, String queue, long deadlineNanos) {
+    public Channel channelFor(String project, String queue, long deadlineNanos) {
         return channel(addressFor(slotOf(project, queue, deadlineNanos), deadlineNanos));
     }
 
