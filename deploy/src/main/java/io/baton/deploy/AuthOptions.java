@@ -37,11 +37,28 @@ final class AuthOptions {
             + "(a gateway; a broker moving messages to another); the tokens file must grant it \\\"*\\\".")
     Path serviceTokenFile;
 
+    @Option(names = "--insecure-no-auth", description = "With --auth none on a process other hosts reach (a broker, a "
+            + "gateway, a standalone not on loopback): run anyway, with every port open to anyone who reaches it.")
+    boolean insecure;
+
     @CommandLine.Spec(CommandLine.Spec.Target.MIXEE)
     CommandLine.Model.CommandSpec spec;
 
     boolean required() {
         return mode == Mode.tokens;
+    }
+
+    /**
+     * Refuses to run {@code role}, which other hosts reach, with authentication off unless the
+     * operator said so ({@code --insecure-no-auth}): an open broker lets anyone read, claim and
+     * delete every tenant's jobs.
+     */
+    void requireAuthUnlessInsecure(String role) {
+        if (mode == Mode.none && !insecure) {
+            throw new CommandLine.ParameterException(spec.commandLine(), role + " is reached from other hosts: run it with "
+                    + "--auth tokens --tokens-file FILE (docs/OPERATIONS.md, \"Security\"), or with --insecure-no-auth to "
+                    + "leave every port open");
+        }
     }
 
     /** The tokens callers are checked against; null with {@code --auth none}. */

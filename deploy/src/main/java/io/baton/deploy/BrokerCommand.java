@@ -63,6 +63,7 @@ final class BrokerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        auth.requireAuthUnlessInsecure("baton broker");
         Broker broker = Broker.start(limits.applyTo(BrokerConfig.builder().brokerId(id).cluster(cluster).zkConnect(zookeeper)
                 .zkSessionTimeout(Duration.ofSeconds(sessionTimeoutSeconds)).host(host).advertisedHost(advertise).grpcPort(grpcPort)
                 .handOverTimeout(Duration.ofSeconds(handOverSeconds))

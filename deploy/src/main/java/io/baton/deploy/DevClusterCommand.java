@@ -74,13 +74,13 @@ final class DevClusterCommand implements Callable<Integer> {
             Child b = launch("broker", "broker-" + i, Pattern.compile("ready id=\\S+ grpc=(\\S+) metrics=(\\S+)"),
                     List.of("broker", "--zookeeper", zkConnect, "--id", "broker-" + i, "--grpc-port", "0", "--metrics-port", "0",
                             "--slots", Integer.toString(slots), "--session-timeout", Integer.toString(sessionTimeout),
-                            "--data-dir", base.resolve("broker-" + i).toString()), base);
+                            "--data-dir", base.resolve("broker-" + i).toString(), "--insecure-no-auth"), base);
             brokers.add(b);
             brokerAddresses.add(b.ready().group(1));
         }
         Child gateway = launch("gateway", "gateway", Pattern.compile("ready http=(\\S+) metrics=(\\S+)"),
                 List.of("gateway", "--brokers", String.join(",", brokerAddresses), "--http-port", Integer.toString(httpPort),
-                        "--metrics-port", "0"), base);
+                        "--metrics-port", "0", "--insecure-no-auth"), base);
 
         ObjectMapper json = new ObjectMapper();
         ObjectNode doc = json.createObjectNode();

@@ -36,6 +36,7 @@ final class GatewayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        auth.requireAuthUnlessInsecure("baton gateway");
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Gateway gateway = Gateway.start(GatewayConfig.builder().host(host).port(httpPort).brokers(brokers)
                 .auth(AuthOptions.authenticator(auth.credentials())).serviceToken(auth.serviceToken(true)).registry(registry).build());

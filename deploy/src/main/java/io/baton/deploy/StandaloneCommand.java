@@ -58,6 +58,9 @@ final class StandaloneCommand implements Callable<Integer> {
                 throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "ports must be 0..65535");
             }
         }
+        if (!isLoopback(host)) {
+            auth.requireAuthUnlessInsecure("baton standalone on " + host);
+        }
         Path data = dataDir.toAbsolutePath();
         io.baton.auth.Credentials users = auth.credentials();
         // With auth on, the gateway calls the broker with a service identity of its own, known
@@ -105,5 +108,14 @@ final class StandaloneCommand implements Callable<Integer> {
         byte[] bytes = new byte[32];
         new java.security.SecureRandom().nextBytes(bytes);
         return java.util.HexFormat.of().formatHex(bytes);
+    }
+
+    /** Whether {@code host} (a listen address) is reachable only from this machine. */
+    private static boolean isLoopback(String host) {
+        try {
+            return java.net.InetAddress.getByName(host).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
     }
 }

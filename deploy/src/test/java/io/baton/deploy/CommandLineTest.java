@@ -67,4 +67,44 @@ class CommandLineTest {
             assertThat(r[1]).doesNotContain("\tat ", "Exception in thread");
         }
     }
+
+    /** Runs {@code baton ARGS} in this JVM: exit code and what it printed to stderr. */
+    private static String[] inProcess(String... args) {
+        java.io.StringWriter err = new java.io.StringWriter();
+        picocli.CommandLine c = Main.commandLine();
+        c.setErr(new java.io.PrintWriter(err));
+        int exit = c.execute(args);
+        return new String[] {Integer.toString(exit), err.toString()};
+    }
+
+    @Test
+    void rolesOtherHostsReachRefuseToRunWithoutAuthenticationUnlessTold(@org.junit.jupiter.api.io.TempDir Path dir) {
+        for (String[] args : List.of(
+                new String[] {"broker", "--zookeeper", "127.0.0.1:1", "--id", "b1", "--data-dir", dir.resolve("b").toString()},
+                new String[] {"gateway", "--brokers", "127.0.0.1:1"},
+                new String[] {"standalone", "--host", "0.0.0.0", "--data-dir", dir.resolve("s").toString()})) {
+            String[] r = inProcess(args);
+            assertThat(r[0]).as(String.join(" ", args)).isEqualTo("2");
+            assertThat(r[1]).contains("--auth tokens", "--insecure-no-auth");
+        }
+        // With auth on, a broker or gateway needs the token it calls brokers with.
+        String[] noServiceToken = inProcess("gateway", "--brokers", "127.0.0.1:1", "--auth", "tokens", "--tokens-file",
+                dir.resolve("missing.json").toString());
+        assertThat(noServiceToken[0]).isNotEqualTo("0");
+    }
+
+    @Test
+    void tokensInitMakesTheSecretsOfAnAuthenticatedDeploymentOnce(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path secrets = dir.resolve("secrets");
+        assertThat(inProcess("tokens", "init", secrets.toString(), "--project", "shop,ops")[0]).isEqualTo("0");
+        io.baton.auth.TokenGrants grants = io.baton.auth.TokenGrants.parse(java.nio.file.Files.readAllBytes(secrets.resolve("tokens.json")));
+        assertThat(grants.size()).isEqualTo(3);
+        String service = java.nio.file.Files.readString(secrets.resolve("service.token")).trim();
+        assertThat(grants.projectsOf(service)).containsExactly(io.baton.auth.Credentials.ANY_PROJECT);
+        assertThat(java.nio.file.Files.getPosixFilePermissions(secrets.resolve("tokens.json")))
+                .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        byte[] before = java.nio.file.Files.readAllBytes(secrets.resolve("tokens.json"));
+        assertThat(inProcess("tokens", "init", secrets.toString())[0]).isEqualTo("1"); // never overwrites
+        assertThat(java.nio.file.Files.readAllBytes(secrets.resolve("tokens.json"))).isEqualTo(before);
+    }
 }

@@ -91,7 +91,8 @@ public final class DevClusterProcess implements AutoCloseable {
         Process p = new ProcessBuilder(javaBin, "-Xmx256m", "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"),  "--add-opens", "java.base/java.io=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"), Main.class.getName(), "broker", "--zookeeper", zookeeper, "--id", id,
                 "--grpc-port", "0", "--metrics-port", "0", "--slots", Integer.toString(slots),
-                "--session-timeout", Integer.toString(sessionTimeoutSeconds), "--data-dir", base.resolve(id).toString())
+                "--session-timeout", Integer.toString(sessionTimeoutSeconds), "--data-dir", base.resolve(id).toString(),
+                "--insecure-no-auth")
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         started.add(p);
         pidById.put(id, p.pid());

@@ -11,6 +11,10 @@ import io.baton.broker.slot.SlotCommand;
 import io.baton.broker.slot.Views;
 import io.baton.broker.testing.LocalCluster;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,21 +28,34 @@ import org.junit.jupiter.api.Test;
 /**
  * Dead letters across brokers: two brokers with a controller on a real ZooKeeper, the queue on one
  * and its dead-letter queue on the other. Messages go over gRPC (MoveService) exactly once, with
- * their ledgers, and a redrive brings them back the same way.
+ * their ledgers, and a redrive brings them back the same way. Authentication is on: brokers call
+ * each other with their service token, which the tokens file must grant every project.
  */
 class DeadLetterClusterIT {
     private static final int SLOTS = 8;
     private static final String P = "tenant";
+    private static final String SERVICE = "broker-service-token-0123";
     private LocalCluster cluster;
+    private Path tokens;
 
     @BeforeEach
     void start() throws Exception {
-        cluster = LocalCluster.start("dlq", 2, SLOTS, b -> b);
+        tokens = Files.createTempFile("tokens", ".json");
+        grantService("[\"*\"]");
+        io.baton.auth.TokenFile credentials = io.baton.auth.TokenFile.load(tokens);
+        cluster = LocalCluster.start("dlq", 2, SLOTS, b -> b.credentials(credentials).serviceToken(SERVICE));
+    }
+
+    /** Rewrites the tokens file: the brokers' service token grants {@code projects}. */
+    private void grantService(String projects) throws Exception {
+        Files.writeString(tokens, "{\"tokens\": {\"" + SERVICE + "\": " + projects + "}}");
+        Files.setLastModifiedTime(tokens, FileTime.from(Instant.now().plusSeconds(projects.length())));
     }
 
     @AfterEach
     void stop() throws Exception {
         cluster.close();
+        Files.deleteIfExists(tokens);
     }
 
     private <R> R run(Broker b, String q, SlotCommand<R> c) throws Exception {
@@ -110,6 +127,35 @@ class DeadLetterClusterIT {
         run(one, jobs, new SlotCommand.ClaimEach(P, jobs, 1, 60, 60));
         Awaitility.await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
                 .until(() -> run(one, dlq, new SlotCommand.GetStats(P, dlq)).total() == 1
+                        && run(one, jobs, new SlotCommand.GetStats(P, jobs)).total() == 0);
+    }
+
+    @Test
+    void aBrokerWhoseServiceTokenIsNotGrantedEveryProjectCannotMoveAndNothingIsLost() throws Exception {
+        Broker one = cluster.broker(0);
+        Broker two = cluster.broker(1);
+        String[] names = deadLettering(one, two);
+        String jobs = names[0];
+        String dlq = names[1];
+        grantService("[\"" + P + "\"]"); // a tenant's grant: not a broker's
+        Thread.sleep(1_100); // the file is re-read at most once a second
+        run(one, jobs, new SlotCommand.Publish(P, jobs, UUID.randomUUID(), null,
+                List.of(new NewMessage(3600, "{}".getBytes(StandardCharsets.UTF_8)))));
+        Views.ClaimView c = run(one, jobs, new SlotCommand.ClaimEach(P, jobs, 1, 60, 60)).get(0);
+        run(one, jobs, new SlotCommand.ReleaseClaim(P, jobs, c.claimSeq()));
+        assertThat(run(one, jobs, new SlotCommand.ClaimEach(P, jobs, 1, 60, 60))).isEmpty(); // moving: held here
+        // The other broker refuses the copy (PERMISSION_DENIED): the message stays, held, where it was.
+        Thread.sleep(1_000);
+        assertThat(run(two, dlq, new SlotCommand.QueueExists(P, dlq))).isFalse(); // nothing arrived, not even the queue
+        assertThat(run(one, jobs, new SlotCommand.GetStats(P, jobs)).total()).isOne();
+        assertThat(one.metrics().registry().get("baton.grpc.auth.refused").tag("reason", "permission_denied").counter().count())
+                .isZero(); // refused by the other broker, not this one
+        assertThat(two.metrics().registry().get("baton.grpc.auth.refused").tag("reason", "permission_denied").counter().count())
+                .isPositive();
+        // Granted again: the mover's next try goes through.
+        grantService("[\"*\"]");
+        Awaitility.await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                .until(() -> run(two, dlq, new SlotCommand.GetStats(P, dlq)).total() == 1
                         && run(one, jobs, new SlotCommand.GetStats(P, jobs)).total() == 0);
     }
 }
