@@ -83,6 +83,9 @@ public final class Broker implements AutoCloseable {
     private final io.baton.broker.rpc.MoveClient moveClient;
     private int slotCount;
 
+    /** Calls (Work streams included) one client connection may have open at once. */
+    static final int GRPC_CALLS_PER_CONNECTION = 1_000;
+
     private Broker(BrokerConfig config) {
         this.config = config;
         this.moveClient = new io.baton.broker.rpc.MoveClient(config.serviceToken());
@@ -160,6 +163,18 @@ public final class Broker implements AutoCloseable {
         grpc = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.grpcPort()))
                 .addServices(services)
                 .maxInboundMessageSize(8 << 20)
+                .maxInboundMetadataSize(16 << 10)
+                // Abuse bounds: calls in flight per connection (unary calls and Work streams
+                // alike), keepalive pings no more often than every 10 s (more gets the connection
+                // closed), dead peers found by our own pings, idle connections closed, and the
+                // HTTP/2 rapid-reset attack (streams opened and reset in a loop) cut off.
+                .maxConcurrentCallsPerConnection(GRPC_CALLS_PER_CONNECTION)
+                .permitKeepAliveTime(10, TimeUnit.SECONDS)
+                .permitKeepAliveWithoutCalls(true)
+                .keepAliveTime(60, TimeUnit.SECONDS)
+                .keepAliveTimeout(20, TimeUnit.SECONDS)
+                .maxConnectionIdle(15, TimeUnit.MINUTES)
+                .maxRstFramesPerWindow(500, 10)
                 // Handlers only validate and enqueue to a slot lane, never block: run them on the
                 // transport's event loop and save a thread hand-off per call.
                 .directExecutor()

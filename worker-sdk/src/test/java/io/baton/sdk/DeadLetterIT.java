@@ -83,7 +83,8 @@ class DeadLetterIT {
             done.add(job.bodyJson());
         });
         post(q, 50);
-        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> client.stats(q + "-dlq").total() == 5
+        Awaitility.await().atMost(Duration.ofSeconds(60)).ignoreException(NotFoundException.class) // until the first move creates it
+                .until(() -> client.stats(q + "-dlq").total() == 5
                 && client.stats(q).total() == 0);
         assertThat(done).hasSize(45);
         for (int i = 0; i < 50; i += 10) {

@@ -267,4 +267,87 @@ class WorkStreamIT {
         assertThat(s.jobs().subList(3, 5)).allSatisfy(j -> assertThat(j.getMessage().getAttempts()).isEqualTo(2));
         assertThat(client.stats(q).claimed()).isEqualTo(3);
     }
+
+    /** Posts {@code n} messages of about {@code bytes} each, {@code perPost} to a publish. */
+    private static void postLarge(String queue, int n, int bytes, int perPost) {
+        String pad = "x".repeat(bytes);
+        for (int from = 0; from < n; from += perPost) {
+            List<NewMessage> batch = new ArrayList<>();
+            for (int i = from; i < Math.min(n, from + perPost); i++) {
+                batch.add(new NewMessage(600, "{\"n\":" + i + ",\"p\":\"" + pad + "\"}"));
+            }
+            client.publish(queue, batch);
+        }
+    }
+
+    @Test
+    void aBatchOfLargeJobsIsPushedInEventsAClientCanTake() throws Exception {
+        String q = queue();
+        postLarge(q, 50, 200_000, 1); // 10 MB: more than the 8 MiB a client takes in one message
+        Stream s = streamWithJobs(q, 50, 60, 50);
+        assertThat(s.events.stream().filter(WorkEvent::hasJobs)).hasSizeGreaterThanOrEqualTo(3);
+        assertThat(s.events).allSatisfy(e -> assertThat(e.getSerializedSize()).isLessThanOrEqualTo(8 << 20));
+    }
+
+    @Test
+    void aWorkerThatStopsReadingIsSentNoMoreOnceItsTransportIsFull() throws Exception {
+        String q = queue();
+        // A raw stream that reads nothing: its transport fills, and the broker must stop claiming.
+        List<WorkEvent> received = new CopyOnWriteArrayList<>();
+        ClientCallStreamObserver<WorkRequest>[] requests = new ClientCallStreamObserver[1];
+        io.grpc.stub.ClientResponseObserver<WorkRequest, WorkEvent> observer = new io.grpc.stub.ClientResponseObserver<>() {
+            @Override
+            public void beforeStart(ClientCallStreamObserver<WorkRequest> r) {
+                requests[0] = r;
+                r.disableAutoRequestWithInitial(0);
+            }
+
+            @Override
+            public void onNext(WorkEvent e) {
+                received.add(e);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+            }
+
+            @Override
+            public void onCompleted() {
+            }
+        };
+        WorkServiceGrpc.newStub(channel).work(observer);
+        try {
+            requests[0].onNext(subscribe(q, 5_000, 60));
+            // Jobs of 10 KB arrive in small batches (20 a publish), each woken claim pushed at once.
+            postLarge(q, 2_000, 10_000, 20);
+            Awaitility.await().atMost(Duration.ofSeconds(30)).pollDelay(Duration.ofSeconds(2))
+                    .until(() -> client.stats(q).claimed() > 0);
+            Thread.sleep(2_000);
+            long claimed = client.stats(q).claimed();
+            // The transport holds a few MB at most (flow-control windows): far fewer than the 2,000 free for it.
+            assertThat(claimed).as("jobs claimed for a worker that reads nothing").isBetween(1L, 1_200L);
+            assertThat(client.stats(q).free()).isGreaterThanOrEqualTo(800L);
+            // Once it reads again, the rest follow.
+            requests[0].request(Integer.MAX_VALUE);
+            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> client.stats(q).free() == 0);
+        } finally {
+            requests[0].cancel("test over", null);
+        }
+    }
+
+    @Test
+    void streamsThatSubscribeToMissingQueuesAndGoLeaveNothingRegistered() throws Exception {
+        for (int i = 0; i < 500; i++) {
+            Stream s = new Stream();
+            s.send(subscribe("missing-" + i, 10, 60));
+            ((ClientCallStreamObserver<WorkRequest>) s.requests).cancel("gone", null);
+        }
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
+            int waiting = 0;
+            for (io.baton.broker.runtime.SlotDriver d : local.broker().slots().all()) {
+                waiting += d.waiterCount().get(5, TimeUnit.SECONDS);
+            }
+            return waiting == 0;
+        });
+    }
 }

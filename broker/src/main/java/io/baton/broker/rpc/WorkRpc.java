@@ -59,6 +59,9 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
         return new Session((ServerCallStreamObserver<WorkEvent>) out);
     }
 
+    /** The most bytes of jobs one pushed event carries (clients take messages of up to 8 MiB). */
+    static final int PUSH_BYTES_MAX = 4 << 20;
+
     /**
      * One worker's stream. Threads: requests arrive on the transport thread, claim and ack results
      * on slot and flusher threads; every state change and every write to the stream happens under
@@ -92,6 +95,13 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
             this.out = out;
             activeStreams.incrementAndGet();
             out.setOnCancelHandler(this::closed);
+            // Jobs are claimed only while the transport takes more: a worker that stops reading
+            // holds what it was sent, its credits' worth at most, and gets nothing more.
+            out.setOnReadyHandler(this::transportReady);
+        }
+
+        private synchronized void transportReady() {
+            fill();
         }
 
         @Override
@@ -141,7 +151,7 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
 
         /** Asks for one batch of jobs, for every free credit, unless one is in flight or the queue was found empty. */
         private void fill() {
-            if (closed || draining || waiting || claiming > 0 || credits <= 0) {
+            if (closed || draining || waiting || claiming > 0 || credits <= 0 || !out.isReady()) {
                 return;
             }
             claiming = Math.min(credits, Limits.WORK_BATCH_MAX);
@@ -176,13 +186,24 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
             if (closed) {
                 return; // the leases lapse; the jobs come back after their TTL
             }
+            // Pushed in events of at most PUSH_BYTES_MAX (a batch of large jobs would pass the
+            // 8 MiB a client takes in one message).
             Jobs.Builder batch = Jobs.newBuilder();
+            int bytes = 0;
             for (ClaimView claim : claims) {
                 held.add(claim.claimSeq());
                 String claimId = Ids.encode(slot, claim.claimSeq());
-                batch.addJobs(Job.newBuilder()
+                Job job = Job.newBuilder()
                         .setMessage(Protos.message(slot, claim.messages().get(0)).toBuilder().setClaimId(claimId))
-                        .setClaimId(claimId));
+                        .setClaimId(claimId).build();
+                int size = job.getSerializedSize();
+                if (batch.getJobsCount() > 0 && bytes + size > PUSH_BYTES_MAX) {
+                    out.onNext(WorkEvent.newBuilder().setJobs(batch).build());
+                    batch = Jobs.newBuilder();
+                    bytes = 0;
+                }
+                batch.addJobs(job);
+                bytes += size;
             }
             credits -= claims.size();
             creditsOutstanding.addAndGet(-claims.size());
@@ -312,6 +333,10 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
                 closed = true;
                 activeStreams.decrementAndGet();
                 creditsOutstanding.addAndGet(-Math.max(0, credits));
+                if (driver != null) {
+                    // Nothing left registered, even by a claim still in flight: the slot runs this after it.
+                    driver.stopWaiting(queue.getProject(), queue.getName(), wake);
+                }
                 markHeldLost();
             }
         }

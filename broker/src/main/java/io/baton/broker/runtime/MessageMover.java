@@ -32,6 +32,8 @@ public final class MessageMover implements AutoCloseable {
     /** Messages one pass reads from a slot (the rest follow in the next pass, at once). */
     static final int PASS_MESSAGES = 1_000;
     static final long MIN_BACKOFF_MILLIS = 200;
+    /** How long a woken slot waits before its pass, so that moves started meanwhile join it. */
+    static final long LINGER_MILLIS = 50;
     static final long MAX_BACKOFF_MILLIS = 30_000;
 
     /** Where copies go: the serving broker of the target queue's slot, here or elsewhere. */
@@ -60,7 +62,16 @@ public final class MessageMover implements AutoCloseable {
         int failures;
     }
 
-    /** {@code slot} has messages to move: starts a pass, or another once the running one ends. Any thread. */
+    /**
+     * {@code slot} has messages to move: starts a pass after {@link #LINGER_MILLIS}, or another
+     * once the running one ends. Any thread.
+     *
+     * <p>Why the linger: a pass costs two durable writes (the copy there, the delete here), and each
+     * starts a group commit of its own when it falls between the commits of the slot's other
+     * traffic. Poison jobs meet their last claim one at a time, so a pass at every wake-up would
+     * add two commits per dead letter; a pass that lingers takes every move started meanwhile.
+     * Nobody waits for a dead letter, so a few tens of milliseconds cost nothing.
+     */
     public void wake(int slot) {
         if (closed) {
             return;
@@ -73,7 +84,18 @@ public final class MessageMover implements AutoCloseable {
             }
             p.running = true;
         }
-        run(slot, p);
+        later(slot, p, LINGER_MILLIS);
+    }
+
+    /** Runs a pass over {@code slot} in {@code millis}; the pass is marked running already. */
+    private void later(int slot, Pass p, long millis) {
+        try {
+            timer.schedule(() -> run(slot, p), millis, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            synchronized (p) {
+                p.running = false; // shutting down
+            }
+        }
     }
 
     private void run(int slot, Pass p) {
@@ -187,8 +209,7 @@ public final class MessageMover implements AutoCloseable {
                 p.failures = 0;
             }
             if (retryIn < 0 && (p.again || more)) {
-                p.again = false;
-                retryIn = 0;
+                retryIn = more ? 0 : LINGER_MILLIS; // a full pass goes on at once; new moves linger as at a wake-up
             }
             if (retryIn < 0 || closed) {
                 p.running = false;
@@ -196,13 +217,7 @@ public final class MessageMover implements AutoCloseable {
             }
             p.again = false;
         }
-        try {
-            timer.schedule(() -> run(slot, p), retryIn, TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            synchronized (p) {
-                p.running = false; // shutting down
-            }
-        }
+        later(slot, p, retryIn);
     }
 
     private static String rootMessage(Throwable t) {

@@ -692,6 +692,32 @@ public final class SlotDriver {
                 + " requests waiting, its limit; please try again shortly.");
     }
 
+    /**
+     * Forgets {@code whenFree}, registered by {@link #claimOrWait} on a queue (its stream closed):
+     * a waiter on a queue that never gets a message, or a stream that went away, leaves nothing
+     * behind. Any thread.
+     */
+    public void stopWaiting(String project, String queue, Runnable whenFree) {
+        String key = project + '\0' + queue;
+        try {
+            thread.execute(() -> {
+                Set<Runnable> w = waiters.get(key);
+                if (w != null && w.remove(whenFree) && w.isEmpty()) {
+                    waiters.remove(key);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // shutting down: the waiters go with the slot
+        }
+    }
+
+    /** How many waiters are registered on this slot's queues, counted on its thread (for tests). */
+    public CompletableFuture<Integer> waiterCount() {
+        CompletableFuture<Integer> out = new CompletableFuture<>();
+        thread.execute(() -> out.complete(waiters.values().stream().mapToInt(Set::size).sum()));
+        return out;
+    }
+
     /** Runs (and forgets) the waiters of a queue. Slot thread only. */
     private void wake(String key) {
         Set<Runnable> w = waiters.remove(key);
