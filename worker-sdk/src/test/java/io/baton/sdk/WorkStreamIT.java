@@ -350,4 +350,36 @@ class WorkStreamIT {
             return waiting == 0;
         });
     }
+
+    @Test
+    void oneConnectionHasAtMostItsCallLimitOfStreamsOpenAndTheNextWaitsForAFreeOne() throws Exception {
+        ManagedChannel own = ManagedChannelBuilder.forTarget(local.address()).usePlaintext().build();
+        java.util.function.Supplier<Double> open = () -> local.broker().metrics().registry().get("baton.work.streams").gauge().value();
+        double before = open.get();
+        List<ClientCallStreamObserver<WorkRequest>> calls = new ArrayList<>();
+        try {
+            String q = queue();
+            for (int i = 0; i <= 1_000; i++) { // one more than a connection may have
+                StreamObserver<WorkEvent> ignore = new StreamObserver<>() {
+                    public void onNext(WorkEvent e) {}
+                    public void onError(Throwable t) {}
+                    public void onCompleted() {}
+                };
+                ClientCallStreamObserver<WorkRequest> c = (ClientCallStreamObserver<WorkRequest>) WorkServiceGrpc.newStub(own).work(ignore);
+                c.onNext(subscribe(q, 1, 60));
+                calls.add(c);
+            }
+            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> open.get() - before == 1_000);
+            Thread.sleep(500);
+            assertThat(open.get() - before).as("streams the broker serves for one connection").isEqualTo(1_000);
+            for (int i = 0; i < 500; i++) {
+                calls.get(i).cancel("making room", null);
+            }
+            // The one that waited starts once others end: 500 left, and it.
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> open.get() - before == 501);
+        } finally {
+            calls.forEach(c -> c.cancel("test over", null));
+            own.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+        }
+    }
 }
