@@ -61,22 +61,24 @@ public final class TokenFile implements Credentials {
     @Override
     public Set<String> projectsOf(String token) {
         TokenGrants current = grants.get();
-        long failing = grants.failingForNanos();
-        if (failing > 0 && failing >= revokeAfterNanos) {
-            if (revoked.compareAndSet(false, true)) {
-                log.error("tokens file {} is missing or invalid: every token is refused until it is valid again", file);
-            }
-            return null;
-        }
-        if (failing == 0 && revoked.compareAndSet(true, false)) {
-            log.info("tokens file {} is valid again: its tokens are accepted", file);
-        }
-        return current.projectsOf(token);
+        return revoked() ? null : current.projectsOf(token);
     }
 
-    /** Whether every token is refused now because the file went missing or invalid. */
+    /**
+     * Whether every token is refused now because the file went missing or invalid longer than
+     * the grace ago; the change either way is logged once.
+     */
     public boolean revoked() {
-        projectsOf(null);
-        return revoked.get();
+        grants.get(); // re-reads the file if it changed (at most once a second)
+        long failing = grants.failingForNanos();
+        boolean now = failing > 0 && failing >= revokeAfterNanos;
+        if (revoked.compareAndSet(!now, now)) {
+            if (now) {
+                log.error("tokens file {} is missing or invalid: every token is refused until it is valid again", file);
+            } else {
+                log.info("tokens file {} is valid again: its tokens are accepted", file);
+            }
+        }
+        return now;
     }
 }

@@ -47,6 +47,15 @@ public record TokenGrants(List<Map.Entry<byte[], Set<String>>> entries) implemen
         return found;
     }
 
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+
+    /** A fresh token: 192 random bits, as 48 hex digits. */
+    public static String newToken() {
+        byte[] bytes = new byte[24];
+        RANDOM.nextBytes(bytes);
+        return java.util.HexFormat.of().formatHex(bytes);
+    }
+
     public int size() {
         return entries.size();
     }

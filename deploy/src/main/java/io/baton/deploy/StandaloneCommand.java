@@ -65,7 +65,7 @@ final class StandaloneCommand implements Callable<Integer> {
         io.baton.auth.Credentials users = auth.credentials();
         // With auth on, the gateway calls the broker with a service identity of its own, known
         // only to this process: a fresh random token that the broker grants every project.
-        String serviceToken = users == null ? null : randomToken();
+        String serviceToken = users == null ? null : io.baton.auth.TokenGrants.newToken();
         io.baton.auth.Credentials credentials = users == null ? null : io.baton.auth.Credentials.either(
                 io.baton.auth.Credentials.fixed(serviceToken, java.util.Set.of(io.baton.auth.Credentials.ANY_PROJECT)), users);
         EmbeddedZooKeeper zk = new EmbeddedZooKeeper(data.resolve("zookeeper"), "127.0.0.1", zkPort);
@@ -104,11 +104,6 @@ final class StandaloneCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static String randomToken() {
-        byte[] bytes = new byte[32];
-        new java.security.SecureRandom().nextBytes(bytes);
-        return java.util.HexFormat.of().formatHex(bytes);
-    }
 
     /** Whether {@code host} (a listen address) is reachable only from this machine. */
     private static boolean isLoopback(String host) {

@@ -2,12 +2,11 @@ package io.baton.deploy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.baton.auth.TokenGrants;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -41,13 +40,12 @@ final class TokensCommand {
                 return 1;
             }
             Files.createDirectories(dir);
-            SecureRandom random = new SecureRandom();
-            String service = token(random);
+            String service = TokenGrants.newToken();
             ObjectNode doc = new ObjectMapper().createObjectNode();
             ObjectNode tokens = doc.putObject("tokens");
             tokens.putArray(service).add(io.baton.auth.Credentials.ANY_PROJECT);
             for (String p : projects) {
-                tokens.putArray(token(random)).add(p);
+                tokens.putArray(TokenGrants.newToken()).add(p);
             }
             write(tokensFile, new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(doc) + "\n");
             write(serviceFile, service + "\n");
@@ -56,11 +54,6 @@ final class TokensCommand {
             return 0;
         }
 
-        private static String token(SecureRandom random) {
-            byte[] bytes = new byte[24];
-            random.nextBytes(bytes);
-            return HexFormat.of().formatHex(bytes);
-        }
 
         private static void write(Path file, String text) throws Exception {
             Files.createFile(file);

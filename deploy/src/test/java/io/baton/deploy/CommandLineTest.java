@@ -78,7 +78,7 @@ class CommandLineTest {
     }
 
     @Test
-    void rolesOtherHostsReachRefuseToRunWithoutAuthenticationUnlessTold(@org.junit.jupiter.api.io.TempDir Path dir) {
+    void rolesOtherHostsReachRefuseToRunWithoutAuthenticationUnlessTold(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         for (String[] args : List.of(
                 new String[] {"broker", "--zookeeper", "127.0.0.1:1", "--id", "b1", "--data-dir", dir.resolve("b").toString()},
                 new String[] {"gateway", "--brokers", "127.0.0.1:1"},
@@ -88,9 +88,16 @@ class CommandLineTest {
             assertThat(r[1]).contains("--auth tokens", "--insecure-no-auth");
         }
         // With auth on, a broker or gateway needs the token it calls brokers with.
-        String[] noServiceToken = inProcess("gateway", "--brokers", "127.0.0.1:1", "--auth", "tokens", "--tokens-file",
-                dir.resolve("missing.json").toString());
-        assertThat(noServiceToken[0]).isNotEqualTo("0");
+        Path tokens = dir.resolve("tokens.json");
+        java.nio.file.Files.writeString(tokens, "{\"tokens\": {\"a-token-0123456789abcdef\": [\"a\"]}}");
+        for (String[] args : List.of(
+                new String[] {"gateway", "--brokers", "127.0.0.1:1", "--auth", "tokens", "--tokens-file", tokens.toString()},
+                new String[] {"broker", "--zookeeper", "127.0.0.1:1", "--id", "b1", "--data-dir", dir.resolve("b").toString(),
+                        "--auth", "tokens", "--tokens-file", tokens.toString()})) {
+            String[] r = inProcess(args);
+            assertThat(r[0]).as(String.join(" ", args)).isEqualTo("2");
+            assertThat(r[1]).contains("--service-token-file");
+        }
     }
 
     @Test

@@ -45,37 +45,25 @@ final class ProjectsNamed {
 
     /** The fields of {@code d} that name a project or may lead to one. */
     private static List<FieldDescriptor> plan(Descriptor d) {
-        List<FieldDescriptor> fields = new ArrayList<>();
-        for (FieldDescriptor f : d.getFields()) {
-            if (f.isRepeated() || f.isMapField()) {
-                continue; // no request lists projects; moved messages carry their origin's queue, not a project to act in
-            }
-            if (f.getJavaType() == FieldDescriptor.JavaType.STRING && f.getName().equals("project")) {
-                fields.add(f);
-            } else if (f.getJavaType() == FieldDescriptor.JavaType.MESSAGE
-                    && (f.getMessageType().equals(QUEUE_REF) || leadsToProject(f.getMessageType(), 1))) {
-                fields.add(f);
-            }
-        }
-        return List.copyOf(fields);
+        return d.getFields().stream().filter(f -> namesProject(f, 0)).toList();
     }
 
-    private static boolean leadsToProject(Descriptor d, int depth) {
-        if (depth > MAX_DEPTH) {
+    /**
+     * Whether field {@code f} is a project (a {@code project} string, a {@code QueueRef}) or a
+     * message that holds one within {@link #MAX_DEPTH} levels. Repeated fields are left out: no
+     * request lists projects (moved messages carry their origin's queue, not a project to act in).
+     */
+    private static boolean namesProject(FieldDescriptor f, int depth) {
+        if (f.isRepeated()) {
             return false;
         }
-        for (FieldDescriptor f : d.getFields()) {
-            if (f.isRepeated()) {
-                continue;
-            }
-            if (f.getJavaType() == FieldDescriptor.JavaType.STRING && f.getName().equals("project")) {
-                return true;
-            }
-            if (f.getJavaType() == FieldDescriptor.JavaType.MESSAGE
-                    && (f.getMessageType().equals(QUEUE_REF) || leadsToProject(f.getMessageType(), depth + 1))) {
-                return true;
-            }
+        if (f.getJavaType() == FieldDescriptor.JavaType.STRING) {
+            return f.getName().equals("project");
         }
-        return false;
+        if (f.getJavaType() != FieldDescriptor.JavaType.MESSAGE) {
+            return false;
+        }
+        return f.getMessageType().equals(QUEUE_REF)
+                || depth < MAX_DEPTH && f.getMessageType().getFields().stream().anyMatch(g -> namesProject(g, depth + 1));
     }
 }
