@@ -88,7 +88,7 @@ public final class Broker implements AutoCloseable {
 
     private Broker(BrokerConfig config) {
         this.config = config;
-        this.moveClient = new io.baton.broker.rpc.MoveClient(config.serviceToken());
+        this.moveClient = new io.baton.broker.rpc.MoveClient(config.serviceToken(), config.tls());
         this.paths = new ClusterPaths(config.cluster());
         this.zk = CuratorFrameworkFactory.builder()
                 .connectString(config.zkConnect())
@@ -160,7 +160,9 @@ public final class Broker implements AutoCloseable {
             io.baton.broker.rpc.CallAuthorizer authorizer = new io.baton.broker.rpc.CallAuthorizer(config.credentials(), metrics.registry());
             services = services.stream().map(s -> ServerInterceptors.intercept(s, authorizer)).toList();
         }
-        grpc = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.grpcPort()))
+        InetSocketAddress grpcBind = new InetSocketAddress(config.host(), config.grpcPort());
+        grpc = (config.tls() == null ? NettyServerBuilder.forAddress(grpcBind)
+                : NettyServerBuilder.forAddress(grpcBind, config.tls().serverCredentials()))
                 .addServices(services)
                 .maxInboundMessageSize(8 << 20)
                 .maxInboundMetadataSize(16 << 10)
@@ -211,7 +213,7 @@ public final class Broker implements AutoCloseable {
             metrics.refreshQueueGauges(host.slots());
         }, 1, 1, TimeUnit.SECONDS);
         if (config.metricsPort() >= 0) {
-            metricsServer = new MetricsServer(config.host(), config.metricsPort(), metrics.registry(), this::problems);
+            metricsServer = new MetricsServer(config.host(), config.metricsPort(), metrics.registry(), this::problems, config.tls());
         }
         log.info("broker {} serving gRPC on {}", config.brokerId(), grpcAddress());
     }

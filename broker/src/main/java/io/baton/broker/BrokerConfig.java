@@ -37,7 +37,8 @@ public record BrokerConfig(
         io.baton.broker.log.FileSlotLogFactory.Space diskSpace,
         Supplier<QuotaPolicy> projectQuotas,
         io.baton.auth.Credentials credentials,
-        String serviceToken) {
+        String serviceToken,
+        io.baton.api.tls.TlsCredentials tls) {
 
     /** Whether every gRPC call must carry a token ({@link #credentials} set). */
     public boolean authRequired() {
@@ -79,6 +80,7 @@ public record BrokerConfig(
         private Supplier<QuotaPolicy> projectQuotas = () -> QuotaPolicy.NONE;
         private io.baton.auth.Credentials credentials;
         private String serviceToken;
+        private io.baton.api.tls.TlsCredentials tls;
 
         public Builder brokerId(String v) {
             brokerId = v;
@@ -250,6 +252,18 @@ public record BrokerConfig(
             return this;
         }
 
+        /**
+         * Serve gRPC over TLS with this identity (requiring client certificates if it says so) and
+         * call other brokers over TLS, trusting its CAs. Null, the default: plaintext.
+         */
+        public Builder tls(io.baton.api.tls.TlsCredentials v) {
+            if (v != null && v.identity() == null) {
+                throw new IllegalArgumentException("a broker serving TLS needs a certificate and key");
+            }
+            tls = v;
+            return this;
+        }
+
         public BrokerConfig build() {
             Objects.requireNonNull(zkConnect, "zkConnect");
             Objects.requireNonNull(dataDir, "dataDir");
@@ -274,7 +288,7 @@ public record BrokerConfig(
             return new BrokerConfig(brokerId, cluster, zkConnect, zkSessionTimeout, host, grpcPort, metricsPort, dataDir,
                     slotCount, selfAssignAllSlots, limits, slotThreads, segmentBytes, checkpoints, clock, bookkeeperMetadataUri,
                     runController, handOverTimeout, advertisedHost != null ? advertisedHost : host, disk, memoryBudget, diskSpace,
-                    projectQuotas, credentials, serviceToken);
+                    projectQuotas, credentials, serviceToken, tls);
         }
     }
 }

@@ -33,12 +33,11 @@ final class AdminCommands {
         @Option(names = "--project", defaultValue = "default", description = "Project (tenant) (default: ${DEFAULT-VALUE}).")
         String project;
 
-        @Option(names = "--token", defaultValue = "${env:BATON_TOKEN}", description = "Token for brokers with "
-                + "authentication on (default: the BATON_TOKEN environment variable).")
-        String token;
+        @Mixin
+        ClientOptions access;
 
         BatonClient client() {
-            return BatonClient.builder().target(target).project(project).token(token).build();
+            return access.applyTo(BatonClient.builder().target(target).project(project)).build();
         }
     }
 

@@ -40,9 +40,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--queue", description = "Queue (default: a new bench-<random> queue, deleted at the end).")
     String queue;
 
-    @Option(names = "--token", defaultValue = "${env:BATON_TOKEN}", description = "Token for brokers with "
-            + "authentication on (default: the BATON_TOKEN environment variable).")
-    String token;
+    @picocli.CommandLine.Mixin
+    ClientOptions access;
 
     @Option(names = "--queues", defaultValue = "1", description = "Spread the load over this many queues (QUEUE-0, QUEUE-1, ...; "
             + "in a cluster they land in different slots, so on different brokers). Producers send round-robin; "
@@ -116,7 +115,7 @@ final class BenchCommand implements Callable<Integer> {
         Histogram total = new Histogram(3);
         String padding = "x".repeat(Math.max(0, size - 40));
 
-        try (BatonClient client = BatonClient.builder().target(target).project(project).token(token).callTimeout(Duration.ofSeconds(30)).build()) {
+        try (BatonClient client = access.applyTo(BatonClient.builder().target(target).project(project)).callTimeout(Duration.ofSeconds(30)).build()) {
             queues.forEach(client::createQueue);
             if (poisonRate > 0) {
                 for (String queue : queues) {

@@ -61,6 +61,9 @@ final class BrokerCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     AuthOptions auth;
 
+    @picocli.CommandLine.Mixin
+    TlsOptions tls;
+
     @Override
     public Integer call() throws Exception {
         auth.requireAuthUnlessInsecure("baton broker");
@@ -69,14 +72,15 @@ final class BrokerCommand implements Callable<Integer> {
                 .handOverTimeout(Duration.ofSeconds(handOverSeconds))
                 .metricsPort(metricsPort).dataDir(dataDir.toAbsolutePath()).slotCount(slots).selfAssignAllSlots(false)
                 .controller(true).bookkeeper(bookkeeperUri != null ? bookkeeperUri : Bookie.metadataUri(zookeeper))
-                .credentials(auth.credentials()).serviceToken(auth.serviceToken(true))).build());
+                .credentials(auth.credentials()).serviceToken(auth.serviceToken(true)).tls(tls.forBroker())).build());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println("baton broker stopping");
             broker.close(); // leaves the cluster: the controller moves its slots to the others
             stopped.countDown();
         }, "shutdown"));
-        System.out.printf("baton broker ready id=%s grpc=%s metrics=http://%s:%d/metrics%n", id, broker.grpcAddress(), host,
+        System.out.printf("baton broker ready id=%s grpc=%s metrics=%s://%s:%d/metrics%n", id, broker.grpcAddress(),
+                tls.certificate == null ? "http" : "https", host,
                 broker.metricsPort());
         System.out.flush();
         stopped.await();

@@ -34,15 +34,21 @@ final class GatewayCommand implements Callable<Integer> {
     @Mixin
     AuthOptions auth;
 
+    @Mixin
+    TlsOptions tls;
+
     @Override
     public Integer call() throws Exception {
         auth.requireAuthUnlessInsecure("baton gateway");
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        io.baton.api.tls.TlsCredentials credentials = tls.credentials();
+        io.baton.api.tls.TlsCredentials https = credentials != null && credentials.identity() != null ? credentials : null;
         Gateway gateway = Gateway.start(GatewayConfig.builder().host(host).port(httpPort).brokers(brokers)
-                .auth(AuthOptions.authenticator(auth.credentials())).serviceToken(auth.serviceToken(true)).registry(registry).build());
+                .auth(AuthOptions.authenticator(auth.credentials())).serviceToken(auth.serviceToken(true)).registry(registry)
+                .https(https).brokerTls(credentials != null && credentials.trust() != null ? credentials : null).build());
         MetricsServer metrics;
         try {
-            metrics = new MetricsServer(host, metricsPort, registry, java.util.List::of);
+            metrics = new MetricsServer(host, metricsPort, registry, java.util.List::of, https);
         } catch (Exception e) {
             gateway.close();
             throw e;
@@ -53,8 +59,9 @@ final class GatewayCommand implements Callable<Integer> {
             metrics.close();
             stopped.countDown();
         }, "shutdown"));
-        System.out.printf("baton gateway ready http=http://%s:%d/v1 metrics=http://%s:%d/metrics brokers=%s%n",
-                host, gateway.port(), host, metrics.port(), String.join(",", brokers));
+        String scheme = https == null ? "http" : "https";
+        System.out.printf("baton gateway ready http=%s://%s:%d/v1 metrics=%s://%s:%d/metrics brokers=%s%n",
+                scheme, host, gateway.port(), scheme, host, metrics.port(), String.join(",", brokers));
         System.out.flush();
         stopped.await();
         return 0;

@@ -40,6 +40,9 @@ final class StandaloneCommand implements Callable<Integer> {
     AuthOptions auth;
 
     @picocli.CommandLine.Mixin
+    TlsOptions tls;
+
+    @picocli.CommandLine.Mixin
     LimitOptions limits;
 
     @Option(names = "--metrics-port", defaultValue = "7071", description = "Prometheus /metrics port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
@@ -62,6 +65,7 @@ final class StandaloneCommand implements Callable<Integer> {
             auth.requireAuthUnlessInsecure("baton standalone on " + host);
         }
         Path data = dataDir.toAbsolutePath();
+        io.baton.api.tls.TlsCredentials transport = tls.forBroker();
         io.baton.auth.Credentials users = auth.credentials();
         // With auth on, the gateway calls the broker with a service identity of its own, known
         // only to this process: a fresh random token that the broker grants every project.
@@ -74,7 +78,7 @@ final class StandaloneCommand implements Callable<Integer> {
         try {
             broker = Broker.start(limits.applyTo(BrokerConfig.builder().brokerId("standalone").zkConnect(zk.connectString())
                     .host(host).advertisedHost(advertise).grpcPort(grpcPort).metricsPort(metricsPort).dataDir(data.resolve("broker"))
-                    .slotCount(slots).selfAssignAllSlots(true).credentials(credentials).serviceToken(serviceToken)).build());
+                    .slotCount(slots).selfAssignAllSlots(true).credentials(credentials).serviceToken(serviceToken).tls(transport)).build());
             broker.awaitServing(Duration.ofMinutes(5));
         } catch (Exception e) {
             zk.close();
@@ -83,7 +87,7 @@ final class StandaloneCommand implements Callable<Integer> {
         try {
             gateway = Gateway.start(GatewayConfig.builder().host(host).port(httpPort).brokers(java.util.List.of(broker.grpcAddress()))
                     .auth(AuthOptions.authenticator(users)).serviceToken(serviceToken).registry(broker.metrics().registry())
-                    .inProcessWhenLocal(true).build());
+                    .https(transport).inProcessWhenLocal(true).build());
         } catch (Exception e) {
             broker.close();
             zk.close();
@@ -97,8 +101,9 @@ final class StandaloneCommand implements Callable<Integer> {
             zk.close();
             stopped.countDown();
         }, "shutdown"));
-        System.out.printf("baton standalone ready grpc=%s http=http://%s:%d/v1 metrics=http://%s:%d/metrics zookeeper=%s data=%s%n",
-                broker.grpcAddress(), host, gateway.port(), host, broker.metricsPort(), zk.connectString(), data);
+        String scheme = transport == null ? "http" : "https";
+        System.out.printf("baton standalone ready grpc=%s http=%s://%s:%d/v1 metrics=%s://%s:%d/metrics zookeeper=%s data=%s%n",
+                broker.grpcAddress(), scheme, host, gateway.port(), scheme, host, broker.metricsPort(), zk.connectString(), data);
         System.out.flush();
         stopped.await();
         return 0;

@@ -19,11 +19,15 @@ public final class Gateway implements AutoCloseable {
     }
 
     public static Gateway start(GatewayConfig config) throws InterruptedException {
-        BatonClient client = BatonClient.builder().target(config.brokers().toArray(String[]::new))
-                .callTimeout(config.callTimeout()).inProcessWhenLocal(config.inProcessWhenLocal()).token(config.serviceToken()).build();
+        BatonClient.Builder b = BatonClient.builder().target(config.brokers().toArray(String[]::new))
+                .callTimeout(config.callTimeout()).inProcessWhenLocal(config.inProcessWhenLocal()).token(config.serviceToken());
+        if (config.brokerTls() != null) {
+            b.tls(config.brokerTls());
+        }
+        BatonClient client = b.build();
         try {
             V1Api api = new V1Api(client, config.auth(), config.registry());
-            return new Gateway(client, HttpServer.start(config.host(), config.port(), config.ioThreads(), api));
+            return new Gateway(client, HttpServer.start(config.host(), config.port(), config.ioThreads(), config.https(), api));
         } catch (InterruptedException | RuntimeException e) {
             client.close();
             throw e;

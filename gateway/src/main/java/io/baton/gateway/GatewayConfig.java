@@ -9,7 +9,8 @@ import java.util.Objects;
 
 /** Immutable gateway options, validated by {@link Builder#build()}. */
 public record GatewayConfig(String host, int port, List<String> brokers, Authenticator auth, MeterRegistry registry,
-        Duration callTimeout, int ioThreads, boolean inProcessWhenLocal, String serviceToken) {
+        Duration callTimeout, int ioThreads, boolean inProcessWhenLocal, String serviceToken,
+        io.baton.api.tls.TlsCredentials https, io.baton.api.tls.TlsCredentials brokerTls) {
 
     public static Builder builder() {
         return new Builder();
@@ -25,6 +26,8 @@ public record GatewayConfig(String host, int port, List<String> brokers, Authent
         private int ioThreads = Math.max(2, Runtime.getRuntime().availableProcessors());
         private boolean inProcessWhenLocal;
         private String serviceToken;
+        private io.baton.api.tls.TlsCredentials https;
+        private io.baton.api.tls.TlsCredentials brokerTls;
 
         public Builder host(String host) {
             this.host = host;
@@ -81,6 +84,21 @@ public record GatewayConfig(String host, int port, List<String> brokers, Authent
             return this;
         }
 
+        /** Serve HTTPS with this identity (its certificate and key files re-read when they change). Null, the default: HTTP. */
+        public Builder https(io.baton.api.tls.TlsCredentials v) {
+            if (v != null && v.identity() == null) {
+                throw new IllegalArgumentException("serving HTTPS needs a certificate and key");
+            }
+            https = v;
+            return this;
+        }
+
+        /** Reach brokers over TLS with these credentials (trusted CAs; a client certificate if brokers require one). Null: plaintext. */
+        public Builder brokerTls(io.baton.api.tls.TlsCredentials v) {
+            brokerTls = v;
+            return this;
+        }
+
         public GatewayConfig build() {
             if (brokers.isEmpty()) {
                 throw new IllegalArgumentException("at least one broker address is required");
@@ -95,7 +113,7 @@ public record GatewayConfig(String host, int port, List<String> brokers, Authent
                 throw new IllegalArgumentException("callTimeout must be positive");
             }
             return new GatewayConfig(host, port, brokers, auth, registry != null ? registry : new SimpleMeterRegistry(),
-                    callTimeout, ioThreads, inProcessWhenLocal, serviceToken);
+                    callTimeout, ioThreads, inProcessWhenLocal, serviceToken, https, brokerTls);
         }
     }
 }

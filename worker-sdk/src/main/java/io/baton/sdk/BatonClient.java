@@ -80,7 +80,7 @@ public final class BatonClient implements AutoCloseable {
     private final boolean ownsRouter;
 
     private BatonClient(Builder b) {
-        this(b.project, b.clientId, new Router(b.targets, b.callTimeout, b.inProcessWhenLocal, b.token), b.callTimeout, true);
+        this(b.project, b.clientId, new Router(b.targets, b.callTimeout, b.inProcessWhenLocal, b.token, b.tlsCredentials()), b.callTimeout, true);
     }
 
     private BatonClient(String project, UUID clientId, Router router, Duration callTimeout, boolean ownsRouter) {
@@ -103,6 +103,10 @@ public final class BatonClient implements AutoCloseable {
         private Duration callTimeout = Duration.ofSeconds(10);
         private boolean inProcessWhenLocal;
         private String token;
+        private io.baton.api.tls.TlsCredentials tls;
+        private java.nio.file.Path trustedCas;
+        private java.nio.file.Path clientCertificate;
+        private java.nio.file.Path clientKey;
 
         /** One or more broker (or seed) addresses, {@code host:port}. */
         public Builder target(String... addresses) {
@@ -143,6 +147,43 @@ public final class BatonClient implements AutoCloseable {
         public Builder token(String token) {
             this.token = token;
             return this;
+        }
+
+        /**
+         * Reach brokers over TLS, trusting the certificate authorities in {@code caPem} (a PEM file
+         * of one or more certificates; re-read when it changes) and checking each broker's host
+         * name against its certificate. Default: plaintext.
+         */
+        public Builder trustCertificates(java.nio.file.Path caPem) {
+            this.trustedCas = Objects.requireNonNull(caPem);
+            return this;
+        }
+
+        /**
+         * Present this certificate (PEM chain, leaf first) and key (PEM PKCS#8) to brokers that
+         * require client certificates; implies TLS. Both files are re-read when they change.
+         */
+        public Builder clientCertificate(java.nio.file.Path certificatePem, java.nio.file.Path keyPem) {
+            this.clientCertificate = Objects.requireNonNull(certificatePem);
+            this.clientKey = Objects.requireNonNull(keyPem);
+            return this;
+        }
+
+        /**
+         * Reach brokers over TLS with credentials already loaded (a process that shares one set
+         * between its servers and clients). Overrides {@link #trustCertificates} and
+         * {@link #clientCertificate}.
+         */
+        public Builder tls(io.baton.api.tls.TlsCredentials tls) {
+            this.tls = Objects.requireNonNull(tls);
+            return this;
+        }
+
+        private io.baton.api.tls.TlsCredentials tlsCredentials() {
+            if (tls != null || (trustedCas == null && clientCertificate == null)) {
+                return tls;
+            }
+            return io.baton.api.tls.TlsCredentials.load(clientCertificate, clientKey, trustedCas, false);
         }
 
         public BatonClient build() {

@@ -21,9 +21,14 @@ public final class MoveClient implements AutoCloseable {
     private final ConcurrentHashMap<String, ManagedChannel> channels = new ConcurrentHashMap<>();
     /** Sends the broker's service token, when it has one. */
     private final io.grpc.ClientInterceptor[] auth;
+    private final io.grpc.ChannelCredentials transport;
 
-    /** {@code serviceToken}: what this broker calls others with (they grant it every project); null: none. */
-    public MoveClient(String serviceToken) {
+    /**
+     * {@code serviceToken}: what this broker calls others with (they grant it every project); null:
+     * none. {@code tls}: how it reaches them over TLS; null: plaintext.
+     */
+    public MoveClient(String serviceToken, io.baton.api.tls.TlsCredentials tls) {
+        this.transport = io.baton.api.tls.TlsCredentials.channelCredentials(tls);
         this.auth = serviceToken == null ? new io.grpc.ClientInterceptor[0]
                 : new io.grpc.ClientInterceptor[] {io.baton.api.BearerToken.attach(serviceToken)};
     }
@@ -31,7 +36,7 @@ public final class MoveClient implements AutoCloseable {
     public CompletableFuture<Integer> accept(String address, SlotCommand.AcceptMoved command) {
         CompletableFuture<Integer> out = new CompletableFuture<>();
         ManagedChannel channel = channels.computeIfAbsent(address,
-                a -> NettyChannelBuilder.forTarget(a).usePlaintext().maxInboundMessageSize(8 << 20).intercept(auth).build());
+                a -> NettyChannelBuilder.forTarget(a, transport).maxInboundMessageSize(8 << 20).intercept(auth).build());
         MoveServiceGrpc.newStub(channel).withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
                 .acceptMoved(MoveCodec.request(command), new io.grpc.stub.StreamObserver<AcceptMovedResponse>() {
                     @Override

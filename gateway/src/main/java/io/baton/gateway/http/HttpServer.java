@@ -13,7 +13,10 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.baton.api.tls.TlsCredentials;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
@@ -41,8 +44,18 @@ public final class HttpServer implements AutoCloseable {
         this.channel = channel;
     }
 
-    /** Binds {@code host:port} (0: any free port) and serves {@code api} on {@code ioThreads} event loops. */
+    /** As {@link #start(String, int, int, TlsCredentials, HttpApi)} over plain HTTP. */
     public static HttpServer start(String host, int port, int ioThreads, HttpApi api) throws InterruptedException {
+        return start(host, port, ioThreads, null, api);
+    }
+
+    /**
+     * Binds {@code host:port} (0: any free port) and serves {@code api} on {@code ioThreads} event
+     * loops, over HTTPS with {@code tls}'s identity when it is not null.
+     */
+    public static HttpServer start(String host, int port, int ioThreads, TlsCredentials tls, HttpApi api)
+            throws InterruptedException {
+        SslContext ssl = tls == null ? null : sslContext(tls);
         // Native epoll where Netty has it (Linux x86-64): no JDK selector, no selected-key sets,
         // fewer copies on read and write. NIO elsewhere.
         boolean epoll = Epoll.isAvailable();
@@ -57,6 +70,10 @@ public final class HttpServer implements AutoCloseable {
                         @Override
                         protected void initChannel(SocketChannel ch) {
                             ChannelPipeline p = ch.pipeline();
+                            if (ssl != null) {
+                                // The handshake has its own deadline (Netty's default, 10 s).
+                                p.addLast(ssl.newHandler(ch.alloc()));
+                            }
                             p.addLast(new IdleStateHandler(0, 0, IDLE_SECONDS, TimeUnit.SECONDS));
                             p.addLast(new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_BYTES, MAX_CHUNK));
                             p.addLast(new BodyCap(api));
@@ -73,6 +90,16 @@ public final class HttpServer implements AutoCloseable {
             }
             throw new java.io.UncheckedIOException(new java.io.IOException(
                     "cannot listen for HTTP on " + host + ":" + port + ": " + e.getMessage(), e));
+        }
+    }
+
+    private static SslContext sslContext(TlsCredentials tls) {
+        try {
+            // The key manager follows the certificate and key files: a replaced certificate is
+            // used from the next handshake on, without rebuilding this context.
+            return SslContextBuilder.forServer(tls.identity()).protocols("TLSv1.3", "TLSv1.2").build();
+        } catch (javax.net.ssl.SSLException e) {
+            throw new IllegalStateException("cannot set up HTTPS: " + e.getMessage(), e);
         }
     }
 

@@ -22,11 +22,42 @@ public final class Standalone implements AutoCloseable {
     private final LocalBroker broker;
     private final Gateway gateway;
     private final PrometheusMeterRegistry registry;
+    /** Null over plain HTTP; else an HTTPS client trusting the gateway's CA. */
+    private final java.net.http.HttpClient https;
 
-    private Standalone(LocalBroker broker, Gateway gateway, PrometheusMeterRegistry registry) {
+    private Standalone(LocalBroker broker, Gateway gateway, PrometheusMeterRegistry registry, java.net.http.HttpClient https) {
         this.broker = broker;
         this.gateway = gateway;
         this.registry = registry;
+        this.https = https;
+    }
+
+    /**
+     * The complete secure setup, over TCP: the broker serves gRPC over TLS and requires client
+     * certificates and tokens; the gateway serves HTTPS, checks users' tokens, and calls the broker
+     * over mutual TLS with its service token. Clients of {@link #client} speak HTTPS trusting
+     * {@code certs}' CA.
+     */
+    public static Standalone startSecure(io.baton.auth.Credentials users, io.baton.broker.testing.TestCertificates certs)
+            throws Exception {
+        String service = "gateway-service-" + java.util.UUID.randomUUID();
+        io.baton.auth.Credentials brokerTokens = io.baton.auth.Credentials.either(
+                io.baton.auth.Credentials.fixed(service, java.util.Set.of(io.baton.auth.Credentials.ANY_PROJECT)), users);
+        LocalBroker broker = LocalBroker.start(b -> b.credentials(brokerTokens).serviceToken(service).tls(certs.server(true)));
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        try {
+            io.baton.api.tls.TlsCredentials gatewayTls = certs.server(false);
+            Gateway gateway = Gateway.start(GatewayConfig.builder().port(0).brokers(List.of(broker.address()))
+                    .auth(new io.baton.gateway.auth.TokenAuthenticator(users)).serviceToken(service).registry(registry).ioThreads(2)
+                    .https(gatewayTls).brokerTls(gatewayTls).build());
+            javax.net.ssl.SSLContext trust = javax.net.ssl.SSLContext.getInstance("TLS");
+            trust.init(null, new javax.net.ssl.TrustManager[] {io.baton.api.tls.TlsCredentials.trusting(certs.caFile()).trust()}, null);
+            return new Standalone(broker, gateway, registry, java.net.http.HttpClient.newBuilder()
+                    .version(java.net.http.HttpClient.Version.HTTP_1_1).sslContext(trust).connectTimeout(java.time.Duration.ofSeconds(5)).build());
+        } catch (Exception e) {
+            broker.close();
+            throw e;
+        }
     }
 
     public static Standalone start(Authenticator auth) throws Exception {
@@ -58,7 +89,7 @@ public final class Standalone implements AutoCloseable {
         try {
             Gateway gateway = Gateway.start(GatewayConfig.builder().port(0).brokers(List.of(broker.address()))
                     .auth(auth).serviceToken(serviceToken).registry(registry).ioThreads(2).inProcessWhenLocal(true).build());
-            return new Standalone(broker, gateway, registry);
+            return new Standalone(broker, gateway, registry, null);
         } catch (Exception e) {
             broker.close();
             throw e;
@@ -66,7 +97,7 @@ public final class Standalone implements AutoCloseable {
     }
 
     public String baseUrl() {
-        return "http://127.0.0.1:" + gateway.port();
+        return (https == null ? "http" : "https") + "://127.0.0.1:" + gateway.port();
     }
 
     public int port() {
@@ -82,7 +113,7 @@ public final class Standalone implements AutoCloseable {
     }
 
     public V1Client client(String project) {
-        return new V1Client(baseUrl(), project);
+        return https == null ? new V1Client(baseUrl(), project) : new V1Client(baseUrl(), project, https);
     }
 
     @Override

@@ -24,10 +24,17 @@ public final class V1Client {
             .connectTimeout(Duration.ofSeconds(5)).build();
 
     private final String base;
+    private final HttpClient http;
     private final Map<String, String> defaults = new LinkedHashMap<>();
 
     V1Client(String base, String project) {
+        this(base, project, HTTP);
+    }
+
+    /** Over {@code http} (an HTTPS client trusting a test CA, say). */
+    V1Client(String base, String project, HttpClient http) {
         this.base = base;
+        this.http = http;
         if (project != null) {
             defaults.put("X-Project-Id", project);
         }
@@ -36,7 +43,7 @@ public final class V1Client {
 
     /** This client with another default header (null removes it). */
     public V1Client with(String header, String value) {
-        V1Client c = new V1Client(base, null);
+        V1Client c = new V1Client(base, null, http);
         c.defaults.clear();
         c.defaults.putAll(defaults);
         if (value == null) {
@@ -93,7 +100,7 @@ public final class V1Client {
                         : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
         h.forEach(b::header);
         try {
-            HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
             return new Resp(r.statusCode(), r.headers(), r.body());
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -76,6 +76,7 @@ public final class Router implements AutoCloseable {
     private final Map<String, Channel> views = new ConcurrentHashMap<>();
     /** Attaches the client's token to every call; null: the client sends none. */
     private final ClientInterceptor auth;
+    private final io.grpc.ChannelCredentials transport;
     private volatile ClusterMap map;
     private volatile Map<String, String> addressById = Map.of();
 
@@ -88,7 +89,10 @@ public final class Router implements AutoCloseable {
     private ScheduledThreadPoolExecutor directDeadlines;
     private final Object directDeadlinesLock = new Object();
 
-    public Router(List<String> seeds, Duration callTimeout, boolean inProcessWhenLocal, String token) {
+    /** {@code tls}: how brokers are reached over TLS; null: plaintext. */
+    public Router(List<String> seeds, Duration callTimeout, boolean inProcessWhenLocal, String token,
+                  io.baton.api.tls.TlsCredentials tls) {
+        this.transport = io.baton.api.tls.TlsCredentials.channelCredentials(tls);
         this.auth = token == null ? null : io.baton.api.BearerToken.attach(token);
         this.seeds = List.copyOf(seeds);
         this.callTimeout = callTimeout;
@@ -111,7 +115,7 @@ public final class Router implements AutoCloseable {
         return channels.computeIfAbsent(address, a -> inProcessWhenLocal && InProcessBrokers.isLocal(a)
                 ? new DirectChannel(a, InProcessChannelBuilder.forName(InProcessBrokers.channelName(a)).directExecutor().build(),
                         directDeadlines())
-                : NettyChannelBuilder.forTarget(a).usePlaintext().maxInboundMessageSize(8 << 20).directExecutor().build());
+                : NettyChannelBuilder.forTarget(a, transport).maxInboundMessageSize(8 << 20).directExecutor().build());
     }
 
     private ScheduledExecutorService directDeadlines() {
