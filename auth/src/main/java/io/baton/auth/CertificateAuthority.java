@@ -77,6 +77,24 @@ public final class CertificateAuthority {
         }
     }
 
+    /**
+     * The CA written by {@link #write} earlier, to issue more certificates.
+     *
+     * @throws UncheckedIOException if either file is missing or invalid, or they do not match
+     */
+    public static CertificateAuthority load(Path certificateFile, Path keyFile) {
+        try {
+            X509Certificate cert = io.baton.api.tls.Pem.certificates(Files.readAllBytes(certificateFile))[0];
+            PrivateKey key = io.baton.api.tls.Pem.privateKey(Files.readAllBytes(keyFile));
+            if (cert.getBasicConstraints() < 0) {
+                throw new IOException(certificateFile + " is not a CA certificate");
+            }
+            return new CertificateAuthority(cert, key);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the CA: " + e.getMessage(), e);
+        }
+    }
+
     public X509Certificate certificate() {
         return certificate;
     }

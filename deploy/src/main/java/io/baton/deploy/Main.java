@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** Entry point of the {@code baton} command. */
 @Command(name = "baton", mixinStandardHelpOptions = true, version = "baton 0.1.0",
         description = "Baton: distributed job dispatch with the Cloud Queues v1 API.",
-        subcommands = {StandaloneCommand.class, BrokerCommand.class, TokensCommand.class, BookieCommand.class, ZooKeeperCommand.class, DevClusterCommand.class, GatewayCommand.class, BenchCommand.class, AdminCommands.Queue.class, AdminCommands.MessageCommands.class, AdminCommands.DeadLetters.class, AdminCommands.Post.class,
+        subcommands = {StandaloneCommand.class, BrokerCommand.class, TokensCommand.class, TlsCommand.class, BookieCommand.class, ZooKeeperCommand.class, DevClusterCommand.class, GatewayCommand.class, BenchCommand.class, AdminCommands.Queue.class, AdminCommands.MessageCommands.class, AdminCommands.DeadLetters.class, AdminCommands.Post.class,
                 AdminCommands.ClaimMessages.class, AdminCommands.Delete.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
