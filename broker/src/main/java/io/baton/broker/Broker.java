@@ -90,12 +90,16 @@ public final class Broker implements AutoCloseable {
         this.config = config;
         this.moveClient = new io.baton.broker.rpc.MoveClient(config.serviceToken(), config.tls());
         this.paths = new ClusterPaths(config.cluster());
-        this.zk = CuratorFrameworkFactory.builder()
+        CuratorFrameworkFactory.Builder zkBuilder = CuratorFrameworkFactory.builder()
                 .connectString(config.zkConnect())
                 .sessionTimeoutMs((int) config.zkSessionTimeout().toMillis())
                 .connectionTimeoutMs(15_000)
-                .retryPolicy(new ExponentialBackoffRetry(100, 10, 2_000))
-                .build();
+                .retryPolicy(new ExponentialBackoffRetry(100, 10, 2_000));
+        if (config.zooKeeperCredentials() != null) {
+            zkBuilder.authorization("digest", config.zooKeeperCredentials().getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                    .aclProvider(io.baton.broker.cluster.ZooKeeperAcls.ownedUnder(paths.root()));
+        }
+        this.zk = zkBuilder.build();
     }
 
     public static Broker start(BrokerConfig config) throws Exception {
@@ -114,13 +118,16 @@ public final class Broker implements AutoCloseable {
         if (!zk.blockUntilConnected(30, TimeUnit.SECONDS)) {
             throw new IllegalStateException("could not connect to ZooKeeper at " + config.zkConnect());
         }
+        if (config.zooKeeperCredentials() != null) {
+            io.baton.broker.cluster.ZooKeeperAcls.closeExisting(zk, paths.root());
+        }
         assignments = new AssignmentStore(zk, paths);
         slotCount = assignments.ensureSlotCount(config.slotCount());
         registry = new BrokerRegistry(zk, paths);
         threads = new SlotThreads(config.slotThreads());
         logs = config.replicatedStorage()
                 ? new io.baton.broker.log.BookKeeperSlotLogFactory(config.bookkeeperMetadataUri(), zk, paths::slotLog,
-                        io.baton.broker.log.BookKeeperSlotLog.Replication.DEFAULT, metrics.ledgerEvents())
+                        io.baton.broker.log.BookKeeperSlotLog.Replication.DEFAULT, metrics.ledgerEvents(), config.ledgerPasswords())
                 : new FileSlotLogFactory(config.dataDir(), metrics.flushListener(), config.segmentBytes(),
                         io.baton.broker.log.Journal.DEFAULT_SEGMENT_BYTES, config.disk(), config.diskSpace());
         long budget = config.memoryBudget() > 0 ? config.memoryBudget()

@@ -38,7 +38,9 @@ public record BrokerConfig(
         Supplier<QuotaPolicy> projectQuotas,
         io.baton.auth.Credentials credentials,
         String serviceToken,
-        io.baton.api.tls.TlsCredentials tls) {
+        io.baton.api.tls.TlsCredentials tls,
+        String zooKeeperCredentials,
+        io.baton.broker.log.LedgerPasswords ledgerPasswords) {
 
     /** Whether every gRPC call must carry a token ({@link #credentials} set). */
     public boolean authRequired() {
@@ -81,6 +83,8 @@ public record BrokerConfig(
         private io.baton.auth.Credentials credentials;
         private String serviceToken;
         private io.baton.api.tls.TlsCredentials tls;
+        private String zooKeeperCredentials;
+        private io.baton.broker.log.LedgerPasswords ledgerPasswords = io.baton.broker.log.LedgerPasswords.DEFAULT;
 
         public Builder brokerId(String v) {
             brokerId = v;
@@ -264,6 +268,25 @@ public record BrokerConfig(
             return this;
         }
 
+        /**
+         * ZooKeeper digest credentials ({@code user:password}), the same for every broker of the
+         * cluster: every znode under the cluster root is then readable and writable by them alone
+         * ({@link io.baton.broker.cluster.ZooKeeperAcls}). Null, the default: open znodes.
+         */
+        public Builder zooKeeperCredentials(String v) {
+            if (v != null && !v.matches("[^:\\s]+:\\S{16,}")) {
+                throw new IllegalArgumentException("ZooKeeper credentials are user:password, the password of 16 characters or more");
+            }
+            zooKeeperCredentials = v;
+            return this;
+        }
+
+        /** The passwords of the cluster's BookKeeper ledgers (default: the fixed one of unconfigured clusters). */
+        public Builder ledgerPasswords(io.baton.broker.log.LedgerPasswords v) {
+            ledgerPasswords = Objects.requireNonNull(v);
+            return this;
+        }
+
         public BrokerConfig build() {
             Objects.requireNonNull(zkConnect, "zkConnect");
             Objects.requireNonNull(dataDir, "dataDir");
@@ -288,7 +311,7 @@ public record BrokerConfig(
             return new BrokerConfig(brokerId, cluster, zkConnect, zkSessionTimeout, host, grpcPort, metricsPort, dataDir,
                     slotCount, selfAssignAllSlots, limits, slotThreads, segmentBytes, checkpoints, clock, bookkeeperMetadataUri,
                     runController, handOverTimeout, advertisedHost != null ? advertisedHost : host, disk, memoryBudget, diskSpace,
-                    projectQuotas, credentials, serviceToken, tls);
+                    projectQuotas, credentials, serviceToken, tls, zooKeeperCredentials, ledgerPasswords);
         }
     }
 }

@@ -64,15 +64,18 @@ final class BrokerCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     TlsOptions tls;
 
+    @picocli.CommandLine.Mixin
+    ClusterSecretOptions secrets;
+
     @Override
     public Integer call() throws Exception {
         auth.requireAuthUnlessInsecure("baton broker");
-        Broker broker = Broker.start(limits.applyTo(BrokerConfig.builder().brokerId(id).cluster(cluster).zkConnect(zookeeper)
+        Broker broker = Broker.start(secrets.applyTo(limits.applyTo(BrokerConfig.builder().brokerId(id).cluster(cluster).zkConnect(zookeeper)
                 .zkSessionTimeout(Duration.ofSeconds(sessionTimeoutSeconds)).host(host).advertisedHost(advertise).grpcPort(grpcPort)
                 .handOverTimeout(Duration.ofSeconds(handOverSeconds))
                 .metricsPort(metricsPort).dataDir(dataDir.toAbsolutePath()).slotCount(slots).selfAssignAllSlots(false)
                 .controller(true).bookkeeper(bookkeeperUri != null ? bookkeeperUri : Bookie.metadataUri(zookeeper))
-                .credentials(auth.credentials()).serviceToken(auth.serviceToken(true)).tls(tls.forBroker())).build());
+                .credentials(auth.credentials()).serviceToken(auth.serviceToken(true)).tls(tls.forBroker()))).build());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println("baton broker stopping");

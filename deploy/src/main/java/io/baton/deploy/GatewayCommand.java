@@ -48,7 +48,7 @@ final class GatewayCommand implements Callable<Integer> {
                 .https(https).brokerTls(credentials != null && credentials.trust() != null ? credentials : null).build());
         MetricsServer metrics;
         try {
-            metrics = new MetricsServer(host, metricsPort, registry, java.util.List::of, https);
+            metrics = new MetricsServer(host, metricsPort, registry, gateway::problems, https);
         } catch (Exception e) {
             gateway.close();
             throw e;

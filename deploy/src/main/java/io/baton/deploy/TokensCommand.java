@@ -16,13 +16,16 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code baton tokens init DIR}: the secrets an authenticated deployment starts from, made with a
  * secure random generator: {@code tokens.json} (a service token granted every project, and one
- * token per project asked for) and {@code service.token} (that service token alone, for
- * {@code --service-token-file}). Files are readable by their owner only; existing ones are never
- * overwritten.
+ * token per project asked for), {@code service.token} (that service token alone, for
+ * {@code --service-token-file}), {@code zookeeper.auth} (the brokers' ZooKeeper identity, for
+ * {@code --zookeeper-auth-file}) and {@code bookkeeper.password} (for
+ * {@code --bookkeeper-password-file}). Files are readable by their owner only; existing ones are
+ * never overwritten. Certificates come from {@code baton tls init}.
  */
 @Command(name = "tokens", description = "Make the tokens of an authenticated deployment.", subcommands = TokensCommand.Init.class)
 final class TokensCommand {
-    @Command(name = "init", description = "Write DIR/tokens.json and DIR/service.token with fresh random tokens.")
+    @Command(name = "init", description = "Write DIR/tokens.json, DIR/service.token, DIR/zookeeper.auth and "
+            + "DIR/bookkeeper.password with fresh random secrets.")
     static final class Init implements Callable<Integer> {
         @Parameters(paramLabel = "DIR", description = "Directory to write them to (created if missing).")
         Path dir;
@@ -35,9 +38,13 @@ final class TokensCommand {
         public Integer call() throws Exception {
             Path tokensFile = dir.resolve("tokens.json");
             Path serviceFile = dir.resolve("service.token");
-            if (Files.exists(tokensFile) || Files.exists(serviceFile)) {
-                System.err.println("baton tokens init: " + dir + " already holds tokens.json or service.token; nothing written");
-                return 1;
+            Path zooKeeperFile = dir.resolve("zookeeper.auth");
+            Path ledgerFile = dir.resolve("bookkeeper.password");
+            for (Path f : List.of(tokensFile, serviceFile, zooKeeperFile, ledgerFile)) {
+                if (Files.exists(f)) {
+                    System.err.println("baton tokens init: " + f + " exists; nothing written");
+                    return 1;
+                }
             }
             Files.createDirectories(dir);
             String service = TokenGrants.newToken();
@@ -49,6 +56,8 @@ final class TokensCommand {
             }
             write(tokensFile, new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(doc) + "\n");
             write(serviceFile, service + "\n");
+            write(zooKeeperFile, "baton:" + TokenGrants.newToken() + "\n");
+            write(ledgerFile, TokenGrants.newToken() + "\n");
             // What a client of each project uses; the service token stays with brokers and gateways.
             System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(doc));
             return 0;

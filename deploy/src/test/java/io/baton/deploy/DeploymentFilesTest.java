@@ -107,13 +107,24 @@ class DeploymentFilesTest {
                         assertThat(c.path("readinessProbe").isObject()).as("%s container %s has a readiness probe", f, c.path("name")).isTrue();
                         if (c.path("image").asText().equals("baton")) {
                             batonContainers++;
-                            assertBatonCommandParses(f + " " + c.path("name").asText(), strings(c.path("args")));
+                            String where = f + " " + c.path("name").asText();
+                            List<String> args = strings(c.path("args"));
+                            assertBatonCommandParses(where, args);
+                            assertThat(args).as("%s runs authenticated and encrypted", where)
+                                    .contains("--auth=tokens").anyMatch(a -> a.startsWith("--tls-cert="));
+                            assertThat(c.path("readinessProbe").path("httpGet").path("scheme").asText()).as("%s probes over HTTPS", where)
+                                    .isEqualTo("HTTPS");
+                            JsonNode podSecurity = spec.path("template").path("spec").path("securityContext");
+                            JsonNode security = c.path("securityContext");
+                            assertThat(podSecurity.path("runAsNonRoot").asBoolean()).as("%s runs as non-root", where).isTrue();
+                            assertThat(security.path("readOnlyRootFilesystem").asBoolean()).as("%s read-only root", where).isTrue();
+                            assertThat(security.path("allowPrivilegeEscalation").asBoolean(true)).as("%s no escalation", where).isFalse();
                         }
                     }
                 }
             }
         }
-        assertThat(kinds).contains("StatefulSet", "Deployment", "Service", "PodDisruptionBudget", "Namespace");
+        assertThat(kinds).contains("StatefulSet", "Deployment", "Service", "PodDisruptionBudget", "Namespace", "NetworkPolicy");
         assertThat(batonContainers).isEqualTo(2); // brokers and gateways
         JsonNode broker = yamlDocuments(DEPLOY.resolve("k8s/broker.yaml")).stream()
                 .filter(d -> d.path("kind").asText().equals("StatefulSet")).findFirst().orElseThrow();
@@ -138,8 +149,17 @@ class DeploymentFilesTest {
                 assertThat(image).startsWith("apache/bookkeeper:"); // merged from the x-bookie anchor
             }
             if (image.startsWith("baton:")) {
-                assertBatonCommandParses("compose service " + e.getKey(), strings(service.path("command")));
-                brokers += e.getKey().startsWith("broker") ? 1 : 0;
+                List<String> command = strings(service.path("command"));
+                assertBatonCommandParses("compose service " + e.getKey(), command);
+                assertThat(command).as("compose service %s runs authenticated and encrypted", e.getKey())
+                        .contains("--auth", "tokens", "--tls-cert", "--tls-ca");
+                for (JsonNode secret : service.path("secrets")) {
+                    assertThat(compose.path("secrets").has(secret.asText())).as("secret %s is declared", secret.asText()).isTrue();
+                }
+                if (e.getKey().startsWith("broker")) {
+                    brokers++;
+                    assertThat(command).contains("--tls-client-auth", "--zookeeper-auth-file", "--bookkeeper-password-file");
+                }
             }
             for (JsonNode v : service.path("volumes")) {
                 String source = v.asText().split(":")[0];

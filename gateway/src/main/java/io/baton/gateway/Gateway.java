@@ -34,6 +34,11 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
+    /** Why the gateway cannot serve now (empty when it can): for the metrics port's {@code /health}. */
+    public java.util.List<String> problems() {
+        return Readiness.problemsNow(client, 5);
+    }
+
     /** The HTTP port actually bound. */
     public int port() {
         return server.port();

@@ -5,7 +5,6 @@ import io.baton.api.v1.LedgerRange;
 import io.baton.api.v1.SlotLogMetadata;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -40,7 +39,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class BookKeeperSlotLog implements SlotLog {
     private static final Logger log = LoggerFactory.getLogger(BookKeeperSlotLog.class);
-    private static final byte[] PASSWORD = "baton".getBytes(StandardCharsets.UTF_8);
     private static final int SNAPSHOT_CHUNK = 1 << 20;
     private static final long TIMEOUT_SECONDS = 30;
     private static final long CLOSE_TIMEOUT_SECONDS = 5;
@@ -62,6 +60,7 @@ public final class BookKeeperSlotLog implements SlotLog {
     }
 
     private final BookKeeper bk;
+    private final LedgerPasswords passwords;
     private final CuratorFramework zk;
     private final String path;
     private final Replication replication;
@@ -81,8 +80,10 @@ public final class BookKeeperSlotLog implements SlotLog {
     /** Handles for reading message bodies back from ledgers other than the open one. */
     private final java.util.concurrent.ConcurrentHashMap<Long, ReadHandle> readers = new java.util.concurrent.ConcurrentHashMap<>();
 
-    private BookKeeperSlotLog(BookKeeper bk, CuratorFramework zk, String path, Replication replication, LedgerEvents events) {
+    private BookKeeperSlotLog(BookKeeper bk, CuratorFramework zk, String path, Replication replication, LedgerEvents events,
+                              LedgerPasswords passwords) {
         this.bk = bk;
+        this.passwords = passwords;
         this.zk = zk;
         this.path = path;
         this.replication = replication;
@@ -101,7 +102,13 @@ public final class BookKeeperSlotLog implements SlotLog {
     /** As {@link #open(BookKeeper, CuratorFramework, String, long, Replication)}, telling {@code events} what happens. */
     public static BookKeeperSlotLog open(BookKeeper bk, CuratorFramework zk, String path, long epoch, Replication replication,
             LedgerEvents events) throws IOException {
-        BookKeeperSlotLog l = new BookKeeperSlotLog(bk, zk, path, replication, events);
+        return open(bk, zk, path, epoch, replication, events, LedgerPasswords.DEFAULT);
+    }
+
+    /** As above, with ledgers made and opened with {@code passwords}. */
+    public static BookKeeperSlotLog open(BookKeeper bk, CuratorFramework zk, String path, long epoch, Replication replication,
+            LedgerEvents events, LedgerPasswords passwords) throws IOException {
+        BookKeeperSlotLog l = new BookKeeperSlotLog(bk, zk, path, replication, events, passwords);
         for (int attempt = 1; ; attempt++) {
             try {
                 l.takeOver(epoch);
@@ -134,6 +141,28 @@ public final class BookKeeperSlotLog implements SlotLog {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
         }
+    }
+
+    /**
+     * Opens ledger {@code id} (with {@code recovery}: fencing its writer) with whichever accepted
+     * password it was created with; the bookies and the ledger's metadata refuse the others.
+     */
+    private ReadHandle openLedger(long id, boolean recovery) throws IOException {
+        IOException refused = null;
+        for (byte[] password : passwords.accepted()) {
+            try {
+                return await(bk.newOpenLedgerOp().withLedgerId(id).withRecovery(recovery)
+                        .withDigestType(DigestType.CRC32C).withPassword(password).execute());
+            } catch (IOException e) {
+                if (!(e.getCause() instanceof org.apache.bookkeeper.client.api.BKException bk)
+                        || bk.getCode() != org.apache.bookkeeper.client.api.BKException.Code.UnauthorizedAccessException) {
+                    throw e;
+                }
+                refused = e;
+            }
+        }
+        throw new SlotLogException("ledger " + id + " of " + path + " was created with a password this broker does not have"
+                + " (--bookkeeper-password-file)", refused);
     }
 
     private void readMetadata() throws IOException {
@@ -187,8 +216,7 @@ public final class BookKeeperSlotLog implements SlotLog {
             LedgerRange last = ledgers.get(ledgers.size() - 1);
             boolean leftOpen = !await(bk.getLedgerMetadata(last.getLedgerId())).isClosed();
             // Recovery fences the previous writer: from now on its appends fail.
-            try (ReadHandle rh = await(bk.newOpenLedgerOp().withLedgerId(last.getLedgerId()).withRecovery(true)
-                    .withDigestType(DigestType.CRC32C).withPassword(PASSWORD).execute())) {
+            try (ReadHandle rh = openLedger(last.getLedgerId(), true)) {
                 long lac = rh.getLastAddConfirmed();
                 // A ledger starts right after the previous end, so an empty one ends there too.
                 end = last.getFirstPosition() + lac;
@@ -206,7 +234,7 @@ public final class BookKeeperSlotLog implements SlotLog {
         }
         WriteHandle w = await(bk.newCreateLedgerOp().withEnsembleSize(replication.ensemble())
                 .withWriteQuorumSize(replication.writeQuorum()).withAckQuorumSize(replication.ackQuorum())
-                .withDigestType(DigestType.CRC32C).withPassword(PASSWORD).execute());
+                .withDigestType(DigestType.CRC32C).withPassword(passwords.current()).execute());
         ledgers.add(LedgerRange.newBuilder().setLedgerId(w.getId()).setFirstPosition(end + 1).build());
         try {
             writeMetadata(metadata.toBuilder().setEpoch(epoch).clearLedgers().addAllLedgers(ledgers).build());
@@ -315,7 +343,7 @@ public final class BookKeeperSlotLog implements SlotLog {
                 ReadHandle rh = readers.get(id);
                 if (rh == null) {
                     rh = await(bk.newOpenLedgerOp().withLedgerId(id).withRecovery(false)
-                            .withDigestType(DigestType.CRC32C).withPassword(PASSWORD).execute());
+                            .withDigestType(DigestType.CRC32C).withPassword(passwords.current()).execute());
                     ReadHandle raced = readers.putIfAbsent(id, rh);
                     if (raced != null) {
                         rh.closeAsync();
@@ -349,7 +377,7 @@ public final class BookKeeperSlotLog implements SlotLog {
         long from = -1;
         if (md.getSnapshotLedger() != 0) {
             try (ReadHandle rh = await(bk.newOpenLedgerOp().withLedgerId(md.getSnapshotLedger()).withRecovery(false)
-                    .withDigestType(DigestType.CRC32C).withPassword(PASSWORD).execute());
+                    .withDigestType(DigestType.CRC32C).withPassword(passwords.current()).execute());
                  LedgerInput in = new LedgerInput(rh)) {
                 // Entries carry BookKeeper's own CRC32C: a damaged one fails the read.
                 replayer.snapshot(md.getSnapshotPosition(), in);
@@ -369,8 +397,7 @@ public final class BookKeeperSlotLog implements SlotLog {
             if (range.getLedgerId() == writerId) {
                 continue; // ours: nothing in it that replay has not seen
             }
-            try (ReadHandle rh = await(bk.newOpenLedgerOp().withLedgerId(range.getLedgerId()).withRecovery(false)
-                    .withDigestType(DigestType.CRC32C).withPassword(PASSWORD).execute())) {
+            try (ReadHandle rh = openLedger(range.getLedgerId(), false)) {
                 long lac = rh.getLastAddConfirmed();
                 long start = Math.max(0, from + 1 - range.getFirstPosition());
                 // Reads run READ_AHEAD batches ahead of the replay, so that the bookies' round
@@ -408,7 +435,7 @@ public final class BookKeeperSlotLog implements SlotLog {
         LiveCounter live = new LiveCounter(starts);
         WriteHandle sw = await(bk.newCreateLedgerOp().withEnsembleSize(replication.ensemble())
                 .withWriteQuorumSize(replication.writeQuorum()).withAckQuorumSize(replication.ackQuorum())
-                .withDigestType(DigestType.CRC32C).withPassword(PASSWORD).execute());
+                .withDigestType(DigestType.CRC32C).withPassword(passwords.current()).execute());
         long snapshotBytes;
         try (LedgerOutput out = new LedgerOutput(sw)) {
             snapshot.writeTo(out, live);
@@ -432,7 +459,7 @@ public final class BookKeeperSlotLog implements SlotLog {
             // stay (and their bytes are counted) until the next checkpoint.
             WriteHandle w = await(bk.newCreateLedgerOp().withEnsembleSize(replication.ensemble())
                     .withWriteQuorumSize(replication.writeQuorum()).withAckQuorumSize(replication.ackQuorum())
-                    .withDigestType(DigestType.CRC32C).withPassword(PASSWORD).execute());
+                    .withDigestType(DigestType.CRC32C).withPassword(passwords.current()).execute());
             List<LedgerRange> all = new ArrayList<>(metadata.getLedgersList());
             all.add(LedgerRange.newBuilder().setLedgerId(w.getId()).setFirstPosition(lastPosition + 1).build());
             List<LedgerRange> kept = new ArrayList<>();

@@ -13,9 +13,11 @@ public final class BookKeeperSlotLogFactory implements SlotLogFactory {
     private final IntFunction<String> pathOf;
     private final BookKeeperSlotLog.Replication replication;
     private final LedgerEvents events;
+    private final LedgerPasswords passwords;
 
     public BookKeeperSlotLogFactory(String metadataUri, CuratorFramework zk, IntFunction<String> pathOf,
-            BookKeeperSlotLog.Replication replication, LedgerEvents events) throws IOException {
+            BookKeeperSlotLog.Replication replication, LedgerEvents events, LedgerPasswords passwords) throws IOException {
+        this.passwords = passwords;
         ClientConfiguration cc = new ClientConfiguration();
         cc.setMetadataServiceUri(metadataUri);
         cc.setThrottleValue(0); // the default (5,000/s per ledger) would cap every slot
@@ -32,7 +34,7 @@ public final class BookKeeperSlotLogFactory implements SlotLogFactory {
 
     @Override
     public SlotLog open(int slot, long epoch) throws IOException {
-        return BookKeeperSlotLog.open(bk, zk, pathOf.apply(slot), epoch, replication, events);
+        return BookKeeperSlotLog.open(bk, zk, pathOf.apply(slot), epoch, replication, events, passwords);
     }
 
     @Override

@@ -112,4 +112,24 @@ class BookKeeperSlotLogTest extends SlotLogContract {
         assertThatThrownBy(() -> BookKeeperSlotLog.open(bk, zk, path, 4, BookKeeperSlotLog.Replication.DEFAULT))
                 .isInstanceOf(SlotLogException.class).hasMessageContaining("epoch 5");
     }
+
+    @Test
+    void aBrokerWithoutTheLedgerPasswordCannotTakeTheLogOverAndARotationKeepsTheOldOneReadable() throws Exception {
+        LedgerPasswords first = new LedgerPasswords(List.of("first-password-0123456789".getBytes()));
+        LedgerPasswords other = new LedgerPasswords(List.of("other-password-0123456789".getBytes()));
+        BookKeeperSlotLog writer = BookKeeperSlotLog.open(bk, zk, path, 1, BookKeeperSlotLog.Replication.DEFAULT, LedgerEvents.NONE, first);
+        writer.append(bytes("r0")).get(30, TimeUnit.SECONDS);
+        // Left open, as by a crashed broker: a take-over must fence it, which the password guards.
+        assertThatThrownBy(() -> BookKeeperSlotLog.open(bk, zk, path, 2, BookKeeperSlotLog.Replication.DEFAULT, LedgerEvents.NONE, other))
+                .hasMessageContaining("password");
+        assertThat(writer.append(bytes("r1")).get(30, TimeUnit.SECONDS)).as("the writer was not fenced").isEqualTo(1L);
+        // The rotation: the new password first, the old one still accepted.
+        LedgerPasswords rotated = new LedgerPasswords(List.of(other.current(), first.current()));
+        try (BookKeeperSlotLog next = BookKeeperSlotLog.open(bk, zk, path, 3, BookKeeperSlotLog.Replication.DEFAULT, LedgerEvents.NONE,
+                rotated)) {
+            assertThat(replay(next).records()).containsExactly("r0", "r1");
+            next.append(bytes("r2")).get(30, TimeUnit.SECONDS);
+        }
+        writer.close();
+    }
 }

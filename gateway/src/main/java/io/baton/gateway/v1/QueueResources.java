@@ -1,8 +1,6 @@
 package io.baton.gateway.v1;
 
 import io.baton.api.Limits;
-import io.baton.api.v1.ClusterMap;
-import io.baton.api.v1.SlotOwner;
 import io.baton.gateway.http.Reply;
 import io.baton.sdk.BatonClient;
 import io.baton.sdk.QueueEntry;
@@ -22,26 +20,15 @@ final class QueueResources {
 
     /** 204 when a broker answers with a cluster map in which every slot has an owner; else 503. */
     CompletableFuture<Reply> health() {
-        return root.clusterMapAsync().handle((map, e) -> {
-            if (e == null && fullyOwned(map)) {
+        return io.baton.gateway.Readiness.problems(root).thenApply(problems -> {
+            if (problems.isEmpty()) {
                 return Reply.empty(204);
             }
-            V1Error u = V1Error.unavailable(e == null ? "Some slots have no broker." : "No broker answers.");
+            V1Error u = V1Error.unavailable(problems.get(0).equals("no broker answers") ? "No broker answers." : "Some slots have no broker.");
             return Reply.json(503, Json.error(u.title(), u.description()));
         });
     }
 
-    private static boolean fullyOwned(ClusterMap map) {
-        if (map.getSlotsCount() < map.getSlotCount()) {
-            return false;
-        }
-        for (SlotOwner s : map.getSlotsList()) {
-            if (s.getBrokerId().isEmpty()) {
-                return false;
-            }
-        }
-        return map.getSlotCount() > 0;
-    }
 
     CompletableFuture<Reply> list(Call c) {
         Params p = c.params();

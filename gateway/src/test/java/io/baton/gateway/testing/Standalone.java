@@ -100,6 +100,11 @@ public final class Standalone implements AutoCloseable {
         return (https == null ? "http" : "https") + "://127.0.0.1:" + gateway.port();
     }
 
+    /** What the gateway's readiness check (its metrics port's /health) reports; empty when ready. */
+    public List<String> gatewayProblems() {
+        return gateway.problems();
+    }
+
     public int port() {
         return gateway.port();
     }

@@ -40,6 +40,11 @@ class TenantIsolationTlsIT extends TenantIsolationSuite {
     }
 
     @Test
+    void theGatewaysReadinessNeedsNoTokenAndSeesItsBrokerOverTls() {
+        org.assertj.core.api.Assertions.assertThat(standalone.gatewayProblems()).isEmpty();
+    }
+
+    @Test
     void plainHttpAndUntrustingClientsGetNothing() {
         HttpClient plain = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         HttpRequest health = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + standalone.port() + "/v1/health"))
