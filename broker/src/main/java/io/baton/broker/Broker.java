@@ -161,7 +161,7 @@ public final class Broker implements AutoCloseable {
                 ServerInterceptors.intercept(new ClaimRpc(slots), new GrpcMetricsInterceptor(metrics.registry())),
                 new ClusterRpc(this::clusterMap).bindService(),
                 ServerInterceptors.intercept(new io.baton.broker.rpc.MoveRpc(slots), new GrpcMetricsInterceptor(metrics.registry())),
-                ServerInterceptors.intercept(new WorkRpc(slots, metrics.registry()), new GrpcMetricsInterceptor(metrics.registry())));
+                ServerInterceptors.intercept(new WorkRpc(slots, metrics.registry(), config.maxWorkStreams()), new GrpcMetricsInterceptor(metrics.registry())));
         if (config.authRequired()) {
             // Outermost: a call is authenticated before anything else sees it, on every transport below.
             io.baton.broker.rpc.CallAuthorizer authorizer = new io.baton.broker.rpc.CallAuthorizer(config.credentials(), metrics.registry());
@@ -183,6 +183,9 @@ public final class Broker implements AutoCloseable {
                 .keepAliveTime(60, TimeUnit.SECONDS)
                 .keepAliveTimeout(20, TimeUnit.SECONDS)
                 .maxConnectionIdle(15, TimeUnit.MINUTES)
+                // Connections are renewed hourly (GOAWAY: new calls on a new connection); calls in
+                // flight, Work streams included, finish on the old one.
+                .maxConnectionAge(1, TimeUnit.HOURS)
                 .maxRstFramesPerWindow(500, 10)
                 // Handlers only validate and enqueue to a slot lane, never block: run them on the
                 // transport's event loop and save a thread hand-off per call.

@@ -40,7 +40,8 @@ public record BrokerConfig(
         String serviceToken,
         io.baton.api.tls.TlsCredentials tls,
         String zooKeeperCredentials,
-        io.baton.broker.log.LedgerPasswords ledgerPasswords) {
+        io.baton.broker.log.LedgerPasswords ledgerPasswords,
+        int maxWorkStreams) {
 
     /** Whether every gRPC call must carry a token ({@link #credentials} set). */
     public boolean authRequired() {
@@ -85,6 +86,7 @@ public record BrokerConfig(
         private io.baton.api.tls.TlsCredentials tls;
         private String zooKeeperCredentials;
         private io.baton.broker.log.LedgerPasswords ledgerPasswords = io.baton.broker.log.LedgerPasswords.DEFAULT;
+        private int maxWorkStreams = io.baton.broker.rpc.WorkRpc.MAX_STREAMS;
 
         public Builder brokerId(String v) {
             brokerId = v;
@@ -287,6 +289,15 @@ public record BrokerConfig(
             return this;
         }
 
+        /** Work streams this broker serves at most (all clients together); past it, RESOURCE_EXHAUSTED. */
+        public Builder maxWorkStreams(int v) {
+            if (v < 1) {
+                throw new IllegalArgumentException("maxWorkStreams must be at least 1");
+            }
+            maxWorkStreams = v;
+            return this;
+        }
+
         public BrokerConfig build() {
             Objects.requireNonNull(zkConnect, "zkConnect");
             Objects.requireNonNull(dataDir, "dataDir");
@@ -311,7 +322,7 @@ public record BrokerConfig(
             return new BrokerConfig(brokerId, cluster, zkConnect, zkSessionTimeout, host, grpcPort, metricsPort, dataDir,
                     slotCount, selfAssignAllSlots, limits, slotThreads, segmentBytes, checkpoints, clock, bookkeeperMetadataUri,
                     runController, handOverTimeout, advertisedHost != null ? advertisedHost : host, disk, memoryBudget, diskSpace,
-                    projectQuotas, credentials, serviceToken, tls, zooKeeperCredentials, ledgerPasswords);
+                    projectQuotas, credentials, serviceToken, tls, zooKeeperCredentials, ledgerPasswords, maxWorkStreams);
         }
     }
 }

@@ -37,6 +37,9 @@ final class GatewayCommand implements Callable<Integer> {
     @Mixin
     TlsOptions tls;
 
+    @picocli.CommandLine.Mixin
+    HttpLimitOptions http;
+
     @Override
     public Integer call() throws Exception {
         auth.requireAuthUnlessInsecure("baton gateway");
@@ -45,7 +48,7 @@ final class GatewayCommand implements Callable<Integer> {
         io.baton.api.tls.TlsCredentials https = credentials != null && credentials.identity() != null ? credentials : null;
         Gateway gateway = Gateway.start(GatewayConfig.builder().host(host).port(httpPort).brokers(brokers)
                 .auth(AuthOptions.authenticator(auth.credentials())).serviceToken(auth.serviceToken(true)).registry(registry)
-                .https(https).brokerTls(credentials != null && credentials.trust() != null ? credentials : null).build());
+                .httpLimits(http.limits()).https(https).brokerTls(credentials != null && credentials.trust() != null ? credentials : null).build());
         MetricsServer metrics;
         try {
             metrics = new MetricsServer(host, metricsPort, registry, gateway::problems, https);

@@ -43,6 +43,9 @@ final class StandaloneCommand implements Callable<Integer> {
     TlsOptions tls;
 
     @picocli.CommandLine.Mixin
+    HttpLimitOptions http;
+
+    @picocli.CommandLine.Mixin
     LimitOptions limits;
 
     @Option(names = "--metrics-port", defaultValue = "7071", description = "Prometheus /metrics port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
@@ -87,7 +90,7 @@ final class StandaloneCommand implements Callable<Integer> {
         try {
             gateway = Gateway.start(GatewayConfig.builder().host(host).port(httpPort).brokers(java.util.List.of(broker.grpcAddress()))
                     .auth(AuthOptions.authenticator(users)).serviceToken(serviceToken).registry(broker.metrics().registry())
-                    .https(transport).inProcessWhenLocal(true).build());
+                    .https(transport).httpLimits(http.limits()).inProcessWhenLocal(true).build());
         } catch (Exception e) {
             broker.close();
             zk.close();

@@ -93,6 +93,12 @@ final class BrokerProcess implements AutoCloseable {
         return metricsBase;
     }
 
+    /** File descriptors the process holds now (Linux). */
+    long openFiles() {
+        String[] fds = new java.io.File("/proc/" + process.pid() + "/fd").list();
+        return fds == null ? -1 : fds.length;
+    }
+
     boolean alive() {
         return process.isAlive();
     }

@@ -27,7 +27,14 @@ public final class Gateway implements AutoCloseable {
         BatonClient client = b.build();
         try {
             V1Api api = new V1Api(client, config.auth(), config.registry());
-            return new Gateway(client, HttpServer.start(config.host(), config.port(), config.ioThreads(), config.https(), api));
+            HttpServer server = HttpServer.start(config.host(), config.port(), config.ioThreads(), config.https(),
+                    config.httpLimits(), api);
+            io.micrometer.core.instrument.Gauge.builder("baton.gateway.connections", server, HttpServer::openConnections)
+                    .description("HTTP connections open").register(config.registry());
+            io.micrometer.core.instrument.FunctionCounter.builder("baton.gateway.connections.refused", server,
+                    HttpServer::refusedConnections).description("HTTP connections closed at once: the connection limit was reached")
+                    .register(config.registry());
+            return new Gateway(client, server);
         } catch (InterruptedException | RuntimeException e) {
             client.close();
             throw e;

@@ -10,7 +10,8 @@ import java.util.Objects;
 /** Immutable gateway options, validated by {@link Builder#build()}. */
 public record GatewayConfig(String host, int port, List<String> brokers, Authenticator auth, MeterRegistry registry,
         Duration callTimeout, int ioThreads, boolean inProcessWhenLocal, String serviceToken,
-        io.baton.api.tls.TlsCredentials https, io.baton.api.tls.TlsCredentials brokerTls) {
+        io.baton.api.tls.TlsCredentials https, io.baton.api.tls.TlsCredentials brokerTls,
+        io.baton.gateway.http.HttpLimits httpLimits) {
 
     public static Builder builder() {
         return new Builder();
@@ -28,6 +29,7 @@ public record GatewayConfig(String host, int port, List<String> brokers, Authent
         private String serviceToken;
         private io.baton.api.tls.TlsCredentials https;
         private io.baton.api.tls.TlsCredentials brokerTls;
+        private io.baton.gateway.http.HttpLimits httpLimits = io.baton.gateway.http.HttpLimits.DEFAULT;
 
         public Builder host(String host) {
             this.host = host;
@@ -99,6 +101,12 @@ public record GatewayConfig(String host, int port, List<String> brokers, Authent
             return this;
         }
 
+        /** Open connections at most, and how long one request may take to arrive (default: 10,000 and 30 s). */
+        public Builder httpLimits(io.baton.gateway.http.HttpLimits v) {
+            httpLimits = Objects.requireNonNull(v);
+            return this;
+        }
+
         public GatewayConfig build() {
             if (brokers.isEmpty()) {
                 throw new IllegalArgumentException("at least one broker address is required");
@@ -113,7 +121,7 @@ public record GatewayConfig(String host, int port, List<String> brokers, Authent
                 throw new IllegalArgumentException("callTimeout must be positive");
             }
             return new GatewayConfig(host, port, brokers, auth, registry != null ? registry : new SimpleMeterRegistry(),
-                    callTimeout, ioThreads, inProcessWhenLocal, serviceToken, https, brokerTls);
+                    callTimeout, ioThreads, inProcessWhenLocal, serviceToken, https, brokerTls, httpLimits);
         }
     }
 }

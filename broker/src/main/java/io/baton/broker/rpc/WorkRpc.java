@@ -43,8 +43,21 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
     private final Counter releases;
     private final Counter acks;
 
+    /** Work streams one broker serves at most, whoever opens them. */
+    public static final int MAX_STREAMS = 10_000;
+    private final int maxStreams;
+    private final Counter refusedStreams;
+
     public WorkRpc(LocalSlots slots, MeterRegistry registry) {
+        this(slots, registry, MAX_STREAMS);
+    }
+
+    /** {@code maxStreams}: past it, new Work streams are refused with RESOURCE_EXHAUSTED (retryable). */
+    public WorkRpc(LocalSlots slots, MeterRegistry registry, int maxStreams) {
         this.slots = slots;
+        this.maxStreams = maxStreams;
+        this.refusedStreams = Counter.builder("baton.work.streams.refused")
+                .description("Work streams refused: the broker serves its maximum").register(registry);
         this.calls = new SlotCalls(slots);
         registry.gauge("baton.work.streams", activeStreams);
         registry.gauge("baton.work.credits", creditsOutstanding);
@@ -56,6 +69,26 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
 
     @Override
     public StreamObserver<WorkRequest> work(StreamObserver<WorkEvent> out) {
+        // Counted here, before the session exists, so concurrent openings cannot overshoot the cap.
+        if (activeStreams.incrementAndGet() > maxStreams) {
+            activeStreams.decrementAndGet();
+            refusedStreams.increment();
+            out.onError(BatonErrors.toStatus(io.baton.api.ErrorCode.RESOURCE_EXHAUSTED, "this broker serves its maximum of "
+                    + maxStreams + " worker streams; retry later, or reach another broker"));
+            return new StreamObserver<>() {
+                @Override
+                public void onNext(WorkRequest value) {
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                }
+
+                @Override
+                public void onCompleted() {
+                }
+            };
+        }
         return new Session((ServerCallStreamObserver<WorkEvent>) out);
     }
 
@@ -93,7 +126,6 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
 
         Session(ServerCallStreamObserver<WorkEvent> out) {
             this.out = out;
-            activeStreams.incrementAndGet();
             out.setOnCancelHandler(this::closed);
             // Jobs are claimed only while the transport takes more: a worker that stops reading
             // holds what it was sent, its credits' worth at most, and gets nothing more.

@@ -61,7 +61,8 @@ final class BodyCap extends HttpObjectAggregator {
                 || (!HttpUtil.is100ContinueExpected(oversized) && !HttpUtil.isKeepAlive(oversized));
         if (close) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+            // The client may still be sending the body: close without resetting its answer away.
+            LingeringClose.after(ctx.writeAndFlush(response));
         } else {
             ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
         }

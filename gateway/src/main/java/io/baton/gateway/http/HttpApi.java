@@ -17,8 +17,11 @@ public interface HttpApi {
     /** The reply to a request whose body is larger than {@link #maxBodyBytes()}. */
     Reply bodyTooLarge(String method, String uri);
 
-    /** The reply to a request the HTTP codec could not parse. */
+    /** The reply to a request the HTTP codec could not parse; {@code reason} is a fixed phrase, never exception text. */
     Reply malformed(String reason);
+
+    /** The reply to a request that did not arrive whole within the server's deadline. */
+    Reply requestTimeout();
 
     /** The largest request body any route accepts; bigger bodies are refused before they are read. */
     int maxBodyBytes();

@@ -25,7 +25,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * The HTTP/1.1 server: Netty's codec on non-blocking event loops, keep-alive, a body cap applied
  * before the body is read ({@link BodyCap}), and in-order replies ({@link RequestHandler}).
- * Idle keep-alive connections are closed after two minutes.
+ * Bounded against slow and greedy clients: a connection cap ({@link ConnectionLimit}), a deadline
+ * for each request to arrive ({@link RequestDeadline}), pipelined requests that wait while the
+ * client does not read ({@link RequestHandler}), and idle keep-alive connections closed after two
+ * minutes.
  */
 public final class HttpServer implements AutoCloseable {
     /** Request line and header limits; over them the codec fails the request and it gets a 400. */
@@ -37,25 +40,29 @@ public final class HttpServer implements AutoCloseable {
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final Channel channel;
+    private final ConnectionLimit connections;
 
-    private HttpServer(EventLoopGroup boss, EventLoopGroup workers, Channel channel) {
+    private HttpServer(EventLoopGroup boss, EventLoopGroup workers, Channel channel, ConnectionLimit connections) {
         this.boss = boss;
         this.workers = workers;
         this.channel = channel;
+        this.connections = connections;
     }
 
-    /** As {@link #start(String, int, int, TlsCredentials, HttpApi)} over plain HTTP. */
+    /** As {@link #start(String, int, int, TlsCredentials, HttpLimits, HttpApi)} over plain HTTP, with the default limits. */
     public static HttpServer start(String host, int port, int ioThreads, HttpApi api) throws InterruptedException {
-        return start(host, port, ioThreads, null, api);
+        return start(host, port, ioThreads, null, HttpLimits.DEFAULT, api);
     }
 
     /**
      * Binds {@code host:port} (0: any free port) and serves {@code api} on {@code ioThreads} event
      * loops, over HTTPS with {@code tls}'s identity when it is not null.
      */
-    public static HttpServer start(String host, int port, int ioThreads, TlsCredentials tls, HttpApi api)
+    public static HttpServer start(String host, int port, int ioThreads, TlsCredentials tls, HttpLimits limits, HttpApi api)
             throws InterruptedException {
         SslContext ssl = tls == null ? null : sslContext(tls);
+        ConnectionLimit connections = new ConnectionLimit(limits.maxConnections());
+        long deadlineMillis = limits.requestDeadline().toMillis();
         // Native epoll where Netty has it (Linux x86-64): no JDK selector, no selected-key sets,
         // fewer copies on read and write. NIO elsewhere.
         boolean epoll = Epoll.isAvailable();
@@ -70,18 +77,20 @@ public final class HttpServer implements AutoCloseable {
                         @Override
                         protected void initChannel(SocketChannel ch) {
                             ChannelPipeline p = ch.pipeline();
+                            p.addLast(connections);
                             if (ssl != null) {
                                 // The handshake has its own deadline (Netty's default, 10 s).
                                 p.addLast(ssl.newHandler(ch.alloc()));
                             }
                             p.addLast(new IdleStateHandler(0, 0, IDLE_SECONDS, TimeUnit.SECONDS));
+                            p.addLast(new RequestDeadline(deadlineMillis, api));
                             p.addLast(new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_BYTES, MAX_CHUNK));
                             p.addLast(new BodyCap(api));
                             p.addLast(new RequestHandler(api));
                         }
                     });
             Channel ch = b.bind(host, port).sync().channel();
-            return new HttpServer(boss, workers, ch);
+            return new HttpServer(boss, workers, ch, connections);
         } catch (Exception e) { // a bind failure arrives as a checked exception thrown unchecked
             boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
@@ -106,6 +115,16 @@ public final class HttpServer implements AutoCloseable {
     private static EventLoopGroup eventLoops(boolean epoll, int threads, String name) {
         DefaultThreadFactory factory = new DefaultThreadFactory(name, true);
         return epoll ? new EpollEventLoopGroup(threads, factory) : new NioEventLoopGroup(threads, factory);
+    }
+
+    /** Connections open now (at most the limit). */
+    public int openConnections() {
+        return connections.open();
+    }
+
+    /** Connections closed at once because the limit was reached, since start. */
+    public long refusedConnections() {
+        return connections.refused();
     }
 
     public int port() {

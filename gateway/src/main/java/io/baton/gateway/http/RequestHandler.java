@@ -23,6 +23,9 @@ import org.slf4j.LoggerFactory;
  * <p>One request per connection is in flight at a time: HTTP/1.1 requires responses in request
  * order, and the API answers asynchronously. Pipelined requests wait in a short queue; when it
  * fills, the connection stops reading (back-pressure on the client, not memory on the server).
+ * Nor is the next request started while the socket is not writable: a client that pipelines
+ * requests and never reads its answers holds at most the socket's write buffer (Netty's high
+ * water mark) and {@link #MAX_WAITING} requests, then the server stops reading from it.
  *
  * <p>Threads: every method here runs on the connection's event loop; replies completed on other
  * threads are handed back to it.
@@ -43,11 +46,13 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest msg) {
+        RequestDeadline deadline = ctx.pipeline().get(RequestDeadline.class);
+        if (deadline != null) {
+            deadline.completed();
+        }
         boolean http1 = msg.protocolVersion().majorVersion() == 1 && msg.protocolVersion().minorVersion() <= 1;
         if (msg.decoderResult().isFailure() || !http1) {
-            Throwable cause = msg.decoderResult().cause();
-            String reason = !http1 ? "only HTTP/1.0 and HTTP/1.1 are served"
-                    : cause == null ? "malformed request" : cause.getMessage();
+            String reason = !http1 ? "only HTTP/1.0 and HTTP/1.1 are served" : reasonFor(msg.decoderResult().cause());
             FullHttpResponse r = Responses.toNetty(api.malformed(reason), HttpVersion.HTTP_1_1, false);
             r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
@@ -56,14 +61,49 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         Request request = new Request(msg.method().name(), msg.uri(), new NettyHeaders(msg.headers()),
                 ByteBufUtil.getBytes(msg.content()));
         Pending p = new Pending(request, msg.protocolVersion(), HttpUtil.isKeepAlive(msg), msg.method().equals(HttpMethod.HEAD));
+        waiting.add(p);
+        if (waiting.size() >= MAX_WAITING) {
+            ctx.channel().config().setAutoRead(false);
+        }
+        next(ctx);
+    }
+
+    /** A fixed phrase for what the codec refused: exception text never reaches a client. */
+    private static String reasonFor(Throwable cause) {
+        if (cause instanceof io.netty.handler.codec.http.TooLongHttpLineException) {
+            return "the request line is too long";
+        }
+        if (cause instanceof io.netty.handler.codec.http.TooLongHttpHeaderException) {
+            return "the request headers are too large";
+        }
+        return "malformed request";
+    }
+
+    /** Starts the next waiting request, unless one is running or the client is not reading its answers. */
+    private void next(ChannelHandlerContext ctx) {
         if (busy) {
-            waiting.add(p);
-            if (waiting.size() >= MAX_WAITING) {
+            return;
+        }
+        if (!ctx.channel().isWritable()) {
+            if (!waiting.isEmpty()) {
                 ctx.channel().config().setAutoRead(false);
             }
             return;
         }
-        run(ctx, p);
+        Pending p = waiting.poll();
+        if (p != null) {
+            run(ctx, p);
+        } else if (!ctx.channel().config().isAutoRead()) {
+            ctx.channel().config().setAutoRead(true);
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        if (ctx.channel().isWritable()) {
+            next(ctx);
+        }
+        super.channelWritabilityChanged(ctx);
     }
 
     private void run(ChannelHandlerContext ctx, Pending p) {
@@ -94,12 +134,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         }
         written.addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
         busy = false;
-        Pending next = waiting.poll();
-        if (next != null) {
-            run(ctx, next);
-        } else if (!ctx.channel().config().isAutoRead()) {
-            ctx.channel().config().setAutoRead(true);
-        }
+        next(ctx);
     }
 
     @Override

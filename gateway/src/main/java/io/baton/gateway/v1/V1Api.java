@@ -68,7 +68,7 @@ public final class V1Api implements HttpApi {
         try {
             checkHeadOrThrow(method, uri, headers);
             return null;
-        } catch (V1Error e) {
+        } catch (V1Error | MethodNotAllowed e) {
             return errorReply(e, method);
         }
     }
@@ -85,6 +85,11 @@ public final class V1Api implements HttpApi {
         Reply r = errorReply(V1Error.invalid("The request body may not be larger than " + limit + " bytes."), method);
         metrics.record(method, route, r.status(), System.nanoTime());
         return r;
+    }
+
+    @Override
+    public Reply requestTimeout() {
+        return errorReply(new V1Error(408, "Request timeout", "The request did not arrive in time; send it again."), "GET");
     }
 
     @Override

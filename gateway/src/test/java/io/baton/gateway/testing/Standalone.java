@@ -76,6 +76,20 @@ public final class Standalone implements AutoCloseable {
         return start(new io.baton.gateway.auth.TokenAuthenticator(users), b -> b.credentials(broker), service);
     }
 
+    /** A standalone without authentication whose gateway is configured by {@code gatewayTweak} (HTTP limits, say). */
+    public static Standalone withGateway(java.util.function.UnaryOperator<GatewayConfig.Builder> gatewayTweak) throws Exception {
+        LocalBroker broker = LocalBroker.start();
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        try {
+            Gateway gateway = Gateway.start(gatewayTweak.apply(GatewayConfig.builder().port(0).brokers(List.of(broker.address()))
+                    .registry(registry).ioThreads(2).inProcessWhenLocal(true)).build());
+            return new Standalone(broker, gateway, registry, null);
+        } catch (Exception e) {
+            broker.close();
+            throw e;
+        }
+    }
+
     /** A standalone whose broker is configured by {@code tweak} (limits, budgets). */
     public static Standalone start(Authenticator auth, java.util.function.UnaryOperator<io.baton.broker.BrokerConfig.Builder> tweak)
             throws Exception {
