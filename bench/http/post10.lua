@@ -1,7 +1,8 @@
 -- wrk -s post10.lua: POST batches of 10 messages of 256 bytes each, spread over QUEUES queues.
--- Env: QUEUES (default 16), PROJECT (default bench).
+-- Env: QUEUES (default 16), PROJECT (default bench), TOKEN (sent as X-Auth-Token when set).
 local queues = tonumber(os.getenv("QUEUES") or "16")
 local project = os.getenv("PROJECT") or "bench"
+local token = os.getenv("TOKEN")
 local counter = 0
 
 -- One message object is exactly 256 bytes: {"ttl": 300, "body": "xxx..."}
@@ -19,11 +20,13 @@ end
 function request()
   counter = counter + 1
   local q = "bench-" .. ((counter + math.random(0, queues - 1)) % queues)
-  return wrk.format("POST", "/v1/queues/" .. q .. "/messages", {
+  local headers = {
     ["Content-Type"] = "application/json",
     ["Client-ID"] = "3d0e6a4c-2b1f-4e7f-9a53-0e2cbbd7d5a1",
     ["X-Project-Id"] = project,
-  }, body)
+  }
+  if token then headers["X-Auth-Token"] = token end
+  return wrk.format("POST", "/v1/queues/" .. q .. "/messages", headers, body)
 end
 
 local statuses = {}

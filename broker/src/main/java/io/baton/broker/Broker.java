@@ -80,7 +80,8 @@ public final class Broker implements AutoCloseable {
     private ScheduledExecutorService ticker;
     private ScheduledExecutorService moverTimer;
     private io.baton.broker.runtime.MessageMover mover;
-    private final io.baton.broker.rpc.MoveClient moveClient;
+    private io.baton.broker.rpc.MoveClient moveClient;
+    private io.baton.broker.rpc.Protos protos;
     private int slotCount;
 
     /** Calls (Work streams included) one client connection may have open at once. */
@@ -88,7 +89,6 @@ public final class Broker implements AutoCloseable {
 
     private Broker(BrokerConfig config) {
         this.config = config;
-        this.moveClient = new io.baton.broker.rpc.MoveClient(config.serviceToken(), config.tls());
         this.paths = new ClusterPaths(config.cluster());
         CuratorFrameworkFactory.Builder zkBuilder = CuratorFrameworkFactory.builder()
                 .connectString(config.zkConnect())
@@ -123,6 +123,8 @@ public final class Broker implements AutoCloseable {
         }
         assignments = new AssignmentStore(zk, paths);
         slotCount = assignments.ensureSlotCount(config.slotCount());
+        protos = new io.baton.broker.rpc.Protos(new io.baton.broker.rpc.IdCodec(io.baton.broker.cluster.IdKey.ensure(zk, paths)));
+        moveClient = new io.baton.broker.rpc.MoveClient(config.serviceToken(), config.tls(), protos);
         registry = new BrokerRegistry(zk, paths);
         threads = new SlotThreads(config.slotThreads());
         logs = config.replicatedStorage()
@@ -156,12 +158,12 @@ public final class Broker implements AutoCloseable {
         host.onRetryDelay(metrics::recordRetryDelay);
 
         List<ServerServiceDefinition> services = List.of(
-                ServerInterceptors.intercept(new QueueRpc(slots), new GrpcMetricsInterceptor(metrics.registry())),
-                ServerInterceptors.intercept(new MessageRpc(slots), new GrpcMetricsInterceptor(metrics.registry())),
-                ServerInterceptors.intercept(new ClaimRpc(slots), new GrpcMetricsInterceptor(metrics.registry())),
+                ServerInterceptors.intercept(new QueueRpc(slots, protos), new GrpcMetricsInterceptor(metrics.registry())),
+                ServerInterceptors.intercept(new MessageRpc(slots, protos), new GrpcMetricsInterceptor(metrics.registry())),
+                ServerInterceptors.intercept(new ClaimRpc(slots, protos), new GrpcMetricsInterceptor(metrics.registry())),
                 new ClusterRpc(this::clusterMap).bindService(),
-                ServerInterceptors.intercept(new io.baton.broker.rpc.MoveRpc(slots), new GrpcMetricsInterceptor(metrics.registry())),
-                ServerInterceptors.intercept(new WorkRpc(slots, metrics.registry(), config.maxWorkStreams()), new GrpcMetricsInterceptor(metrics.registry())));
+                ServerInterceptors.intercept(new io.baton.broker.rpc.MoveRpc(slots, protos), new GrpcMetricsInterceptor(metrics.registry())),
+                ServerInterceptors.intercept(new WorkRpc(slots, protos, metrics.registry(), config.maxWorkStreams()), new GrpcMetricsInterceptor(metrics.registry())));
         if (config.authRequired()) {
             // Outermost: a call is authenticated before anything else sees it, on every transport below.
             io.baton.broker.rpc.CallAuthorizer authorizer = new io.baton.broker.rpc.CallAuthorizer(config.credentials(), metrics.registry());
@@ -427,7 +429,9 @@ public final class Broker implements AutoCloseable {
         if (moverTimer != null) {
             moverTimer.shutdownNow();
         }
-        moveClient.close();
+        if (moveClient != null) {
+            moveClient.close();
+        }
         if (controller != null) {
             controller.close();
         }

@@ -137,7 +137,7 @@ final class BenchCommand implements Callable<Integer> {
                             }
                             long sentAt = Long.parseLong(body.substring(6, body.indexOf(',')));
                             latency.recordValue(Math.max(0, System.nanoTime() - sentAt) / 1000);
-                            if (!seen.add(io.baton.api.Ids.slot(job.id()), io.baton.api.Ids.sequence(job.id()))) {
+                            if (!seen.add(Long.parseLong(body.substring(body.lastIndexOf(' ') + 1, body.length() - 1)))) {
                                 redeliveries.increment();
                             }
                             handled.increment();
@@ -258,10 +258,11 @@ final class BenchCommand implements Callable<Integer> {
                     LockSupport.parkNanos(1_000_000);
                 }
                 sent.increment();
-                // {"t": <nanoTime>, "p": "xxx"}: the handler reads the send time back; a poison job
-                // has "z" where the others have "p".
+                // {"t": <nanoTime>, "p": "xxx", "n": <job number>}: the handler reads the send time
+                // back and counts redeliveries by number; a poison job has "z" where the others have "p".
                 boolean poison = poisonEvery > 0 && n % poisonEvery == poisonEvery - 1;
-                String body = "{\"t\": " + System.nanoTime() + (poison ? ", " + POISON + ": \"" : ", \"p\": \"") + padding + "\"}";
+                String body = "{\"t\": " + System.nanoTime() + (poison ? ", " + POISON + ": \"" : ", \"p\": \"") + padding
+                        + "\", \"n\": " + JOB_NUMBERS.getAndIncrement() + "}";
                 producer.send(q, new NewMessage(3600, body)).whenComplete((id, e) -> {
                     if (e == null) {
                         published.increment();
@@ -275,6 +276,8 @@ final class BenchCommand implements Callable<Integer> {
 
     /** Marks a poison job's body (where a plain job has "p"). */
     private static final String POISON = "\"z\"";
+    /** Numbers every job this bench sends, across producers. */
+    private static final java.util.concurrent.atomic.AtomicLong JOB_NUMBERS = new java.util.concurrent.atomic.AtomicLong();
 
     /** Messages in the queues' dead-letter queues. */
     private long deadLettered(BatonClient client, List<String> queues) {
@@ -293,27 +296,20 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /**
-     * The jobs handled so far, to count redeliveries: one bit per message sequence of each slot
-     * (sequences grow from where the bench started). A set of id strings would itself load the
-     * bench JVM's garbage collector, whose pauses then show up in the latencies it measures.
+     * The jobs handled so far, to count redeliveries: one bit per job number (job ids are opaque).
+     * A set of id strings would itself load the bench JVM's garbage collector, whose pauses then
+     * show up in the latencies it measures.
      */
     private static final class SeenJobs {
-        private final java.util.Map<Integer, long[]> firstSeq = new java.util.HashMap<>();
-        private final java.util.Map<Integer, java.util.BitSet> bits = new java.util.HashMap<>();
-        private final Set<Long> below = new java.util.HashSet<>();
+        private final java.util.BitSet bits = new java.util.BitSet();
 
         /** True when the job was not seen before. */
-        synchronized boolean add(int slot, long seq) {
-            long base = firstSeq.computeIfAbsent(slot, k -> new long[] {seq})[0];
-            if (seq < base || seq - base > Integer.MAX_VALUE) {
-                return below.add(((long) slot << 48) ^ seq);
-            }
-            java.util.BitSet b = bits.computeIfAbsent(slot, k -> new java.util.BitSet());
-            int i = (int) (seq - base);
-            if (b.get(i)) {
+        synchronized boolean add(long number) {
+            int i = (int) number;
+            if (bits.get(i)) {
                 return false;
             }
-            b.set(i);
+            bits.set(i);
             return true;
         }
     }

@@ -145,7 +145,7 @@ class GrpcAbuseIT {
         long filesBefore = openFiles();
         long heapBefore = heapAfterGc();
         int cycles = 100_000;
-        int wave = 100; // within the broker's stream cap
+        int wave = MAX_STREAMS - 10; // within the broker's stream cap
         ManagedChannel ch = channel();
         try {
             List<ClientCallStreamObserver<WorkRequest>> calls = new ArrayList<>(wave);

@@ -355,6 +355,8 @@ class WorkStreamIT {
     void oneConnectionHasAtMostItsCallLimitOfStreamsOpenAndTheNextWaitsForAFreeOne() throws Exception {
         ManagedChannel own = ManagedChannelBuilder.forTarget(local.address()).usePlaintext().build();
         java.util.function.Supplier<Double> open = () -> local.broker().metrics().registry().get("baton.work.streams").gauge().value();
+        // Streams of earlier tests end asynchronously after their cancel: count from none.
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> open.get() == 0);
         double before = open.get();
         List<ClientCallStreamObserver<WorkRequest>> calls = new ArrayList<>();
         try {

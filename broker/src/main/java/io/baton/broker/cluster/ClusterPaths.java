@@ -10,6 +10,11 @@ public record ClusterPaths(String cluster) {
         return root() + "/config";
     }
 
+    /** The key message and claim ids are encrypted under ({@link IdKey}). */
+    public String idKey() {
+        return root() + "/id-key";
+    }
+
     public String brokers() {
         return root() + "/brokers";
     }

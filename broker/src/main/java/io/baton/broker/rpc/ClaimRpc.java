@@ -1,6 +1,5 @@
 package io.baton.broker.rpc;
 
-import io.baton.api.Ids;
 import io.baton.api.v1.ClaimServiceGrpc;
 import io.baton.api.v1.CreateClaimRequest;
 import io.baton.api.v1.CreateClaimResponse;
@@ -18,8 +17,11 @@ import io.grpc.stub.StreamObserver;
 public final class ClaimRpc extends ClaimServiceGrpc.ClaimServiceImplBase {
     private final SlotCalls calls;
 
-    public ClaimRpc(LocalSlots slots) {
+    private final Protos protos;
+
+    public ClaimRpc(LocalSlots slots, Protos protos) {
         this.calls = new SlotCalls(slots);
+        this.protos = protos;
     }
 
     @Override
@@ -30,7 +32,7 @@ public final class ClaimRpc extends ClaimServiceGrpc.ClaimServiceImplBase {
                 view -> {
                     CreateClaimResponse.Builder b = CreateClaimResponse.newBuilder();
                     if (view.claimSeq() != 0) {
-                        b.setClaimId(Ids.encode(slot, view.claimSeq())).addAllMessages(Protos.messages(slot, view.messages()));
+                        b.setClaimId(protos.claimId(slot, view.claimSeq())).addAllMessages(protos.messages(slot, view.messages()));
                     }
                     return b.build();
                 });
@@ -40,23 +42,23 @@ public final class ClaimRpc extends ClaimServiceGrpc.ClaimServiceImplBase {
     public void getClaim(GetClaimRequest req, StreamObserver<GetClaimResponse> out) {
         int slot = calls.slotOf(req.getQueue());
         calls.run(req.getQueue(), out, s -> new SlotCommand.GetClaim(req.getQueue().getProject(), req.getQueue().getName(),
-                        Protos.seqOf(req.getClaimId(), s)),
-                view -> GetClaimResponse.newBuilder().setClaimId(Ids.encode(slot, view.claimSeq()))
+                        protos.claimSeq(req.getClaimId(), s)),
+                view -> GetClaimResponse.newBuilder().setClaimId(protos.claimId(slot, view.claimSeq()))
                         .setTtlSeconds(view.ttlSeconds()).setAgeSeconds(view.ageSeconds())
-                        .addAllMessages(Protos.messages(slot, view.messages())).build());
+                        .addAllMessages(protos.messages(slot, view.messages())).build());
     }
 
     @Override
     public void updateClaim(UpdateClaimRequest req, StreamObserver<UpdateClaimResponse> out) {
         calls.run(req.getQueue(), out, s -> new SlotCommand.UpdateClaim(req.getQueue().getProject(), req.getQueue().getName(),
-                        Protos.seqOf(req.getClaimId(), s), req.getTtlSeconds(), req.getGraceSeconds()),
+                        protos.claimSeq(req.getClaimId(), s), req.getTtlSeconds(), req.getGraceSeconds()),
                 ok -> UpdateClaimResponse.getDefaultInstance());
     }
 
     @Override
     public void releaseClaim(ReleaseClaimRequest req, StreamObserver<ReleaseClaimResponse> out) {
         calls.run(req.getQueue(), out, s -> new SlotCommand.ReleaseClaim(req.getQueue().getProject(), req.getQueue().getName(),
-                        Protos.seqOf(req.getClaimId(), s)),
+                        protos.claimSeq(req.getClaimId(), s)),
                 released -> ReleaseClaimResponse.newBuilder().setReleased(released).build());
     }
 }

@@ -14,7 +14,6 @@ import io.baton.api.v1.ListMessagesResponse;
 import io.baton.api.v1.MessageServiceGrpc;
 import io.baton.api.v1.PublishRequest;
 import io.baton.api.v1.PublishResponse;
-import io.baton.api.Ids;
 import io.baton.broker.runtime.LocalSlots;
 import io.baton.broker.slot.NewMessage;
 import io.baton.broker.slot.SlotCommand;
@@ -27,8 +26,11 @@ import java.util.UUID;
 public final class MessageRpc extends MessageServiceGrpc.MessageServiceImplBase {
     private final SlotCalls calls;
 
-    public MessageRpc(LocalSlots slots) {
+    private final Protos protos;
+
+    public MessageRpc(LocalSlots slots, Protos protos) {
         this.calls = new SlotCalls(slots);
+        this.protos = protos;
     }
 
     private static UUID clientId(String text, boolean required) {
@@ -67,7 +69,7 @@ public final class MessageRpc extends MessageServiceGrpc.MessageServiceImplBase 
         }, result -> {
             int slot = calls.slotOf(req.getQueue());
             PublishResponse.Builder b = PublishResponse.newBuilder().setDuplicate(result.duplicate());
-            result.seqs().forEach(s -> b.addMessageIds(Ids.encode(slot, s)));
+            result.seqs().forEach(s -> b.addMessageIds(protos.messageId(slot, s)));
             return b.build();
         });
     }
@@ -80,7 +82,7 @@ public final class MessageRpc extends MessageServiceGrpc.MessageServiceImplBase 
             return new SlotCommand.ListMessages(req.getQueue().getProject(), req.getQueue().getName(), client,
                     marker(req.getMarker()), req.getLimit(), req.getEcho(), req.getIncludeClaimed(), req.getIncludeDelayed());
         }, page -> {
-            ListMessagesResponse.Builder b = ListMessagesResponse.newBuilder().addAllMessages(Protos.messages(slot, page.messages()));
+            ListMessagesResponse.Builder b = ListMessagesResponse.newBuilder().addAllMessages(protos.messages(slot, page.messages()));
             if (!page.messages().isEmpty()) {
                 b.setNextMarker(Long.toString(page.nextMarker()));
             }
@@ -109,41 +111,41 @@ public final class MessageRpc extends MessageServiceGrpc.MessageServiceImplBase 
     public void getMessage(GetMessageRequest req, StreamObserver<GetMessageResponse> out) {
         int slot = calls.slotOf(req.getQueue());
         calls.run(req.getQueue(), out, s -> new SlotCommand.GetMessage(req.getQueue().getProject(), req.getQueue().getName(),
-                        Protos.seqOf(req.getMessageId(), s)),
-                v -> GetMessageResponse.newBuilder().setMessage(Protos.message(slot, v)).build());
+                        protos.messageSeq(req.getMessageId(), s)),
+                v -> GetMessageResponse.newBuilder().setMessage(protos.message(slot, v)).build());
     }
 
     @Override
     public void getMessages(GetMessagesRequest req, StreamObserver<GetMessagesResponse> out) {
         int slot = calls.slotOf(req.getQueue());
         calls.run(req.getQueue(), out, s -> new SlotCommand.GetMessages(req.getQueue().getProject(), req.getQueue().getName(),
-                        Protos.seqsOf(req.getMessageIdsList(), s)),
-                views -> GetMessagesResponse.newBuilder().addAllMessages(Protos.messages(slot, views)).build());
+                        protos.messageSeqs(req.getMessageIdsList(), s)),
+                views -> GetMessagesResponse.newBuilder().addAllMessages(protos.messages(slot, views)).build());
     }
 
     @Override
     public void deleteMessage(DeleteMessageRequest req, StreamObserver<DeleteMessageResponse> out) {
         calls.run(req.getQueue(), out, s -> {
-            long claim = req.getClaimId().isEmpty() ? SlotCommand.DeleteMessage.NO_CLAIM : Protos.seqOf(req.getClaimId(), s);
+            long claim = req.getClaimId().isEmpty() ? SlotCommand.DeleteMessage.NO_CLAIM : protos.claimSeq(req.getClaimId(), s);
             if (claim < 0) {
                 claim = SlotCommand.DeleteMessage.BAD_CLAIM;
             }
             return new SlotCommand.DeleteMessage(req.getQueue().getProject(), req.getQueue().getName(),
-                    Protos.seqOf(req.getMessageId(), s), claim);
+                    protos.messageSeq(req.getMessageId(), s), claim);
         }, deleted -> DeleteMessageResponse.newBuilder().setDeleted(deleted).build());
     }
 
     @Override
     public void deleteMessages(DeleteMessagesRequest req, StreamObserver<DeleteMessagesResponse> out) {
         calls.run(req.getQueue(), out, s -> new SlotCommand.DeleteMessages(req.getQueue().getProject(), req.getQueue().getName(),
-                        Protos.seqsOf(req.getMessageIdsList(), s)),
+                        protos.messageSeqs(req.getMessageIdsList(), s)),
                 n -> DeleteMessagesResponse.newBuilder().setDeleted(n).build());
     }
 
     @Override
     public void redrive(io.baton.api.v1.RedriveRequest req, StreamObserver<io.baton.api.v1.RedriveResponse> out) {
         calls.run(req.getQueue(), out, s -> new SlotCommand.Redrive(req.getQueue().getProject(), req.getQueue().getName(),
-                        Protos.seqsOf(req.getMessageIdsList(), s), req.getLimit()),
+                        protos.messageSeqs(req.getMessageIdsList(), s), req.getLimit()),
                 r -> io.baton.api.v1.RedriveResponse.newBuilder().setStarted(r.started()).setNotMoved(r.notMoved()).build());
     }
 

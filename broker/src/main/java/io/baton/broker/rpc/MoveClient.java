@@ -27,7 +27,10 @@ public final class MoveClient implements AutoCloseable {
      * {@code serviceToken}: what this broker calls others with (they grant it every project); null:
      * none. {@code tls}: how it reaches them over TLS; null: plaintext.
      */
-    public MoveClient(String serviceToken, io.baton.api.tls.TlsCredentials tls) {
+    private final Protos protos;
+
+    public MoveClient(String serviceToken, io.baton.api.tls.TlsCredentials tls, Protos protos) {
+        this.protos = protos;
         this.transport = io.baton.api.tls.TlsCredentials.channelCredentials(tls);
         this.auth = serviceToken == null ? new io.grpc.ClientInterceptor[0]
                 : new io.grpc.ClientInterceptor[] {io.baton.api.BearerToken.attach(serviceToken)};
@@ -38,7 +41,7 @@ public final class MoveClient implements AutoCloseable {
         ManagedChannel channel = channels.computeIfAbsent(address,
                 a -> NettyChannelBuilder.forTarget(a, transport).maxInboundMessageSize(8 << 20).intercept(auth).build());
         MoveServiceGrpc.newStub(channel).withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
-                .acceptMoved(MoveCodec.request(command), new io.grpc.stub.StreamObserver<AcceptMovedResponse>() {
+                .acceptMoved(MoveCodec.request(command, protos), new io.grpc.stub.StreamObserver<AcceptMovedResponse>() {
                     @Override
                     public void onNext(AcceptMovedResponse r) {
                         out.complete(r.getAccepted());

@@ -15,7 +15,7 @@ import java.util.List;
 public final class MoveCodec {
     private MoveCodec() {}
 
-    public static AcceptMovedRequest request(SlotCommand.AcceptMoved c) {
+    public static AcceptMovedRequest request(SlotCommand.AcceptMoved c, Protos protos) {
         AcceptMovedRequest.Builder b = AcceptMovedRequest.newBuilder()
                 .setQueue(QueueRef.newBuilder().setProject(c.project()).setName(c.queue()))
                 .setRequestId(c.requestId());
@@ -27,7 +27,7 @@ public final class MoveCodec {
                             .setSeq(m.origin().seq()).setPostedAtMs(m.origin().postedAt()).setTtlSeconds(m.origin().ttlSeconds()))
                     .setEnded(m.ended());
             for (Attempt a : m.recent()) {
-                mb.addRecent(Protos.attempt(a));
+                mb.addRecent(protos.attempt(a));
             }
             b.addMessages(mb);
         }
@@ -35,13 +35,13 @@ public final class MoveCodec {
     }
 
     /** The command a request asks for; throws {@link io.baton.broker.slot.SlotException} for a malformed one. */
-    static SlotCommand.AcceptMoved command(AcceptMovedRequest r) {
+    static SlotCommand.AcceptMoved command(AcceptMovedRequest r, Protos protos) {
         List<MovedMessage> messages = new ArrayList<>(r.getMessagesCount());
         for (io.baton.api.v1.MovedMessage m : r.getMessagesList()) {
             MessageOrigin o = m.getOrigin();
             List<Attempt> recent = new ArrayList<>(m.getRecentCount());
             for (io.baton.api.v1.Attempt a : m.getRecentList()) {
-                recent.add(Protos.attemptOf(a));
+                recent.add(protos.attemptOf(a));
             }
             messages.add(new MovedMessage(m.getTtlSeconds(), m.getBodyJson().toByteArray(),
                     new Origin(o.getSlot(), o.getQueue(), o.getSeq(), o.getPostedAtMs(), o.getTtlSeconds()), m.getEnded(),

@@ -10,12 +10,15 @@ import io.grpc.stub.StreamObserver;
 public final class MoveRpc extends MoveServiceGrpc.MoveServiceImplBase {
     private final SlotCalls calls;
 
-    public MoveRpc(LocalSlots slots) {
+    private final Protos protos;
+
+    public MoveRpc(LocalSlots slots, Protos protos) {
         this.calls = new SlotCalls(slots);
+        this.protos = protos;
     }
 
     @Override
     public void acceptMoved(AcceptMovedRequest req, StreamObserver<AcceptMovedResponse> out) {
-        calls.run(req.getQueue(), out, s -> MoveCodec.command(req), n -> AcceptMovedResponse.newBuilder().setAccepted(n).build());
+        calls.run(req.getQueue(), out, s -> MoveCodec.command(req, protos), n -> AcceptMovedResponse.newBuilder().setAccepted(n).build());
     }
 }

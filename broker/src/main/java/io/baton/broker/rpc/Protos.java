@@ -1,26 +1,29 @@
 package io.baton.broker.rpc;
 
 import com.google.protobuf.UnsafeByteOperations;
-import io.baton.api.Ids;
 import io.baton.api.v1.Message;
 import io.baton.api.v1.MessageSummary;
 import io.baton.broker.slot.Views.MessageView;
 import java.util.List;
 
-/** Conversions from slot views to protobuf messages. */
-final class Protos {
-    private Protos() {}
+/** Conversions between slot views and protobuf messages, ids encoded and decoded by the cluster's {@link IdCodec}. */
+public final class Protos {
+    private final IdCodec ids;
 
-    static Message message(int slot, MessageView v) {
+    public Protos(IdCodec ids) {
+        this.ids = ids;
+    }
+
+    Message message(int slot, MessageView v) {
         Message.Builder b = Message.newBuilder()
-                .setId(Ids.encode(slot, v.seq()))
+                .setId(ids.messageId(slot, v.seq()))
                 .setTtlSeconds(v.ttlSeconds())
                 .setAgeSeconds(v.ageSeconds())
                 .setCreatedAtMs(v.createdAt())
                 // A loaded body is never changed afterwards, so it is shared without a copy.
                 .setBodyJson(UnsafeByteOperations.unsafeWrap(v.body()));
         if (v.claimSeq() != 0) {
-            b.setClaimId(Ids.encode(slot, v.claimSeq()));
+            b.setClaimId(ids.claimId(slot, v.claimSeq()));
         }
         b.setAttempts(v.attempts());
         for (io.baton.broker.slot.Attempt a : v.ledger()) {
@@ -30,10 +33,10 @@ final class Protos {
     }
 
     /** An attempt on the wire: its claim as an id (slot and sequence). */
-    static io.baton.api.v1.Attempt attempt(io.baton.broker.slot.Attempt a) {
+    io.baton.api.v1.Attempt attempt(io.baton.broker.slot.Attempt a) {
         io.baton.api.v1.Attempt.Builder b = io.baton.api.v1.Attempt.newBuilder()
                 .setNumber(a.number())
-                .setClaimId(Ids.encode(a.slot(), a.claimSeq()))
+                .setClaimId(ids.claimId(a.slot(), a.claimSeq()))
                 .setStartedAtMs(a.startedAt())
                 .setEndedAtMs(a.endedAt())
                 .setOutcome(a.outcome().code());
@@ -47,35 +50,50 @@ final class Protos {
     }
 
     /** An attempt read from the wire; refuses one with a malformed claim id, number or outcome. */
-    static io.baton.broker.slot.Attempt attemptOf(io.baton.api.v1.Attempt a) {
+    io.baton.broker.slot.Attempt attemptOf(io.baton.api.v1.Attempt a) {
         io.baton.broker.slot.AttemptOutcome outcome = io.baton.broker.slot.AttemptOutcome.ofCode(a.getOutcome());
-        if (outcome == null || a.getNumber() < 1 || !Ids.wellFormed(a.getClaimId())) {
+        int claimSlot = IdCodec.slotOf(a.getClaimId());
+        long claimSeq = claimSlot < 0 ? -1 : ids.claimSeq(a.getClaimId(), claimSlot);
+        if (outcome == null || a.getNumber() < 1 || claimSeq < 0) {
             throw SlotCalls.invalid("An attempt has an unknown outcome, a number below 1 or a malformed claim id.");
         }
-        return new io.baton.broker.slot.Attempt(a.getNumber(), Ids.slot(a.getClaimId()), Ids.sequence(a.getClaimId()),
+        return new io.baton.broker.slot.Attempt(a.getNumber(), claimSlot, claimSeq,
                 a.getStartedAtMs(), a.getEndedAtMs(), outcome, a.getErrorClass().isEmpty() ? null : a.getErrorClass(),
                 a.getErrorMessage().isEmpty() ? null : a.getErrorMessage());
     }
 
-    static List<Message> messages(int slot, List<MessageView> views) {
+    List<Message> messages(int slot, List<MessageView> views) {
         return views.stream().map(v -> message(slot, v)).toList();
     }
 
-    static MessageSummary summary(int slot, io.baton.broker.slot.Views.MessageSummary s) {
-        return MessageSummary.newBuilder().setId(Ids.encode(slot, s.seq())).setAgeSeconds(s.ageSeconds())
+    MessageSummary summary(int slot, io.baton.broker.slot.Views.MessageSummary s) {
+        return MessageSummary.newBuilder().setId(ids.messageId(slot, s.seq())).setAgeSeconds(s.ageSeconds())
                 .setCreatedAtMs(s.createdAt()).build();
     }
 
-    /** The sequence of an id issued by {@code slot}, or -1 for anything else. */
-    static long seqOf(String id, int slot) {
-        return Ids.slot(id) == slot ? Ids.sequence(id) : -1;
+    /** The sequence of a message id issued by {@code slot}, or -1 for anything else. */
+    long messageSeq(String id, int slot) {
+        return ids.messageSeq(id, slot);
     }
 
-    static long[] seqsOf(List<String> ids, int slot) {
-        long[] seqs = new long[ids.size()];
+    /** The sequence of a claim id issued by {@code slot}, or -1 for anything else (a guessed one included). */
+    long claimSeq(String id, int slot) {
+        return ids.claimSeq(id, slot);
+    }
+
+    long[] messageSeqs(List<String> messageIds, int slot) {
+        long[] seqs = new long[messageIds.size()];
         for (int i = 0; i < seqs.length; i++) {
-            seqs[i] = seqOf(ids.get(i), slot);
+            seqs[i] = messageSeq(messageIds.get(i), slot);
         }
         return seqs;
+    }
+
+    String messageId(int slot, long seq) {
+        return ids.messageId(slot, seq);
+    }
+
+    String claimId(int slot, long seq) {
+        return ids.claimId(slot, seq);
     }
 }

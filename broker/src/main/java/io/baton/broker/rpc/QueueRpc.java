@@ -36,9 +36,12 @@ public final class QueueRpc extends QueueServiceGrpc.QueueServiceImplBase {
     private final SlotCalls calls;
     private final LocalSlots slots;
 
-    public QueueRpc(LocalSlots slots) {
+    private final Protos protos;
+
+    public QueueRpc(LocalSlots slots, Protos protos) {
         this.slots = slots;
         this.calls = new SlotCalls(slots);
+        this.protos = protos;
     }
 
     @Override
@@ -125,8 +128,8 @@ public final class QueueRpc extends QueueServiceGrpc.QueueServiceImplBase {
                     GetStatsResponse.Builder b = GetStatsResponse.newBuilder()
                             .setClaimed(st.claimed()).setFree(st.free()).setTotal(st.total()).setDelayed(st.delayed());
                     if (st.oldest() != null) {
-                        b.setOldest(Protos.summary(slot, st.oldest()));
-                        b.setNewest(Protos.summary(slot, st.newest()));
+                        b.setOldest(protos.summary(slot, st.oldest()));
+                        b.setNewest(protos.summary(slot, st.newest()));
                     }
                     return b.build();
                 });

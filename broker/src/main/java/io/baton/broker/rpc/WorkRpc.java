@@ -2,7 +2,6 @@ package io.baton.broker.rpc;
 
 import io.baton.api.BatonErrors;
 import io.baton.api.ErrorCode;
-import io.baton.api.Ids;
 import io.baton.api.Limits;
 import io.baton.api.v1.Job;
 import io.baton.api.v1.Jobs;
@@ -48,13 +47,12 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
     private final int maxStreams;
     private final Counter refusedStreams;
 
-    public WorkRpc(LocalSlots slots, MeterRegistry registry) {
-        this(slots, registry, MAX_STREAMS);
-    }
+    private final Protos protos;
 
     /** {@code maxStreams}: past it, new Work streams are refused with RESOURCE_EXHAUSTED (retryable). */
-    public WorkRpc(LocalSlots slots, MeterRegistry registry, int maxStreams) {
+    public WorkRpc(LocalSlots slots, Protos protos, MeterRegistry registry, int maxStreams) {
         this.slots = slots;
+        this.protos = protos;
         this.maxStreams = maxStreams;
         this.refusedStreams = Counter.builder("baton.work.streams.refused")
                 .description("Work streams refused: the broker serves its maximum").register(registry);
@@ -92,8 +90,11 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
         return new Session((ServerCallStreamObserver<WorkEvent>) out);
     }
 
-    /** The most bytes of jobs one pushed event carries (clients take messages of up to 8 MiB). */
-    static final int PUSH_BYTES_MAX = 4 << 20;
+    /**
+     * The most bytes one pushed event carries, framing included: under gRPC's default 4 MiB
+     * inbound limit, so any client takes it (the SDK takes 8 MiB).
+     */
+    static final int PUSH_BYTES_MAX = (4 << 20) - (64 << 10);
 
     /**
      * One worker's stream. Threads: requests arrive on the transport thread, claim and ack results
@@ -218,17 +219,17 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
             if (closed) {
                 return; // the leases lapse; the jobs come back after their TTL
             }
-            // Pushed in events of at most PUSH_BYTES_MAX (a batch of large jobs would pass the
-            // 8 MiB a client takes in one message).
+            // Pushed in events of at most PUSH_BYTES_MAX (a batch of large jobs would pass what a
+            // client takes in one message).
             Jobs.Builder batch = Jobs.newBuilder();
             int bytes = 0;
             for (ClaimView claim : claims) {
                 held.add(claim.claimSeq());
-                String claimId = Ids.encode(slot, claim.claimSeq());
+                String claimId = protos.claimId(slot, claim.claimSeq());
                 Job job = Job.newBuilder()
-                        .setMessage(Protos.message(slot, claim.messages().get(0)).toBuilder().setClaimId(claimId))
+                        .setMessage(protos.message(slot, claim.messages().get(0)).toBuilder().setClaimId(claimId))
                         .setClaimId(claimId).build();
-                int size = job.getSerializedSize();
+                int size = com.google.protobuf.CodedOutputStream.computeMessageSize(Jobs.JOBS_FIELD_NUMBER, job);
                 if (batch.getJobsCount() > 0 && bytes + size > PUSH_BYTES_MAX) {
                     out.onNext(WorkEvent.newBuilder().setJobs(batch).build());
                     batch = Jobs.newBuilder();
@@ -262,8 +263,8 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
             long[] claimSeqs = new long[n];
             for (int i = 0; i < n; i++) {
                 io.baton.api.v1.Ack a = batch.getAcks(i);
-                seqs[i] = Protos.seqOf(a.getMessageId(), slot);
-                claimSeqs[i] = Protos.seqOf(a.getClaimId(), slot);
+                seqs[i] = protos.messageSeq(a.getMessageId(), slot);
+                claimSeqs[i] = protos.claimSeq(a.getClaimId(), slot);
                 if (seqs[i] <= 0 || claimSeqs[i] <= 0) {
                     // Not an id this stream's queue could have pushed: a client bug, not a lost lease.
                     throw SlotCalls.invalid("Ack " + i + " names a message or claim id that this queue never issued.");
@@ -289,7 +290,7 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
             requireSubscribed();
             extensions.increment();
             answer(Outcome.Kind.EXTEND, e.getClaimId(), driver.submit(new SlotCommand.UpdateClaim(queue.getProject(), queue.getName(),
-                    Protos.seqOf(e.getClaimId(), slot), e.getTtlSeconds(), e.getGraceSeconds())), false);
+                    protos.claimSeq(e.getClaimId(), slot), e.getTtlSeconds(), e.getGraceSeconds())), false);
         }
 
         private void release(io.baton.api.v1.Release r) {
@@ -323,7 +324,7 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
 
         /** Release {@code i} of a request, checked: a bad one fails the stream (a client bug). */
         private SlotCommand.ReleaseClaims.Release releaseOf(io.baton.api.v1.Release r, int i) {
-            long claimSeq = Protos.seqOf(r.getClaimId(), slot);
+            long claimSeq = protos.claimSeq(r.getClaimId(), slot);
             if (claimSeq <= 0) {
                 throw SlotCalls.invalid("Release " + i + " names a claim id that this queue never issued.");
             }

@@ -5,7 +5,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 
 /**
- * Recent publish request ids and the sequences they were given, so that a retried publish is
+ * Recent publish request ids of one project ({@link RequestIdWindows}) and the sequences they were given, so that a retried publish is
  * answered with the first attempt's ids instead of being stored twice. Entries leave after a time
  * window or when the window is full, oldest first, both judged by record time, so replay rebuilds
  * the same window.
@@ -136,6 +136,11 @@ final class RequestIdWindow {
         live++;
         index(slot);
         evictUpTo(entryTime);
+    }
+
+    /** Drops the entries the window no longer holds at {@code now}. */
+    void expire(long now) {
+        evictUpTo(now);
     }
 
     private void evictUpTo(long now) {

@@ -57,4 +57,15 @@ public record SlotLimits(
                 claimTtlMinSeconds, claimTtlMaxSeconds, claimGraceMinSeconds, claimGraceMaxSeconds,
                 requestIdWindowMillis, requestIdWindowMaxEntries, maxMessages, maxBytes);
     }
+
+    /** The same limits with another publish-deduplication window: how long, and how many request ids per project. */
+    public SlotLimits withRequestIdWindow(long windowMillis, int maxEntriesPerProject) {
+        if (windowMillis < 1 || maxEntriesPerProject < 1) {
+            throw new IllegalArgumentException("the request id window must be positive");
+        }
+        return new SlotLimits(messageTtlMinSeconds, messageTtlMaxSeconds, messagesPerPostMax, messageBodyMaxBytes,
+                metadataMaxBytes, queueListLimitMax, messageListLimitMax, idsPerRequestMax, claimLimitMax,
+                claimTtlMinSeconds, claimTtlMaxSeconds, claimGraceMinSeconds, claimGraceMaxSeconds,
+                windowMillis, maxEntriesPerProject, queueMaxMessages, queueMaxBytes);
+    }
 }

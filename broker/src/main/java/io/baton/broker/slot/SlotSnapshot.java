@@ -16,8 +16,10 @@ import java.util.TreeMap;
 public final class SlotSnapshot {
     private SlotSnapshot() {}
 
-    /** "BSN6": as {@link #MAGIC_V5}, plus each ledger's count of silent lease expiries. */
-    private static final int MAGIC = 0x42534e36;
+    /** "BSN7": as {@link #MAGIC_V6}, with publish request ids grouped by project. */
+    private static final int MAGIC = 0x42534e37;
+    /** "BSN6" (read, never written): as {@link #MAGIC_V5}, plus each ledger's count of silent lease expiries. */
+    private static final int MAGIC_V6 = 0x42534e36;
     /**
      * "BSN5" (read, never written): as {@link #MAGIC_V4}, plus when the slot last changed hands, each claim's full lease
      * state (creation, expiry to the millisecond, whether it was extended or lost its stream, where
@@ -72,11 +74,11 @@ public final class SlotSnapshot {
         private final long nextSeq;
         private final long time;
         private final long openedAt;
-        private final RequestIdWindow requestIds;
+        private final RequestIdWindows requestIds;
         private final List<QueueImage> queues;
         private final long sizeEstimate;
 
-        private Image(int slot, long nextSeq, long time, long openedAt, RequestIdWindow requestIds, List<QueueImage> queues) {
+        private Image(int slot, long nextSeq, long time, long openedAt, RequestIdWindows requestIds, List<QueueImage> queues) {
             this.slot = slot;
             this.nextSeq = nextSeq;
             this.time = time;
@@ -134,13 +136,17 @@ public final class SlotSnapshot {
             out.writeLong(nextSeq);
             out.writeLong(time);
             out.writeLong(openedAt);
-            out.writeInt(requestIds.size());
-            requestIds.forEach((hi, lo, t, firstSeq, count) -> {
-                out.writeLong(hi);
-                out.writeLong(lo);
-                out.writeLong(t);
-                out.writeLong(firstSeq);
-                out.writeInt(count);
+            out.writeInt(requestIds.windows());
+            requestIds.forEachWindow((project, window) -> {
+                out.writeUTF(project);
+                out.writeInt(window.size());
+                window.forEach((hi, lo, t, firstSeq, count) -> {
+                    out.writeLong(hi);
+                    out.writeLong(lo);
+                    out.writeLong(t);
+                    out.writeLong(firstSeq);
+                    out.writeInt(count);
+                });
             });
             out.writeInt(queues.size());
             for (QueueImage q : queues) {
@@ -338,21 +344,34 @@ public final class SlotSnapshot {
 
     public static SlotStateMachine read(DataInput in, SlotLimits limits) throws IOException {
         int magic = in.readInt();
-        if (magic != MAGIC && magic != MAGIC_V5 && magic != MAGIC_V4 && magic != MAGIC_V3 && magic != MAGIC_V2 && magic != MAGIC_V1) {
+        if (magic != MAGIC && magic != MAGIC_V6 && magic != MAGIC_V5 && magic != MAGIC_V4 && magic != MAGIC_V3 && magic != MAGIC_V2 && magic != MAGIC_V1) {
             throw new IOException("not a slot snapshot");
         }
         SlotStateMachine sm = new SlotStateMachine(in.readInt(), limits);
         long nextSeq = in.readLong();
         long time = in.readLong();
-        boolean v5 = magic == MAGIC || magic == MAGIC_V5; // ledgers, origins, full claims
+        boolean v5 = magic == MAGIC || magic == MAGIC_V6 || magic == MAGIC_V5; // ledgers, origins, full claims
         sm.restoreHeader(nextSeq, time, v5 ? in.readLong() : 0);
-        int windowSize = in.readInt();
-        for (int i = 0; i < windowSize; i++) {
-            if (magic == MAGIC_V1) {
-                String[] key = in.readUTF().split("\0", 3); // project, queue, request id
-                sm.requestIds().put(key[0], key[1], key[2], new RequestIdWindow.Entry(in.readLong(), in.readLong(), in.readInt()));
-            } else {
-                sm.requestIds().put(in.readLong(), in.readLong(), in.readLong(), in.readLong(), in.readInt());
+        if (magic == MAGIC) {
+            int windows = in.readInt();
+            for (int w = 0; w < windows; w++) {
+                String project = in.readUTF();
+                int entries = in.readInt();
+                for (int i = 0; i < entries; i++) {
+                    sm.requestIds().put(project, in.readLong(), in.readLong(), in.readLong(), in.readLong(), in.readInt());
+                }
+            }
+        } else {
+            int windowSize = in.readInt();
+            for (int i = 0; i < windowSize; i++) {
+                if (magic == MAGIC_V1) {
+                    String[] key = in.readUTF().split("\0", 3); // project, queue, request id
+                    sm.requestIds().put(key[0], key[1], key[2], new RequestIdWindow.Entry(in.readLong(), in.readLong(), in.readInt()));
+                } else {
+                    // Digests without their project: a window every project's lookups consult.
+                    sm.requestIds().put(RequestIdWindows.UNATTRIBUTED, in.readLong(), in.readLong(), in.readLong(), in.readLong(),
+                            in.readInt());
+                }
             }
         }
         int queues = in.readInt();
@@ -400,7 +419,7 @@ public final class SlotSnapshot {
                 long seq = in.readLong();
                 int ended = in.readInt();
                 int countedFrom = in.readInt();
-                int silent = magic == MAGIC ? in.readInt() : -1;
+                int silent = magic == MAGIC || magic == MAGIC_V6 ? in.readInt() : -1;
                 Attempt[] recent = new Attempt[in.readUnsignedByte()];
                 for (int a = 0; a < recent.length; a++) {
                     recent[a] = RecordCodec.readAttempt(in);

@@ -58,7 +58,7 @@ public final class SlotStateMachine {
     private final SlotLimits limits;
     /** project -> queue name -> queue, both in byte order of their names (ASCII for queue names). */
     private final TreeMap<String, TreeMap<String, QueueState>> projects = new TreeMap<>();
-    private final RequestIdWindow requestIds;
+    private final RequestIdWindows requestIds;
     private final SlotCounters counters = new SlotCounters();
     private final SlotUsage usage = new SlotUsage();
     /** What each project with a queue here holds; kept current by its queues. */
@@ -76,7 +76,7 @@ public final class SlotStateMachine {
     public SlotStateMachine(int slot, SlotLimits limits) {
         this.slot = slot;
         this.limits = limits;
-        this.requestIds = new RequestIdWindow(limits.requestIdWindowMillis(), limits.requestIdWindowMaxEntries());
+        this.requestIds = new RequestIdWindows(limits.requestIdWindowMillis(), limits.requestIdWindowMaxEntries());
     }
 
     public int slot() {
@@ -1213,7 +1213,7 @@ public final class SlotStateMachine {
         return projects;
     }
 
-    RequestIdWindow requestIds() {
+    RequestIdWindows requestIds() {
         return requestIds;
     }
 

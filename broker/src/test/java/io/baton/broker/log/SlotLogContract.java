@@ -156,7 +156,7 @@ public abstract class SlotLogContract {
             }
             log.sync().get(10, TimeUnit.SECONDS);
             // A file log copies durable records from its journal to the slot's files just after.
-            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
                     .until(() -> log.storageBytes() > 5_000_000);
             log.checkpoint(log.lastPosition(), state("empty"));
             assertThat(log.storageBytes()).isLessThan(100_000);

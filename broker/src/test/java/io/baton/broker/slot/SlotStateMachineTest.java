@@ -378,6 +378,33 @@ class SlotStateMachineTest {
     }
 
     @Test
+    void oneProjectsPublishesCannotPushAnothersRequestIdsOutOfTheWindow() {
+        SlotFixture small = new SlotFixture(SlotLimits.v1().withRequestIdWindow(60_000, 50));
+        small.createQueue("q");
+        small.run(new SlotCommand.CreateQueue("flooder", "q"));
+        List<NewMessage> one = List.of(new NewMessage(600, "1".getBytes(StandardCharsets.UTF_8)));
+        Views.PublishResult mine = small.run(new SlotCommand.Publish(P, "q", ALICE, "mine", one));
+        for (int i = 0; i < 500; i++) {
+            small.run(new SlotCommand.Publish("flooder", "q", BOB, "flood-" + i, one));
+        }
+        Views.PublishResult retry = small.run(new SlotCommand.Publish(P, "q", ALICE, "mine", one));
+        assertThat(retry.duplicate()).as("the retry is still recognised").isTrue();
+        assertThat(retry.seqs()).isEqualTo(mine.seqs());
+        // The flooder's own oldest ids left its window: its cap is its own.
+        assertThat(small.run(new SlotCommand.Publish("flooder", "q", BOB, "flood-0", one)).duplicate()).isFalse();
+        assertThat(small.run(new SlotCommand.Publish("flooder", "q", BOB, "flood-499", one)).duplicate()).isTrue();
+        // The windows survive a snapshot and its restore, project by project.
+        SlotStateMachine restored = SlotFixture.restore(SlotFixture.snapshot(small.sm), small.sm.limits());
+        assertThat(new SlotCommand.Publish(P, "q", ALICE, "mine", one).decide(restored, small.now).records()).isEmpty();
+        assertThat(restored.requestIds().windows()).isEqualTo(2);
+        // A project that stops publishing gives its window back once its entries expire.
+        small.now += 61_000;
+        small.run(new SlotCommand.Publish("flooder", "q", BOB, "later-1", one));
+        small.run(new SlotCommand.Publish("flooder", "q", BOB, "later-2", one));
+        assertThat(small.sm.requestIds().windows()).isEqualTo(1);
+    }
+
+    @Test
     void deletingAQueueDeletesItsMessagesAndIdsAreNeverReused() {
         List<Long> ids = f.post("q", ALICE, 600);
         assertThat(f.run(new SlotCommand.DeleteQueue(P, "q"))).isTrue();
