@@ -105,8 +105,11 @@ public final class HttpServer implements AutoCloseable {
     private static SslContext sslContext(TlsCredentials tls) {
         try {
             // The key manager follows the certificate and key files: a replaced certificate is
-            // used from the next handshake on, without rebuilding this context.
-            return SslContextBuilder.forServer(tls.identity()).protocols("TLSv1.3", "TLSv1.2").build();
+            // used from the next handshake on, without rebuilding this context. OpenSSL
+            // (BoringSSL, netty-tcnative) where its native library loads, else the JDK's TLS.
+            io.netty.handler.ssl.SslProvider provider = io.netty.handler.ssl.OpenSsl.isAvailable()
+                    ? io.netty.handler.ssl.SslProvider.OPENSSL : io.netty.handler.ssl.SslProvider.JDK;
+            return SslContextBuilder.forServer(tls.identity()).sslProvider(provider).protocols("TLSv1.3", "TLSv1.2").build();
         } catch (javax.net.ssl.SSLException e) {
             throw new IllegalStateException("cannot set up HTTPS: " + e.getMessage(), e);
         }
