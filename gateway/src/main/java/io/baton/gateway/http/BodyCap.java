@@ -29,6 +29,17 @@ final class BodyCap extends HttpObjectAggregator {
         this.api = api;
     }
 
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        if (msg instanceof io.netty.handler.codec.http.LastHttpContent) {
+            RequestDeadline deadline = ctx.pipeline().get(RequestDeadline.class);
+            if (deadline != null && deadline.discarding()) {
+                deadline.discarded();
+            }
+        }
+        super.channelRead(ctx, msg);
+    }
+
     private Reply replyFor(HttpRequest req) {
         Reply r = api.checkHead(req.method().name(), req.uri(), new NettyHeaders(req.headers()));
         return r != null ? r : api.bodyTooLarge(req.method().name(), req.uri());
@@ -54,6 +65,12 @@ final class BodyCap extends HttpObjectAggregator {
             return;
         }
         FullHttpResponse response = Responses.toNetty(replyFor(req), req.protocolVersion(), false);
+        // Answered: the request's deadline no longer applies, and the rest of its body, discarded
+        // as it arrives, must not start another one (a stray 408 on a kept-alive connection).
+        RequestDeadline deadline = ctx.pipeline().get(RequestDeadline.class);
+        if (deadline != null) {
+            deadline.discardRest();
+        }
         // Once body bytes have been consumed (chunked, or a FullHttpMessage) the stream cannot be
         // resynchronised: answer and close. With only the head read, keep-alive survives: the
         // aggregator discards the rest of the declared body.

@@ -23,6 +23,8 @@ final class RequestDeadline extends ChannelDuplexHandler {
     private final long deadlineMillis;
     private final HttpApi api;
     private ScheduledFuture<?> timer;
+    /** The body of a request already answered (too large) is still arriving, to be discarded. */
+    private boolean discarding;
 
     RequestDeadline(long deadlineMillis, HttpApi api) {
         this.deadlineMillis = deadlineMillis;
@@ -31,7 +33,7 @@ final class RequestDeadline extends ChannelDuplexHandler {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
-        if (timer == null && msg instanceof ByteBuf b && b.isReadable()) {
+        if (timer == null && !discarding && msg instanceof ByteBuf b && b.isReadable()) {
             timer = ctx.executor().schedule(() -> expire(ctx), deadlineMillis, TimeUnit.MILLISECONDS);
         }
         super.channelRead(ctx, msg);
@@ -43,6 +45,24 @@ final class RequestDeadline extends ChannelDuplexHandler {
             timer.cancel(false);
             timer = null;
         }
+    }
+
+    /**
+     * The request was answered before its body arrived (too large): the rest of the body is
+     * discarded as it comes, and starts no deadline, until {@link #discarded}.
+     */
+    void discardRest() {
+        completed();
+        discarding = true;
+    }
+
+    /** The answered request's body has all arrived: the next byte starts the next request's deadline. */
+    void discarded() {
+        discarding = false;
+    }
+
+    boolean discarding() {
+        return discarding;
     }
 
     private void expire(ChannelHandlerContext ctx) {

@@ -248,6 +248,23 @@ class HttpAbuseIT {
     }
 
     @Test
+    void aKeptAliveConnectionAnsweredForAnOversizedBodyGetsNoStrayTimeoutLater() throws Exception {
+        try (Socket c = socket()) {
+            byte[] body = new byte[Limits.POST_BODY_MAX_BYTES + 1];
+            java.util.Arrays.fill(body, (byte) '1');
+            OutputStream out = c.getOutputStream();
+            out.write(("POST /v1/queues/q/messages HTTP/1.1\r\nHost: x\r\nX-Project-Id: p\r\n"
+                    + "Client-ID: 0d4b3c8e-54c4-4b1f-9b2a-6b7b1c5d2e10\r\nContent-Type: application/json\r\nContent-Length: "
+                    + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(body);
+            out.flush();
+            c.setSoTimeout((int) DEADLINE.toMillis() * 2 + 1_000);
+            String r = readAll(c);
+            assertThat(r).startsWith("HTTP/1.1 400").doesNotContain("408");
+        }
+    }
+
+    @Test
     void errorBodiesNeverCarryExceptionText() throws Exception {
         String[] raw = {
             "GET /v1/queues HTTP/1.1\r\nHost: x\r\nX-Long: " + "a".repeat(40_000) + "\r\n\r\n",
