@@ -13,16 +13,18 @@ import java.util.concurrent.TimeUnit;
  * metrics port's {@code /health} answers it without one, for orchestrators' probes.
  */
 public final class Readiness {
+    private static final String NO_BROKER = "No broker answers.";
+
     private Readiness() {
     }
 
-    /** What keeps the gateway from serving; empty when a broker answers and every slot has an owner. */
+    /** What keeps the gateway from serving, as sentences; empty when a broker answers and every slot has an owner. */
     public static CompletableFuture<List<String>> problems(BatonClient client) {
         return client.clusterMapAsync().handle((map, e) -> {
             if (e != null) {
-                return List.of("no broker answers");
+                return List.of(NO_BROKER);
             }
-            return fullyOwned(map) ? List.of() : List.of("some slots have no broker");
+            return fullyOwned(map) ? List.of() : List.of("Some slots have no broker.");
         });
     }
 
@@ -31,12 +33,12 @@ public final class Readiness {
         try {
             return problems(client).get(seconds, TimeUnit.SECONDS);
         } catch (java.util.concurrent.TimeoutException e) {
-            return List.of("no broker answered within " + seconds + " s");
+            return List.of("No broker answered within " + seconds + " s.");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return List.of("interrupted");
+            return List.of("Interrupted.");
         } catch (java.util.concurrent.ExecutionException e) {
-            return List.of("no broker answers");
+            return List.of(NO_BROKER); // not reached: problems() turns every failure into a problem
         }
     }
 

@@ -24,7 +24,7 @@ final class QueueResources {
             if (problems.isEmpty()) {
                 return Reply.empty(204);
             }
-            V1Error u = V1Error.unavailable(problems.get(0).equals("no broker answers") ? "No broker answers." : "Some slots have no broker.");
+            V1Error u = V1Error.unavailable(problems.get(0));
             return Reply.json(503, Json.error(u.title(), u.description()));
         });
     }
