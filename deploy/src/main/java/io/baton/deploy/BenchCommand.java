@@ -6,6 +6,7 @@ import io.baton.sdk.BatonClient;
 import io.baton.sdk.NewMessage;
 import io.baton.sdk.Producer;
 import io.baton.sdk.Worker;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -78,7 +79,8 @@ final class BenchCommand implements Callable<Integer> {
             + "not counted in the figures (JIT warm-up of both sides; default: ${DEFAULT-VALUE}).")
     int warmupSeconds;
 
-    @Option(names = "--json", description = "End with one JSON line: jobs_per_sec, p50_ms, p99_ms, p999_ms, redeliveries, errors, lost.")
+    @Option(names = "--json", description = "End with one JSON line: jobs_per_sec, p50_ms, p99_ms, p999_ms, redeliveries, errors, lost, "
+            + "bench_cpu_us_per_job (this process's CPU per job while measuring).")
     boolean json;
 
     @Option(names = "--poison-rate", defaultValue = "0", description = "Fraction of jobs whose handler always fails (0-0.5): "
@@ -160,6 +162,7 @@ final class BenchCommand implements Callable<Integer> {
             }
             latency.getIntervalHistogram(); // the warm-up's latencies are not counted
             long handledBefore = handled.sum();
+            long cpuBefore = processCpuNanos();
             long start = System.nanoTime();
             long lastHandled = handledBefore;
             for (int s = 1; s <= seconds; s++) {
@@ -172,12 +175,13 @@ final class BenchCommand implements Callable<Integer> {
                         interval.getValueAtPercentile(99) / 1000.0, errors.sum());
                 lastHandled = h;
             }
+            long cpuDuringLoad = processCpuNanos() - cpuBefore;
+            long handledDuringLoad = handled.sum() - handledBefore;
+            double loadSeconds = (System.nanoTime() - start) / 1e9;
             running.set(false);
             for (Thread t : threads) {
                 t.join();
             }
-            double loadSeconds = (System.nanoTime() - start) / 1e9;
-            long handledDuringLoad = handled.sum() - handledBefore;
             // Drain: let workers finish what was published, as long as they make progress (an
             // unthrottled run can leave a large backlog). "lost" is what is still unhandled after
             // 30 s without progress.
@@ -224,6 +228,11 @@ final class BenchCommand implements Callable<Integer> {
                 o.put("handled", handled.sum());
                 o.put("handler_failures", failures.sum());
                 o.put("dead_lettered", deadLettered);
+                // What this load generator itself spent per job while measuring: with TLS, or on a
+                // shared machine, the client's CPU is part of what a ratio compares.
+                if (cpuBefore >= 0 && handledDuringLoad > 0) {
+                    o.put("bench_cpu_us_per_job", Math.round(cpuDuringLoad / 1e3 / handledDuringLoad * 10) / 10.0);
+                }
                 System.out.println(new ObjectMapper().writeValueAsString(o));
             }
             if (ownQueue) {
@@ -234,6 +243,12 @@ final class BenchCommand implements Callable<Integer> {
             }
             return lost == 0 && errors.sum() == 0 ? 0 : 1;
         }
+    }
+
+    /** CPU time of this process so far, or -1 where the platform does not tell. */
+    private static long processCpuNanos() {
+        return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getProcessCpuTime() : -1;
     }
 
     private void produce(BatonClient client, List<String> queues, String padding, AtomicBoolean running, LongAdder sent,

@@ -40,6 +40,8 @@ class BenchCommandIT {
             assertThat(result.path("lost").asLong()).isZero();
             assertThat(result.path("errors").asLong()).isZero();
             assertThat(result.path("published").asLong()).isGreaterThan(0);
+            // The load generator's own CPU while measuring: HotSpot tells it, so it is there.
+            assertThat(result.path("bench_cpu_us_per_job").asDouble()).isPositive();
             assertThat(exit).isZero();
         }
     }

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# `baton bench` plain against `baton bench` with 1% poison jobs (their handler always fails; the
+# queue has _max_claim_count 3 and a dead-letter queue), each against its own standalone.
+# Figures: docs/BENCHMARKS.md, "Poison jobs, dead letters and the ledger".
+# Usage: [PIN=1] bench/grpc/poison.sh [rounds] [seconds] [warm-up seconds]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+# shellcheck source=pair.sh
+. bench/grpc/pair.sh
+NAME_A=plain; NAME_B=poison; SERVER_A=""; SERVER_B=""
+bench_args() { if [ "$1" = poison ]; then echo "--poison-rate 0.01 --max-attempts 3"; fi; }
+pair_main "$@"
