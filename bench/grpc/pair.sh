@@ -66,10 +66,13 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 measure() {
   local name=$1 pid start=0 end=0 json=""
   pid=$(jvm "$1")
+  # The bench prints seconds as %2d.
+  local warmed measured
+  warmed=$(printf "warm-up %2ds" "$WARM"); measured=$(printf "t=%2ds" "$SECS")
   while IFS= read -r line; do
     case "$line" in
-      "warm-up ${WARM}s"*) start=$(cpu_ticks "$pid") ;;
-      "t=${SECS}s"*|"t= ${SECS}s"*) end=$(cpu_ticks "$pid") ;;
+      "$warmed"*) start=$(cpu_ticks "$pid") ;;
+      "$measured"*) end=$(cpu_ticks "$pid") ;;
       "{"*) json=$line ;;
     esac
     # shellcheck disable=SC2046
