@@ -14,6 +14,8 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
@@ -106,12 +108,15 @@ final class BenchCommand implements Callable<Integer> {
         }
         LongAdder published = new LongAdder();
         LongAdder handled = new LongAdder();
-        LongAdder sent = new LongAdder();
         LongAdder errors = new LongAdder();
         LongAdder redeliveries = new LongAdder();
         LongAdder failures = new LongAdder();
         // Poison jobs on their last run: done with, for the producers' backlog bound.
         LongAdder given = new LongAdder();
+        // Jobs sent but not yet handled or dead-lettered, at most --max-backlog: producers wait on
+        // a permit, and each handled or given-up job hands one back (no polling, which would cost
+        // this process CPU per second rather than per job).
+        Semaphore backlog = new Semaphore(maxBacklog > 0 ? (int) Math.min(maxBacklog, Integer.MAX_VALUE) : Integer.MAX_VALUE);
         SeenJobs seen = new SeenJobs();
         Recorder latency = new Recorder(3);
         Histogram total = new Histogram(3);
@@ -134,6 +139,7 @@ final class BenchCommand implements Callable<Integer> {
                                 failures.increment();
                                 if (job.attempt() >= maxAttempts) {
                                     given.increment(); // its last run: it leaves the queue now, as dead-lettered
+                                    backlog.release();
                                 }
                                 throw new IllegalStateException("poison job");
                             }
@@ -143,12 +149,13 @@ final class BenchCommand implements Callable<Integer> {
                                 redeliveries.increment();
                             }
                             handled.increment();
+                            backlog.release();
                         }).build().start());
             }
             AtomicBoolean running = new AtomicBoolean(true);
             List<Thread> threads = new ArrayList<>();
             for (int p = 0; p < producers; p++) {
-                Thread t = new Thread(() -> produce(client, queues, padding, running, sent, handled, given, published, errors),
+                Thread t = new Thread(() -> produce(client, queues, padding, running, backlog, published, errors),
                         "bench-producer-" + p);
                 t.start();
                 threads.add(t);
@@ -245,14 +252,29 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    /** Waits for room in the backlog; false once the run is over. */
+    private static boolean takePermit(Semaphore backlog, AtomicBoolean running) {
+        try {
+            while (running.get()) {
+                if (backlog.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     /** CPU time of this process so far, or -1 where the platform does not tell. */
     private static long processCpuNanos() {
         return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
                 ? os.getProcessCpuTime() : -1;
     }
 
-    private void produce(BatonClient client, List<String> queues, String padding, AtomicBoolean running, LongAdder sent,
-                         LongAdder handled, LongAdder given, LongAdder published, LongAdder errors) {
+    private void produce(BatonClient client, List<String> queues, String padding, AtomicBoolean running, Semaphore backlog,
+                         LongAdder published, LongAdder errors) {
         long perProducer = rate == 0 ? 0 : Math.max(1, rate / producers);
         long poisonEvery = poisonRate > 0 ? Math.max(2, Math.round(1 / poisonRate)) : 0;
         long intervalNanos = perProducer == 0 ? 0 : 1_000_000_000L / perProducer;
@@ -267,12 +289,9 @@ final class BenchCommand implements Callable<Integer> {
                         LockSupport.parkNanos(wait);
                     }
                 }
-                while (maxBacklog > 0 && sent.sum() - handled.sum() - given.sum() >= maxBacklog && running.get()) {
-                    // Coarse on purpose: a full backlog takes far longer than 1 ms to drain, and a
-                    // finer sleep costs the bench's own CPU in timer wake-ups.
-                    LockSupport.parkNanos(1_000_000);
+                if (!takePermit(backlog, running)) {
+                    break;
                 }
-                sent.increment();
                 // {"t": <nanoTime>, "p": "xxx", "n": <job number>}: the handler reads the send time
                 // back and counts redeliveries by number; a poison job has "z" where the others have "p".
                 boolean poison = poisonEvery > 0 && n % poisonEvery == poisonEvery - 1;
@@ -283,6 +302,7 @@ final class BenchCommand implements Callable<Integer> {
                         published.increment();
                     } else {
                         errors.increment();
+                        backlog.release(); // never published, so never handled
                     }
                 });
             }
