@@ -111,8 +111,6 @@ final class BenchCommand implements Callable<Integer> {
         LongAdder errors = new LongAdder();
         LongAdder redeliveries = new LongAdder();
         LongAdder failures = new LongAdder();
-        // Poison jobs on their last run: done with, for the producers' backlog bound.
-        LongAdder given = new LongAdder();
         // Jobs sent but not yet handled or dead-lettered, at most --max-backlog: producers wait on
         // a permit, and each handled or given-up job hands one back (no polling, which would cost
         // this process CPU per second rather than per job).
@@ -138,8 +136,7 @@ final class BenchCommand implements Callable<Integer> {
                             if (body.startsWith(POISON, body.indexOf(',') + 2)) {
                                 failures.increment();
                                 if (job.attempt() >= maxAttempts) {
-                                    given.increment(); // its last run: it leaves the queue now, as dead-lettered
-                                    backlog.release();
+                                    backlog.release(); // its last run: it leaves the queue now, as dead-lettered
                                 }
                                 throw new IllegalStateException("poison job");
                             }
