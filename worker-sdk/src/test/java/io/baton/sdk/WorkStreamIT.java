@@ -94,8 +94,11 @@ class WorkStreamIT {
             requests.onNext(r);
         }
 
+        /** The jobs pushed so far; each one's message carries the job's own claim id. */
         List<Job> jobs() {
-            return events.stream().filter(WorkEvent::hasJobs).flatMap(e -> e.getJobs().getJobsList().stream()).toList();
+            List<Job> jobs = events.stream().filter(WorkEvent::hasJobs).flatMap(e -> e.getJobs().getJobsList().stream()).toList();
+            jobs.forEach(j -> assertThat(j.getMessage().getClaimId()).isEqualTo(j.getClaimId()).isNotEmpty());
+            return jobs;
         }
 
         List<Outcome> outcomes() {

@@ -4,6 +4,7 @@ import com.google.protobuf.UnsafeByteOperations;
 import io.baton.api.v1.Message;
 import io.baton.api.v1.MessageSummary;
 import io.baton.broker.slot.Views.MessageView;
+import java.util.ArrayList;
 import java.util.List;
 
 /** Conversions between slot views and protobuf messages, ids encoded and decoded by the cluster's {@link IdCodec}. */
@@ -15,6 +16,16 @@ public final class Protos {
     }
 
     Message message(int slot, MessageView v) {
+        return message(slot, v, v.claimSeq());
+    }
+
+    /** {@code v} as held by claim {@code claimSeq} of {@code slot} (0: none). */
+    Message message(int slot, MessageView v, long claimSeq) {
+        return message(slot, v, claimSeq == 0 ? null : ids.claimId(slot, claimSeq));
+    }
+
+    /** {@code claimId}: already encoded (null: none), so the messages of one claim share one encoding. */
+    private Message message(int slot, MessageView v, String claimId) {
         Message.Builder b = Message.newBuilder()
                 .setId(ids.messageId(slot, v.seq()))
                 .setTtlSeconds(v.ttlSeconds())
@@ -22,8 +33,8 @@ public final class Protos {
                 .setCreatedAtMs(v.createdAt())
                 // A loaded body is never changed afterwards, so it is shared without a copy.
                 .setBodyJson(UnsafeByteOperations.unsafeWrap(v.body()));
-        if (v.claimSeq() != 0) {
-            b.setClaimId(ids.claimId(slot, v.claimSeq()));
+        if (claimId != null) {
+            b.setClaimId(claimId);
         }
         b.setAttempts(v.attempts());
         for (io.baton.broker.slot.Attempt a : v.ledger()) {
@@ -62,8 +73,19 @@ public final class Protos {
                 a.getErrorMessage().isEmpty() ? null : a.getErrorMessage());
     }
 
+    /** The messages of one claim carry the same claim id: it is encoded once per run of them (AES work). */
     List<Message> messages(int slot, List<MessageView> views) {
-        return views.stream().map(v -> message(slot, v)).toList();
+        List<Message> out = new ArrayList<>(views.size());
+        long claimSeq = 0;
+        String claimId = null;
+        for (MessageView v : views) {
+            if (v.claimSeq() != claimSeq) {
+                claimSeq = v.claimSeq();
+                claimId = claimSeq == 0 ? null : ids.claimId(slot, claimSeq);
+            }
+            out.add(message(slot, v, claimId));
+        }
+        return out;
     }
 
     MessageSummary summary(int slot, io.baton.broker.slot.Views.MessageSummary s) {

@@ -225,10 +225,9 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
             int bytes = 0;
             for (ClaimView claim : claims) {
                 held.add(claim.claimSeq());
-                String claimId = protos.claimId(slot, claim.claimSeq());
-                Job job = Job.newBuilder()
-                        .setMessage(protos.message(slot, claim.messages().get(0)).toBuilder().setClaimId(claimId))
-                        .setClaimId(claimId).build();
+                // The claim id is encoded once (it is AES work) and carried by both the job and its message.
+                io.baton.api.v1.Message message = protos.message(slot, claim.messages().get(0), claim.claimSeq());
+                Job job = Job.newBuilder().setMessage(message).setClaimId(message.getClaimId()).build();
                 int size = com.google.protobuf.CodedOutputStream.computeMessageSize(Jobs.JOBS_FIELD_NUMBER, job);
                 if (batch.getJobsCount() > 0 && bytes + size > PUSH_BYTES_MAX) {
                     out.onNext(WorkEvent.newBuilder().setJobs(batch).build());
