@@ -23,19 +23,19 @@ import io.netty.handler.codec.http.HttpUtil;
  */
 final class BodyCap extends HttpObjectAggregator {
     private final HttpApi api;
+    /** This connection's request deadline, told when an answered request's body has all arrived. */
+    private final RequestDeadline deadline;
 
-    BodyCap(HttpApi api) {
+    BodyCap(HttpApi api, RequestDeadline deadline) {
         super(api.maxBodyBytes(), true);
         this.api = api;
+        this.deadline = deadline;
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
         if (msg instanceof io.netty.handler.codec.http.LastHttpContent) {
-            RequestDeadline deadline = ctx.pipeline().get(RequestDeadline.class);
-            if (deadline != null && deadline.discarding()) {
-                deadline.discarded();
-            }
+            deadline.discarded();
         }
         super.channelRead(ctx, msg);
     }
@@ -67,10 +67,7 @@ final class BodyCap extends HttpObjectAggregator {
         FullHttpResponse response = Responses.toNetty(replyFor(req), req.protocolVersion(), false);
         // Answered: the request's deadline no longer applies, and the rest of its body, discarded
         // as it arrives, must not start another one (a stray 408 on a kept-alive connection).
-        RequestDeadline deadline = ctx.pipeline().get(RequestDeadline.class);
-        if (deadline != null) {
-            deadline.discardRest();
-        }
+        deadline.discardRest();
         // Once body bytes have been consumed (chunked, or a FullHttpMessage) the stream cannot be
         // resynchronised: answer and close. With only the head read, keep-alive survives: the
         // aggregator discards the rest of the declared body.

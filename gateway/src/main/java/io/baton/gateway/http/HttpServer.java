@@ -83,10 +83,11 @@ public final class HttpServer implements AutoCloseable {
                                 p.addLast(ssl.newHandler(ch.alloc()));
                             }
                             p.addLast(new IdleStateHandler(0, 0, IDLE_SECONDS, TimeUnit.SECONDS));
-                            p.addLast(new RequestDeadline(deadlineMillis, api));
+                            RequestDeadline deadline = new RequestDeadline(deadlineMillis, api);
+                            p.addLast(deadline);
                             p.addLast(new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_BYTES, MAX_CHUNK));
-                            p.addLast(new BodyCap(api));
-                            p.addLast(new RequestHandler(api));
+                            p.addLast(new BodyCap(api, deadline));
+                            p.addLast(new RequestHandler(api, deadline));
                         }
                     });
             Channel ch = b.bind(host, port).sync().channel();

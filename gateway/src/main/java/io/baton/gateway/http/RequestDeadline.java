@@ -56,13 +56,9 @@ final class RequestDeadline extends ChannelDuplexHandler {
         discarding = true;
     }
 
-    /** The answered request's body has all arrived: the next byte starts the next request's deadline. */
+    /** The answered request's body, if one was being discarded, has all arrived: the next byte starts the next request's deadline. */
     void discarded() {
         discarding = false;
-    }
-
-    boolean discarding() {
-        return discarding;
     }
 
     private void expire(ChannelHandlerContext ctx) {

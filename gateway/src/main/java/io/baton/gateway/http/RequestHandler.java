@@ -37,19 +37,19 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     private record Pending(Request request, HttpVersion version, boolean keepAlive, boolean head) {}
 
     private final HttpApi api;
+    /** This connection's request deadline: a whole request has arrived once it reaches here. */
+    private final RequestDeadline deadline;
     private final ArrayDeque<Pending> waiting = new ArrayDeque<>();
     private boolean busy;
 
-    RequestHandler(HttpApi api) {
+    RequestHandler(HttpApi api, RequestDeadline deadline) {
         this.api = api;
+        this.deadline = deadline;
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest msg) {
-        RequestDeadline deadline = ctx.pipeline().get(RequestDeadline.class);
-        if (deadline != null) {
-            deadline.completed();
-        }
+        deadline.completed();
         boolean http1 = msg.protocolVersion().majorVersion() == 1 && msg.protocolVersion().minorVersion() <= 1;
         if (msg.decoderResult().isFailure() || !http1) {
             String reason = !http1 ? "only HTTP/1.0 and HTTP/1.1 are served" : reasonFor(msg.decoderResult().cause());
