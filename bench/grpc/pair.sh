@@ -6,7 +6,8 @@
 # The caller sets NAME_A and NAME_B, SERVER_A and SERVER_B (extra standalone arguments), defines
 # bench_args NAME (extra bench arguments) and optionally prepare (run once the scratch folder $S
 # exists, before the standalones start; it may set SERVER_A and SERVER_B), then calls
-# pair_main [rounds] [seconds] [warm-up seconds]. $BATON is bin/baton.
+# pair_main [rounds] [seconds] [warm-up seconds]. $BATON is bin/baton. BATON_A and BATON_B (default:
+# $BATON) name the launcher of each side, standalone and load alike, to compare two builds.
 #
 # Why the warm-up is long: a fresh load generator's JIT keeps compiling for most of a minute on two
 # busy cores, and that CPU would be counted against whichever load has more code to compile.
@@ -22,15 +23,16 @@ pair_main() {
     export BATON_JAVA_OPTS="${BATON_JAVA_OPTS:-} -XX:ActiveProcessorCount=2"
   fi
   BATON=$PWD/bin/baton
+  BATON_A=${BATON_A:-$BATON}; BATON_B=${BATON_B:-$BATON}
   S=$(mktemp -d /tmp/baton-pair-bench.XXXXXX)
   TICK=$(getconf CLK_TCK)
   if declare -F prepare > /dev/null; then prepare; fi
   # shellcheck disable=SC2086
-  $SERVER_CPUS "$BATON" standalone --data-dir "$S/$NAME_A" --grpc-port 17070 --http-port 18888 --metrics-port 19090 \
+  $SERVER_CPUS "$BATON_A" standalone --data-dir "$S/$NAME_A" --grpc-port 17070 --http-port 18888 --metrics-port 19090 \
     --zookeeper-port 12181 $SERVER_A > "$S/$NAME_A.log" 2>&1 &
   PID_A=$!
   # shellcheck disable=SC2086
-  $SERVER_CPUS "$BATON" standalone --data-dir "$S/$NAME_B" --grpc-port 17170 --http-port 18988 --metrics-port 19190 \
+  $SERVER_CPUS "$BATON_B" standalone --data-dir "$S/$NAME_B" --grpc-port 17170 --http-port 18988 --metrics-port 19190 \
     --zookeeper-port 12281 $SERVER_B > "$S/$NAME_B.log" 2>&1 &
   PID_B=$!
   trap 'kill $PID_A $PID_B 2>/dev/null; wait $PID_A $PID_B 2>/dev/null || true; rm -rf "$S"' EXIT
@@ -39,7 +41,7 @@ pair_main() {
   done
   for name in $NAME_A $NAME_B $NAME_A $NAME_B; do
     # shellcheck disable=SC2046
-    $CLIENT_CPUS "$BATON" bench $(target "$name") --duration 20 --warmup 10 > /dev/null 2>&1
+    $CLIENT_CPUS "$(launcher "$name")" bench $(target "$name") --duration 20 --warmup 10 > /dev/null 2>&1
   done
   echo "alternating:"
   for r in $(seq "$ROUNDS"); do
@@ -57,6 +59,7 @@ pair_main() {
 
 port_of() { if [ "$1" = "$NAME_A" ]; then echo 17070; else echo 17170; fi; }
 target() { echo "--target 127.0.0.1:$(port_of "$1") $(bench_args "$1")"; }
+launcher() { if [ "$1" = "$NAME_A" ]; then echo "$BATON_A"; else echo "$BATON_B"; fi; }
 
 # The broker JVMs are children of the launcher script; their CPU is read from /proc.
 jvm() { pgrep -f "data-dir $S/$1 " | while read -r p; do [ "$(cat /proc/"$p"/comm)" = java ] && echo "$p"; done | head -1; }
@@ -76,7 +79,7 @@ measure() {
       "{"*) json=$line ;;
     esac
     # shellcheck disable=SC2046
-  done < <($CLIENT_CPUS "$BATON" bench $(target "$name") --duration "$SECS" --warmup "$WARM" --json 2>/dev/null)
+  done < <($CLIENT_CPUS "$(launcher "$name")" bench $(target "$name") --duration "$SECS" --warmup "$WARM" --json 2>/dev/null)
   python3 - "$name" "$start" "$end" "$TICK" "$SECS" "$json" <<'PY'
 import json, sys
 name, start, end, tick, secs = sys.argv[1], *map(int, sys.argv[2:6])

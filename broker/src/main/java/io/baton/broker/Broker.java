@@ -170,8 +170,11 @@ public final class Broker implements AutoCloseable {
             services = services.stream().map(s -> ServerInterceptors.intercept(s, authorizer)).toList();
         }
         InetSocketAddress grpcBind = new InetSocketAddress(config.host(), config.grpcPort());
-        grpc = (config.tls() == null ? NettyServerBuilder.forAddress(grpcBind)
-                : NettyServerBuilder.forAddress(grpcBind, config.tls().serverCredentials()))
+        NettyServerBuilder grpcBuilder = NettyServerBuilder.forAddress(grpcBind);
+        if (config.tls() != null) {
+            grpcBuilder.sslContext(config.tls().grpcServerContext());
+        }
+        grpc = grpcBuilder
                 .addServices(services)
                 .maxInboundMessageSize(8 << 20)
                 .maxInboundMetadataSize(16 << 10)

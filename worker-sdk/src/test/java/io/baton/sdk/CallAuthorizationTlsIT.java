@@ -3,12 +3,12 @@ package io.baton.sdk;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.baton.api.tls.TlsCredentials;
 import io.baton.auth.CertificateAuthority;
 import io.baton.broker.BrokerConfig;
 import io.baton.broker.testing.LocalBroker;
 import io.baton.broker.testing.TestCertificates;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -49,7 +49,7 @@ class CallAuthorizationTlsIT extends CallAuthorizationSuite {
 
     @Override
     ManagedChannel rawChannel(String address) {
-        return NettyChannelBuilder.forTarget(address, certs.client().channelCredentials()).build();
+        return TlsCredentials.channelBuilder(address, certs.client()).build();
     }
 
     @Override

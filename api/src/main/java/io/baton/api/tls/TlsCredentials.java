@@ -1,11 +1,12 @@
 package io.baton.api.tls;
 
-import io.grpc.ChannelCredentials;
-import io.grpc.InsecureChannelCredentials;
-import io.grpc.ServerCredentials;
-import io.grpc.TlsChannelCredentials;
-import io.grpc.TlsServerCredentials;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import java.nio.file.Path;
+import javax.net.ssl.SSLException;
 
 /**
  * What one process presents and trusts on TLS connections, from PEM files re-read when they change:
@@ -20,6 +21,7 @@ public final class TlsCredentials {
     private final ReloadingKeyManager identity;
     private final ReloadingTrustManager trust;
     private final boolean requireClientCertificates;
+    private SslContext clientContext;
 
     private TlsCredentials(ReloadingKeyManager identity, ReloadingTrustManager trust, boolean requireClientCertificates) {
         this.identity = identity;
@@ -63,32 +65,54 @@ public final class TlsCredentials {
         return requireClientCertificates;
     }
 
-    /** For a gRPC server: this identity, and client certificates checked against the trusted CAs when required. */
-    public ServerCredentials serverCredentials() {
+    /**
+     * For a gRPC server ({@code NettyServerBuilder.sslContext}): this identity, and client
+     * certificates checked against the trusted CAs when required.
+     */
+    public SslContext grpcServerContext() {
         if (identity == null) {
             throw new IllegalStateException("serving TLS needs a certificate and key");
         }
-        TlsServerCredentials.Builder b = TlsServerCredentials.newBuilder().keyManager(identity);
+        SslContextBuilder b = GrpcSslContexts.configure(SslContextBuilder.forServer(identity));
         if (requireClientCertificates) {
-            b.trustManager(trust).clientAuth(TlsServerCredentials.ClientAuth.REQUIRE);
+            b.trustManager(trust).clientAuth(ClientAuth.REQUIRE);
         }
-        return b.build();
+        return build(b);
     }
 
-    /** For a gRPC channel: servers checked against the trusted CAs (and their host names); this identity presented. */
-    public ChannelCredentials channelCredentials() {
-        TlsChannelCredentials.Builder b = TlsChannelCredentials.newBuilder();
+    /**
+     * For a gRPC channel: servers checked against the trusted CAs (and their host names); this
+     * identity presented. One per process: every channel shares its OpenSSL context.
+     */
+    public synchronized SslContext grpcClientContext() {
+        if (clientContext == null) {
+            clientContext = newClientContext();
+        }
+        return clientContext;
+    }
+
+    private SslContext newClientContext() {
+        SslContextBuilder b = GrpcSslContexts.forClient();
         if (trust != null) {
             b.trustManager(trust);
         }
         if (identity != null) {
             b.keyManager(identity);
         }
-        return b.build();
+        return build(b);
     }
 
-    /** Channel credentials for {@code tls}, or plaintext when it is null. */
-    public static ChannelCredentials channelCredentials(TlsCredentials tls) {
-        return tls == null ? InsecureChannelCredentials.create() : tls.channelCredentials();
+    private static SslContext build(SslContextBuilder b) {
+        try {
+            return new NativeModeSslContext(b.build());
+        } catch (SSLException e) {
+            throw new IllegalStateException("cannot set up TLS: " + e.getMessage(), e);
+        }
+    }
+
+    /** A channel builder for {@code target}: over TLS as {@code tls} says, or plaintext when it is null. */
+    public static NettyChannelBuilder channelBuilder(String target, TlsCredentials tls) {
+        NettyChannelBuilder b = NettyChannelBuilder.forTarget(target);
+        return tls == null ? b.usePlaintext() : b.sslContext(tls.grpcClientContext());
     }
 }

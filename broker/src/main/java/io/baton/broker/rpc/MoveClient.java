@@ -1,10 +1,10 @@
 package io.baton.broker.rpc;
 
+import io.baton.api.tls.TlsCredentials;
 import io.baton.api.v1.AcceptMovedResponse;
 import io.baton.api.v1.MoveServiceGrpc;
 import io.baton.broker.slot.SlotCommand;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -21,7 +21,7 @@ public final class MoveClient implements AutoCloseable {
     private final ConcurrentHashMap<String, ManagedChannel> channels = new ConcurrentHashMap<>();
     /** Sends the broker's service token, when it has one. */
     private final io.grpc.ClientInterceptor[] auth;
-    private final io.grpc.ChannelCredentials transport;
+    private final TlsCredentials tls;
 
     /**
      * {@code serviceToken}: what this broker calls others with (they grant it every project); null:
@@ -29,9 +29,9 @@ public final class MoveClient implements AutoCloseable {
      */
     private final Protos protos;
 
-    public MoveClient(String serviceToken, io.baton.api.tls.TlsCredentials tls, Protos protos) {
+    public MoveClient(String serviceToken, TlsCredentials tls, Protos protos) {
         this.protos = protos;
-        this.transport = io.baton.api.tls.TlsCredentials.channelCredentials(tls);
+        this.tls = tls;
         this.auth = serviceToken == null ? new io.grpc.ClientInterceptor[0]
                 : new io.grpc.ClientInterceptor[] {io.baton.api.BearerToken.attach(serviceToken)};
     }
@@ -39,7 +39,7 @@ public final class MoveClient implements AutoCloseable {
     public CompletableFuture<Integer> accept(String address, SlotCommand.AcceptMoved command) {
         CompletableFuture<Integer> out = new CompletableFuture<>();
         ManagedChannel channel = channels.computeIfAbsent(address,
-                a -> NettyChannelBuilder.forTarget(a, transport).maxInboundMessageSize(8 << 20).intercept(auth).build());
+                a -> TlsCredentials.channelBuilder(a, tls).maxInboundMessageSize(8 << 20).intercept(auth).build());
         MoveServiceGrpc.newStub(channel).withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
                 .acceptMoved(MoveCodec.request(command, protos), new io.grpc.stub.StreamObserver<AcceptMovedResponse>() {
                     @Override

@@ -5,6 +5,7 @@ import io.baton.api.DirectChannel;
 import io.baton.api.ErrorCode;
 import io.baton.api.InProcessBrokers;
 import io.baton.api.SlotHash;
+import io.baton.api.tls.TlsCredentials;
 import io.baton.api.v1.BrokerInfo;
 import io.baton.api.v1.ClusterMap;
 import io.baton.api.v1.ClusterServiceGrpc;
@@ -21,7 +22,6 @@ import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -76,7 +76,7 @@ public final class Router implements AutoCloseable {
     private final Map<String, Channel> views = new ConcurrentHashMap<>();
     /** Attaches the client's token to every call; null: the client sends none. */
     private final ClientInterceptor auth;
-    private final io.grpc.ChannelCredentials transport;
+    private final TlsCredentials tls;
     private volatile ClusterMap map;
     private volatile Map<String, String> addressById = Map.of();
 
@@ -91,8 +91,8 @@ public final class Router implements AutoCloseable {
 
     /** {@code tls}: how brokers are reached over TLS; null: plaintext. */
     public Router(List<String> seeds, Duration callTimeout, boolean inProcessWhenLocal, String token,
-                  io.baton.api.tls.TlsCredentials tls) {
-        this.transport = io.baton.api.tls.TlsCredentials.channelCredentials(tls);
+                  TlsCredentials tls) {
+        this.tls = tls;
         this.auth = token == null ? null : io.baton.api.BearerToken.attach(token);
         this.seeds = List.copyOf(seeds);
         this.callTimeout = callTimeout;
@@ -115,7 +115,7 @@ public final class Router implements AutoCloseable {
         return channels.computeIfAbsent(address, a -> inProcessWhenLocal && InProcessBrokers.isLocal(a)
                 ? new DirectChannel(a, InProcessChannelBuilder.forName(InProcessBrokers.channelName(a)).directExecutor().build(),
                         directDeadlines())
-                : NettyChannelBuilder.forTarget(a, transport).maxInboundMessageSize(8 << 20).directExecutor().build());
+                : TlsCredentials.channelBuilder(a, tls).maxInboundMessageSize(8 << 20).directExecutor().build());
     }
 
     private ScheduledExecutorService directDeadlines() {
