@@ -1,5 +1,7 @@
 package io.baton.gateway;
 
+import io.baton.gateway.console.Console;
+import io.baton.gateway.http.HttpApi;
 import io.baton.gateway.http.HttpServer;
 import io.baton.gateway.v1.V1Api;
 import io.baton.sdk.BatonClient;
@@ -26,7 +28,7 @@ public final class Gateway implements AutoCloseable {
         }
         BatonClient client = b.build();
         try {
-            V1Api api = new V1Api(client, config.auth(), config.registry());
+            HttpApi api = new Console(new V1Api(client, config.auth(), config.registry()), config.auth());
             HttpServer server = HttpServer.start(config.host(), config.port(), config.ioThreads(), config.https(),
                     config.httpLimits(), api);
             io.micrometer.core.instrument.Gauge.builder("baton.gateway.connections", server, HttpServer::openConnections)

@@ -1,0 +1,325 @@
+// The Baton console. Plain module, no dependencies. It reads and changes queues through the v1 REST
+// API with the signed-in token and project, so it can do nothing that token could not do with curl.
+// Names and bodies from the server only ever reach the page as text (textContent), never as markup.
+
+const PAGE_SIZE = 20; // the v1 API's largest page of queues
+const REFRESH_MS = 2000;
+
+const $ = (id) => document.getElementById(id);
+
+const session = {
+  project: sessionStorage.getItem("baton.project"),
+  token: sessionStorage.getItem("baton.token"),
+  // v1 wants a Client-ID on message routes: one per browser session.
+  clientId: sessionStorage.getItem("baton.clientId") || newClientId(),
+};
+sessionStorage.setItem("baton.clientId", session.clientId);
+
+const view = {
+  markers: [null], // marker of each page seen, for "First page" and "Next page"
+  page: 0,
+  rows: [], // {name, free, claimed, delayed, total, oldest}
+  sort: { key: "name", descending: false },
+  hasNext: false,
+  timer: null,
+};
+
+function newClientId() {
+  // crypto.randomUUID exists only in secure contexts; a gateway reached over plain HTTP is not one.
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+class ApiError extends Error {
+  constructor(status, title, description) {
+    super(description || title || `HTTP ${status}`);
+    this.status = status;
+    this.title = title;
+  }
+}
+
+async function api(method, path, { project = session.project, token = session.token } = {}) {
+  const headers = { Accept: "application/json", "Client-ID": session.clientId };
+  if (project) headers["X-Project-Id"] = project;
+  if (token) headers["X-Auth-Token"] = token;
+  const res = await fetch(path, { method, headers, cache: "no-store" });
+  if (res.status === 204) return null;
+  const text = await res.text();
+  let body = null;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    body = null;
+  }
+  if (!res.ok) {
+    if (res.status === 503) throw new ApiError(503, "Busy", (body && body.description) || "The service is busy; retrying.");
+    throw new ApiError(res.status, body && body.title, body && body.description);
+  }
+  return body;
+}
+
+function showError(e) {
+  const p = $("error");
+  if (!e) {
+    p.hidden = true;
+    p.textContent = "";
+    return;
+  }
+  p.textContent = e.title ? `${e.title}: ${e.message}` : e.message;
+  p.hidden = false;
+}
+
+// ---- sign-in ----
+
+function showSignIn() {
+  stopRefresh();
+  $("nav").hidden = true;
+  $("who").hidden = true;
+  $("queues").hidden = true;
+  $("sign-in").hidden = false;
+  $("project").value = session.project || "";
+  $("project").focus();
+}
+
+async function signIn(project, token) {
+  const s = await api("GET", "/console/api/session", { project, token });
+  session.project = s.project;
+  session.token = token || null;
+  sessionStorage.setItem("baton.project", session.project);
+  if (session.token) sessionStorage.setItem("baton.token", session.token);
+  else sessionStorage.removeItem("baton.token");
+  $("sign-in").hidden = true;
+  $("nav").hidden = false;
+  $("who").hidden = false;
+  $("who-project").textContent = `Project ${session.project}`;
+  route();
+}
+
+function signOut() {
+  sessionStorage.removeItem("baton.project");
+  sessionStorage.removeItem("baton.token");
+  session.project = null;
+  session.token = null;
+  view.rows = [];
+  $("queue-rows").replaceChildren();
+  showError(null);
+  showSignIn();
+}
+
+// ---- queues ----
+
+function route() {
+  // One page so far; the hash names it so that links and the back button keep working as pages are added.
+  if (location.hash !== "#/queues") history.replaceState(null, "", "#/queues");
+  $("queues").hidden = false;
+  $("queue-caption").textContent = `Queues of project ${session.project}`;
+  startRefresh();
+}
+
+function startRefresh() {
+  stopRefresh();
+  refresh();
+  view.timer = setInterval(refresh, REFRESH_MS);
+}
+
+function stopRefresh() {
+  if (view.timer) clearInterval(view.timer);
+  view.timer = null;
+}
+
+let refreshing = false;
+
+async function refresh() {
+  if (refreshing || !session.project) return;
+  refreshing = true;
+  try {
+    const marker = view.markers[view.page];
+    const q = new URLSearchParams({ limit: String(PAGE_SIZE) });
+    if (marker) q.set("marker", marker);
+    const page = await api("GET", `/v1/queues?${q}`);
+    const queues = page ? page.queues : [];
+    const rows = await Promise.all(queues.map(async (queue) => {
+      try {
+        const s = await api("GET", `/v1/queues/${encodeURIComponent(queue.name)}/stats`);
+        const m = s.messages;
+        return { name: queue.name, free: m.free, claimed: m.claimed, delayed: m.delayed || 0, total: m.total,
+                 oldest: m.oldest ? m.oldest.age : null };
+      } catch (e) {
+        if (e.status === 404) return null; // deleted meanwhile
+        throw e;
+      }
+    }));
+    view.rows = rows.filter((r) => r);
+    view.hasNext = queues.length === PAGE_SIZE;
+    if (view.hasNext) view.markers[view.page + 1] = queues[queues.length - 1].name;
+    render();
+    $("updated").textContent = `Updated ${new Date().toLocaleTimeString()}`;
+    showError(null);
+  } catch (e) {
+    if (e.status === 401 || e.status === 403) {
+      showError(e);
+      signOutKeepingError();
+      return;
+    }
+    showError(e);
+  } finally {
+    refreshing = false;
+  }
+}
+
+function signOutKeepingError() {
+  const message = $("error").textContent;
+  signOut();
+  $("error").textContent = message;
+  $("error").hidden = false;
+}
+
+function render() {
+  const filter = $("filter").value.trim().toLowerCase();
+  const { key, descending } = view.sort;
+  const rows = view.rows
+    .filter((r) => !filter || r.name.toLowerCase().includes(filter))
+    .sort((a, b) => {
+      const x = a[key], y = b[key];
+      const c = typeof x === "string" ? x.localeCompare(y) : (x ?? -1) - (y ?? -1);
+      return descending ? -c : c;
+    });
+  reconcile($("queue-rows"), rows);
+  $("no-queues").hidden = view.rows.length > 0 || view.page > 0;
+  $("first-page").disabled = view.page === 0;
+  $("next-page").disabled = !view.hasNext;
+  for (const th of document.querySelectorAll("#queue-table th[data-key]")) {
+    if (th.dataset.key === key) th.setAttribute("aria-sort", descending ? "descending" : "ascending");
+    else th.removeAttribute("aria-sort");
+  }
+}
+
+// Rows are kept and updated in place, not rebuilt: a refresh every two seconds must not take the
+// keyboard focus away from a button, or a screen reader's place in the table.
+function reconcile(body, rows) {
+  const existing = new Map([...body.children].map((tr) => [tr.dataset.queue, tr]));
+  let previous = null;
+  for (const r of rows) {
+    let tr = existing.get(r.name);
+    if (tr) {
+      existing.delete(r.name);
+      for (const td of tr.querySelectorAll("td[data-key]")) {
+        const text = cellText(r[td.dataset.key]);
+        if (td.textContent !== text) td.textContent = text;
+      }
+    } else {
+      tr = row(r);
+    }
+    const wanted = previous ? previous.nextSibling : body.firstChild;
+    if (tr !== wanted) body.insertBefore(tr, wanted);
+    previous = tr;
+  }
+  for (const gone of existing.values()) gone.remove();
+}
+
+function cellText(v) {
+  return v === null || v === undefined ? "" : String(v);
+}
+
+function row(r) {
+  const tr = document.createElement("tr");
+  tr.dataset.queue = r.name;
+  const name = document.createElement("th");
+  name.scope = "row";
+  name.textContent = r.name;
+  tr.append(name);
+  for (const k of ["free", "claimed", "delayed", "total", "oldest"]) {
+    const td = document.createElement("td");
+    td.className = "num";
+    td.dataset.key = k;
+    td.textContent = cellText(r[k]);
+    tr.append(td);
+  }
+  const actions = document.createElement("td");
+  const del = document.createElement("button");
+  del.type = "button";
+  del.className = "delete";
+  del.textContent = "Delete";
+  del.setAttribute("aria-label", `Delete queue ${r.name}`);
+  del.addEventListener("click", () => deleteQueue(r.name, del));
+  actions.append(del);
+  tr.append(actions);
+  return tr;
+}
+
+function confirmAction(text, ok) {
+  return new Promise((resolve) => {
+    const d = $("confirm");
+    $("confirm-text").textContent = text;
+    $("confirm-ok").textContent = ok;
+    d.addEventListener("close", () => resolve(d.returnValue === "ok"), { once: true });
+    d.returnValue = "";
+    d.showModal();
+    $("confirm-cancel").focus();
+  });
+}
+
+async function deleteQueue(name, returnFocus) {
+  try {
+    const s = await api("GET", `/v1/queues/${encodeURIComponent(name)}/stats`);
+    const n = s.messages.total;
+    const what = n === 0 ? "It holds no messages." : `Its ${n} message${n === 1 ? "" : "s"} will be deleted with it.`;
+    if (!(await confirmAction(`Delete queue ${name}? ${what}`, "Delete queue"))) {
+      returnFocus.focus();
+      return;
+    }
+    await api("DELETE", `/v1/queues/${encodeURIComponent(name)}`);
+    await refresh();
+    $("filter").focus();
+  } catch (e) {
+    showError(e);
+  }
+}
+
+async function createQueue(event) {
+  event.preventDefault();
+  const input = $("new-queue");
+  const name = input.value.trim();
+  try {
+    await api("PUT", `/v1/queues/${encodeURIComponent(name)}`);
+    input.value = "";
+    await refresh();
+  } catch (e) {
+    showError(e);
+  }
+}
+
+// ---- wiring ----
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("sign-in-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      showError(null);
+      await signIn($("project").value.trim(), $("token").value);
+      $("token").value = "";
+    } catch (e) {
+      showError(e);
+    }
+  });
+  $("sign-out").addEventListener("click", signOut);
+  $("create-form").addEventListener("submit", createQueue);
+  $("filter").addEventListener("input", render);
+  $("first-page").addEventListener("click", () => { view.page = 0; refresh(); });
+  $("next-page").addEventListener("click", () => { if (view.hasNext) { view.page += 1; refresh(); } });
+  for (const th of document.querySelectorAll("#queue-table th[data-key]")) {
+    th.querySelector("button").addEventListener("click", () => {
+      const key = th.dataset.key;
+      view.sort = { key, descending: view.sort.key === key ? !view.sort.descending : key !== "name" };
+      render();
+    });
+  }
+  if (session.project) {
+    signIn(session.project, session.token).catch((e) => { showError(e); showSignIn(); });
+  } else {
+    showSignIn();
+  }
+});
