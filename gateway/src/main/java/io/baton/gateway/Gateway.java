@@ -28,7 +28,7 @@ public final class Gateway implements AutoCloseable {
         }
         BatonClient client = b.build();
         try {
-            HttpApi api = new Console(new V1Api(client, config.auth(), config.registry()), config.auth());
+            HttpApi api = new Console(new V1Api(client, config.auth(), config.registry()), config.auth(), client);
             HttpServer server = HttpServer.start(config.host(), config.port(), config.ioThreads(), config.https(),
                     config.httpLimits(), api);
             io.micrometer.core.instrument.Gauge.builder("baton.gateway.connections", server, HttpServer::openConnections)

@@ -1,15 +1,15 @@
 package io.baton.gateway.console;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import io.baton.api.QueueNames;
 import io.baton.gateway.auth.Authenticator;
 import io.baton.gateway.http.HttpApi;
 import io.baton.gateway.http.Reply;
 import io.baton.gateway.http.Request;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import io.baton.sdk.BatonClient;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -17,19 +17,22 @@ import java.util.concurrent.CompletableFuture;
  * console's (its files, and {@code /console/api}), every other request goes to the v1 API as is.
  *
  * <p>The console's own endpoints check the same token and project as the v1 API, with the same
- * {@link Authenticator}; its pages read and change queues through the v1 API itself.
+ * {@link Authenticator}, and act for that project only; its pages change queues and messages
+ * through the v1 API itself.
  */
 public final class Console implements HttpApi {
     private static final String PREFIX = "/console";
-    private static final JsonFactory JSON = new JsonFactory();
+    private static final String API = PREFIX + "/api/";
 
     private final HttpApi v1;
     private final Authenticator auth;
     private final ConsoleAssets assets = ConsoleAssets.load();
+    private final MessageBrowser messages;
 
-    public Console(HttpApi v1, Authenticator auth) {
+    public Console(HttpApi v1, Authenticator auth, BatonClient client) {
         this.v1 = v1;
         this.auth = auth;
+        this.messages = new MessageBrowser(client);
     }
 
     @Override
@@ -45,7 +48,8 @@ public final class Console implements HttpApi {
         if (!isConsole(uri)) {
             return v1.bodyTooLarge(method, uri);
         }
-        return readOnly(method) ? error(413, "Request too large", "Console requests carry no body.") : methodNotAllowed(method);
+        return readOnly(method) ? ConsoleJson.error(413, "Request too large", "Console requests carry no body.")
+                : methodNotAllowed(method);
     }
 
     @Override
@@ -71,47 +75,96 @@ public final class Console implements HttpApi {
         if (!readOnly(request.method())) {
             return CompletableFuture.completedFuture(methodNotAllowed(request.method()));
         }
-        String path = path(request.uri());
-        Reply reply;
-        if (path.equals(PREFIX + "/api/session")) {
-            reply = session(request.headers());
-        } else {
-            Reply file = assets.get(path);
-            reply = file != null ? file : error(404, "Not found", "There is no console page at this path.");
+        CompletableFuture<Reply> reply;
+        try {
+            reply = route(request);
+        } catch (RuntimeException e) {
+            reply = CompletableFuture.completedFuture(ConsoleJson.failure(e));
         }
-        return CompletableFuture.completedFuture(request.method().equals("HEAD") ? reply.withoutBody() : reply);
+        return reply.exceptionally(ConsoleJson::failure)
+                .thenApply(r -> request.method().equals("HEAD") ? r.withoutBody() : r);
     }
 
-    /**
-     * Whether the token may act in the project, and whether tokens are needed at all: what the
-     * sign-in form checks before it shows a project's queues.
-     */
-    private Reply session(Request.Headers headers) {
+    private CompletableFuture<Reply> route(Request request) {
+        String uri = request.uri();
+        int q = uri.indexOf('?');
+        String path = q < 0 ? uri : uri.substring(0, q);
+        if (!path.startsWith(API)) {
+            Reply file = assets.get(path);
+            return CompletableFuture.completedFuture(file != null ? file
+                    : ConsoleJson.error(404, "Not found", "There is no console page at this path."));
+        }
+        String project = project(request.headers());
+        String[] parts = path.substring(API.length()).split("/", -1);
+        if (parts.length == 1 && parts[0].equals("session")) {
+            return CompletableFuture.completedFuture(ConsoleJson.ok(g -> {
+                g.writeStartObject();
+                g.writeStringField("project", project);
+                g.writeBooleanField("tokens", auth.required());
+                g.writeEndObject();
+            }));
+        }
+        if (parts.length == 3 && parts[0].equals("queues") && parts[2].equals("messages")) {
+            String queue = decode(parts[1]);
+            if (!QueueNames.isValid(queue)) {
+                throw new ConsoleJson.Refusal(400, "Invalid queue identification", "Queue names are 1-64 letters, digits, _ and -.");
+            }
+            Map<String, String> params = query(q < 0 ? "" : uri.substring(q + 1));
+            return messages.page(project, queue, params.get("marker"), limit(params.get("limit")));
+        }
+        throw new ConsoleJson.Refusal(404, "Not found", "There is no console endpoint at this path.");
+    }
+
+    /** The project the request's token may act in, as the v1 API decides it; refused otherwise. */
+    private String project(Request.Headers headers) {
         String project = headers.get("X-Project-Id");
         if (project != null && !QueueNames.isValidProject(project)) {
-            return error(400, "Invalid queue identification", "X-Project-Id must be 1-256 characters.");
+            throw new ConsoleJson.Refusal(400, "Invalid queue identification", "X-Project-Id must be 1-256 characters.");
         }
         Authenticator.Decision d = auth.decide(headers.get("X-Auth-Token"), project);
         if (d instanceof Authenticator.Decision.Refused r) {
-            return error(r.status(), r.status() == 401 ? "Authentication required"
+            throw new ConsoleJson.Refusal(r.status(), r.status() == 401 ? "Authentication required"
                     : r.status() == 403 ? "Not authorized" : "Invalid queue identification", r.description());
         }
-        String allowed = ((Authenticator.Decision.Allowed) d).project();
-        return Reply.json(200, json(g -> {
-            g.writeStartObject();
-            g.writeStringField("project", allowed);
-            g.writeBooleanField("tokens", auth.required());
-            g.writeEndObject();
-        })).withHeader("Cache-Control", "no-store");
+        return ((Authenticator.Decision.Allowed) d).project();
+    }
+
+    private static int limit(String value) {
+        if (value == null) {
+            return MessageBrowser.PAGE_MAX;
+        }
+        try {
+            int n = Integer.parseInt(value);
+            if (n >= 1 && n <= MessageBrowser.PAGE_MAX) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw new ConsoleJson.Refusal(400, "Invalid query parameter", "limit must be 1-" + MessageBrowser.PAGE_MAX + ".");
+    }
+
+    private static Map<String, String> query(String query) {
+        Map<String, String> out = new HashMap<>();
+        for (String pair : query.split("&")) {
+            if (!pair.isEmpty()) {
+                int eq = pair.indexOf('=');
+                out.putIfAbsent(decode(eq < 0 ? pair : pair.substring(0, eq)), eq < 0 ? "" : decode(pair.substring(eq + 1)));
+            }
+        }
+        return out;
+    }
+
+    private static String decode(String s) {
+        try {
+            return URLDecoder.decode(s, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw new ConsoleJson.Refusal(400, "Invalid API request", "The path or query is not valid percent-encoding.");
+        }
     }
 
     private static boolean isConsole(String uri) {
         return uri.equals(PREFIX) || uri.startsWith(PREFIX + "/") || uri.startsWith(PREFIX + "?");
-    }
-
-    private static String path(String uri) {
-        int q = uri.indexOf('?');
-        return q < 0 ? uri : uri.substring(0, q);
     }
 
     private static boolean readOnly(String method) {
@@ -119,30 +172,7 @@ public final class Console implements HttpApi {
     }
 
     private static Reply methodNotAllowed(String method) {
-        return error(405, "Method not allowed", "The console's resources only answer GET and HEAD, not " + method + ".")
+        return ConsoleJson.error(405, "Method not allowed", "The console's resources only answer GET and HEAD, not " + method + ".")
                 .withHeader("Allow", "GET, HEAD");
-    }
-
-    private static Reply error(int status, String title, String description) {
-        return Reply.json(status, json(g -> {
-            g.writeStartObject();
-            g.writeStringField("title", title);
-            g.writeStringField("description", description);
-            g.writeEndObject();
-        }));
-    }
-
-    private interface Body {
-        void write(JsonGenerator g) throws IOException;
-    }
-
-    private static byte[] json(Body body) {
-        try (ByteArrayBuilder out = new ByteArrayBuilder(128); JsonGenerator g = JSON.createGenerator(out)) {
-            body.write(g);
-            g.flush();
-            return out.toByteArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

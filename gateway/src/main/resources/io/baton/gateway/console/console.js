@@ -24,6 +24,13 @@ const view = {
   timer: null,
 };
 
+const detail = {
+  queue: null,
+  markers: [null],
+  page: 0,
+  hasNext: false,
+};
+
 function newClientId() {
   // crypto.randomUUID exists only in secure contexts; a gateway reached over plain HTTP is not one.
   const b = crypto.getRandomValues(new Uint8Array(16));
@@ -79,6 +86,7 @@ function showSignIn() {
   $("nav").hidden = true;
   $("who").hidden = true;
   $("queues").hidden = true;
+  $("queue").hidden = true;
   $("sign-in").hidden = false;
   $("project").value = session.project || "";
   $("project").focus();
@@ -111,18 +119,32 @@ function signOut() {
 
 // ---- queues ----
 
+// Pages by URL hash: #/queues, #/queues/<name>. Links and the back button work; a reload stays put.
 function route() {
-  // One page so far; the hash names it so that links and the back button keep working as pages are added.
-  if (location.hash !== "#/queues") history.replaceState(null, "", "#/queues");
-  $("queues").hidden = false;
-  $("queue-caption").textContent = `Queues of project ${session.project}`;
-  startRefresh();
+  if (!session.project) return;
+  const m = /^#\/queues\/(.+)$/.exec(location.hash);
+  $("queues").hidden = Boolean(m);
+  $("queue").hidden = !m;
+  if (m) {
+    const name = decodeURIComponent(m[1]);
+    if (detail.queue !== name) Object.assign(detail, { queue: name, markers: [null], page: 0, hasNext: false });
+    $("queue-title").textContent = `Queue ${name}`;
+    $("message-rows").replaceChildren();
+    $("queue-stats").textContent = "";
+    startRefresh(refreshQueue);
+    $("queue-title").focus();
+  } else {
+    if (location.hash !== "#/queues") history.replaceState(null, "", "#/queues");
+    $("queue-caption").textContent = `Queues of project ${session.project}`;
+    startRefresh(refresh);
+  }
 }
 
-function startRefresh() {
+function startRefresh(load) {
   stopRefresh();
-  refresh();
-  view.timer = setInterval(refresh, REFRESH_MS);
+  view.load = load;
+  load();
+  view.timer = setInterval(load, REFRESH_MS);
 }
 
 function stopRefresh() {
@@ -187,7 +209,9 @@ function render() {
       const c = typeof x === "string" ? x.localeCompare(y) : (x ?? -1) - (y ?? -1);
       return descending ? -c : c;
     });
-  reconcile($("queue-rows"), rows);
+  reconcile($("queue-rows"), rows, (r) => r.name, row, (tr, r) => {
+    for (const td of tr.querySelectorAll("td[data-key]")) setText(td, cellText(r[td.dataset.key]));
+  });
   $("no-queues").hidden = view.rows.length > 0 || view.page > 0;
   $("first-page").disabled = view.page === 0;
   $("next-page").disabled = !view.hasNext;
@@ -199,25 +223,28 @@ function render() {
 
 // Rows are kept and updated in place, not rebuilt: a refresh every two seconds must not take the
 // keyboard focus away from a button, or a screen reader's place in the table.
-function reconcile(body, rows) {
-  const existing = new Map([...body.children].map((tr) => [tr.dataset.queue, tr]));
+function reconcile(body, items, keyOf, build, update) {
+  const existing = new Map([...body.children].map((tr) => [tr.dataset.key, tr]));
   let previous = null;
-  for (const r of rows) {
-    let tr = existing.get(r.name);
+  for (const item of items) {
+    const key = keyOf(item);
+    let tr = existing.get(key);
     if (tr) {
-      existing.delete(r.name);
-      for (const td of tr.querySelectorAll("td[data-key]")) {
-        const text = cellText(r[td.dataset.key]);
-        if (td.textContent !== text) td.textContent = text;
-      }
+      existing.delete(key);
+      update(tr, item);
     } else {
-      tr = row(r);
+      tr = build(item);
+      tr.dataset.key = key;
     }
     const wanted = previous ? previous.nextSibling : body.firstChild;
     if (tr !== wanted) body.insertBefore(tr, wanted);
     previous = tr;
   }
   for (const gone of existing.values()) gone.remove();
+}
+
+function setText(el, text) {
+  if (el.textContent !== text) el.textContent = text;
 }
 
 function cellText(v) {
@@ -229,7 +256,10 @@ function row(r) {
   tr.dataset.queue = r.name;
   const name = document.createElement("th");
   name.scope = "row";
-  name.textContent = r.name;
+  const link = document.createElement("a");
+  link.href = `#/queues/${encodeURIComponent(r.name)}`;
+  link.textContent = r.name;
+  name.append(link);
   tr.append(name);
   for (const k of ["free", "claimed", "delayed", "total", "oldest"]) {
     const td = document.createElement("td");
@@ -292,6 +322,143 @@ async function createQueue(event) {
   }
 }
 
+// ---- one queue: its messages ----
+
+const q = (name) => encodeURIComponent(name);
+
+async function refreshQueue() {
+  if (refreshing || !detail.queue) return;
+  refreshing = true;
+  const queue = detail.queue;
+  try {
+    const stats = await api("GET", `/v1/queues/${q(queue)}/stats`);
+    const params = new URLSearchParams({ limit: String(PAGE_SIZE) });
+    const marker = detail.markers[detail.page];
+    if (marker) params.set("marker", marker);
+    const page = await api("GET", `/console/api/queues/${q(queue)}/messages?${params}`);
+    if (detail.queue !== queue) return; // navigated away meanwhile
+    const m = stats.messages;
+    setText($("queue-stats"), `${m.total} messages: ${m.free} free, ${m.claimed} claimed, ${m.delayed || 0} delayed.`);
+    detail.hasNext = Boolean(page.next);
+    if (page.next) detail.markers[detail.page + 1] = page.next;
+    reconcile($("message-rows"), page.messages, (msg) => msg.id, messageRow, updateMessageRow);
+    $("no-messages").hidden = page.messages.length > 0;
+    $("first-messages").disabled = detail.page === 0;
+    $("next-messages").disabled = !detail.hasNext;
+    showError(null);
+  } catch (e) {
+    if (e.status === 404) {
+      setText($("queue-stats"), "This queue does not exist (any more).");
+      $("message-rows").replaceChildren();
+    }
+    showError(e);
+    if (e.status === 401 || e.status === 403) signOutKeepingError();
+  } finally {
+    refreshing = false;
+  }
+}
+
+function messageRow(msg) {
+  const tr = document.createElement("tr");
+  tr.dataset.message = msg.id;
+  const id = document.createElement("th");
+  id.scope = "row";
+  const code = document.createElement("code");
+  code.textContent = msg.id;
+  id.append(code);
+  tr.append(id);
+  for (const k of ["age", "ttl", "claim", "attempts", "body"]) {
+    const td = document.createElement("td");
+    td.dataset.key = k;
+    if (k === "age" || k === "ttl" || k === "attempts") td.className = "num";
+    tr.append(td);
+  }
+  const actions = document.createElement("td");
+  actions.className = "actions";
+  const release = document.createElement("button");
+  release.type = "button";
+  release.className = "release";
+  release.textContent = "Release claim";
+  release.addEventListener("click", () => releaseClaim(tr.dataset.claim, release));
+  const del = document.createElement("button");
+  del.type = "button";
+  del.className = "delete";
+  del.textContent = "Delete";
+  del.setAttribute("aria-label", `Delete message ${msg.id}`);
+  del.addEventListener("click", () => deleteMessage(msg.id, tr.dataset.claim, del));
+  actions.append(release, del);
+  tr.append(actions);
+  updateMessageRow(tr, msg);
+  return tr;
+}
+
+function updateMessageRow(tr, msg) {
+  const cell = (k) => tr.querySelector(`td[data-key="${k}"]`);
+  setText(cell("age"), String(msg.age));
+  setText(cell("ttl"), String(msg.ttl));
+  setText(cell("claim"), msg.claim_id ? `${msg.claim_id.slice(0, 12)}…` : "free");
+  cell("claim").title = msg.claim_id || "";
+  tr.dataset.claim = msg.claim_id || "";
+  const release = tr.querySelector("button.release");
+  release.hidden = !msg.claim_id;
+  release.setAttribute("aria-label", `Release the claim on message ${msg.id}`);
+  const ledger = JSON.stringify(msg.ledger);
+  if (cell("attempts").dataset.ledger !== ledger) {
+    cell("attempts").dataset.ledger = ledger;
+    cell("attempts").replaceChildren(attempts(msg));
+  }
+  setText(cell("body"), msg.body_cut ? `${msg.body_preview}…` : msg.body_preview);
+}
+
+function attempts(msg) {
+  if (msg.ledger.length === 0) return document.createTextNode(String(msg.attempts));
+  const d = document.createElement("details");
+  const s = document.createElement("summary");
+  s.textContent = String(msg.attempts);
+  s.setAttribute("aria-label", `${msg.attempts} attempts: show how each ended`);
+  const ol = document.createElement("ol");
+  for (const a of msg.ledger) {
+    const li = document.createElement("li");
+    const how = a.ended ? `${a.outcome} at ${a.ended}` : "running";
+    const why = a.error_class ? ` (${a.error_class}${a.error_message ? `: ${a.error_message}` : ""})` : "";
+    li.textContent = `started ${a.started}, ${how}${why}`;
+    ol.append(li);
+  }
+  d.append(s, ol);
+  return d;
+}
+
+async function deleteMessage(id, claim, returnFocus) {
+  const note = claim ? " A worker holds it now; its claim on it ends." : "";
+  if (!(await confirmAction(`Delete message ${id}?${note} This cannot be undone.`, "Delete message"))) {
+    returnFocus.focus();
+    return;
+  }
+  try {
+    const query = claim ? `?claim_id=${encodeURIComponent(claim)}` : "";
+    await api("DELETE", `/v1/queues/${q(detail.queue)}/messages/${encodeURIComponent(id)}${query}`);
+    await refreshQueue();
+    $("queue-title").focus();
+  } catch (e) {
+    showError(e);
+  }
+}
+
+async function releaseClaim(claim, returnFocus) {
+  if (!claim) return;
+  if (!(await confirmAction(`Release claim ${claim}? Its messages become free for other workers.`, "Release claim"))) {
+    returnFocus.focus();
+    return;
+  }
+  try {
+    await api("DELETE", `/v1/queues/${q(detail.queue)}/claims/${encodeURIComponent(claim)}`);
+    await refreshQueue();
+    returnFocus.focus();
+  } catch (e) {
+    showError(e);
+  }
+}
+
 // ---- wiring ----
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -308,6 +475,9 @@ document.addEventListener("DOMContentLoaded", () => {
   $("sign-out").addEventListener("click", signOut);
   $("create-form").addEventListener("submit", createQueue);
   $("filter").addEventListener("input", render);
+  window.addEventListener("hashchange", route);
+  $("first-messages").addEventListener("click", () => { detail.page = 0; refreshQueue(); });
+  $("next-messages").addEventListener("click", () => { if (detail.hasNext) { detail.page += 1; refreshQueue(); } });
   $("first-page").addEventListener("click", () => { view.page = 0; refresh(); });
   $("next-page").addEventListener("click", () => { if (view.hasNext) { view.page += 1; refresh(); } });
   for (const th of document.querySelectorAll("#queue-table th[data-key]")) {

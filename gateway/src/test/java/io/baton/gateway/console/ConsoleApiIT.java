@@ -69,6 +69,48 @@ class ConsoleApiIT {
     }
 
     @Test
+    void theMessageBrowserShowsClaimsAndLedgersOfItsProjectOnly() {
+        V1Client c = secured.client("console-a").with("X-Auth-Token", TOKEN_A);
+        assertThat(c.put("/v1/queues/browsed", null).status()).isEqualTo(201);
+        String big = "x".repeat(600);
+        assertThat(c.post("/v1/queues/browsed/messages", "[{\"ttl\": 300, \"body\": 1}, {\"ttl\": 300, \"body\": \"" + big + "\"}]")
+                .status()).isEqualTo(201);
+        V1Client.Resp claim = c.post("/v1/queues/browsed/claims?limit=1", "{\"ttl\": 300, \"grace\": 60}");
+        String claimId = claim.headers().firstValue("Location").orElseThrow().replaceAll(".*/", "");
+
+        V1Client.Resp page = c.get("/console/api/queues/browsed/messages");
+        assertThat(page.status()).isEqualTo(200);
+        var messages = page.json().get("messages");
+        assertThat(messages).hasSize(2);
+        var first = messages.get(0);
+        assertThat(first.get("claim_id").asText()).isEqualTo(claimId);
+        assertThat(first.get("attempts").asInt()).isEqualTo(1);
+        assertThat(first.get("ledger").get(0).get("outcome").asText()).isEqualTo("running");
+        assertThat(first.get("body_preview").asText()).isEqualTo("1");
+        var second = messages.get(1);
+        assertThat(second.get("claim_id").isNull()).isTrue();
+        assertThat(second.get("body_cut").asBoolean()).isTrue();
+        assertThat(second.get("body_preview").asText()).hasSize(MessageBrowser.PREVIEW_CHARS);
+        assertThat(page.json().get("next").isNull()).isTrue();
+        V1Client.Resp one = c.get("/console/api/queues/browsed/messages?limit=1");
+        assertThat(one.json().get("messages")).hasSize(1);
+        String marker = one.json().get("next").asText();
+        assertThat(c.get("/console/api/queues/browsed/messages?limit=1&marker=" + marker).json().get("messages").get(0).get("body_cut")
+                .asBoolean()).isTrue();
+
+        // Another project's token sees its own project (no messages under that name there), never this one.
+        V1Client.Resp other = secured.client("console-b").get("/console/api/queues/browsed/messages", "X-Auth-Token", TOKEN_B);
+        assertThat(other.status()).isEqualTo(200);
+        assertThat(other.json().get("messages")).isEmpty();
+        assertThat(secured.client("console-a").get("/console/api/queues/browsed/messages", "X-Auth-Token", TOKEN_B).status()).isEqualTo(403);
+        assertThat(secured.client("console-a").get("/console/api/queues/browsed/messages").status()).isEqualTo(401);
+        assertThat(c.get("/console/api/queues/browsed/messages?limit=0").status()).isEqualTo(400);
+        assertThat(c.get("/console/api/queues/browsed/messages?limit=many").status()).isEqualTo(400);
+        assertThat(c.get("/console/api/queues/no%20spaces/messages").status()).isEqualTo(400);
+        assertThat(c.get("/console/api/queues/browsed/nothing").status()).isEqualTo(404);
+    }
+
+    @Test
     void thePagesAreServedWithAStrictContentPolicyAndNeedNoToken() {
         V1Client browser = secured.client(null);
         for (String path : new String[] {"/console", "/console/", "/console/console.js", "/console/console.css"}) {

@@ -128,6 +128,50 @@ class ConsoleBrowserIT {
     }
 
     @Test
+    void browseAQueuesMessagesReleaseAClaimAndDeleteAMessage() throws Exception {
+        assertThat(a.put("/v1/queues/browse-me", null).status()).isEqualTo(201);
+        V1Client.Resp posted = a.post("/v1/queues/browse-me/messages",
+                "[{\"ttl\": 300, \"body\": {\"n\": 1}}, {\"ttl\": 300, \"body\": {\"n\": 2}}, {\"ttl\": 300, \"body\": {\"n\": 3}}]");
+        List<String> ids = new java.util.ArrayList<>();
+        posted.json().get("resources").forEach(r -> ids.add(r.asText().substring(r.asText().lastIndexOf('/') + 1)));
+        V1Client.Resp claimed = a.post("/v1/queues/browse-me/claims?limit=1", "{\"ttl\": 300, \"grace\": 60}");
+        String claimPath = claimed.headers().firstValue("Location").orElseThrow();
+        String claimId = claimPath.substring(claimPath.lastIndexOf('/') + 1);
+        String held = ids.get(0);
+
+        signIn("console-a", TOKEN_A);
+        eventually().until(() -> !rows("browse-me").isEmpty());
+        row("browse-me").findElement(By.linkText("browse-me")).click();
+        eventually().until(() -> page.findElements(By.cssSelector("#message-rows tr")).size() == 3);
+        assertThat(page.getCurrentUrl()).endsWith("#/queues/browse-me");
+        assertThat(page.findElement(By.id("queue-stats")).getText()).isEqualTo("3 messages: 2 free, 1 claimed, 0 delayed.");
+        assertThat(messageCell(held, "claim").getDomAttribute("title")).isEqualTo(claimId);
+        assertThat(messageCell(ids.get(1), "body").getText()).isEqualTo("{\"n\": 2}");
+        assertThat(releaseButton(held).isDisplayed()).isTrue();
+        assertThat(releaseButton(ids.get(1)).isDisplayed()).isFalse();
+
+        releaseButton(held).click();
+        eventually().until(() -> page.findElement(By.id("confirm")).isDisplayed());
+        assertThat(page.findElement(By.id("confirm-text")).getText()).startsWith("Release claim " + claimId + "?");
+        page.findElement(By.id("confirm-ok")).click();
+        eventually().until(() -> messageCell(held, "claim").getText().equals("free"));
+        assertThat(a.get(claimPath).status()).isEqualTo(404);
+        // The ended attempt is in the message's ledger.
+        messageCell(held, "attempts").findElement(By.tagName("summary")).click();
+        assertThat(messageCell(held, "attempts").getText()).contains("released");
+
+        messageRow(ids.get(1)).findElement(By.cssSelector("button.delete")).click();
+        eventually().until(() -> page.findElement(By.id("confirm")).isDisplayed());
+        page.findElement(By.id("confirm-ok")).click();
+        eventually().until(() -> page.findElements(By.cssSelector("#message-rows tr")).size() == 2);
+        assertThat(a.get("/v1/queues/browse-me/messages/" + ids.get(1)).status()).isEqualTo(404);
+        screenshot("queue");
+
+        page.findElement(By.linkText("All queues")).click();
+        eventually().until(() -> page.findElement(By.id("queues")).isDisplayed());
+    }
+
+    @Test
     void aBadQueueNameIsRefusedWithTheApisReason() {
         signIn("console-a", TOKEN_A);
         eventually().until(() -> page.findElement(By.id("queues")).isDisplayed());
@@ -159,6 +203,18 @@ class ConsoleBrowserIT {
 
     private WebElement row(String queue) {
         return rows(queue).get(0);
+    }
+
+    private WebElement messageRow(String id) {
+        return page.findElement(By.cssSelector("#message-rows tr[data-message='" + id + "']"));
+    }
+
+    private WebElement messageCell(String id, String key) {
+        return messageRow(id).findElement(By.cssSelector("td[data-key='" + key + "']"));
+    }
+
+    private WebElement releaseButton(String id) {
+        return messageRow(id).findElement(By.cssSelector("button.release"));
     }
 
     /** The cell's text, or "" while the row is not there (the page re-renders every refresh). */
