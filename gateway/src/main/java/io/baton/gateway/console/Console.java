@@ -28,11 +28,13 @@ public final class Console implements HttpApi {
     private final Authenticator auth;
     private final ConsoleAssets assets = ConsoleAssets.load();
     private final MessageBrowser messages;
+    private final QueueOverview queues;
 
     public Console(HttpApi v1, Authenticator auth, BatonClient client) {
         this.v1 = v1;
         this.auth = auth;
         this.messages = new MessageBrowser(client);
+        this.queues = new QueueOverview(client);
     }
 
     @Override
@@ -104,13 +106,20 @@ public final class Console implements HttpApi {
                 g.writeEndObject();
             }));
         }
+        Map<String, String> params = query(q < 0 ? "" : uri.substring(q + 1));
+        if (parts.length == 1 && parts[0].equals("queues")) {
+            String marker = params.get("marker");
+            if (marker != null && !QueueNames.isValid(marker)) {
+                throw new ConsoleJson.Refusal(400, "Invalid query parameter", "marker must be a queue name.");
+            }
+            return queues.page(project, marker, limit(params.get("limit"), QueueOverview.PAGE_MAX));
+        }
         if (parts.length == 3 && parts[0].equals("queues") && parts[2].equals("messages")) {
             String queue = decode(parts[1]);
             if (!QueueNames.isValid(queue)) {
                 throw new ConsoleJson.Refusal(400, "Invalid queue identification", "Queue names are 1-64 letters, digits, _ and -.");
             }
-            Map<String, String> params = query(q < 0 ? "" : uri.substring(q + 1));
-            return messages.page(project, queue, params.get("marker"), limit(params.get("limit")));
+            return messages.page(project, queue, params.get("marker"), limit(params.get("limit"), MessageBrowser.PAGE_MAX));
         }
         throw new ConsoleJson.Refusal(404, "Not found", "There is no console endpoint at this path.");
     }
@@ -129,19 +138,19 @@ public final class Console implements HttpApi {
         return ((Authenticator.Decision.Allowed) d).project();
     }
 
-    private static int limit(String value) {
+    private static int limit(String value, int max) {
         if (value == null) {
-            return MessageBrowser.PAGE_MAX;
+            return max;
         }
         try {
             int n = Integer.parseInt(value);
-            if (n >= 1 && n <= MessageBrowser.PAGE_MAX) {
+            if (n >= 1 && n <= max) {
                 return n;
             }
         } catch (NumberFormatException e) {
             // answered below
         }
-        throw new ConsoleJson.Refusal(400, "Invalid query parameter", "limit must be 1-" + MessageBrowser.PAGE_MAX + ".");
+        throw new ConsoleJson.Refusal(400, "Invalid query parameter", "limit must be 1-" + max + ".");
     }
 
     private static Map<String, String> query(String query) {

@@ -111,7 +111,10 @@ function signOut() {
   sessionStorage.removeItem("baton.token");
   session.project = null;
   session.token = null;
-  view.rows = [];
+  // The next sign-in may be another project: nothing of this one's pages carries over.
+  Object.assign(view, { markers: [null], page: 0, rows: [], hasNext: false });
+  Object.assign(detail, { queue: null, markers: [null], page: 0, hasNext: false });
+  history.replaceState(null, "", "#/queues");
   $("queue-rows").replaceChildren();
   showError(null);
   showSignIn();
@@ -152,31 +155,32 @@ function stopRefresh() {
   view.timer = null;
 }
 
+// One load at a time; a load asked for meanwhile (a click on "Next page") runs right after it.
 let refreshing = false;
+let again = false;
+
+function loadDone() {
+  refreshing = false;
+  if (again) {
+    again = false;
+    setTimeout(() => view.load && view.load(), 0);
+  }
+}
 
 async function refresh() {
-  if (refreshing || !session.project) return;
+  if (!session.project) return;
+  if (refreshing) { again = true; return; }
   refreshing = true;
   try {
     const marker = view.markers[view.page];
-    const q = new URLSearchParams({ limit: String(PAGE_SIZE) });
-    if (marker) q.set("marker", marker);
-    const page = await api("GET", `/v1/queues?${q}`);
-    const queues = page ? page.queues : [];
-    const rows = await Promise.all(queues.map(async (queue) => {
-      try {
-        const s = await api("GET", `/v1/queues/${encodeURIComponent(queue.name)}/stats`);
-        const m = s.messages;
-        return { name: queue.name, free: m.free, claimed: m.claimed, delayed: m.delayed || 0, total: m.total,
-                 oldest: m.oldest ? m.oldest.age : null };
-      } catch (e) {
-        if (e.status === 404) return null; // deleted meanwhile
-        throw e;
-      }
-    }));
-    view.rows = rows.filter((r) => r);
-    view.hasNext = queues.length === PAGE_SIZE;
-    if (view.hasNext) view.markers[view.page + 1] = queues[queues.length - 1].name;
+    const params = new URLSearchParams({ limit: String(PAGE_SIZE) });
+    if (marker) params.set("marker", marker);
+    // One request for the page and its counts (the v1 API would need one per queue).
+    const page = await api("GET", `/console/api/queues?${params}`);
+    view.rows = page.queues.map((x) => ({ name: x.name, free: x.free, claimed: x.claimed, delayed: x.delayed,
+                                          total: x.total, oldest: x.oldest_age }));
+    view.hasNext = Boolean(page.next);
+    if (page.next) view.markers[view.page + 1] = page.next;
     render();
     $("updated").textContent = `Updated ${new Date().toLocaleTimeString()}`;
     showError(null);
@@ -188,7 +192,7 @@ async function refresh() {
     }
     showError(e);
   } finally {
-    refreshing = false;
+    loadDone();
   }
 }
 
@@ -327,7 +331,8 @@ async function createQueue(event) {
 const q = (name) => encodeURIComponent(name);
 
 async function refreshQueue() {
-  if (refreshing || !detail.queue) return;
+  if (!detail.queue) return;
+  if (refreshing) { again = true; return; }
   refreshing = true;
   const queue = detail.queue;
   try {
@@ -354,7 +359,7 @@ async function refreshQueue() {
     showError(e);
     if (e.status === 401 || e.status === 403) signOutKeepingError();
   } finally {
-    refreshing = false;
+    loadDone();
   }
 }
 

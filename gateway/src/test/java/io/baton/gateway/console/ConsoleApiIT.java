@@ -111,6 +111,40 @@ class ConsoleApiIT {
     }
 
     @Test
+    void theQueueOverviewGivesAPageOfQueuesWithTheirCounts() {
+        V1Client c = secured.client("console-b").with("X-Auth-Token", TOKEN_B);
+        for (String q : new String[] {"ov-1", "ov-2", "ov-3"}) {
+            assertThat(c.put("/v1/queues/" + q, null).status()).isEqualTo(201);
+        }
+        assertThat(c.post("/v1/queues/ov-2/messages", "[{\"ttl\": 300, \"body\": 1}, {\"ttl\": 300, \"body\": 2}]").status())
+                .isEqualTo(201);
+        assertThat(c.post("/v1/queues/ov-2/claims?limit=1", "{\"ttl\": 300, \"grace\": 60}").status()).isEqualTo(201);
+        V1Client.Resp first = c.get("/console/api/queues?limit=2");
+        assertThat(first.status()).isEqualTo(200);
+        var queues = first.json().get("queues");
+        assertThat(queues).hasSize(2);
+        assertThat(queues.get(0).get("name").asText()).isEqualTo("ov-1");
+        assertThat(queues.get(0).get("oldest_age").isNull()).isTrue();
+        var ov2 = queues.get(1);
+        assertThat(ov2.get("name").asText()).isEqualTo("ov-2");
+        assertThat(ov2.get("total").asInt()).isEqualTo(2);
+        assertThat(ov2.get("claimed").asInt()).isEqualTo(1);
+        assertThat(ov2.get("free").asInt()).isEqualTo(1);
+        assertThat(ov2.get("delayed").asInt()).isZero();
+        assertThat(ov2.get("oldest_age").asLong()).isGreaterThanOrEqualTo(0);
+        assertThat(first.json().get("next").asText()).isEqualTo("ov-2");
+        V1Client.Resp rest = c.get("/console/api/queues?limit=2&marker=ov-2");
+        assertThat(rest.json().get("queues")).hasSize(1);
+        assertThat(rest.json().get("next").isNull()).isTrue();
+        // Project a's token never lists b's queues.
+        V1Client.Resp a = secured.client("console-a").get("/console/api/queues", "X-Auth-Token", TOKEN_A);
+        assertThat(a.body()).doesNotContain("ov-");
+        assertThat(secured.client("console-b").get("/console/api/queues", "X-Auth-Token", TOKEN_A).status()).isEqualTo(403);
+        assertThat(c.get("/console/api/queues?limit=21").status()).isEqualTo(400);
+        assertThat(c.get("/console/api/queues?marker=not%20a%20name").status()).isEqualTo(400);
+    }
+
+    @Test
     void thePagesAreServedWithAStrictContentPolicyAndNeedNoToken() {
         V1Client browser = secured.client(null);
         for (String path : new String[] {"/console", "/console/", "/console/console.js", "/console/console.css"}) {
