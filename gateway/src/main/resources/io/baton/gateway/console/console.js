@@ -255,16 +255,32 @@ function cellText(v) {
   return v === null || v === undefined ? "" : String(v);
 }
 
-function row(r) {
+// A row whose header cell holds content: screen readers announce it with each of the row's cells.
+function rowWithHeader(content) {
   const tr = document.createElement("tr");
-  tr.dataset.queue = r.name;
-  const name = document.createElement("th");
-  name.scope = "row";
+  const th = document.createElement("th");
+  th.scope = "row";
+  th.append(content);
+  tr.append(th);
+  return tr;
+}
+
+function button(text, className, label, onClick) {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.className = className;
+  b.textContent = text;
+  if (label) b.setAttribute("aria-label", label);
+  b.addEventListener("click", onClick);
+  return b;
+}
+
+function row(r) {
   const link = document.createElement("a");
   link.href = `#/queues/${encodeURIComponent(r.name)}`;
   link.textContent = r.name;
-  name.append(link);
-  tr.append(name);
+  const tr = rowWithHeader(link);
+  tr.dataset.queue = r.name;
   for (const k of ["free", "claimed", "delayed", "total", "oldest"]) {
     const td = document.createElement("td");
     td.className = "num";
@@ -273,12 +289,7 @@ function row(r) {
     tr.append(td);
   }
   const actions = document.createElement("td");
-  const del = document.createElement("button");
-  del.type = "button";
-  del.className = "delete";
-  del.textContent = "Delete";
-  del.setAttribute("aria-label", `Delete queue ${r.name}`);
-  del.addEventListener("click", () => deleteQueue(r.name, del));
+  const del = button("Delete", "delete", `Delete queue ${r.name}`, () => deleteQueue(r.name, del));
   actions.append(del);
   tr.append(actions);
   return tr;
@@ -364,14 +375,10 @@ async function refreshQueue() {
 }
 
 function messageRow(msg) {
-  const tr = document.createElement("tr");
-  tr.dataset.message = msg.id;
-  const id = document.createElement("th");
-  id.scope = "row";
   const code = document.createElement("code");
   code.textContent = msg.id;
-  id.append(code);
-  tr.append(id);
+  const tr = rowWithHeader(code);
+  tr.dataset.message = msg.id;
   for (const k of ["age", "ttl", "claim", "attempts", "body"]) {
     const td = document.createElement("td");
     td.dataset.key = k;
@@ -380,17 +387,8 @@ function messageRow(msg) {
   }
   const actions = document.createElement("td");
   actions.className = "actions";
-  const release = document.createElement("button");
-  release.type = "button";
-  release.className = "release";
-  release.textContent = "Release claim";
-  release.addEventListener("click", () => releaseClaim(tr.dataset.claim, release));
-  const del = document.createElement("button");
-  del.type = "button";
-  del.className = "delete";
-  del.textContent = "Delete";
-  del.setAttribute("aria-label", `Delete message ${msg.id}`);
-  del.addEventListener("click", () => deleteMessage(msg.id, tr.dataset.claim, del));
+  const release = button("Release claim", "release", null, () => releaseClaim(tr.dataset.claim, release));
+  const del = button("Delete", "delete", `Delete message ${msg.id}`, () => deleteMessage(msg.id, tr.dataset.claim, del));
   actions.append(release, del);
   tr.append(actions);
   updateMessageRow(tr, msg);
