@@ -29,12 +29,14 @@ public final class Console implements HttpApi {
     private final ConsoleAssets assets = ConsoleAssets.load();
     private final MessageBrowser messages;
     private final QueueOverview queues;
+    private final DeadLetters deadLetters;
 
     public Console(HttpApi v1, Authenticator auth, BatonClient client) {
         this.v1 = v1;
         this.auth = auth;
         this.messages = new MessageBrowser(client);
         this.queues = new QueueOverview(client);
+        this.deadLetters = new DeadLetters(client);
     }
 
     @Override
@@ -42,7 +44,30 @@ public final class Console implements HttpApi {
         if (!isConsole(uri)) {
             return v1.checkHead(method, uri, headers);
         }
-        return readOnly(method) ? null : methodNotAllowed(method);
+        return methodCheck(method, uri, headers);
+    }
+
+    /**
+     * GET and HEAD everywhere; POST where the console changes something, and only with a JSON
+     * body: a cross-site form cannot send one without the browser asking this origin first.
+     */
+    private static Reply methodCheck(String method, String uri, Request.Headers headers) {
+        if (readOnly(method)) {
+            return null;
+        }
+        if (!method.equals("POST") || !isRedrive(uri)) {
+            return methodNotAllowed(method, uri);
+        }
+        String type = headers.get("Content-Type");
+        if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+            return ConsoleJson.error(415, "Unsupported media type", "Send the body as application/json.");
+        }
+        return null;
+    }
+
+    private static boolean isRedrive(String uri) {
+        String path = uri.indexOf('?') < 0 ? uri : uri.substring(0, uri.indexOf('?'));
+        return path.startsWith(API + "queues/") && path.endsWith("/redrive");
     }
 
     @Override
@@ -50,8 +75,9 @@ public final class Console implements HttpApi {
         if (!isConsole(uri)) {
             return v1.bodyTooLarge(method, uri);
         }
-        return readOnly(method) ? ConsoleJson.error(413, "Request too large", "Console requests carry no body.")
-                : methodNotAllowed(method);
+        return readOnly(method) || (method.equals("POST") && isRedrive(uri))
+                ? ConsoleJson.error(413, "Request too large", "The body is larger than any console request needs.")
+                : methodNotAllowed(method, uri);
     }
 
     @Override
@@ -74,8 +100,9 @@ public final class Console implements HttpApi {
         if (!isConsole(request.uri())) {
             return v1.handle(request);
         }
-        if (!readOnly(request.method())) {
-            return CompletableFuture.completedFuture(methodNotAllowed(request.method()));
+        Reply refused = methodCheck(request.method(), request.uri(), request.headers());
+        if (refused != null) {
+            return CompletableFuture.completedFuture(refused);
         }
         CompletableFuture<Reply> reply;
         try {
@@ -114,14 +141,27 @@ public final class Console implements HttpApi {
             }
             return queues.page(project, marker, limit(params.get("limit"), QueueOverview.PAGE_MAX));
         }
-        if (parts.length == 3 && parts[0].equals("queues") && parts[2].equals("messages")) {
-            String queue = decode(parts[1]);
-            if (!QueueNames.isValid(queue)) {
-                throw new ConsoleJson.Refusal(400, "Invalid queue identification", "Queue names are 1-64 letters, digits, _ and -.");
+        if (parts.length == 1 && parts[0].equals("dead-letters")) {
+            return deadLetters.list(project);
+        }
+        if (parts.length == 3 && parts[0].equals("queues") && parts[2].equals("redrive")) {
+            if (!request.method().equals("POST")) {
+                return CompletableFuture.completedFuture(methodNotAllowed(request.method(), uri));
             }
-            return messages.page(project, queue, params.get("marker"), limit(params.get("limit"), MessageBrowser.PAGE_MAX));
+            return deadLetters.redrive(project, queueName(parts[1]), request.body());
+        }
+        if (parts.length == 3 && parts[0].equals("queues") && parts[2].equals("messages")) {
+            return messages.page(project, queueName(parts[1]), params.get("marker"), limit(params.get("limit"), MessageBrowser.PAGE_MAX));
         }
         throw new ConsoleJson.Refusal(404, "Not found", "There is no console endpoint at this path.");
+    }
+
+    private static String queueName(String encoded) {
+        String queue = decode(encoded);
+        if (!QueueNames.isValid(queue)) {
+            throw new ConsoleJson.Refusal(400, "Invalid queue identification", "Queue names are 1-64 letters, digits, _ and -.");
+        }
+        return queue;
     }
 
     /** The project the request's token may act in, as the v1 API decides it; refused otherwise. */
@@ -180,8 +220,9 @@ public final class Console implements HttpApi {
         return method.equals("GET") || method.equals("HEAD");
     }
 
-    private static Reply methodNotAllowed(String method) {
-        return ConsoleJson.error(405, "Method not allowed", "The console's resources only answer GET and HEAD, not " + method + ".")
-                .withHeader("Allow", "GET, HEAD");
+    private static Reply methodNotAllowed(String method, String uri) {
+        String allowed = isRedrive(uri) ? "POST" : "GET, HEAD";
+        return ConsoleJson.error(405, "Method not allowed", "This console resource answers " + allowed + ", not " + method + ".")
+                .withHeader("Allow", allowed);
     }
 }

@@ -24,6 +24,9 @@ const view = {
   timer: null,
 };
 
+// Names of the project's dead-letter queues, from the last scan (null: not scanned yet).
+let deadLetterNames = null;
+
 const detail = {
   queue: null,
   markers: [null],
@@ -48,24 +51,29 @@ class ApiError extends Error {
   }
 }
 
-async function api(method, path, { project = session.project, token = session.token } = {}) {
+async function api(method, path, { project = session.project, token = session.token, body } = {}) {
   const headers = { Accept: "application/json", "Client-ID": session.clientId };
   if (project) headers["X-Project-Id"] = project;
   if (token) headers["X-Auth-Token"] = token;
-  const res = await fetch(path, { method, headers, cache: "no-store" });
+  const init = { method, headers, cache: "no-store" };
+  if (body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  const res = await fetch(path, init);
   if (res.status === 204) return null;
   const text = await res.text();
-  let body = null;
+  let answer = null;
   try {
-    body = text ? JSON.parse(text) : null;
+    answer = text ? JSON.parse(text) : null;
   } catch {
-    body = null;
+    answer = null;
   }
   if (!res.ok) {
-    if (res.status === 503) throw new ApiError(503, "Busy", (body && body.description) || "The service is busy; retrying.");
-    throw new ApiError(res.status, body && body.title, body && body.description);
+    if (res.status === 503) throw new ApiError(503, "Busy", (answer && answer.description) || "The service is busy; retrying.");
+    throw new ApiError(res.status, answer && answer.title, answer && answer.description);
   }
-  return body;
+  return answer;
 }
 
 function showError(e) {
@@ -87,6 +95,7 @@ function showSignIn() {
   $("who").hidden = true;
   $("queues").hidden = true;
   $("queue").hidden = true;
+  $("dead-letters").hidden = true;
   $("sign-in").hidden = false;
   $("project").value = session.project || "";
   $("project").focus();
@@ -114,6 +123,7 @@ function signOut() {
   // The next sign-in may be another project: nothing of this one's pages carries over.
   Object.assign(view, { markers: [null], page: 0, rows: [], hasNext: false });
   Object.assign(detail, { queue: null, markers: [null], page: 0, hasNext: false });
+  deadLetterNames = null;
   history.replaceState(null, "", "#/queues");
   $("queue-rows").replaceChildren();
   showError(null);
@@ -126,16 +136,29 @@ function signOut() {
 function route() {
   if (!session.project) return;
   const m = /^#\/queues\/(.+)$/.exec(location.hash);
-  $("queues").hidden = Boolean(m);
+  const dead = location.hash === "#/dead-letters";
+  $("queues").hidden = Boolean(m) || dead;
   $("queue").hidden = !m;
+  $("dead-letters").hidden = !dead;
+  for (const [id, on] of [["nav-queues", !dead], ["nav-dead-letters", dead]]) {
+    if (on) $(id).setAttribute("aria-current", "page");
+    else $(id).removeAttribute("aria-current");
+  }
   if (m) {
     const name = decodeURIComponent(m[1]);
     if (detail.queue !== name) Object.assign(detail, { queue: name, markers: [null], page: 0, hasNext: false });
     $("queue-title").textContent = `Queue ${name}`;
     $("message-rows").replaceChildren();
     $("queue-stats").textContent = "";
+    $("redrive-result").textContent = "";
+    showRedrive();
     startRefresh(refreshQueue);
     $("queue-title").focus();
+  } else if (dead) {
+    $("dead-letter-caption").textContent = `Dead-letter queues of project ${session.project}`;
+    // Finding dead-letter queues reads every queue's metadata: less often than the counts.
+    startRefresh(refreshDeadLetters, 5 * REFRESH_MS);
+    $("dead-letters-title").focus();
   } else {
     if (location.hash !== "#/queues") history.replaceState(null, "", "#/queues");
     $("queue-caption").textContent = `Queues of project ${session.project}`;
@@ -143,11 +166,11 @@ function route() {
   }
 }
 
-function startRefresh(load) {
+function startRefresh(load, every = REFRESH_MS) {
   stopRefresh();
   view.load = load;
   load();
-  view.timer = setInterval(load, REFRESH_MS);
+  view.timer = setInterval(load, every);
 }
 
 function stopRefresh() {
@@ -379,6 +402,14 @@ function messageRow(msg) {
   code.textContent = msg.id;
   const tr = rowWithHeader(code);
   tr.dataset.message = msg.id;
+  const pick = document.createElement("td");
+  pick.className = "select";
+  const box = document.createElement("input");
+  box.type = "checkbox";
+  box.className = "pick";
+  box.setAttribute("aria-label", `Select message ${msg.id}`);
+  pick.append(box);
+  tr.prepend(pick);
   for (const k of ["age", "ttl", "claim", "attempts", "body"]) {
     const td = document.createElement("td");
     td.dataset.key = k;
@@ -462,6 +493,102 @@ async function releaseClaim(claim, returnFocus) {
   }
 }
 
+// ---- dead letters ----
+
+async function loadDeadLetters() {
+  const page = await api("GET", "/console/api/dead-letters");
+  deadLetterNames = new Set(page.dead_letter_queues.map((d) => d.name));
+  return page;
+}
+
+async function refreshDeadLetters() {
+  if (refreshing) { again = true; return; }
+  refreshing = true;
+  try {
+    const page = await loadDeadLetters();
+    reconcile($("dead-letter-rows"), page.dead_letter_queues, (d) => d.name, deadLetterRow, updateDeadLetterRow);
+    $("no-dead-letters").hidden = page.dead_letter_queues.length > 0;
+    const note = page.complete ? "" : ` (the first ${page.scanned} queues looked at)`;
+    setText($("dead-letter-caption"), `Dead-letter queues of project ${session.project}${note}`);
+    showError(null);
+  } catch (e) {
+    showError(e);
+    if (e.status === 401 || e.status === 403) signOutKeepingError();
+  } finally {
+    loadDone();
+  }
+}
+
+function deadLetterRow(d) {
+  const link = document.createElement("a");
+  link.href = `#/queues/${encodeURIComponent(d.name)}`;
+  link.textContent = d.name;
+  const tr = rowWithHeader(link);
+  tr.dataset.deadLetters = d.name;
+  for (const k of ["sources", "total", "oldest_age"]) {
+    const td = document.createElement("td");
+    td.dataset.key = k;
+    if (k !== "sources") td.className = "num";
+    tr.append(td);
+  }
+  updateDeadLetterRow(tr, d);
+  return tr;
+}
+
+function updateDeadLetterRow(tr, d) {
+  const cell = (k) => tr.querySelector(`td[data-key="${k}"]`);
+  setText(cell("sources"), d.sources.join(", "));
+  setText(cell("total"), cellText(d.total));
+  setText(cell("oldest_age"), cellText(d.oldest_age));
+}
+
+async function showRedrive() {
+  const queue = detail.queue;
+  $("redrive").hidden = true;
+  try {
+    if (deadLetterNames === null) await loadDeadLetters();
+    if (detail.queue === queue) $("redrive").hidden = !deadLetterNames.has(queue);
+  } catch (e) {
+    showError(e);
+  }
+}
+
+async function redrive(all) {
+  const queue = detail.queue;
+  const ids = [...document.querySelectorAll("#message-rows input.pick:checked")].map((b) => b.closest("tr").dataset.message);
+  if (!all && ids.length === 0) {
+    showError(new Error("Select the messages to send back first."));
+    return;
+  }
+  const what = all ? `every message of ${queue}` : `${ids.length} selected message${ids.length === 1 ? "" : "s"}`;
+  if (!(await confirmAction(`Send ${what} back to the queues they came from?`, "Send back"))) return;
+  let started = 0;
+  let notMoved = 0;
+  try {
+    if (all) {
+      // The broker takes 100 at a time: repeat until a call finds none left.
+      for (;;) {
+        const r = await api("POST", `/console/api/queues/${q(queue)}/redrive`, { body: {} });
+        started += r.started;
+        notMoved += r.not_moved;
+        setText($("redrive-result"), `Sent back ${started}…`);
+        if (r.started === 0) break;
+      }
+    } else {
+      for (let i = 0; i < ids.length; i += 100) {
+        const r = await api("POST", `/console/api/queues/${q(queue)}/redrive`, { body: { ids: ids.slice(i, i + 100) } });
+        started += r.started;
+        notMoved += r.not_moved;
+      }
+    }
+    const left = notMoved ? ` ${notMoved} were posted here directly and stay.` : "";
+    setText($("redrive-result"), `Sent back ${started}.${left}`);
+    await refreshQueue();
+  } catch (e) {
+    showError(e);
+  }
+}
+
 // ---- wiring ----
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -479,6 +606,8 @@ document.addEventListener("DOMContentLoaded", () => {
   $("create-form").addEventListener("submit", createQueue);
   $("filter").addEventListener("input", render);
   window.addEventListener("hashchange", route);
+  $("redrive-selected").addEventListener("click", () => redrive(false));
+  $("redrive-all").addEventListener("click", () => redrive(true));
   $("first-messages").addEventListener("click", () => { detail.page = 0; refreshQueue(); });
   $("next-messages").addEventListener("click", () => { if (detail.hasNext) { detail.page += 1; refreshQueue(); } });
   $("first-page").addEventListener("click", () => { view.page = 0; refresh(); });

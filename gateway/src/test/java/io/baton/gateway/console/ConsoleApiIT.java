@@ -145,6 +145,43 @@ class ConsoleApiIT {
     }
 
     @Test
+    void deadLetterQueuesAreFoundFromMetadataAndRedriveIsAJsonPost() {
+        V1Client c = secured.client("console-a").with("X-Auth-Token", TOKEN_A);
+        for (String q : new String[] {"dl-src-1", "dl-src-2", "dl-plain", "dl-target"}) {
+            assertThat(c.put("/v1/queues/" + q, null).status()).isEqualTo(201);
+        }
+        assertThat(c.put("/v1/queues/dl-src-1/metadata", "{\"_max_claim_count\": 3, \"_dead_letter_queue\": \"dl-target\"}").status())
+                .isEqualTo(204);
+        assertThat(c.put("/v1/queues/dl-src-2/metadata", "{\"_max_claim_count\": 3, \"_dead_letter_queue\": \"dl-target\"}").status())
+                .isEqualTo(204);
+        assertThat(c.put("/v1/queues/dl-plain/metadata", "{\"owner\": \"ops\"}").status()).isEqualTo(204);
+        V1Client.Resp list = c.get("/console/api/dead-letters");
+        assertThat(list.status()).isEqualTo(200);
+        assertThat(list.json().get("complete").asBoolean()).isTrue();
+        var found = list.json().get("dead_letter_queues");
+        assertThat(found).hasSize(1);
+        assertThat(found.get(0).get("name").asText()).isEqualTo("dl-target");
+        assertThat(found.get(0).get("sources")).extracting(com.fasterxml.jackson.databind.JsonNode::asText)
+                .containsExactly("dl-src-1", "dl-src-2");
+        assertThat(secured.client("console-b").get("/console/api/dead-letters", "X-Auth-Token", TOKEN_B).json()
+                .get("dead_letter_queues")).isEmpty();
+
+        // A queue with nothing dead-lettered: nothing to send back.
+        V1Client.Resp none = c.post("/console/api/queues/dl-target/redrive", "{}");
+        assertThat(none.status()).isEqualTo(200);
+        assertThat(none.json().get("started").asInt()).isZero();
+        assertThat(c.post("/console/api/queues/dl-target/redrive", "{}", "Content-Type", "text/plain").status()).isEqualTo(415);
+        assertThat(c.post("/console/api/queues/dl-target/redrive", "[1]").status()).isEqualTo(400);
+        assertThat(c.post("/console/api/queues/dl-target/redrive", "{\"ids\": [1]}").status()).isEqualTo(400);
+        assertThat(c.post("/console/api/queues/dl-target/redrive", "not json").status()).isEqualTo(400);
+        V1Client.Resp get = c.get("/console/api/queues/dl-target/redrive");
+        assertThat(get.status()).isEqualTo(405);
+        assertThat(get.headers().firstValue("Allow")).hasValue("POST");
+        assertThat(secured.client("console-a").post("/console/api/queues/dl-target/redrive", "{}", "X-Auth-Token", TOKEN_B).status())
+                .isEqualTo(403);
+    }
+
+    @Test
     void thePagesAreServedWithAStrictContentPolicyAndNeedNoToken() {
         V1Client browser = secured.client(null);
         for (String path : new String[] {"/console", "/console/", "/console/console.js", "/console/console.css"}) {

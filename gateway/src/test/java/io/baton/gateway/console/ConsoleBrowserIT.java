@@ -230,6 +230,51 @@ class ConsoleBrowserIT {
     }
 
     @Test
+    void deadLettersAreListedReadWithTheirAttemptsAndSentBack() {
+        assertThat(a.put("/v1/queues/fragile", null).status()).isEqualTo(201);
+        assertThat(a.put("/v1/queues/fragile/metadata", "{\"_max_claim_count\": 1, \"_dead_letter_queue\": \"fragile-dlq\"}")
+                .status()).isEqualTo(204);
+        assertThat(a.post("/v1/queues/fragile/messages", "[{\"ttl\": 300, \"body\": {\"poison\": 1}}, {\"ttl\": 300, \"body\": {\"poison\": 2}}]")
+                .status()).isEqualTo(201);
+        V1Client.Resp first = a.post("/v1/queues/fragile/claims?limit=10", "{\"ttl\": 60, \"grace\": 60}");
+        assertThat(first.json()).hasSize(2);
+        assertThat(a.delete(first.headers().firstValue("Location").orElseThrow()).status()).isEqualTo(204);
+        assertThat(a.post("/v1/queues/fragile/claims?limit=10", "{\"ttl\": 60, \"grace\": 60}").status())
+                .as("the second claim dead-letters both instead").isEqualTo(204);
+        eventually().until(() -> a.get("/v1/queues/fragile-dlq/stats").json().path("messages").path("total").asInt() == 2);
+
+        signIn("console-a", TOKEN_A);
+        eventually().until(() -> page.findElement(By.id("queues")).isDisplayed());
+        page.findElement(By.linkText("Dead letters")).click();
+        eventually().until(() -> !page.findElements(By.cssSelector("#dead-letter-rows tr[data-dead-letters='fragile-dlq']")).isEmpty());
+        WebElement dlq = page.findElement(By.cssSelector("#dead-letter-rows tr[data-dead-letters='fragile-dlq']"));
+        eventually().until(() -> dlq.findElement(By.cssSelector("td[data-key='total']")).getText().equals("2"));
+        assertThat(dlq.findElement(By.cssSelector("td[data-key='sources']")).getText()).isEqualTo("fragile");
+
+        dlq.findElement(By.linkText("fragile-dlq")).click();
+        eventually().until(() -> page.findElements(By.cssSelector("#message-rows tr")).size() == 2
+                && page.findElement(By.id("redrive")).isDisplayed());
+        // Each carries the attempt that ended in its source queue.
+        WebElement firstRow = page.findElements(By.cssSelector("#message-rows tr")).get(0);
+        firstRow.findElement(By.cssSelector("td[data-key='attempts'] summary")).click();
+        assertThat(firstRow.findElement(By.cssSelector("td[data-key='attempts']")).getText()).contains("released");
+
+        // One selected, then the rest.
+        firstRow.findElement(By.cssSelector("input.pick")).click();
+        page.findElement(By.id("redrive-selected")).click();
+        eventually().until(() -> page.findElement(By.id("confirm")).isDisplayed());
+        assertThat(page.findElement(By.id("confirm-text")).getText()).isEqualTo("Send 1 selected message back to the queues they came from?");
+        page.findElement(By.id("confirm-ok")).click();
+        eventually().until(() -> a.get("/v1/queues/fragile/stats").json().path("messages").path("total").asInt() == 1);
+        page.findElement(By.id("redrive-all")).click();
+        eventually().until(() -> page.findElement(By.id("confirm")).isDisplayed());
+        page.findElement(By.id("confirm-ok")).click();
+        eventually().until(() -> a.get("/v1/queues/fragile/stats").json().path("messages").path("total").asInt() == 2);
+        eventually().until(() -> page.findElements(By.cssSelector("#message-rows tr")).isEmpty());
+        assertThat(page.findElement(By.id("redrive-result")).getText()).isEqualTo("Sent back 1.");
+    }
+
+    @Test
     void aBadQueueNameIsRefusedWithTheApisReason() {
         signIn("console-a", TOKEN_A);
         eventually().until(() -> page.findElement(By.id("queues")).isDisplayed());
