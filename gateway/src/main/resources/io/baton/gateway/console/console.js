@@ -151,7 +151,9 @@ function route() {
     $("message-rows").replaceChildren();
     $("queue-stats").textContent = "";
     $("redrive-result").textContent = "";
+    $("metadata-result").textContent = "";
     showRedrive();
+    loadMetadata(name);
     startRefresh(refreshQueue);
     $("queue-title").focus();
   } else if (dead) {
@@ -493,6 +495,46 @@ async function releaseClaim(claim, returnFocus) {
   }
 }
 
+// ---- one queue: its metadata ----
+
+// Loaded when the page opens and after a save, never by the refresh: it would undo an edit in progress.
+async function loadMetadata(queue) {
+  try {
+    const m = await api("GET", `/v1/queues/${q(queue)}/metadata`);
+    if (detail.queue === queue) $("metadata").value = JSON.stringify(m || {}, null, 2);
+  } catch (e) {
+    if (e.status !== 404) showError(e);
+  }
+}
+
+async function saveMetadata(event) {
+  event.preventDefault();
+  const queue = detail.queue;
+  let value;
+  try {
+    value = JSON.parse($("metadata").value);
+  } catch (e) {
+    showError(new Error(`The metadata is not JSON: ${e.message}`));
+    $("metadata").focus();
+    return;
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    showError(new Error("The metadata must be a JSON object, {...}."));
+    $("metadata").focus();
+    return;
+  }
+  try {
+    await api("PUT", `/v1/queues/${q(queue)}/metadata`, { body: value });
+    showError(null);
+    setText($("metadata-result"), `Saved at ${new Date().toLocaleTimeString()}.`);
+    deadLetterNames = null; // a policy may name another dead-letter queue now
+    await loadMetadata(queue);
+  } catch (e) {
+    showError(e);
+    $("metadata").focus();
+  }
+}
+
 // ---- dead letters ----
 
 async function loadDeadLetters() {
@@ -606,6 +648,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("create-form").addEventListener("submit", createQueue);
   $("filter").addEventListener("input", render);
   window.addEventListener("hashchange", route);
+  $("metadata-form").addEventListener("submit", saveMetadata);
   $("redrive-selected").addEventListener("click", () => redrive(false));
   $("redrive-all").addEventListener("click", () => redrive(true));
   $("first-messages").addEventListener("click", () => { detail.page = 0; refreshQueue(); });

@@ -275,6 +275,38 @@ class ConsoleBrowserIT {
     }
 
     @Test
+    void aQueuesMetadataIsEditedAndBadValuesAreRefusedWithoutChange() {
+        assertThat(a.put("/v1/queues/with-policy", null).status()).isEqualTo(201);
+        assertThat(a.put("/v1/queues/with-policy/metadata", "{\"owner\": \"ops\"}").status()).isEqualTo(204);
+        signIn("console-a", TOKEN_A);
+        eventually().until(() -> page.findElement(By.id("queues")).isDisplayed());
+        // A link to a queue's page works from outside the console, and signed in it opens there.
+        page.get(standalone.baseUrl() + "/console#/queues/with-policy");
+        eventually().until(() -> page.findElement(By.id("queue")).isDisplayed());
+        page.findElement(By.cssSelector("#metadata-box summary")).click();
+        WebElement editor = page.findElement(By.id("metadata"));
+        eventually().until(() -> editor.getDomProperty("value").contains("\"owner\": \"ops\""));
+
+        replace(editor, "{\"owner\": \"ops\", \"_max_claim_count\": 3, \"_dead_letter_queue\": \"with-policy-dlq\"}");
+        page.findElement(By.cssSelector("#metadata-form button[type=submit]")).click();
+        eventually().until(() -> page.findElement(By.id("metadata-result")).getText().startsWith("Saved"));
+        assertThat(a.get("/v1/queues/with-policy/metadata").json().path("_dead_letter_queue").asText()).isEqualTo("with-policy-dlq");
+
+        replace(editor, "{\"_max_claim_count\": ");
+        page.findElement(By.cssSelector("#metadata-form button[type=submit]")).click();
+        eventually().until(() -> error().startsWith("The metadata is not JSON"));
+        replace(editor, "{\"_max_claim_count\": 0}");
+        page.findElement(By.cssSelector("#metadata-form button[type=submit]")).click();
+        eventually().until(() -> error().contains("_max_claim_count"));
+        assertThat(a.get("/v1/queues/with-policy/metadata").json().path("_max_claim_count").asInt()).isEqualTo(3);
+    }
+
+    private void replace(WebElement field, String text) {
+        field.clear();
+        field.sendKeys(text);
+    }
+
+    @Test
     void aBadQueueNameIsRefusedWithTheApisReason() {
         signIn("console-a", TOKEN_A);
         eventually().until(() -> page.findElement(By.id("queues")).isDisplayed());
