@@ -76,13 +76,20 @@ async function api(method, path, { project = session.project, token = session.to
   return answer;
 }
 
-function showError(e) {
+// What the error line shows came from a refresh ("load") or from something the user did: a refresh
+// that works again clears its own error, never the reason an action was refused.
+let errorFrom = null;
+
+function showError(e, from = "action") {
   const p = $("error");
   if (!e) {
+    if (from === "load" && errorFrom !== "load") return;
     p.hidden = true;
     p.textContent = "";
+    errorFrom = null;
     return;
   }
+  errorFrom = from;
   p.textContent = e.title ? `${e.title}: ${e.message}` : e.message;
   p.hidden = false;
 }
@@ -208,14 +215,14 @@ async function refresh() {
     if (page.next) view.markers[view.page + 1] = page.next;
     render();
     $("updated").textContent = `Updated ${new Date().toLocaleTimeString()}`;
-    showError(null);
+    showError(null, "load");
   } catch (e) {
     if (e.status === 401 || e.status === 403) {
-      showError(e);
+      showError(e, "load");
       signOutKeepingError();
       return;
     }
-    showError(e);
+    showError(e, "load");
   } finally {
     loadDone();
   }
@@ -386,13 +393,13 @@ async function refreshQueue() {
     $("no-messages").hidden = page.messages.length > 0;
     $("first-messages").disabled = detail.page === 0;
     $("next-messages").disabled = !detail.hasNext;
-    showError(null);
+    showError(null, "load");
   } catch (e) {
     if (e.status === 404) {
       setText($("queue-stats"), "This queue does not exist (any more).");
       $("message-rows").replaceChildren();
     }
-    showError(e);
+    showError(e, "load");
     if (e.status === 401 || e.status === 403) signOutKeepingError();
   } finally {
     loadDone();
@@ -552,9 +559,9 @@ async function refreshDeadLetters() {
     $("no-dead-letters").hidden = page.dead_letter_queues.length > 0;
     const note = page.complete ? "" : ` (the first ${page.scanned} queues looked at)`;
     setText($("dead-letter-caption"), `Dead-letter queues of project ${session.project}${note}`);
-    showError(null);
+    showError(null, "load");
   } catch (e) {
-    showError(e);
+    showError(e, "load");
     if (e.status === 401 || e.status === 403) signOutKeepingError();
   } finally {
     loadDone();

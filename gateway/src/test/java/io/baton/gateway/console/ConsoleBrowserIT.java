@@ -23,6 +23,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -157,6 +159,7 @@ class ConsoleBrowserIT {
         assertThat(messageCell(ids.get(1), "body").getText()).isEqualTo("{\"n\": 2}");
         assertThat(releaseButton(held).isDisplayed()).isTrue();
         assertThat(releaseButton(ids.get(1)).isDisplayed()).isFalse();
+        assertThat(page.findElement(By.id("redrive")).isDisplayed()).as("not a dead-letter queue").isFalse();
 
         releaseButton(held).click();
         eventually().until(() -> page.findElement(By.id("confirm")).isDisplayed());
@@ -304,6 +307,52 @@ class ConsoleBrowserIT {
     private void replace(WebElement field, String text) {
         field.clear();
         field.sendKeys(text);
+    }
+
+    /**
+     * A narrow window and the keyboard alone: signing in with Tab and Enter, no page wider than the
+     * window, and every control named for a screen reader (a label, an aria-label or its text).
+     */
+    @Test
+    void everyPageWorksFromTheKeyboardOnANarrowWindowWithNamedControls() {
+        Dimension wide = page.manage().window().getSize();
+        page.manage().window().setSize(new Dimension(390, 844));
+        try {
+            assertThat(a.put("/v1/queues/narrow-" + "x".repeat(50), null).status()).isEqualTo(201);
+            page.switchTo().activeElement().sendKeys("console-a", Keys.TAB, TOKEN_A, Keys.ENTER);
+            eventually().until(() -> page.findElement(By.id("queues")).isDisplayed());
+            eventually().until(() -> !rows("narrow-" + "x".repeat(50)).isEmpty());
+            assertFitsAndNamed("queues");
+            page.get(standalone.baseUrl() + "/console#/dead-letters");
+            eventually().until(() -> page.findElement(By.id("dead-letters")).isDisplayed());
+            assertFitsAndNamed("dead letters");
+            page.get(standalone.baseUrl() + "/console#/queues/narrow-" + "x".repeat(50));
+            eventually().until(() -> page.findElement(By.id("queue-stats")).getText().startsWith("0 messages"));
+            assertFitsAndNamed("a queue");
+        } finally {
+            page.manage().window().setSize(wide);
+        }
+    }
+
+    private void assertFitsAndNamed(String which) {
+        @SuppressWarnings("unchecked")
+        List<String> wider = (List<String>) page.executeScript("""
+                return [...document.querySelectorAll("body *")]
+                    .filter((el) => el.getClientRects().length > 0
+                        && el.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5
+                        && !(el.parentElement && el.parentElement.closest(".scrolls")))
+                    .map((el) => el.tagName + "#" + el.id + " " + Math.round(el.getBoundingClientRect().right));""");
+        assertThat(wider).as("%s: wider than the window, and not inside a part that scrolls", which).isEmpty();
+        Object overflow = page.executeScript("return document.documentElement.scrollWidth - document.documentElement.clientWidth");
+        assertThat(((Number) overflow).intValue()).as("%s: page wider than the window", which).isLessThanOrEqualTo(0);
+        @SuppressWarnings("unchecked")
+        List<String> unnamed = (List<String>) page.executeScript("""
+                const named = (el) => (el.labels && el.labels.length > 0) || el.getAttribute("aria-label")
+                    || el.textContent.trim() !== "";
+                return [...document.querySelectorAll("input, textarea, button, select, a")]
+                    .filter((el) => el.getClientRects().length > 0 && !named(el))
+                    .map((el) => el.outerHTML.slice(0, 80));""");
+        assertThat(unnamed).as("%s: controls without a name", which).isEmpty();
     }
 
     @Test
