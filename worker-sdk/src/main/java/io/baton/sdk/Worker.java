@@ -404,12 +404,7 @@ public final class Worker {
                     running.remove(this);
                 }
             }
-            if (failure == null) {
-                ack(job);
-            } else {
-                giveBack(job, releaseBackoff == null ? QUEUE_BACKOFF : releaseBackoff.toMillis(), failure);
-            }
-            done();
+            finished(job, failure == null, releaseBackoff == null ? QUEUE_BACKOFF : releaseBackoff.toMillis(), failure);
         }
     }
 
@@ -423,8 +418,7 @@ public final class Worker {
                 Instant.ofEpochMilli(m.getCreatedAtMs()), Math.max(1, m.getAttempts()), previous);
         synchronized (this) {
             if (state != State.RUNNING) {
-                giveBack(job, 0, null);
-                doneLocked();
+                finished(job, false, 0, null);
                 return;
             }
         }
@@ -499,12 +493,18 @@ public final class Worker {
         flushSoon();
     }
 
-    private synchronized void done() {
-        doneLocked();
-    }
-
-    private void doneLocked() {
+    /**
+     * A job is no longer held: acknowledged, or released after {@code releaseDelayMillis}. Counted
+     * out before its ack or release can leave: either gives the broker credit for the next job, whose
+     * arrival must find the count already down, so it never exceeds {@code maxOutstanding}.
+     */
+    private synchronized void finished(Job job, boolean acked, long releaseDelayMillis, Throwable failure) {
         held.decrementAndGet();
+        if (acked) {
+            ack(job);
+        } else {
+            giveBack(job, releaseDelayMillis, failure);
+        }
         maybeFinishDrain();
     }
 
@@ -551,8 +551,7 @@ public final class Worker {
             handlers.getQueue().drainTo(notStarted);
         }
         for (Runnable r : notStarted) {
-            giveBack(((Running) r).job, 0, null);
-            done();
+            finished(((Running) r).job, false, 0, null);
         }
         synchronized (this) {
             maybeFinishDrain();
