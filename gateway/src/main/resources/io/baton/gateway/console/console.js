@@ -199,11 +199,25 @@ function loadDone() {
   }
 }
 
-async function refresh() {
-  if (!session.project) return;
+// Runs one page load at a time (one asked for meanwhile runs right after). A failed load shows on
+// the error line and signs out when the token stopped working; one that works clears its own error.
+async function guarded(load) {
   if (refreshing) { again = true; return; }
   refreshing = true;
   try {
+    await load();
+    showError(null, "load");
+  } catch (e) {
+    showError(e, "load");
+    if (e.status === 401 || e.status === 403) signOutKeepingError();
+  } finally {
+    loadDone();
+  }
+}
+
+function refresh() {
+  if (!session.project) return Promise.resolve();
+  return guarded(async () => {
     const marker = view.markers[view.page];
     const params = new URLSearchParams({ limit: String(PAGE_SIZE) });
     if (marker) params.set("marker", marker);
@@ -215,17 +229,7 @@ async function refresh() {
     if (page.next) view.markers[view.page + 1] = page.next;
     render();
     $("updated").textContent = `Updated ${new Date().toLocaleTimeString()}`;
-    showError(null, "load");
-  } catch (e) {
-    if (e.status === 401 || e.status === 403) {
-      showError(e, "load");
-      signOutKeepingError();
-      return;
-    }
-    showError(e, "load");
-  } finally {
-    loadDone();
-  }
+  });
 }
 
 function signOutKeepingError() {
@@ -373,13 +377,20 @@ async function createQueue(event) {
 
 const q = (name) => encodeURIComponent(name);
 
-async function refreshQueue() {
-  if (!detail.queue) return;
-  if (refreshing) { again = true; return; }
-  refreshing = true;
+function refreshQueue() {
+  if (!detail.queue) return Promise.resolve();
   const queue = detail.queue;
-  try {
-    const stats = await api("GET", `/v1/queues/${q(queue)}/stats`);
+  return guarded(async () => {
+    let stats;
+    try {
+      stats = await api("GET", `/v1/queues/${q(queue)}/stats`);
+    } catch (e) {
+      if (e.status === 404) {
+        setText($("queue-stats"), "This queue does not exist (any more).");
+        $("message-rows").replaceChildren();
+      }
+      throw e;
+    }
     const params = new URLSearchParams({ limit: String(PAGE_SIZE) });
     const marker = detail.markers[detail.page];
     if (marker) params.set("marker", marker);
@@ -393,17 +404,7 @@ async function refreshQueue() {
     $("no-messages").hidden = page.messages.length > 0;
     $("first-messages").disabled = detail.page === 0;
     $("next-messages").disabled = !detail.hasNext;
-    showError(null, "load");
-  } catch (e) {
-    if (e.status === 404) {
-      setText($("queue-stats"), "This queue does not exist (any more).");
-      $("message-rows").replaceChildren();
-    }
-    showError(e, "load");
-    if (e.status === 401 || e.status === 403) signOutKeepingError();
-  } finally {
-    loadDone();
-  }
+  });
 }
 
 function messageRow(msg) {
@@ -550,22 +551,14 @@ async function loadDeadLetters() {
   return page;
 }
 
-async function refreshDeadLetters() {
-  if (refreshing) { again = true; return; }
-  refreshing = true;
-  try {
+function refreshDeadLetters() {
+  return guarded(async () => {
     const page = await loadDeadLetters();
     reconcile($("dead-letter-rows"), page.dead_letter_queues, (d) => d.name, deadLetterRow, updateDeadLetterRow);
     $("no-dead-letters").hidden = page.dead_letter_queues.length > 0;
     const note = page.complete ? "" : ` (the first ${page.scanned} queues looked at)`;
     setText($("dead-letter-caption"), `Dead-letter queues of project ${session.project}${note}`);
-    showError(null, "load");
-  } catch (e) {
-    showError(e, "load");
-    if (e.status === 401 || e.status === 403) signOutKeepingError();
-  } finally {
-    loadDone();
-  }
+  });
 }
 
 function deadLetterRow(d) {
