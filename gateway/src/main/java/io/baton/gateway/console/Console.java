@@ -6,8 +6,7 @@ import io.baton.gateway.http.HttpApi;
 import io.baton.gateway.http.Reply;
 import io.baton.gateway.http.Request;
 import io.baton.sdk.BatonClient;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -133,7 +132,7 @@ public final class Console implements HttpApi {
                 g.writeEndObject();
             }));
         }
-        Map<String, String> params = query(q < 0 ? "" : uri.substring(q + 1));
+        Map<String, String> params = query(uri);
         if (parts.length == 1 && parts[0].equals("queues")) {
             String marker = params.get("marker");
             if (marker != null && !QueueNames.isValid(marker)) {
@@ -193,22 +192,22 @@ public final class Console implements HttpApi {
         throw new ConsoleJson.Refusal(400, "Invalid query parameter", "limit must be 1-" + max + ".");
     }
 
-    private static Map<String, String> query(String query) {
+    /** The first value of each query parameter, decoded (Netty's decoder, as the v1 API's). */
+    private static Map<String, String> query(String uri) {
         Map<String, String> out = new HashMap<>();
-        for (String pair : query.split("&")) {
-            if (!pair.isEmpty()) {
-                int eq = pair.indexOf('=');
-                out.putIfAbsent(decode(eq < 0 ? pair : pair.substring(0, eq)), eq < 0 ? "" : decode(pair.substring(eq + 1)));
-            }
+        try {
+            new QueryStringDecoder(uri).parameters().forEach((k, v) -> out.put(k, v.get(0)));
+        } catch (IllegalArgumentException e) {
+            throw new ConsoleJson.Refusal(400, "Invalid API request", "The query is not valid percent-encoding.");
         }
         return out;
     }
 
     private static String decode(String s) {
         try {
-            return URLDecoder.decode(s, StandardCharsets.UTF_8);
+            return QueryStringDecoder.decodeComponent(s);
         } catch (IllegalArgumentException e) {
-            throw new ConsoleJson.Refusal(400, "Invalid API request", "The path or query is not valid percent-encoding.");
+            throw new ConsoleJson.Refusal(400, "Invalid API request", "The path is not valid percent-encoding.");
         }
     }
 
