@@ -73,6 +73,7 @@ public final class Broker implements AutoCloseable {
     /** How often a broker shares its projects' usage with the others (what a quota may lag by across brokers). */
     static final java.time.Duration PROJECT_USAGE_INTERVAL = java.time.Duration.ofSeconds(1);
     private SlotHost host;
+    private io.baton.broker.cluster.BrokerHealth health;
     private OwnershipReconciler reconciler;
     private Server grpc;
     private Server inProcess;
@@ -157,13 +158,22 @@ public final class Broker implements AutoCloseable {
         host.onMovesPending(mover::wake);
         host.onRetryDelay(metrics::recordRetryDelay);
 
+        health = new io.baton.broker.cluster.BrokerHealth(config.brokerId(), zk.getZookeeperClient()::isConnected,
+                assignments::latest, host);
+        WorkRpc work = new WorkRpc(slots, protos, metrics.registry(), config.maxWorkStreams());
+        ClusterRpc cluster = new ClusterRpc(this::clusterMap, project -> ClusterRpc.status(health, logs, work, project)
+                .setBrokerId(config.brokerId()).setGrpcAddress(grpcAddress())
+                .setMessagesPosted(metrics.total(slots, c -> c.messagesPosted))
+                .setMessagesDeleted(metrics.total(slots, c -> c.messagesDeleted))
+                .setMessagesClaimed(metrics.total(slots, c -> c.messagesClaimed))
+                .build());
         List<ServerServiceDefinition> services = List.of(
                 ServerInterceptors.intercept(new QueueRpc(slots, protos), new GrpcMetricsInterceptor(metrics.registry())),
                 ServerInterceptors.intercept(new MessageRpc(slots, protos), new GrpcMetricsInterceptor(metrics.registry())),
                 ServerInterceptors.intercept(new ClaimRpc(slots, protos), new GrpcMetricsInterceptor(metrics.registry())),
-                new ClusterRpc(this::clusterMap).bindService(),
+                cluster.bindService(),
                 ServerInterceptors.intercept(new io.baton.broker.rpc.MoveRpc(slots, protos), new GrpcMetricsInterceptor(metrics.registry())),
-                ServerInterceptors.intercept(new WorkRpc(slots, protos, metrics.registry(), config.maxWorkStreams()), new GrpcMetricsInterceptor(metrics.registry())));
+                ServerInterceptors.intercept(work.service(), new GrpcMetricsInterceptor(metrics.registry())));
         if (config.authRequired()) {
             // Outermost: a call is authenticated before anything else sees it, on every transport below.
             io.baton.broker.rpc.CallAuthorizer authorizer = new io.baton.broker.rpc.CallAuthorizer(config.credentials(), metrics.registry());
@@ -288,35 +298,9 @@ public final class Broker implements AutoCloseable {
         return problems().isEmpty();
     }
 
-    /**
-     * What keeps this broker from being healthy, one line each (empty when healthy): ZooKeeper,
-     * and every slot assigned here that is not serving, with why.
-     */
+    /** What keeps this broker from being healthy, one line each (empty when healthy): see {@link BrokerHealth}. */
     public List<String> problems() {
-        List<String> out = new java.util.ArrayList<>();
-        SlotAssignment a = assignments == null ? null : assignments.latest();
-        if (!zk.getZookeeperClient().isConnected()) {
-            out.add("zookeeper: not connected");
-        }
-        if (a == null || host == null) {
-            out.add("slots: no assignment read yet");
-            return out;
-        }
-        Map<Integer, SlotHost.Failure> failures = host.failures();
-        for (int s = 0; s < a.slotCount(); s++) {
-            if (config.brokerId().equals(a.owner(s))) {
-                SlotDriver d = host.slots().get(s);
-                SlotHost.Failure f = failures.get(s);
-                if (f != null) {
-                    out.add("slot " + s + ": FAILED: " + f.reason());
-                } else if (d == null) {
-                    out.add("slot " + s + ": not open yet");
-                } else if (d.state() != io.baton.broker.runtime.SlotOwnershipState.SERVING) {
-                    out.add("slot " + s + ": " + d.state());
-                }
-            }
-        }
-        return out;
+        return health != null ? health.problems() : List.of("slots: no assignment read yet");
     }
 
     /** Blocks until {@link #healthy()} or the timeout passes. */

@@ -399,7 +399,9 @@ public final class BatonClient implements AutoCloseable {
                 Instant.ofEpochMilli(r.getOldest().getCreatedAtMs())) : null;
         QueueStats.Summary newest = r.hasNewest() ? new QueueStats.Summary(r.getNewest().getId(), r.getNewest().getAgeSeconds(),
                 Instant.ofEpochMilli(r.getNewest().getCreatedAtMs())) : null;
-        return new QueueStats(r.getClaimed(), r.getFree(), r.getTotal(), oldest, newest, r.getDelayed());
+        QueueStats.Rates rates = new QueueStats.Rates(Instant.ofEpochMilli(r.getRates().getEndMs()),
+                java.time.Duration.ofMillis(r.getRates().getBucketMs()), r.getRates().getPostedList(), r.getRates().getDeletedList());
+        return new QueueStats(r.getClaimed(), r.getFree(), r.getTotal(), oldest, newest, r.getDelayed(), rates);
     }
 
     // ------------------------------------------------------------------ messages
@@ -510,6 +512,29 @@ public final class BatonClient implements AutoCloseable {
 
     public boolean deleteMessages(String queue, String... ids) {
         return deleteMessages(queue, Arrays.asList(ids)) > 0;
+    }
+
+    /** Most messages one purge call deletes (the broker's limit). */
+    public static final int PURGE_BATCH_MAX = 10_000;
+
+    /**
+     * Deletes the queue's messages up to and including {@code upToMessageId} (all when null),
+     * claimed, delayed and free alike; messages posted after it stay. Returns how many were
+     * deleted. Each step is durable when it returns; an interrupted purge leaves the rest.
+     */
+    public long purge(String queue, String upToMessageId) {
+        return await(purgeAsync(queue, upToMessageId));
+    }
+
+    public CompletableFuture<Long> purgeAsync(String queue, String upToMessageId) {
+        return purgeFrom(queue, upToMessageId == null ? "" : upToMessageId, 0);
+    }
+
+    private CompletableFuture<Long> purgeFrom(String queue, String upTo, long deletedSoFar) {
+        return call(queue, MessageServiceGrpc.getPurgeMessagesMethod(), io.baton.api.v1.PurgeMessagesRequest.newBuilder()
+                .setQueue(ref(queue)).setUpToMessageId(upTo).setLimit(PURGE_BATCH_MAX).build())
+                .thenCompose(r -> r.getMore() ? purgeFrom(queue, upTo, deletedSoFar + r.getDeleted())
+                        : CompletableFuture.completedFuture(deletedSoFar + r.getDeleted()));
     }
 
     // ------------------------------------------------------------------ dead letters
@@ -624,6 +649,20 @@ public final class BatonClient implements AutoCloseable {
     /** The cluster map fetched afresh, off the caller's thread. */
     public CompletableFuture<ClusterMap> clusterMapAsync() {
         return failuresAsBaton(router.refreshAsync(System.nanoTime() + callTimeout.toNanos()));
+    }
+
+    /**
+     * How the broker at {@code grpcAddress} (one of the cluster map's) is doing: its slots, storage
+     * and ZooKeeper, and the Work streams of this client's project connected to it. Fails with
+     * UNAVAILABLE when the broker does not answer within {@code timeout} (a dead broker is retried
+     * until then, as any call).
+     */
+    public CompletableFuture<io.baton.api.v1.BrokerStatus> brokerStatusAsync(String grpcAddress, java.time.Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        return failuresAsBaton(router.callAt(grpcAddress, deadline, (ch, d) -> ClientCalls.futureUnaryCall(
+                ch.newCall(io.baton.api.v1.ClusterServiceGrpc.getGetBrokerStatusMethod(),
+                        CallOptions.DEFAULT.withDeadlineAfter(Math.max(1, Router.remaining(d)), TimeUnit.NANOSECONDS)),
+                io.baton.api.v1.GetBrokerStatusRequest.newBuilder().setProject(project).build())));
     }
 
     /** Closes the connections (a no-op on a view from {@link #withProject} or {@link #withClientId}). */

@@ -68,6 +68,7 @@ public final class Worker {
     private final boolean extendLeases;
     /** Null: the queue's retry backoff decides. */
     private final Duration releaseBackoff;
+    private final String name;
 
     private final ThreadPoolExecutor handlers;
     private final ScheduledExecutorService timers;
@@ -104,6 +105,7 @@ public final class Worker {
         this.grace = b.grace;
         this.extendLeases = b.extendLeases;
         this.releaseBackoff = b.releaseBackoff;
+        this.name = b.name;
         BlockingQueue<Runnable> waiting = new LinkedBlockingQueue<>();
         AtomicInteger n = new AtomicInteger();
         this.handlers = new ThreadPoolExecutor(concurrency, concurrency, 0, TimeUnit.SECONDS, waiting, io.baton.api.DaemonThreads.named("baton-worker-" + queue + "-" + n.incrementAndGet()));
@@ -125,6 +127,7 @@ public final class Worker {
         private Duration grace = Duration.ofSeconds(60);
         private boolean extendLeases = true;
         private Duration releaseBackoff;
+        private String name = defaultName();
 
         private Builder(BatonClient client) {
             this.client = Objects.requireNonNull(client);
@@ -181,6 +184,25 @@ public final class Worker {
             return this;
         }
 
+        /**
+         * What this worker calls itself to the broker, shown to operators next to its stream (the
+         * console's Workers page); 1-200 characters. Default: host name and process id.
+         */
+        public Builder name(String name) {
+            this.name = name;
+            return this;
+        }
+
+        private static String defaultName() {
+            String host;
+            try {
+                host = java.net.InetAddress.getLocalHost().getHostName();
+            } catch (java.io.IOException e) {
+                host = "unknown-host";
+            }
+            return host + "/" + ProcessHandle.current().pid();
+        }
+
         public Worker build() {
             if (!QueueNames.isValid(queue)) {
                 throw new IllegalArgumentException("queue must be 1-64 of A-Z a-z 0-9 _ -");
@@ -197,6 +219,9 @@ public final class Worker {
             }
             if (claimTtl == null || claimTtl.toSeconds() < 1 || grace == null || grace.isNegative()) {
                 throw new IllegalArgumentException("claimTtl must be at least 1 s and grace not negative");
+            }
+            if (name == null || name.isEmpty() || name.length() > 200) {
+                throw new IllegalArgumentException("name must be 1-200 characters");
             }
             if (releaseBackoff != null && releaseBackoff.isNegative()) {
                 throw new IllegalArgumentException("releaseBackoff must not be negative");
@@ -313,7 +338,8 @@ public final class Worker {
             int credits = Math.max(1, maxOutstanding - held.get());
             s.onNext(WorkRequest.newBuilder().setSubscribe(Subscribe.newBuilder()
                     .setQueue(QueueRef.newBuilder().setProject(client.project()).setName(queue))
-                    .setCredits(credits).setTtlSeconds(claimTtl.toSeconds()).setGraceSeconds(grace.toSeconds())).build());
+                    .setCredits(credits).setTtlSeconds(claimTtl.toSeconds()).setGraceSeconds(grace.toSeconds())
+                    .setWorker(name)).build());
             if (state == State.DRAINING) {
                 s.onNext(WorkRequest.newBuilder().setDrain(Drain.getDefaultInstance()).build());
             }

@@ -38,6 +38,25 @@ public final class BookKeeperSlotLogFactory implements SlotLogFactory {
     }
 
     @Override
+    public String kind() {
+        return "bookkeeper";
+    }
+
+    /** Read from the bookies' registrations in ZooKeeper, waiting at most a second. */
+    @Override
+    public int writableBookies() {
+        try {
+            return ((org.apache.bookkeeper.client.BookKeeper) bk).getMetadataClientDriver().getRegistrationClient()
+                    .getWritableBookies().get(1, java.util.concurrent.TimeUnit.SECONDS).getValue().size();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        } catch (Exception | LinkageError e) {
+            return -1;
+        }
+    }
+
+    @Override
     public void close() {
         try {
             bk.close();

@@ -51,6 +51,11 @@ public final class FileSlotLogFactory implements SlotLogFactory {
     }
 
     @Override
+    public String kind() {
+        return "file";
+    }
+
+    @Override
     public String writeRefusal() {
         return space.refusal();
     }

@@ -11,6 +11,14 @@ public interface SlotLogFactory extends AutoCloseable {
         return null;
     }
 
+    /** What stores the logs, for operators: "file" or "bookkeeper". */
+    String kind();
+
+    /** Bookies the cluster lists as writable now; -1 when the logs are not in BookKeeper or it cannot tell. */
+    default int writableBookies() {
+        return -1;
+    }
+
     @Override
     default void close() {}
 }

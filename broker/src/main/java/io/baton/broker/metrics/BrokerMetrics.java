@@ -239,6 +239,11 @@ public final class BrokerMetrics {
         return total;
     }
 
+    /** A total this broker counted since it started, as its Prometheus counter reads it (never goes down). */
+    public long total(LocalSlots slots, ToLongFunction<SlotCounters> field) {
+        return (long) counted(slots, field);
+    }
+
     private void counter(LocalSlots slots, String name, String description, ToLongFunction<SlotCounters> field) {
         FunctionCounter.builder(name, slots, s -> counted(s, field)).description(description).register(registry);
     }

@@ -24,14 +24,16 @@ import java.util.Set;
  * a missing or unknown token is refused with UNAUTHENTICATED before any handler exists, and a
  * request naming a project the token does not grant ({@link ProjectsNamed}) with PERMISSION_DENIED
  * before the handler sees it. A stream's first message must name its project (a {@code Work}
- * stream's subscription); later messages act within it. The cluster map needs only a valid token;
+ * stream's subscription); later messages act within it. The cluster map needs only a valid token (a
+ * broker's status names the project whose streams it lists, and is checked like any request);
  * moving messages between brokers needs the service identity (a token granting every project,
  * {@link Credentials#ANY_PROJECT}), as does a request that names no project at all.
  *
  * <p>Threads: gRPC serializes a call's listener callbacks; nothing here blocks.
  */
 public final class CallAuthorizer implements ServerInterceptor {
-    private static final String CLUSTER = ClusterServiceGrpc.SERVICE_NAME;
+    /** The one method any valid token may call whatever it grants: who owns what names no tenant's data. */
+    private static final String CLUSTER_MAP = ClusterServiceGrpc.getGetClusterMapMethod().getFullMethodName();
     private static final String MOVES = MoveServiceGrpc.SERVICE_NAME;
 
     private final Credentials credentials;
@@ -63,7 +65,7 @@ public final class CallAuthorizer implements ServerInterceptor {
         }
         String service = call.getMethodDescriptor().getServiceName();
         boolean everyProject = projects.contains(Credentials.ANY_PROJECT);
-        if (CLUSTER.equals(service) || everyProject) {
+        if (CLUSTER_MAP.equals(call.getMethodDescriptor().getFullMethodName()) || everyProject) {
             return next.startCall(call, headers);
         }
         if (MOVES.equals(service)) {

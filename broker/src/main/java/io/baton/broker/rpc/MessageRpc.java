@@ -143,6 +143,20 @@ public final class MessageRpc extends MessageServiceGrpc.MessageServiceImplBase 
     }
 
     @Override
+    public void purgeMessages(io.baton.api.v1.PurgeMessagesRequest req, StreamObserver<io.baton.api.v1.PurgeMessagesResponse> out) {
+        calls.run(req.getQueue(), out, s -> {
+            long upTo = Long.MAX_VALUE;
+            if (!req.getUpToMessageId().isEmpty()) {
+                upTo = protos.messageSeq(req.getUpToMessageId(), s);
+                if (upTo <= 0) {
+                    throw SlotCalls.invalid("up_to_message_id is not a message id of this queue.");
+                }
+            }
+            return new SlotCommand.PurgeMessages(req.getQueue().getProject(), req.getQueue().getName(), upTo, req.getLimit());
+        }, r -> io.baton.api.v1.PurgeMessagesResponse.newBuilder().setDeleted(r.deleted()).setMore(r.more()).build());
+    }
+
+    @Override
     public void redrive(io.baton.api.v1.RedriveRequest req, StreamObserver<io.baton.api.v1.RedriveResponse> out) {
         calls.run(req.getQueue(), out, s -> new SlotCommand.Redrive(req.getQueue().getProject(), req.getQueue().getName(),
                         protos.messageSeqs(req.getMessageIdsList(), s), req.getLimit()),

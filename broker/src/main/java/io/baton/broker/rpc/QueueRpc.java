@@ -127,6 +127,14 @@ public final class QueueRpc extends QueueServiceGrpc.QueueServiceImplBase {
                 (QueueStats st) -> {
                     GetStatsResponse.Builder b = GetStatsResponse.newBuilder()
                             .setClaimed(st.claimed()).setFree(st.free()).setTotal(st.total()).setDelayed(st.delayed());
+                    if (st.rates() != null) {
+                        io.baton.api.v1.Rates.Builder r = io.baton.api.v1.Rates.newBuilder().setEndMs(st.rates().endMs())
+                                .setBucketMs(st.rates().bucketMs());
+                        for (int i = 0; i < st.rates().posted().length; i++) {
+                            r.addPosted(st.rates().posted()[i]).addDeleted(st.rates().deleted()[i]);
+                        }
+                        b.setRates(r);
+                    }
                     if (st.oldest() != null) {
                         b.setOldest(protos.summary(slot, st.oldest()));
                         b.setNewest(protos.summary(slot, st.newest()));

@@ -48,6 +48,13 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
     private final Counter refusedStreams;
 
     private final Protos protos;
+    /** Subscribed sessions, for operators' listings (added at subscription, removed when closed). */
+    private final java.util.Set<Session> subscribed = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.AtomicLong streamNumbers = new java.util.concurrent.atomic.AtomicLong();
+    /** The worker's address, as the transport gives it, for the session the call opens. */
+    private static final io.grpc.Context.Key<String> PEER = io.grpc.Context.key("baton-work-peer");
+    /** The longest worker name kept. */
+    static final int WORKER_NAME_MAX = 200;
 
     /** {@code maxStreams}: past it, new Work streams are refused with RESOURCE_EXHAUSTED (retryable). */
     public WorkRpc(LocalSlots slots, Protos protos, MeterRegistry registry, int maxStreams) {
@@ -63,6 +70,37 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
         this.extensions = Counter.builder("baton.work.lease.extensions").description("Lease extensions by streaming workers").register(registry);
         this.releases = Counter.builder("baton.work.releases").description("Jobs given back by streaming workers").register(registry);
         this.acks = Counter.builder("baton.work.acks").description("Jobs acknowledged by streaming workers").register(registry);
+    }
+
+    /** The service, with each call's remote address made known to its session: bind this, not the bare service. */
+    public io.grpc.ServerServiceDefinition service() {
+        return io.grpc.ServerInterceptors.intercept(bindService(), new io.grpc.ServerInterceptor() {
+            @Override
+            public <Q, R> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, R> call, io.grpc.Metadata headers,
+                                                                      io.grpc.ServerCallHandler<Q, R> next) {
+                java.net.SocketAddress a = call.getAttributes().get(io.grpc.Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
+                String peer = a instanceof java.net.InetSocketAddress i ? i.getAddress().getHostAddress() + ":" + i.getPort()
+                        : a == null ? "" : "in-process";
+                return io.grpc.Contexts.interceptCall(io.grpc.Context.current().withValue(PEER, peer), call, headers, next);
+            }
+        });
+    }
+
+    /** What {@link #streams} answers: at most the number asked for, and whether there were more. */
+    public record Listing(List<io.baton.api.v1.WorkStreamStatus> streams, boolean truncated) {}
+
+    /** The project's subscribed Work streams on this broker, by queue and age, at most {@code max}. */
+    public Listing streams(String project, int max) {
+        List<io.baton.api.v1.WorkStreamStatus> out = new java.util.ArrayList<>();
+        for (Session s : subscribed) {
+            io.baton.api.v1.WorkStreamStatus status = s.status(project);
+            if (status != null) {
+                out.add(status);
+            }
+        }
+        out.sort(java.util.Comparator.comparing(io.baton.api.v1.WorkStreamStatus::getQueue)
+                .thenComparingLong(io.baton.api.v1.WorkStreamStatus::getStream));
+        return out.size() <= max ? new Listing(out, false) : new Listing(List.copyOf(out.subList(0, max)), true);
     }
 
     @Override
@@ -124,6 +162,16 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
         private boolean closed;
         /** Claims pushed on this stream and not yet acked or released: marked if the stream closes first. */
         private final java.util.Set<Long> held = new java.util.HashSet<>();
+        // What operators see of the stream (Listing).
+        private final long number = streamNumbers.incrementAndGet();
+        private final String peer = java.util.Objects.requireNonNullElse(PEER.get(), "");
+        private final long openedAt = System.currentTimeMillis();
+        private String worker = "";
+        private long jobsPushed;
+        private long jobsAcked;
+        private long jobsReleased;
+        private long lastExtension;
+        private long lastActivity = openedAt;
 
         Session(ServerCallStreamObserver<WorkEvent> out) {
             this.out = out;
@@ -137,11 +185,23 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
             fill();
         }
 
+        /** The stream as operators see it; null unless it is subscribed to a queue of {@code project}. */
+        synchronized io.baton.api.v1.WorkStreamStatus status(String project) {
+            if (closed || queue == null || !queue.getProject().equals(project)) {
+                return null;
+            }
+            return io.baton.api.v1.WorkStreamStatus.newBuilder().setStream(number).setQueue(queue.getName()).setWorker(worker)
+                    .setPeer(peer).setOpenedAtMs(openedAt).setCreditsGranted(granted).setCreditsFree(Math.max(0, credits))
+                    .setJobsHeld(held.size()).setJobsPushed(jobsPushed).setJobsAcked(jobsAcked).setJobsReleased(jobsReleased)
+                    .setLastExtensionMs(lastExtension).setLastActivityMs(lastActivity).setDraining(draining).build();
+        }
+
         @Override
         public synchronized void onNext(WorkRequest req) {
             if (closed) {
                 return;
             }
+            lastActivity = System.currentTimeMillis();
             try {
                 switch (req.getKindCase()) {
                     case SUBSCRIBE -> subscribe(req.getSubscribe());
@@ -172,7 +232,10 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
             grace = s.getGraceSeconds();
             granted = s.getCredits();
             credits = granted;
+            worker = io.baton.broker.slot.Attempt.cut(s.getWorker(), WORKER_NAME_MAX);
+            worker = worker == null ? "" : worker;
             creditsOutstanding.addAndGet(credits);
+            subscribed.add(this);
             fill();
         }
 
@@ -240,6 +303,7 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
             credits -= claims.size();
             creditsOutstanding.addAndGet(-claims.size());
             pushed.increment(claims.size());
+            jobsPushed += claims.size();
             out.onNext(WorkEvent.newBuilder().setJobs(batch).build());
             fill();
         }
@@ -275,6 +339,7 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
             CompletableFuture<SlotCommand.AckResult> done =
                     driver.submit(new SlotCommand.AckMessages(queue.getProject(), queue.getName(), seqs, claimSeqs));
             acks.increment(n);
+            jobsAcked += n;
             returnCredits(n);
             done.whenComplete((result, err) -> {
                 if (err == null && result.refused() > 0) {
@@ -288,6 +353,7 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
         private void extend(io.baton.api.v1.Extend e) {
             requireSubscribed();
             extensions.increment();
+            lastExtension = lastActivity;
             answer(Outcome.Kind.EXTEND, e.getClaimId(), driver.submit(new SlotCommand.UpdateClaim(queue.getProject(), queue.getName(),
                     protos.claimSeq(e.getClaimId(), slot), e.getTtlSeconds(), e.getGraceSeconds())), false);
         }
@@ -296,6 +362,7 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
             requireSubscribed();
             SlotCommand.ReleaseClaims.Release one = releaseOf(r, 0);
             releases.increment();
+            jobsReleased++;
             held.remove(one.claimSeq());
             answer(Outcome.Kind.RELEASE, r.getClaimId(), driver.submit(new SlotCommand.ReleaseClaim(queue.getProject(),
                     queue.getName(), one.claimSeq(), one.delayMillis(), one.errorClass(), one.errorMessage())), true);
@@ -316,6 +383,7 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
             }
             CompletableFuture<Integer> done = driver.submit(new SlotCommand.ReleaseClaims(queue.getProject(), queue.getName(), each));
             releases.increment(n);
+            jobsReleased += n;
             returnCredits(n);
             done.whenComplete((refused, err) -> report(Outcome.newBuilder().setKind(Outcome.Kind.RELEASE)
                     .setRefused(refused == null ? n : refused), err));
@@ -363,6 +431,7 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
         private synchronized void closed() {
             if (!closed) {
                 closed = true;
+                subscribed.remove(this);
                 activeStreams.decrementAndGet();
                 creditsOutstanding.addAndGet(-Math.max(0, credits));
                 if (driver != null) {

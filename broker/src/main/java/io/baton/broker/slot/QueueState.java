@@ -175,6 +175,29 @@ final class QueueState {
         }
     }
 
+    /** Recent traffic, for the console's charts; made when the queue first sees any. */
+    private Throughput throughput;
+
+    /** {@code n} messages arrived (posted or moved here) by a record of {@code time}. */
+    void countIn(long time, int n) {
+        if (throughput == null) {
+            throughput = new Throughput();
+        }
+        throughput.posted(time, n);
+    }
+
+    /** {@code n} messages were deleted (acknowledged, or deleted by id) by a record of {@code time}. */
+    void countDeleted(long time, int n) {
+        if (throughput == null) {
+            throughput = new Throughput();
+        }
+        throughput.deleted(time, n);
+    }
+
+    Views.Rates rates(long now) {
+        return (throughput == null ? new Throughput() : throughput).view(now);
+    }
+
     /** A message just posted, its body at {@code address} in the log. */
     void append(long seq, long time, int ttlSeconds, int length, long clientHi, long clientLo, long address, boolean checked) {
         messages.append(seq, time, time + ttlSeconds * 1000L, ttlSeconds, clientHi, clientLo, address, length, checked);

@@ -163,6 +163,17 @@ public sealed interface SlotCommand<R> {
         }
     }
 
+    /**
+     * Deletes the queue's messages with sequences up to {@code upToSeq} (claimed, delayed and free
+     * alike), oldest first, at most {@code limit} in one decision; messages posted after
+     * {@code upToSeq} stay. The caller repeats while the result says there may be more.
+     */
+    record PurgeMessages(String project, String queue, long upToSeq, int limit) implements SlotCommand<Views.PurgeResult> {
+        public Decision<Views.PurgeResult> decide(SlotStateMachine sm, long now) {
+            return sm.purgeMessages(this, now);
+        }
+    }
+
     record CreateClaim(String project, String queue, int limit, long ttlSeconds, long graceSeconds)
             implements SlotCommand<ClaimView> {
         @Override

@@ -263,7 +263,8 @@ public final class SlotStateMachine {
         }
         // Messages on their way to another queue count as claimed: held, and soon gone.
         long held = q.claimed() + q.moving();
-        return Decision.read(new QueueStats(held, q.live() - held - q.delayed(), q.live(), oldest, newest, q.delayed()));
+        return Decision.read(new QueueStats(held, q.live() - held - q.delayed(), q.live(), oldest, newest, q.delayed(),
+                q.rates(now)));
     }
 
     private MessageSummary summary(MessageTable m, long i) {
@@ -439,6 +440,33 @@ public final class SlotStateMachine {
         // Held by the named claim, or that claim expired and nobody re-claimed the message: delete.
         return Decision.write(new MessagesDeleted(time, c.project(), c.queue(), new long[] {c.seq()}), true);
     }
+
+    public Decision<Views.PurgeResult> purgeMessages(SlotCommand.PurgeMessages c, long now) {
+        checkName(c.project(), c.queue());
+        checkRange("Messages per purge", c.limit(), 1, PURGE_MAX);
+        QueueState q = queueAt(c.project(), c.queue(), now);
+        if (q == null) {
+            throw SlotException.notFound("Queue " + c.queue() + " does not exist.");
+        }
+        MessageTable m = q.messages;
+        long[] found = new long[Math.min(c.limit(), Math.max(1, m.live()))];
+        int n = 0;
+        long p = m.first();
+        for (; p != m.end() && n < found.length && m.seq(p) <= c.upToSeq(); p = m.next(p)) {
+            if (m.isLive(p)) {
+                found[n++] = m.seq(p);
+            }
+        }
+        boolean more = n == found.length && p != m.end() && m.seq(p) <= c.upToSeq();
+        if (n == 0) {
+            return Decision.read(new Views.PurgeResult(0, false));
+        }
+        return Decision.write(new MessagesDeleted(time, c.project(), c.queue(), java.util.Arrays.copyOf(found, n)),
+                new Views.PurgeResult(n, more));
+    }
+
+    /** The most messages one purge decision deletes (one record: 8 bytes each). */
+    public static final int PURGE_MAX = 10_000;
 
     public Decision<Integer> deleteMessages(DeleteMessages c, long now) {
         checkName(c.project(), c.queue());
@@ -919,6 +947,9 @@ public final class SlotStateMachine {
                 k++;
             }
             counters.messagesPosted += p.messages().size();
+            if (q != null) {
+                q.countIn(p.time(), p.messages().size());
+            }
             seq = holdDelayed(q, p, seq);
             nextSeq = Math.max(nextSeq, seq);
             if (p.requestId() != null) {
@@ -942,13 +973,16 @@ public final class SlotStateMachine {
         } else if (r instanceof MessagesDeleted d) {
             QueueState q = queueAt(d.project(), d.queue(), d.time());
             if (q != null) {
+                int n = 0;
                 for (long s : d.seqs()) {
                     long i = q.messages.indexOf(s);
                     if (i >= 0) {
                         q.remove(i, AttemptOutcome.ACKED);
-                        counters.messagesDeleted++;
+                        n++;
                     }
                 }
+                counters.messagesDeleted += n;
+                q.countDeleted(d.time(), n);
             }
         } else if (r instanceof ClaimRenewed cr) {
             QueueState q = queueAt(cr.project(), cr.queue(), cr.time());
@@ -998,6 +1032,9 @@ public final class SlotStateMachine {
                 k++;
             }
             counters.messagesMovedIn += in.messages().size();
+            if (q != null) {
+                q.countIn(in.time(), in.messages().size());
+            }
             nextSeq = Math.max(nextSeq, seq);
             requestIds.put(in.project(), in.queue(), in.requestId(), new RequestIdWindow.Entry(in.time(), in.firstSeq(),
                     in.messages().size()));

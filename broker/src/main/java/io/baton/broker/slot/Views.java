@@ -32,7 +32,16 @@ public final class Views {
     /** {@code oldest} and {@code newest} are null when {@code total} is 0. */
     /** {@code delayed}: posted with a delay not yet over (neither free nor claimed; counted in {@code total}). */
     public record QueueStats(long claimed, long free, long total, MessageSummary oldest, MessageSummary newest,
-                             long delayed) {}
+                             long delayed, Rates rates) {}
+
+    /**
+     * Messages posted and deleted (acknowledged, or deleted by id) per span of {@code bucketMs},
+     * oldest first; the last span ends at {@code endMs} and holds the time of the question.
+     */
+    public record Rates(long endMs, int bucketMs, int[] posted, int[] deleted) {}
+
+    /** {@code deleted}: messages a purge removed; {@code more}: messages it may still remove (ask again). */
+    public record PurgeResult(int deleted, boolean more) {}
 
     /** {@code metadataJson} is null unless the listing was detailed. */
     public record QueueListing(String name, byte[] metadataJson) {}

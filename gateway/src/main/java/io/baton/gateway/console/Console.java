@@ -29,6 +29,8 @@ public final class Console implements HttpApi {
     private final MessageBrowser messages;
     private final QueueOverview queues;
     private final DeadLetters deadLetters;
+    private final ClusterView cluster;
+    private final Purge purge;
 
     public Console(HttpApi v1, Authenticator auth, BatonClient client) {
         this.v1 = v1;
@@ -36,6 +38,8 @@ public final class Console implements HttpApi {
         this.messages = new MessageBrowser(client);
         this.queues = new QueueOverview(client);
         this.deadLetters = new DeadLetters(client);
+        this.cluster = new ClusterView(client);
+        this.purge = new Purge(client);
     }
 
     @Override
@@ -54,7 +58,7 @@ public final class Console implements HttpApi {
         if (readOnly(method)) {
             return null;
         }
-        if (!method.equals("POST") || !isRedrive(uri)) {
+        if (!method.equals("POST") || !isAction(uri)) {
             return methodNotAllowed(method, uri);
         }
         String type = headers.get("Content-Type");
@@ -64,9 +68,10 @@ public final class Console implements HttpApi {
         return null;
     }
 
-    private static boolean isRedrive(String uri) {
+    /** The console's POST endpoints: a queue's redrive and purge. */
+    private static boolean isAction(String uri) {
         String path = uri.indexOf('?') < 0 ? uri : uri.substring(0, uri.indexOf('?'));
-        return path.startsWith(API + "queues/") && path.endsWith("/redrive");
+        return path.startsWith(API + "queues/") && (path.endsWith("/redrive") || path.endsWith("/purge"));
     }
 
     @Override
@@ -74,7 +79,7 @@ public final class Console implements HttpApi {
         if (!isConsole(uri)) {
             return v1.bodyTooLarge(method, uri);
         }
-        return readOnly(method) || (method.equals("POST") && isRedrive(uri))
+        return readOnly(method) || (method.equals("POST") && isAction(uri))
                 ? ConsoleJson.error(413, "Request too large", "The body is larger than any console request needs.")
                 : methodNotAllowed(method, uri);
     }
@@ -143,11 +148,18 @@ public final class Console implements HttpApi {
         if (parts.length == 1 && parts[0].equals("dead-letters")) {
             return deadLetters.list(project);
         }
-        if (parts.length == 3 && parts[0].equals("queues") && parts[2].equals("redrive")) {
+        if (parts.length == 1 && parts[0].equals("overview")) {
+            return cluster.overview(project);
+        }
+        if (parts.length == 1 && parts[0].equals("workers")) {
+            return cluster.workers(project);
+        }
+        if (parts.length == 3 && parts[0].equals("queues") && (parts[2].equals("redrive") || parts[2].equals("purge"))) {
             if (!request.method().equals("POST")) {
                 return CompletableFuture.completedFuture(methodNotAllowed(request.method(), uri));
             }
-            return deadLetters.redrive(project, queueName(parts[1]), request.body());
+            return parts[2].equals("redrive") ? deadLetters.redrive(project, queueName(parts[1]), request.body())
+                    : purge.purge(project, queueName(parts[1]), request.body());
         }
         if (parts.length == 3 && parts[0].equals("queues") && parts[2].equals("messages")) {
             return messages.page(project, queueName(parts[1]), params.get("marker"), limit(params.get("limit"), MessageBrowser.PAGE_MAX));
@@ -220,7 +232,7 @@ public final class Console implements HttpApi {
     }
 
     private static Reply methodNotAllowed(String method, String uri) {
-        String allowed = isRedrive(uri) ? "POST" : "GET, HEAD";
+        String allowed = isAction(uri) ? "POST" : "GET, HEAD";
         return ConsoleJson.error(405, "Method not allowed", "This console resource answers " + allowed + ", not " + method + ".")
                 .withHeader("Allow", allowed);
     }

@@ -53,6 +53,7 @@ final class QueueOverview {
                     } else {
                         g.writeNullField("oldest_age");
                     }
+                    writeRates(g, s.rates());
                     g.writeEndObject();
                 }
                 g.writeEndArray();
@@ -61,6 +62,21 @@ final class QueueOverview {
                 g.writeEndObject();
             }));
         });
+    }
+
+    /** The queue's recent traffic: {@code bucket_ms}, and {@code posted} and {@code deleted} per bucket, oldest first. */
+    static void writeRates(com.fasterxml.jackson.core.JsonGenerator g, QueueStats.Rates rates) throws java.io.IOException {
+        g.writeObjectFieldStart("rates");
+        g.writeNumberField("bucket_ms", rates.bucket().toMillis());
+        g.writeNumberField("end_ms", rates.end().toEpochMilli());
+        for (var series : List.of(java.util.Map.entry("posted", rates.posted()), java.util.Map.entry("deleted", rates.deleted()))) {
+            g.writeArrayFieldStart(series.getKey());
+            for (int n : series.getValue()) {
+                g.writeNumber(n);
+            }
+            g.writeEndArray();
+        }
+        g.writeEndObject();
     }
 
     private static Row deleted(String name, Throwable t) {

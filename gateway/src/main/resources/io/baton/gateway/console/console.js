@@ -100,9 +100,8 @@ function showSignIn() {
   stopRefresh();
   $("nav").hidden = true;
   $("who").hidden = true;
-  $("queues").hidden = true;
+  for (const id of PAGES) $(id).hidden = true;
   $("queue").hidden = true;
-  $("dead-letters").hidden = true;
   $("sign-in").hidden = false;
   $("project").value = session.project || "";
   $("project").focus();
@@ -132,25 +131,35 @@ function signOut() {
   Object.assign(detail, { queue: null, markers: [null], page: 0, hasNext: false });
   deadLetterNames = null;
   history.replaceState(null, "", "#/queues");
-  $("queue-rows").replaceChildren();
+  for (const id of ["queue-rows", "worker-rows", "broker-rows", "slot-rows", "dead-letter-rows", "message-rows"]) {
+    $(id).replaceChildren();
+  }
+  brokerTotals.clear();
   showError(null);
   showSignIn();
 }
 
 // ---- queues ----
 
-// Pages by URL hash: #/queues, #/queues/<name>. Links and the back button work; a reload stays put.
+// The pages the navigation links to, by their hash (#/<page>); a queue's page is #/queues/<name>.
+const PAGES = ["overview", "queues", "workers", "dead-letters"];
+
+// Pages by URL hash. Links and the back button work; a reload stays put.
 function route() {
   if (!session.project) return;
   const m = /^#\/queues\/(.+)$/.exec(location.hash);
-  const dead = location.hash === "#/dead-letters";
-  $("queues").hidden = Boolean(m) || dead;
-  $("queue").hidden = !m;
-  $("dead-letters").hidden = !dead;
-  for (const [id, on] of [["nav-queues", !dead], ["nav-dead-letters", dead]]) {
-    if (on) $(id).setAttribute("aria-current", "page");
-    else $(id).removeAttribute("aria-current");
+  let page = m ? "queues" : PAGES.find((p) => location.hash === `#/${p}`);
+  if (!page) {
+    page = "queues";
+    history.replaceState(null, "", "#/queues");
   }
+  for (const id of PAGES) {
+    $(id).hidden = id !== page || Boolean(m);
+    if (id === page) $(`nav-${id}`).setAttribute("aria-current", "page");
+    else $(`nav-${id}`).removeAttribute("aria-current");
+  }
+  $("queue").hidden = !m;
+  const dead = page === "dead-letters";
   if (m) {
     const name = decodeURIComponent(m[1]);
     if (detail.queue !== name) Object.assign(detail, { queue: name, markers: [null], page: 0, hasNext: false });
@@ -158,6 +167,7 @@ function route() {
     $("message-rows").replaceChildren();
     $("queue-stats").textContent = "";
     $("redrive-result").textContent = "";
+    $("purge-result").textContent = "";
     $("metadata-result").textContent = "";
     showRedrive();
     loadMetadata(name);
@@ -168,8 +178,14 @@ function route() {
     // Finding dead-letter queues reads every queue's metadata: less often than the counts.
     startRefresh(refreshDeadLetters, 5 * REFRESH_MS);
     $("dead-letters-title").focus();
+  } else if (page === "overview") {
+    startRefresh(refreshOverview);
+    $("overview-title").focus();
+  } else if (page === "workers") {
+    $("worker-caption").textContent = `Work streams of project ${session.project}`;
+    startRefresh(refreshWorkers);
+    $("workers-title").focus();
   } else {
-    if (location.hash !== "#/queues") history.replaceState(null, "", "#/queues");
     $("queue-caption").textContent = `Queues of project ${session.project}`;
     startRefresh(refresh);
   }
@@ -224,7 +240,8 @@ function refresh() {
     // One request for the page and its counts (the v1 API would need one per queue).
     const page = await api("GET", `/console/api/queues?${params}`);
     view.rows = page.queues.map((x) => ({ name: x.name, free: x.free, claimed: x.claimed, delayed: x.delayed,
-                                          total: x.total, oldest: x.oldest_age }));
+                                          total: x.total, oldest: x.oldest_age, rates: x.rates,
+                                          rate: perSecond(x.rates, x.rates.posted) }));
     view.hasNext = Boolean(page.next);
     if (page.next) view.markers[view.page + 1] = page.next;
     render();
@@ -250,7 +267,8 @@ function render() {
       return descending ? -c : c;
     });
   reconcile($("queue-rows"), rows, (r) => r.name, row, (tr, r) => {
-    for (const td of tr.querySelectorAll("td[data-key]")) setText(td, cellText(r[td.dataset.key]));
+    for (const td of tr.querySelectorAll("td.num[data-key]")) setText(td, cellText(r[td.dataset.key]));
+    traffic(tr.querySelector("td.traffic"), r.rates);
   });
   $("no-queues").hidden = view.rows.length > 0 || view.page > 0;
   $("first-page").disabled = view.page === 0;
@@ -324,11 +342,196 @@ function row(r) {
     td.textContent = cellText(r[k]);
     tr.append(td);
   }
+  const chart = document.createElement("td");
+  chart.className = "traffic";
+  traffic(chart, r.rates);
+  tr.append(chart);
   const actions = document.createElement("td");
   const del = button("Delete", "delete", `Delete queue ${r.name}`, () => deleteQueue(r.name, del));
   actions.append(del);
   tr.append(actions);
   return tr;
+}
+
+// ---- traffic charts ----
+
+// Messages per second over the last minute of a series of buckets (the newest one still filling).
+function perSecond(rates, series) {
+  const bucket = rates.bucket_ms;
+  const filled = Math.min(bucket, Math.max(0, Date.now() - (rates.end_ms - bucket)));
+  const last = series.slice(-6);
+  const seconds = ((last.length - 1) * bucket + filled) / 1000;
+  const n = last.reduce((a, b) => a + b, 0);
+  return seconds > 0 ? Math.round((n / seconds) * 10) / 10 : 0;
+}
+
+const SVG = "http://www.w3.org/2000/svg";
+
+// Draws (or redraws in place) the two lines of a queue's last five minutes in cell td, with the
+// figures as text for screen readers and anyone who wants the number.
+function traffic(td, rates) {
+  let svg = td.querySelector("svg");
+  if (!svg) {
+    svg = document.createElementNS(SVG, "svg");
+    svg.setAttribute("viewBox", "0 0 100 20");
+    svg.setAttribute("preserveAspectRatio", "none");
+    svg.setAttribute("aria-hidden", "true");
+    for (const k of ["posted", "deleted"]) {
+      const line = document.createElementNS(SVG, "polyline");
+      line.setAttribute("class", k);
+      svg.append(line);
+    }
+    const figures = document.createElement("span");
+    td.append(svg, figures);
+  }
+  const max = Math.max(1, ...rates.posted, ...rates.deleted);
+  for (const k of ["posted", "deleted"]) {
+    const values = rates[k];
+    const step = values.length > 1 ? 100 / (values.length - 1) : 100;
+    const points = values.map((v, i) => `${(i * step).toFixed(1)},${(19 - (v / max) * 18).toFixed(1)}`).join(" ");
+    const line = svg.querySelector(`polyline.${k}`);
+    if (line.getAttribute("points") !== points) line.setAttribute("points", points);
+  }
+  setText(td.querySelector("span"), `${perSecond(rates, rates.posted)}/s in, ${perSecond(rates, rates.deleted)}/s deleted`);
+}
+
+// ---- overview ----
+
+// The previous read of each broker's totals: a rate is the difference between two reads.
+const brokerTotals = new Map();
+
+function refreshOverview() {
+  return guarded(async () => {
+    const o = await api("GET", "/console/api/overview");
+    const bad = o.slots.filter((x) => x.state !== "SERVING");
+    const down = o.brokers.filter((b) => !b.reachable);
+    const parts = [`${o.brokers.length} broker${o.brokers.length === 1 ? "" : "s"}, ${o.slot_count} slots`];
+    if (down.length) parts.push(`${down.length} not answering`);
+    parts.push(bad.length ? `${bad.length} slot${bad.length === 1 ? "" : "s"} not serving` : "every slot serving");
+    const health = $("overview-health");
+    setText(health, `${o.healthy ? "Healthy" : "Needs attention"}: ${parts.join("; ")}. Assignment version ${o.version}.`);
+    health.className = o.healthy ? "good" : "bad";
+    reconcile($("broker-rows"), o.brokers, (b) => b.id, brokerRow, updateBrokerRow);
+    const slots = $("slots-unwell").checked ? bad : o.slots;
+    reconcile($("slot-rows"), slots, (x) => String(x.slot), slotRow, updateSlotRow);
+  });
+}
+
+function cells(tr, keys, numeric = []) {
+  for (const k of keys) {
+    const td = document.createElement("td");
+    td.dataset.key = k;
+    if (numeric.includes(k)) td.className = "num";
+    tr.append(td);
+  }
+}
+
+function brokerRow(b) {
+  const tr = rowWithHeader(document.createTextNode(b.id));
+  cells(tr, ["address", "status", "zookeeper", "storage", "slots", "posted", "deleted", "streams", "problems"],
+        ["slots", "posted", "deleted", "streams"]);
+  updateBrokerRow(tr, b);
+  return tr;
+}
+
+function updateBrokerRow(tr, b) {
+  const cell = (k) => tr.querySelector(`td[data-key="${k}"]`);
+  setText(cell("address"), b.address);
+  if (!b.reachable) {
+    setText(cell("status"), "not answering");
+    cell("status").className = "state-bad";
+    for (const k of ["zookeeper", "storage", "slots", "posted", "deleted", "streams"]) setText(cell(k), "");
+    setText(cell("problems"), b.error || "");
+    brokerTotals.delete(b.id);
+    return;
+  }
+  const ok = b.problems.length === 0;
+  setText(cell("status"), ok ? "healthy" : "unhealthy");
+  cell("status").className = ok ? "" : "state-bad";
+  setText(cell("zookeeper"), b.zookeeper ? "connected" : "not connected");
+  cell("zookeeper").className = b.zookeeper ? "" : "state-bad";
+  const bookies = b.storage === "bookkeeper" ? `, ${b.writable_bookies < 0 ? "?" : b.writable_bookies} writable bookies` : "";
+  setText(cell("storage"), `${b.storage}${bookies}`);
+  setText(cell("slots"), String(b.slots));
+  const before = brokerTotals.get(b.id);
+  brokerTotals.set(b.id, b);
+  const rate = (k) => {
+    if (!before || b.read_at_ms <= before.read_at_ms || b[k] < before[k]) return "";
+    return String(Math.round(((b[k] - before[k]) * 1000) / (b.read_at_ms - before.read_at_ms)));
+  };
+  setText(cell("posted"), rate("messages_posted"));
+  setText(cell("deleted"), rate("messages_deleted"));
+  setText(cell("streams"), String(b.work_streams));
+  setText(cell("problems"), b.problems.join("; "));
+}
+
+function slotRow(x) {
+  const tr = rowWithHeader(document.createTextNode(String(x.slot)));
+  tr.querySelector("th").className = "num";
+  cells(tr, ["owner", "epoch", "state", "messages", "claimed", "delayed", "failure"], ["epoch", "messages", "claimed", "delayed"]);
+  updateSlotRow(tr, x);
+  return tr;
+}
+
+function updateSlotRow(tr, x) {
+  const cell = (k) => tr.querySelector(`td[data-key="${k}"]`);
+  setText(cell("owner"), x.owner || "none");
+  setText(cell("epoch"), String(x.epoch));
+  setText(cell("state"), x.state);
+  cell("state").className = x.state === "SERVING" ? "" : "state-bad";
+  for (const k of ["messages", "claimed", "delayed"]) setText(cell(k), cellText(x[k]));
+  setText(cell("failure"), x.failure || "");
+}
+
+// ---- workers ----
+
+// A stream that holds jobs and has said nothing for this long is shown as possibly stuck.
+const QUIET_MS = 30000;
+
+function refreshWorkers() {
+  return guarded(async () => {
+    const w = await api("GET", "/console/api/workers");
+    const notes = [];
+    if (w.unreachable.length) notes.push(`Brokers not answering (their streams are missing here): ${w.unreachable.join(", ")}.`);
+    if (w.truncated) notes.push("A broker has more streams of this project than it lists; the first ones by queue are shown.");
+    setText($("workers-note"), notes.join(" "));
+    for (const x of w.streams) x.now = w.now_ms;
+    reconcile($("worker-rows"), w.streams, (x) => `${x.broker}/${x.stream}`, workerRow, updateWorkerRow);
+    $("no-workers").hidden = w.streams.length > 0;
+  });
+}
+
+function workerRow(x) {
+  const name = document.createElement("span");
+  const quiet = document.createElement("span");
+  quiet.className = "visually-hidden";
+  const tr = rowWithHeader(name);
+  tr.querySelector("th").append(quiet);
+  cells(tr, ["queue", "peer", "broker", "held", "credits_free", "acked", "released", "extension", "activity", "connected"],
+        ["held", "credits_free", "acked", "released", "extension", "activity", "connected"]);
+  updateWorkerRow(tr, x);
+  return tr;
+}
+
+function updateWorkerRow(tr, x) {
+  const cell = (k) => tr.querySelector(`td[data-key="${k}"]`);
+  const ago = (ms) => (ms > 0 ? String(Math.max(0, Math.round((x.now - ms) / 1000))) : "never");
+  const [name, quiet] = tr.querySelector("th").children;
+  setText(name, x.worker || "(unnamed)");
+  const silent = x.now - Math.max(x.last_extension_ms, x.last_activity_ms);
+  const stuck = x.held > 0 && silent > QUIET_MS;
+  tr.classList.toggle("stuck", stuck);
+  setText(quiet, stuck ? `, holds jobs and quiet for ${Math.round(silent / 1000)} s` : "");
+  setText(cell("queue"), x.queue);
+  setText(cell("peer"), x.peer);
+  setText(cell("broker"), x.broker);
+  setText(cell("held"), `${x.held}${x.draining ? " (draining)" : ""}`);
+  setText(cell("credits_free"), `${x.credits_free} of ${x.credits}`);
+  setText(cell("acked"), String(x.acked));
+  setText(cell("released"), String(x.released));
+  setText(cell("extension"), ago(x.last_extension_ms));
+  setText(cell("activity"), ago(x.last_activity_ms));
+  setText(cell("connected"), ago(x.opened_at_ms));
 }
 
 function confirmAction(text, ok) {
@@ -503,6 +706,33 @@ async function releaseClaim(claim, returnFocus) {
   }
 }
 
+// Purges what the confirmation counted: messages up to the newest one the stats showed, so
+// messages posted after the count stay.
+async function purgeQueue() {
+  const queue = detail.queue;
+  try {
+    const s = await api("GET", `/v1/queues/${q(queue)}/stats`);
+    const n = s.messages.total;
+    if (n === 0 || !s.messages.newest) {
+      setText($("purge-result"), "The queue holds no messages.");
+      return;
+    }
+    const upTo = decodeURIComponent(s.messages.newest.href.split("/").pop().split("?")[0]);
+    const held = s.messages.claimed ? ` ${s.messages.claimed} of them are claimed: their workers' acks will be refused.` : "";
+    const text = `Purge ${n} message${n === 1 ? "" : "s"} from queue ${queue}?${held} Messages posted from now on stay. This cannot be undone.`;
+    if (!(await confirmAction(text, `Purge ${n}`))) {
+      $("purge").focus();
+      return;
+    }
+    const r = await api("POST", `/console/api/queues/${q(queue)}/purge`, { body: { up_to: upTo } });
+    setText($("purge-result"), `Purged ${r.deleted} message${r.deleted === 1 ? "" : "s"}.`);
+    await refreshQueue();
+    $("purge").focus();
+  } catch (e) {
+    showError(e);
+  }
+}
+
 // ---- one queue: its metadata ----
 
 // Loaded when the page opens and after a save, never by the refresh: it would undo an edit in progress.
@@ -651,6 +881,8 @@ document.addEventListener("DOMContentLoaded", () => {
   $("metadata-form").addEventListener("submit", saveMetadata);
   $("redrive-selected").addEventListener("click", () => redrive(false));
   $("redrive-all").addEventListener("click", () => redrive(true));
+  $("purge").addEventListener("click", purgeQueue);
+  $("slots-unwell").addEventListener("change", () => view.load && view.load());
   $("first-messages").addEventListener("click", () => { detail.page = 0; refreshQueue(); });
   $("next-messages").addEventListener("click", () => { if (detail.hasNext) { detail.page += 1; refreshQueue(); } });
   $("first-page").addEventListener("click", () => { view.page = 0; refresh(); });

@@ -6,6 +6,8 @@ import io.baton.auth.TokenFile;
 import io.baton.gateway.auth.Authenticator;
 import io.baton.gateway.testing.Standalone;
 import io.baton.gateway.testing.V1Client;
+import io.baton.sdk.BatonClient;
+import io.baton.sdk.Worker;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
@@ -179,6 +181,122 @@ class ConsoleApiIT {
         assertThat(get.headers().firstValue("Allow")).hasValue("POST");
         assertThat(secured.client("console-a").post("/console/api/queues/dl-target/redrive", "{}", "X-Auth-Token", TOKEN_B).status())
                 .isEqualTo(403);
+    }
+
+    @Test
+    void theOverviewReportsEveryBrokerAndSlotAndTheWorkersPageOnlyThisProjectsStreams() throws Exception {
+        V1Client c = secured.client("console-a").with("X-Auth-Token", TOKEN_A);
+        assertThat(c.put("/v1/queues/watched", null).status()).isEqualTo(201);
+        java.util.concurrent.CountDownLatch running = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch finish = new java.util.concurrent.CountDownLatch(1);
+        try (BatonClient sdk = BatonClient.builder().target(secured.broker().address()).project("console-a").token(TOKEN_A).build()) {
+            Worker worker = Worker.builder(sdk).queue("watched").name("worker-under-test").concurrency(1).handler(job -> {
+                running.countDown();
+                finish.await();
+            }).build().start();
+            try {
+                assertThat(c.post("/v1/queues/watched/messages", "[{\"ttl\": 300, \"body\": 1}]").status()).isEqualTo(201);
+                assertThat(running.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+
+                var overview = c.get("/console/api/overview");
+                assertThat(overview.status()).isEqualTo(200);
+                var o = overview.json();
+                assertThat(o.get("healthy").asBoolean()).isTrue();
+                assertThat(o.get("brokers")).hasSize(1);
+                var broker = o.get("brokers").get(0);
+                assertThat(broker.get("reachable").asBoolean()).isTrue();
+                assertThat(broker.get("zookeeper").asBoolean()).isTrue();
+                assertThat(broker.get("storage").asText()).isEqualTo("file");
+                assertThat(broker.get("problems")).isEmpty();
+                assertThat(broker.get("slots").asInt()).isEqualTo(o.get("slot_count").asInt());
+                assertThat(o.get("slots")).hasSize(o.get("slot_count").asInt());
+                for (var slot : o.get("slots")) {
+                    assertThat(slot.get("state").asText()).isEqualTo("SERVING");
+                    assertThat(slot.get("owner").asText()).isEqualTo(broker.get("id").asText());
+                    assertThat(slot.get("epoch").asLong()).isPositive();
+                }
+
+                var streams = c.get("/console/api/workers").json();
+                assertThat(streams.get("unreachable")).isEmpty();
+                assertThat(streams.get("streams")).hasSize(1);
+                var stream = streams.get("streams").get(0);
+                assertThat(stream.get("worker").asText()).isEqualTo("worker-under-test");
+                assertThat(stream.get("queue").asText()).isEqualTo("watched");
+                assertThat(stream.get("held").asInt()).isOne();
+                assertThat(stream.get("credits").asInt()).isEqualTo(2);
+                assertThat(stream.get("credits_free").asInt()).isOne();
+                assertThat(stream.get("pushed").asInt()).isOne();
+                assertThat(stream.get("peer").asText()).isNotEmpty();
+                assertThat(stream.get("broker").asText()).isEqualTo(broker.get("id").asText());
+
+                // Another project's workers page never shows this stream; no token, no page.
+                assertThat(secured.client("console-b").get("/console/api/workers", "X-Auth-Token", TOKEN_B).json().get("streams"))
+                        .isEmpty();
+                assertThat(secured.client("console-a").get("/console/api/workers").status()).isEqualTo(401);
+                assertThat(secured.client("console-a").get("/console/api/overview", "X-Auth-Token", TOKEN_B).status()).isEqualTo(403);
+                // The broker itself checks the project a status asks about against the token.
+                try (BatonClient asB = BatonClient.builder().target(secured.broker().address()).project("console-a").token(TOKEN_B)
+                        .build()) {
+                    assertThat(org.assertj.core.api.Assertions.catchThrowable(
+                            () -> asB.brokerStatusAsync(secured.broker().address(), java.time.Duration.ofSeconds(5)).join()))
+                            .cause().isInstanceOfSatisfying(io.baton.sdk.BatonException.class,
+                                    e -> assertThat(e.code()).isEqualTo(io.baton.api.ErrorCode.PERMISSION_DENIED));
+                }
+            } finally {
+                finish.countDown();
+                worker.shutdown();
+                assertThat(worker.awaitTermination(java.time.Duration.ofSeconds(10))).isTrue();
+            }
+        }
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> c.get("/console/api/workers").json().get("streams").isEmpty());
+    }
+
+    @Test
+    void aPurgeDeletesUpToTheMessageConfirmedAndCountsIt() {
+        V1Client c = secured.client("console-a").with("X-Auth-Token", TOKEN_A);
+        assertThat(c.put("/v1/queues/purged", null).status()).isEqualTo(201);
+        assertThat(c.post("/v1/queues/purged/messages", "[{\"ttl\": 300, \"body\": 1}, {\"ttl\": 300, \"body\": 2}]").status())
+                .isEqualTo(201);
+        assertThat(c.post("/v1/queues/purged/claims?limit=1", "{\"ttl\": 300, \"grace\": 60}").status()).isEqualTo(201);
+        String newest = c.get("/v1/queues/purged/stats").json().get("messages").get("newest").get("href").asText().replaceAll(".*/", "");
+        assertThat(c.post("/v1/queues/purged/messages", "[{\"ttl\": 300, \"body\": 3}]").status()).isEqualTo(201);
+
+        V1Client.Resp purged = c.post("/console/api/queues/purged/purge", "{\"up_to\": \"" + newest + "\"}");
+        assertThat(purged.status()).isEqualTo(200);
+        assertThat(purged.json().get("deleted").asInt()).isEqualTo(2);
+        var stats = c.get("/v1/queues/purged/stats").json().get("messages");
+        assertThat(stats.get("total").asInt()).isOne();
+        assertThat(stats.get("claimed").asInt()).isZero();
+
+        // The queues page counts what came and went in its traffic window.
+        var row = c.get("/console/api/queues?marker=purge&limit=1").json().get("queues").get(0);
+        assertThat(row.get("name").asText()).isEqualTo("purged");
+        assertThat(row.get("rates").get("bucket_ms").asInt()).isEqualTo(10_000);
+        assertThat(sum(row.get("rates").get("posted"))).isEqualTo(3);
+        assertThat(sum(row.get("rates").get("deleted"))).isEqualTo(2);
+
+        assertThat(c.post("/console/api/queues/purged/purge", "{}").status()).isEqualTo(400);
+        assertThat(c.post("/console/api/queues/purged/purge", "{\"up_to\": \"not-an-id\"}").status()).isEqualTo(400);
+        assertThat(c.post("/console/api/queues/purged/purge", "{\"up_to\": \"" + newest + "\"}", "Content-Type", "text/plain")
+                .status()).isEqualTo(415);
+        V1Client.Resp get = c.get("/console/api/queues/purged/purge");
+        assertThat(get.status()).isEqualTo(405);
+        assertThat(get.headers().firstValue("Allow")).hasValue("POST");
+        assertThat(secured.client("console-a").post("/console/api/queues/purged/purge", "{\"up_to\": \"" + newest + "\"}",
+                "X-Auth-Token", TOKEN_B).status()).isEqualTo(403);
+        // A queue of that name in another project is another queue: the id is not one of its messages.
+        assertThat(secured.client("console-b").post("/console/api/queues/purged/purge", "{\"up_to\": \"" + newest + "\"}",
+                "X-Auth-Token", TOKEN_B).status()).isIn(400, 404);
+        assertThat(c.get("/v1/queues/purged/stats").json().get("messages").get("total").asInt()).isOne();
+    }
+
+    private static int sum(com.fasterxml.jackson.databind.JsonNode values) {
+        int n = 0;
+        for (var v : values) {
+            n += v.asInt();
+        }
+        return n;
     }
 
     @Test
