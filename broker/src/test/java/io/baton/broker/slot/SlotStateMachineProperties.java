@@ -37,7 +37,7 @@ class SlotStateMachineProperties {
 
     enum Kind { POST, CLAIM, CLAIM_EACH, ACK, DELETE_WITH_CLAIM, DELETE_WITHOUT_CLAIM, BULK_DELETE, RELEASE, RENEW, ADVANCE, LIST,
         DELETE_QUEUE, CREATE_QUEUE, SET_METADATA, SNAPSHOT_RESTORE, CAPTURE, RAISE_SEQ_FLOOR, RELEASE_TO_RETRY,
-        STREAM_CLOSED, OPEN_SLOT, MOVE, REDRIVE }
+        STREAM_CLOSED, OPEN_SLOT, MOVE, REDRIVE, PURGE }
 
     record Step(Kind kind, int a, int b, int c) {}
 
@@ -54,7 +54,8 @@ class SlotStateMachineProperties {
                 net.jqwik.api.Tuple.of(2, Kind.SNAPSHOT_RESTORE), net.jqwik.api.Tuple.of(3, Kind.CAPTURE),
                 net.jqwik.api.Tuple.of(1, Kind.RAISE_SEQ_FLOOR), net.jqwik.api.Tuple.of(4, Kind.RELEASE_TO_RETRY),
                 net.jqwik.api.Tuple.of(3, Kind.STREAM_CLOSED), net.jqwik.api.Tuple.of(2, Kind.OPEN_SLOT),
-                net.jqwik.api.Tuple.of(6, Kind.MOVE), net.jqwik.api.Tuple.of(3, Kind.REDRIVE));
+                net.jqwik.api.Tuple.of(6, Kind.MOVE), net.jqwik.api.Tuple.of(3, Kind.REDRIVE),
+                net.jqwik.api.Tuple.of(2, Kind.PURGE));
         return Combinators.combine(kinds, Arbitraries.integers().between(0, 1000), Arbitraries.integers().between(0, 1000),
                 Arbitraries.integers().between(0, 1000)).as(Step::new);
     }
@@ -396,6 +397,23 @@ class SlotStateMachineProperties {
                             if (live) {
                                 deleted.add(msg);
                             }
+                        }
+                    }
+                    case PURGE -> {
+                        // Up to a message of a queue, at most a few: exactly the oldest live ones up to it go.
+                        Long upTo = pick(new ArrayList<>(queueOf.keySet()), s.b());
+                        if (upTo != null) {
+                            String mq = queueOf.get(upTo);
+                            int limit = 1 + s.c() % 4;
+                            List<Long> due = queueOf.entrySet().stream()
+                                    .filter(e -> e.getValue().equals(mq) && e.getKey() <= upTo && sm.messageState(P, mq, e.getKey()) != null)
+                                    .map(Map.Entry::getKey).sorted().limit(limit).toList();
+                            Views.PurgeResult r = run(new SlotCommand.PurgeMessages(P, mq, upTo, limit));
+                            assertThat(r.deleted()).isEqualTo(due.size());
+                            for (long m : due) {
+                                assertThat(sm.messageState(P, mq, m)).isNull();
+                            }
+                            deleted.addAll(due);
                         }
                     }
                     case RELEASE -> {

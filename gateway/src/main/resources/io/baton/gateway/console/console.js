@@ -507,15 +507,15 @@ function workerRow(x) {
   quiet.className = "visually-hidden";
   const tr = rowWithHeader(name);
   tr.querySelector("th").append(quiet);
-  cells(tr, ["queue", "peer", "broker", "held", "credits_free", "acked", "released", "extension", "activity", "connected"],
-        ["held", "credits_free", "acked", "released", "extension", "activity", "connected"]);
+  cells(tr, ["queue", "peer", "broker", "held", "credits_free", "done", "extension", "activity", "connected"],
+        ["held", "credits_free", "done", "extension", "activity", "connected"]);
   updateWorkerRow(tr, x);
   return tr;
 }
 
 function updateWorkerRow(tr, x) {
   const cell = (k) => tr.querySelector(`td[data-key="${k}"]`);
-  const ago = (ms) => (ms > 0 ? String(Math.max(0, Math.round((x.now - ms) / 1000))) : "never");
+  const ago = (ms) => (ms > 0 ? `${Math.max(0, Math.round((x.now - ms) / 1000))} s ago` : "never");
   const [name, quiet] = tr.querySelector("th").children;
   setText(name, x.worker || "(unnamed)");
   const silent = x.now - Math.max(x.last_extension_ms, x.last_activity_ms);
@@ -527,11 +527,10 @@ function updateWorkerRow(tr, x) {
   setText(cell("broker"), x.broker);
   setText(cell("held"), `${x.held}${x.draining ? " (draining)" : ""}`);
   setText(cell("credits_free"), `${x.credits_free} of ${x.credits}`);
-  setText(cell("acked"), String(x.acked));
-  setText(cell("released"), String(x.released));
+  setText(cell("done"), `${x.acked} / ${x.released}`);
   setText(cell("extension"), ago(x.last_extension_ms));
   setText(cell("activity"), ago(x.last_activity_ms));
-  setText(cell("connected"), ago(x.opened_at_ms));
+  setText(cell("connected"), ago(x.opened_at_ms).replace(" ago", ""));
 }
 
 function confirmAction(text, ok) {
