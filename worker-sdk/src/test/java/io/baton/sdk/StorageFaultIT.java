@@ -82,6 +82,14 @@ class StorageFaultIT {
             HttpResponse<String> health = get(base + "/health");
             assertThat(health.body()).contains("FAILED").contains(FaultyDisk.ENOSPC);
             assertThat(metric(get(base + "/metrics").body(), "baton_slots_failed")).isGreaterThan(0);
+            // The broker's status (the console's overview) names the FAILED slots and why.
+            // (Polled: a slot being reopened meanwhile is RECOVERING, not FAILED, until the reopen fails too.)
+            Awaitility.await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+                io.baton.api.v1.BrokerStatus status = client.brokerStatusAsync(local.address(), Duration.ofSeconds(5)).join();
+                assertThat(status.getProblemsList()).anyMatch(p -> p.contains("FAILED"));
+                assertThat(status.getSlotsList()).filteredOn(s -> s.getState().equals("FAILED")).isNotEmpty()
+                        .allMatch(s -> s.getFailure().contains(FaultyDisk.ENOSPC));
+            });
             int ackedDuringFault = acked.size();
             Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> refused.get() > 10);
             Thread.sleep(1500); // reopen attempts happen meanwhile, and fail again
@@ -92,6 +100,8 @@ class StorageFaultIT {
             int before = acked.size();
             Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> acked.size() > before + 300);
             assertThat(metric(get(base + "/metrics").body(), "baton_slots_failed")).isZero();
+            assertThat(client.brokerStatusAsync(local.address(), Duration.ofSeconds(5)).join().getSlotsList())
+                    .isNotEmpty().allMatch(s -> s.getState().equals("SERVING"));
             running.set(false);
             producers.shutdown();
             assertThat(producers.awaitTermination(30, TimeUnit.SECONDS)).isTrue();

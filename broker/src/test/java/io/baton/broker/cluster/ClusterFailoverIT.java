@@ -69,6 +69,17 @@ class ClusterFailoverIT {
         FileUtils.deleteDirectory(root.toFile());
     }
 
+    /** The broker's own report, as the console reads it. */
+    private static io.baton.api.v1.BrokerStatus status(Broker b) {
+        io.grpc.ManagedChannel ch = io.grpc.ManagedChannelBuilder.forTarget(b.grpcAddress()).usePlaintext().build();
+        try {
+            return io.baton.api.v1.ClusterServiceGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .getBrokerStatus(io.baton.api.v1.GetBrokerStatusRequest.newBuilder().setProject("p").build());
+        } finally {
+            ch.shutdownNow();
+        }
+    }
+
     private static Map<String, Integer> owners(ClusterMap map) {
         Map<String, Integer> c = new java.util.HashMap<>();
         for (SlotOwner s : map.getSlotsList()) {
@@ -241,15 +252,20 @@ class ClusterFailoverIT {
 
     @Test
     void aBookieStoppedAndRestartedUnderLoadLosesNothingAndWritesResumeByThemselves() throws Exception {
+        assertThat(status(brokers.get(0)).getStorage()).isEqualTo("bookkeeper");
+        assertThat(status(brokers.get(0)).getWritableBookies()).isEqualTo(3);
         underLoad(load -> {
             bookies.stop(0);
             // With 3 bookies and ensembles of 3, no ledger can be written meanwhile: slots fail,
             // and their brokers keep reopening them with backoff until the bookie is back.
             int before = load.errors.get();
             Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> load.errors.get() > before + 10);
+            // What operators see of it: a bookie short, and (while a reopen has not succeeded) FAILED slots.
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> status(brokers.get(0)).getWritableBookies() == 2);
             Thread.sleep(2000);
             bookies.restart(0);
         });
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> status(brokers.get(0)).getWritableBookies() == 3);
         assertThat(scrapeAll()).contains("baton_slot_failures_total");
         assertThat(sum(scrapeAll(), "baton_slot_failures_total")).isPositive();
     }
