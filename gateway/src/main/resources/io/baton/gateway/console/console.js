@@ -169,9 +169,11 @@ function route() {
     $("redrive-result").textContent = "";
     $("purge-result").textContent = "";
     $("metadata-result").textContent = "";
-    showRedrive();
+    $("redrive").hidden = true;
+    // Whether this is a dead-letter queue takes a scan of the project's queue metadata: only
+    // after the page's own first load, which it would otherwise slow down.
+    startRefresh(refreshQueue).then(() => { if (detail.queue === name) showRedrive(); });
     loadMetadata(name);
-    startRefresh(refreshQueue);
     $("queue-title").focus();
   } else if (dead) {
     $("dead-letter-caption").textContent = `Dead-letter queues of project ${session.project}`;
@@ -191,11 +193,13 @@ function route() {
   }
 }
 
+// Loads now and every `every` ms; the promise settles with the first load.
 function startRefresh(load, every = REFRESH_MS) {
   stopRefresh();
   view.load = load;
-  load();
+  const first = load();
   view.timer = setInterval(load, every);
+  return first;
 }
 
 function stopRefresh() {
@@ -203,22 +207,32 @@ function stopRefresh() {
   view.timer = null;
 }
 
-// One load at a time; a load asked for meanwhile (a click on "Next page") runs right after it.
+// One load at a time; a load asked for meanwhile (a click on "Next page") runs right after it,
+// and the promise its caller got settles when that later load has run.
 let refreshing = false;
 let again = false;
+let waiting = [];
 
 function loadDone() {
   refreshing = false;
   if (again) {
     again = false;
-    setTimeout(() => view.load && view.load(), 0);
+    const settled = waiting;
+    waiting = [];
+    setTimeout(() => {
+      const next = view.load ? view.load() : Promise.resolve();
+      next.finally(() => settled.forEach((resolve) => resolve()));
+    }, 0);
   }
 }
 
 // Runs one page load at a time (one asked for meanwhile runs right after). A failed load shows on
 // the error line and signs out when the token stopped working; one that works clears its own error.
 async function guarded(load) {
-  if (refreshing) { again = true; return; }
+  if (refreshing) {
+    again = true;
+    return new Promise((resolve) => waiting.push(resolve));
+  }
   refreshing = true;
   try {
     await load();
