@@ -400,7 +400,8 @@ public final class BatonClient implements AutoCloseable {
         QueueStats.Summary newest = r.hasNewest() ? new QueueStats.Summary(r.getNewest().getId(), r.getNewest().getAgeSeconds(),
                 Instant.ofEpochMilli(r.getNewest().getCreatedAtMs())) : null;
         QueueStats.Rates rates = new QueueStats.Rates(Instant.ofEpochMilli(r.getRates().getEndMs()),
-                java.time.Duration.ofMillis(r.getRates().getBucketMs()), r.getRates().getPostedList(), r.getRates().getDeletedList());
+                java.time.Duration.ofMillis(r.getRates().getBucketMs()), r.getRates().getPostedList(), r.getRates().getDeletedList(),
+                r.getRates().getDeadLetteredList());
         return new QueueStats(r.getClaimed(), r.getFree(), r.getTotal(), oldest, newest, r.getDelayed(), rates);
     }
 

@@ -13,14 +13,16 @@ public record QueueStats(long claimed, long free, long total, Summary oldest, Su
     public record Summary(String id, long ageSeconds, Instant createdAt) {}
 
     /**
-     * Messages that arrived (posted, or moved here) and were deleted (acknowledged, or deleted by
-     * id) in each span of {@code bucket}, oldest first; the last span ends at {@code end}. Counted
-     * by the broker serving the queue, from its last checkpoint of the queue's slot on.
+     * Messages that arrived (posted, or moved here), were deleted (acknowledged, or deleted by
+     * id) and were dead-lettered in each span of {@code bucket}, oldest first; the last span ends
+     * at {@code end}. Counted by the broker serving the queue, from its last checkpoint of the
+     * queue's slot on.
      */
-    public record Rates(Instant end, Duration bucket, List<Integer> posted, List<Integer> deleted) {
+    public record Rates(Instant end, Duration bucket, List<Integer> posted, List<Integer> deleted, List<Integer> deadLettered) {
         public Rates {
             posted = List.copyOf(posted);
             deleted = List.copyOf(deleted);
+            deadLettered = List.copyOf(deadLettered);
         }
     }
 }

@@ -131,7 +131,8 @@ public final class QueueRpc extends QueueServiceGrpc.QueueServiceImplBase {
                         io.baton.api.v1.Rates.Builder r = io.baton.api.v1.Rates.newBuilder().setEndMs(st.rates().endMs())
                                 .setBucketMs(st.rates().bucketMs());
                         for (int i = 0; i < st.rates().posted().length; i++) {
-                            r.addPosted(st.rates().posted()[i]).addDeleted(st.rates().deleted()[i]);
+                            r.addPosted(st.rates().posted()[i]).addDeleted(st.rates().deleted()[i])
+                                    .addDeadLettered(st.rates().deadLettered()[i]);
                         }
                         b.setRates(r);
                     }

@@ -194,6 +194,14 @@ final class QueueState {
         throughput.deleted(time, n);
     }
 
+    /** {@code n} messages set off to the dead-letter queue by a record of {@code time}. */
+    void countDeadLettered(long time, int n) {
+        if (throughput == null) {
+            throughput = new Throughput();
+        }
+        throughput.deadLettered(time, n);
+    }
+
     Views.Rates rates(long now) {
         return (throughput == null ? new Throughput() : throughput).view(now);
     }

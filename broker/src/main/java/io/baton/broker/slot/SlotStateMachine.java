@@ -1011,6 +1011,9 @@ public final class SlotStateMachine {
             QueueState q = queueAt(ms.project(), ms.queue(), ms.time());
             if (q != null) {
                 q.startMove(ms.holdSeq(), ms.seqs(), ms.time(), ms.move());
+                if (!ms.move().redrive()) {
+                    q.countDeadLettered(ms.time(), ms.seqs().length);
+                }
             }
             nextSeq = Math.max(nextSeq, ms.holdSeq() + 1);
         } else if (r instanceof SlotRecord.MovesFinished mf) {

@@ -1,7 +1,7 @@
 package io.baton.broker.slot;
 
 /**
- * Messages a queue took in and let go (deleted or acknowledged) in each of the last
+ * Messages a queue took in, let go (deleted or acknowledged) and dead-lettered in each of the last
  * {@link #BUCKETS} ten-second spans, counted by the time of the record that did it. Records carry
  * the time they were decided, so replay rebuilds the same counts from the log (what a checkpoint
  * covers is not counted again: the history starts at the last snapshot). Not part of snapshots; a
@@ -13,6 +13,7 @@ final class Throughput {
 
     private final int[] posted = new int[BUCKETS];
     private final int[] deleted = new int[BUCKETS];
+    private final int[] deadLettered = new int[BUCKETS];
     /** The number (time / BUCKET_MS) of the newest bucket written; the others are the ones before it. */
     private long newest = Long.MIN_VALUE;
 
@@ -27,6 +28,13 @@ final class Throughput {
         int i = bucket(time);
         if (i >= 0) {
             deleted[i] += n;
+        }
+    }
+
+    void deadLettered(long time, int n) {
+        int i = bucket(time);
+        if (i >= 0) {
+            deadLettered[i] += n;
         }
     }
 
@@ -49,6 +57,7 @@ final class Throughput {
             int i = (int) Math.floorMod(b, BUCKETS);
             posted[i] = 0;
             deleted[i] = 0;
+            deadLettered[i] = 0;
         }
     }
 
@@ -57,14 +66,16 @@ final class Throughput {
         long end = Math.floorDiv(now, BUCKET_MS);
         int[] p = new int[BUCKETS];
         int[] d = new int[BUCKETS];
+        int[] dl = new int[BUCKETS];
         for (int k = 0; k < BUCKETS; k++) {
             long b = end - BUCKETS + 1 + k;
             if (b <= newest && b > newest - BUCKETS) {
                 int i = (int) Math.floorMod(b, BUCKETS);
                 p[k] = posted[i];
                 d[k] = deleted[i];
+                dl[k] = deadLettered[i];
             }
         }
-        return new Views.Rates((end + 1) * BUCKET_MS, BUCKET_MS, p, d);
+        return new Views.Rates((end + 1) * BUCKET_MS, BUCKET_MS, p, d, dl);
     }
 }

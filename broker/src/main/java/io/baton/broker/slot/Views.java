@@ -35,10 +35,11 @@ public final class Views {
                              long delayed, Rates rates) {}
 
     /**
-     * Messages posted and deleted (acknowledged, or deleted by id) per span of {@code bucketMs},
-     * oldest first; the last span ends at {@code endMs} and holds the time of the question.
+     * Messages posted, deleted (acknowledged, or deleted by id) and dead-lettered (set on their way
+     * to the dead-letter queue) per span of {@code bucketMs}, oldest first; the last span ends at
+     * {@code endMs} and holds the time of the question.
      */
-    public record Rates(long endMs, int bucketMs, int[] posted, int[] deleted) {}
+    public record Rates(long endMs, int bucketMs, int[] posted, int[] deleted, int[] deadLettered) {}
 
     /** {@code deleted}: messages a purge removed; {@code more}: messages it may still remove (ask again). */
     public record PurgeResult(int deleted, boolean more) {}

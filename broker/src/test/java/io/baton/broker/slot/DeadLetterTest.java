@@ -74,6 +74,12 @@ class DeadLetterTest {
         assertThat(f.sm.messageState(P, "jobs", poison)).isNull();
         assertThat(f.run(new SlotCommand.GetStats(P, "jobs")).total()).isZero();
         assertThat(f.sm.counters().messagesDeadLettered).isEqualTo(1);
+        // The traffic counts: one dead-lettered from jobs; one arrival in jobs-dlq, none deleted there.
+        Views.Rates jobs = f.run(new SlotCommand.GetStats(P, "jobs")).rates();
+        assertThat(java.util.stream.IntStream.of(jobs.deadLettered()).sum()).isOne();
+        Views.Rates dlqRates = f.run(new SlotCommand.GetStats(P, "jobs-dlq")).rates();
+        assertThat(java.util.stream.IntStream.of(dlqRates.posted()).sum()).isOne();
+        assertThat(java.util.stream.IntStream.of(dlqRates.deadLettered()).sum()).isZero();
 
         Views.MessagePage dlq = f.run(new SlotCommand.ListMessages(P, "jobs-dlq", ALICE, -1, 20, true, true, true));
         assertThat(dlq.messages()).hasSize(1);

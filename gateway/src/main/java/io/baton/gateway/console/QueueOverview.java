@@ -64,12 +64,13 @@ final class QueueOverview {
         });
     }
 
-    /** The queue's recent traffic: {@code bucket_ms}, and {@code posted} and {@code deleted} per bucket, oldest first. */
+    /** The queue's recent traffic: {@code bucket_ms}, and per bucket, oldest first, {@code posted}, {@code deleted} and {@code dead_lettered}. */
     static void writeRates(com.fasterxml.jackson.core.JsonGenerator g, QueueStats.Rates rates) throws java.io.IOException {
         g.writeObjectFieldStart("rates");
         g.writeNumberField("bucket_ms", rates.bucket().toMillis());
         g.writeNumberField("end_ms", rates.end().toEpochMilli());
-        for (var series : List.of(java.util.Map.entry("posted", rates.posted()), java.util.Map.entry("deleted", rates.deleted()))) {
+        for (var series : List.of(java.util.Map.entry("posted", rates.posted()), java.util.Map.entry("deleted", rates.deleted()),
+                java.util.Map.entry("dead_lettered", rates.deadLettered()))) {
             g.writeArrayFieldStart(series.getKey());
             for (int n : series.getValue()) {
                 g.writeNumber(n);

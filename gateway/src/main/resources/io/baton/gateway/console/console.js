@@ -255,7 +255,8 @@ function refresh() {
     const page = await api("GET", `/console/api/queues?${params}`);
     view.rows = page.queues.map((x) => ({ name: x.name, free: x.free, claimed: x.claimed, delayed: x.delayed,
                                           total: x.total, oldest: x.oldest_age, rates: x.rates,
-                                          rate: perSecond(x.rates, x.rates.posted) }));
+                                          rate: perSecond(x.rates, x.rates.posted),
+                                          dead: x.rates.dead_lettered.reduce((n, k) => n + k, 0) }));
     view.hasNext = Boolean(page.next);
     if (page.next) view.markers[view.page + 1] = page.next;
     render();
@@ -349,7 +350,7 @@ function row(r) {
   link.textContent = r.name;
   const tr = rowWithHeader(link);
   tr.dataset.queue = r.name;
-  for (const k of ["free", "claimed", "delayed", "total", "oldest"]) {
+  for (const k of ["free", "claimed", "delayed", "total", "oldest", "dead"]) {
     const td = document.createElement("td");
     td.className = "num";
     td.dataset.key = k;

@@ -344,6 +344,8 @@ class ConsoleBrowserIT {
 
         signIn("console-a", TOKEN_A);
         eventually().until(() -> page.findElement(By.id("queues")).isDisplayed());
+        // The Queues page counts what its queue dead-lettered in the last five minutes.
+        eventually().until(() -> cell("fragile", "dead").equals("2") && cell("fragile-dlq", "dead").equals("0"));
         page.findElement(By.linkText("Dead letters")).click();
         eventually().until(() -> !page.findElements(By.cssSelector("#dead-letter-rows tr[data-dead-letters='fragile-dlq']")).isEmpty());
         WebElement dlq = page.findElement(By.cssSelector("#dead-letter-rows tr[data-dead-letters='fragile-dlq']"));
