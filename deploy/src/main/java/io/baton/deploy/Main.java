@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "baton", mixinStandardHelpOptions = true, version = "baton 0.1.0",
         description = "Baton: distributed job dispatch with the Cloud Queues v1 API.",
         subcommands = {StandaloneCommand.class, BrokerCommand.class, TokensCommand.class, TlsCommand.class, BookieCommand.class, ZooKeeperCommand.class, DevClusterCommand.class, GatewayCommand.class, BenchCommand.class, AdminCommands.Queue.class, AdminCommands.MessageCommands.class, AdminCommands.DeadLetters.class, AdminCommands.Post.class,
-                AdminCommands.ClaimMessages.class, AdminCommands.Delete.class})
+                AdminCommands.ClaimMessages.class, AdminCommands.Delete.class, CdsTrainCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -57,8 +57,36 @@ final class StandaloneCommand implements Callable<Integer> {
     @Option(names = "--slots", defaultValue = "256", description = "Slot count, fixed when the data directory is first created (default: ${DEFAULT-VALUE}).")
     int slots;
 
+    /** A standalone that runs: its parts, stopped together by {@link #close}. */
+    record Running(EmbeddedZooKeeper zk, Broker broker, Gateway gateway, boolean https) implements AutoCloseable {
+        @Override
+        public void close() {
+            gateway.close();
+            broker.close();
+            zk.close();
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
+        Running running = start();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.out.println("baton standalone stopping");
+            running.close();
+            stopped.countDown();
+        }, "shutdown"));
+        String scheme = running.https() ? "https" : "http";
+        System.out.printf("baton standalone ready grpc=%s http=%s://%s:%d/v1 metrics=%s://%s:%d/metrics zookeeper=%s data=%s%n",
+                running.broker().grpcAddress(), scheme, host, running.gateway().port(), scheme, host, running.broker().metricsPort(),
+                running.zk().connectString(), dataDir.toAbsolutePath());
+        System.out.flush();
+        stopped.await();
+        return 0;
+    }
+
+    /** Starts ZooKeeper, the broker and the gateway as the options say; returns once all serve. */
+    Running start() throws Exception {
         for (int port : new int[] {grpcPort, httpPort, metricsPort, zkPort}) {
             if (port < 0 || port > 65535) {
                 throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "ports must be 0..65535");
@@ -96,22 +124,8 @@ final class StandaloneCommand implements Callable<Integer> {
             zk.close();
             throw e;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            System.out.println("baton standalone stopping");
-            gateway.close();
-            broker.close();
-            zk.close();
-            stopped.countDown();
-        }, "shutdown"));
-        String scheme = transport == null ? "http" : "https";
-        System.out.printf("baton standalone ready grpc=%s http=%s://%s:%d/v1 metrics=%s://%s:%d/metrics zookeeper=%s data=%s%n",
-                broker.grpcAddress(), scheme, host, gateway.port(), scheme, host, broker.metricsPort(), zk.connectString(), data);
-        System.out.flush();
-        stopped.await();
-        return 0;
+        return new Running(zk, broker, gateway, transport != null);
     }
-
 
     /** Whether {@code host} (a listen address) is reachable only from this machine. */
     private static boolean isLoopback(String host) {

@@ -77,6 +77,27 @@ class CommandLineTest {
         return new String[] {Integer.toString(exit), err.toString()};
     }
 
+    /**
+     * What bin/baton runs under -XX:ArchiveClassesAtExit to record its class-data archive: a
+     * standalone of its own on free ports, put under load and through the REST API, then stopped,
+     * leaving nothing behind. (The archive itself needs the packaged jars, which a test run does
+     * not have: bin/baton's use of it is measured in docs/BENCHMARKS.md.)
+     */
+    @Test
+    void theTrainingRunForTheClassDataArchiveWorksAndCleansUp() throws Exception {
+        java.util.Set<String> before = tempFolders();
+        String[] r = inProcess("cds-train", "--seconds", "1");
+        assertThat(r[0]).as(r[1]).isEqualTo("0");
+        assertThat(tempFolders()).isEqualTo(before);
+    }
+
+    private static java.util.Set<String> tempFolders() throws IOException {
+        try (var list = java.nio.file.Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            return list.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("baton-cds-train"))
+                    .collect(java.util.stream.Collectors.toSet());
+        }
+    }
+
     @Test
     void rolesOtherHostsReachRefuseToRunWithoutAuthenticationUnlessTold(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         for (String[] args : List.of(
