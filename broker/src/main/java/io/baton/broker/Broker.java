@@ -94,7 +94,9 @@ public final class Broker implements AutoCloseable {
         CuratorFrameworkFactory.Builder zkBuilder = CuratorFrameworkFactory.builder()
                 .connectString(config.zkConnect())
                 .sessionTimeoutMs((int) config.zkSessionTimeout().toMillis())
-                .connectionTimeoutMs(15_000)
+                // At most the session timeout (Curator warns otherwise: a connection attempt
+                // outliving the session it would keep is pointless).
+                .connectionTimeoutMs((int) Math.min(15_000, config.zkSessionTimeout().toMillis()))
                 .retryPolicy(new ExponentialBackoffRetry(100, 10, 2_000));
         if (config.zooKeeperCredentials() != null) {
             zkBuilder.authorization("digest", config.zooKeeperCredentials().getBytes(java.nio.charset.StandardCharsets.UTF_8))

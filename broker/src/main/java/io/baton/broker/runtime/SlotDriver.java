@@ -222,7 +222,7 @@ public final class SlotDriver {
             if (movingMessages > 0) {
                 onMovesPending.accept(slot); // moves a previous owner (or this broker before a restart) left unfinished
             }
-            log.info("slot {} epoch {}: recovered {} messages in {} ms (snapshot {} ms, then {} records)", slot, epoch,
+            log.debug("slot {} epoch {}: recovered {} messages in {} ms (snapshot {} ms, then {} records)", slot, epoch,
                     sm.usage().messages(), (System.nanoTime() - t0) / 1_000_000, snapshotNanos[0] / 1_000_000, records[0]);
         }, thread);
     }

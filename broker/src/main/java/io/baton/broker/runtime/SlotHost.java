@@ -146,17 +146,50 @@ public final class SlotHost implements AutoCloseable {
         driver.onMovesPending(movesPending);
         driver.onRetryDelay(retryDelays);
         slots.put(driver);
+        opening(t0);
         return driver.recover().whenComplete((v, e) -> {
             long done = System.nanoTime();
             events.acquired(slot, driver, done - t0, e == null);
             if (e == null) {
                 failures.remove(slot);
-                log.info("slot {}: serving epoch {} after {} ms ({} ms opening its log)", slot, epoch, (done - t0) / 1_000_000,
+                log.debug("slot {}: serving epoch {} after {} ms ({} ms opening its log)", slot, epoch, (done - t0) / 1_000_000,
                         (opened - t0) / 1_000_000);
             } else {
                 failed(slot, driver.failure() != null ? driver.failure() : e);
             }
+            opened(e == null, driver.liveMessages(), done);
         });
+    }
+
+    // Slots opened together (at start, or when a broker's slots move here) are reported in one
+    // line once the last of them is open; per-slot lines are at debug level.
+    private int openingNow;
+    private long burstStart;
+    private int burstServing;
+    private int burstFailed;
+    private long burstMessages;
+
+    private synchronized void opening(long t0) {
+        if (openingNow++ == 0) {
+            burstStart = t0;
+            burstServing = 0;
+            burstFailed = 0;
+            burstMessages = 0;
+        }
+    }
+
+    private synchronized void opened(boolean serving, long messages, long done) {
+        if (serving) {
+            burstServing++;
+            burstMessages += messages;
+        } else {
+            burstFailed++;
+        }
+        if (--openingNow == 0) {
+            log.info("opened {} slot(s) in {} ms: {} serving, {} messages replayed{}; {} slots served here",
+                    burstServing + burstFailed, (done - burstStart) / 1_000_000, burstServing, burstMessages,
+                    burstFailed == 0 ? "" : ", " + burstFailed + " FAILED (see /health)", slots.all().size());
+        }
     }
 
     private void failed(int slot, Throwable cause) {
