@@ -2,6 +2,12 @@ package io.baton.api;
 
 /** Queue-name and project-id rules (spec 1.2, 1.5). */
 public final class QueueNames {
+    /** Why a queue name is refused: the one wording every entry point answers with. */
+    public static final String NAME_RULE =
+            "Queue names may not be more than 64 characters long and may only contain ASCII letters, digits, underscores and dashes.";
+    /** Why a project id is refused. */
+    public static final String PROJECT_RULE = "Project ids must be 1-256 characters.";
+
     private QueueNames() {}
 
     /** True when {@code name} is 1–64 ASCII letters, digits, '_' or '-'. */

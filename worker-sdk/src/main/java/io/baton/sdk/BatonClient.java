@@ -208,7 +208,7 @@ public final class BatonClient implements AutoCloseable {
 
     private static void checkProject(String project) {
         if (!QueueNames.isValidProject(project)) {
-            throw new IllegalArgumentException("project must be 1-256 characters");
+            throw new IllegalArgumentException(QueueNames.PROJECT_RULE);
         }
     }
 

@@ -205,7 +205,7 @@ public final class Worker {
 
         public Worker build() {
             if (!QueueNames.isValid(queue)) {
-                throw new IllegalArgumentException("queue must be 1-64 of A-Z a-z 0-9 _ -");
+                throw new IllegalArgumentException(QueueNames.NAME_RULE);
             }
             Objects.requireNonNull(handler, "handler");
             if (concurrency < 1) {

@@ -52,7 +52,7 @@ public final class ClusterRpc extends ClusterServiceGrpc.ClusterServiceImplBase 
     public void getBrokerStatus(GetBrokerStatusRequest req, StreamObserver<BrokerStatus> out) {
         try {
             if (!io.baton.api.QueueNames.isValidProject(req.getProject())) {
-                throw SlotCalls.invalid("A project is 1-256 characters.");
+                throw SlotCalls.invalid(io.baton.api.QueueNames.PROJECT_RULE);
             }
             out.onNext(status.apply(req.getProject()));
             out.onCompleted();

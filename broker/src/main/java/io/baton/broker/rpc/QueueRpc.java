@@ -66,7 +66,7 @@ public final class QueueRpc extends QueueServiceGrpc.QueueServiceImplBase {
     @Override
     public void listQueues(ListQueuesRequest req, StreamObserver<ListQueuesResponse> out) {
         if (!QueueNames.isValidProject(req.getProject())) {
-            SlotCalls.fail(out, SlotCalls.invalid("Project ids must be 1-256 characters."));
+            SlotCalls.fail(out, SlotCalls.invalid(io.baton.api.QueueNames.PROJECT_RULE));
             return;
         }
         String marker = req.getMarker().isEmpty() ? null : req.getMarker();

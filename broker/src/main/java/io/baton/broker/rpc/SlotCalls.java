@@ -66,11 +66,10 @@ final class SlotCalls {
 
     static void checkQueue(QueueRef queue) {
         if (!QueueNames.isValidProject(queue.getProject())) {
-            throw new SlotException(ErrorCode.INVALID_ARGUMENT, "Project ids must be 1-256 characters.");
+            throw new SlotException(ErrorCode.INVALID_ARGUMENT, QueueNames.PROJECT_RULE);
         }
         if (!QueueNames.isValid(queue.getName())) {
-            throw new SlotException(ErrorCode.INVALID_ARGUMENT, "Queue names may not be more than 64 characters long"
-                    + " and may only contain ASCII letters, digits, underscores and dashes.");
+            throw new SlotException(ErrorCode.INVALID_ARGUMENT, QueueNames.NAME_RULE);
         }
     }
 

@@ -166,11 +166,10 @@ public final class SlotStateMachine {
 
     private static void checkName(String project, String queue) {
         if (!QueueNames.isValidProject(project)) {
-            throw SlotException.invalid("Project ids must be 1-256 characters.");
+            throw SlotException.invalid(QueueNames.PROJECT_RULE);
         }
         if (!QueueNames.isValid(queue)) {
-            throw SlotException.invalid("Queue names may not be more than 64 characters long and may only contain"
-                    + " ASCII letters, digits, underscores and dashes.");
+            throw SlotException.invalid(QueueNames.NAME_RULE);
         }
     }
 
@@ -205,7 +204,7 @@ public final class SlotStateMachine {
 
     public Decision<List<QueueListing>> listQueues(ListQueues c, long now) {
         if (!QueueNames.isValidProject(c.project())) {
-            throw SlotException.invalid("Project ids must be 1-256 characters.");
+            throw SlotException.invalid(QueueNames.PROJECT_RULE);
         }
         checkRange("Limit", c.limit(), 1, limits.queueListLimitMax());
         TreeMap<String, QueueState> queues = projects.get(c.project());

@@ -170,7 +170,7 @@ public final class Console implements HttpApi {
     private static String queueName(String encoded) {
         String queue = decode(encoded);
         if (!QueueNames.isValid(queue)) {
-            throw new ConsoleJson.Refusal(400, "Invalid queue identification", "Queue names are 1-64 letters, digits, _ and -.");
+            throw new ConsoleJson.Refusal(400, "Invalid queue identification", QueueNames.NAME_RULE);
         }
         return queue;
     }
@@ -179,7 +179,7 @@ public final class Console implements HttpApi {
     private String project(Request.Headers headers) {
         String project = headers.get("X-Project-Id");
         if (project != null && !QueueNames.isValidProject(project)) {
-            throw new ConsoleJson.Refusal(400, "Invalid queue identification", "X-Project-Id must be 1-256 characters.");
+            throw new ConsoleJson.Refusal(400, "Invalid queue identification", "X-Project-Id: " + QueueNames.PROJECT_RULE);
         }
         Authenticator.Decision d = auth.decide(headers.get("X-Auth-Token"), project);
         if (d instanceof Authenticator.Decision.Refused r) {

@@ -123,8 +123,7 @@ public final class V1Api implements HttpApi {
         }
         String project = project(path, headers);
         if (path.route().namesQueue() && !QueueNames.isValid(path.queue())) {
-            throw V1Error.identification("Queue names may not be more than 64 characters long and may only contain"
-                    + " ASCII letters, digits, underscores, and dashes.");
+            throw V1Error.identification(QueueNames.NAME_RULE);
         }
         // After the queue name: a bad name is a 400 "whatever the method" (spec 1.5).
         if (!path.route().allows(method)) {
@@ -155,12 +154,12 @@ public final class V1Api implements HttpApi {
     private static String project(RequestPath path, Request.Headers headers) {
         String header = headers.get("X-Project-Id");
         if (header != null && (header.isEmpty() || header.length() > Limits.PROJECT_ID_MAX_LENGTH)) {
-            throw V1Error.identification("X-Project-Id must be 1-256 characters.");
+            throw V1Error.identification("X-Project-Id: " + QueueNames.PROJECT_RULE);
         }
         String fromPath = path.pathProject();
         if (fromPath != null) {
             if (!QueueNames.isValidProject(fromPath)) {
-                throw V1Error.identification("The project id in the path must be 1-256 characters.");
+                throw V1Error.identification("The project id in the path: " + QueueNames.PROJECT_RULE);
             }
             if (header != null && !header.equals(fromPath)) {
                 throw V1Error.identification("The project id in the path and the X-Project-Id header differ.");
