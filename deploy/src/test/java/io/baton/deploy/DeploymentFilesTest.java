@@ -125,6 +125,7 @@ class DeploymentFilesTest {
             }
         }
         assertThat(kinds).contains("StatefulSet", "Deployment", "Service", "PodDisruptionBudget", "Namespace", "NetworkPolicy");
+        assertEveryWorkloadHasADisruptionBudgetThatBookiesSurvive();
         assertThat(batonContainers).isEqualTo(2); // brokers and gateways
         JsonNode broker = yamlDocuments(DEPLOY.resolve("k8s/broker.yaml")).stream()
                 .filter(d -> d.path("kind").asText().equals("StatefulSet")).findFirst().orElseThrow();
@@ -135,18 +136,57 @@ class DeploymentFilesTest {
                 .as("room for the hand-over").isGreaterThan(30);
     }
 
+    /**
+     * Every StatefulSet and Deployment has a PodDisruptionBudget selecting its pods, and one bookie
+     * down (what the bookies' budget allows) leaves as many as a ledger's ensemble: writes go on.
+     */
+    private void assertEveryWorkloadHasADisruptionBudgetThatBookiesSurvive() throws Exception {
+        List<JsonNode> docs = new java.util.ArrayList<>();
+        try (var files = java.nio.file.Files.list(DEPLOY.resolve("k8s"))) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList()) {
+                docs.addAll(yamlDocuments(f));
+            }
+        }
+        List<JsonNode> budgets = docs.stream().filter(d -> d.path("kind").asText().equals("PodDisruptionBudget")).toList();
+        for (JsonNode w : docs) {
+            if (!w.path("kind").asText().matches("StatefulSet|Deployment")) {
+                continue;
+            }
+            JsonNode labels = w.path("spec").path("template").path("metadata").path("labels");
+            List<JsonNode> covering = budgets.stream().filter(b -> {
+                var want = b.path("spec").path("selector").path("matchLabels").fields();
+                boolean all = want.hasNext();
+                while (want.hasNext()) {
+                    var e = want.next();
+                    all &= labels.path(e.getKey()).asText().equals(e.getValue().asText());
+                }
+                return all;
+            }).toList();
+            String name = w.path("metadata").path("name").asText();
+            assertThat(covering).as("a disruption budget for %s", name).hasSize(1);
+            if (name.equals("bookie")) {
+                int replicas = w.path("spec").path("replicas").asInt();
+                int down = covering.get(0).path("spec").path("maxUnavailable").asInt();
+                assertThat(replicas - down).as("bookies left with %d down", down)
+                        .isGreaterThanOrEqualTo(io.baton.broker.log.BookKeeperSlotLog.Replication.DEFAULT.ensemble());
+            }
+        }
+    }
+
     @Test
     void composeFileIsWellFormedAndItsBatonCommandsParse() throws Exception {
         JsonNode compose = yamlDocuments(DEPLOY.resolve("compose/docker-compose.yml")).get(0);
         JsonNode services = compose.path("services");
         assertThat(services.path("zookeeper").path("image").asText()).startsWith("zookeeper:");
         int brokers = 0;
+        int bookies = 0;
         for (var it = services.fields(); it.hasNext(); ) {
             var e = it.next();
             JsonNode service = mergeKeys(compose, e.getValue());
             String image = service.path("image").asText();
             if (e.getKey().startsWith("bookie")) {
                 assertThat(image).startsWith("apache/bookkeeper:"); // merged from the x-bookie anchor
+                bookies++;
             }
             if (image.startsWith("baton:")) {
                 List<String> command = strings(service.path("command"));
@@ -169,6 +209,8 @@ class DeploymentFilesTest {
             }
         }
         assertThat(brokers).isEqualTo(3);
+        assertThat(bookies).as("one bookie can stop while ledgers still find a full ensemble")
+                .isGreaterThan(io.baton.broker.log.BookKeeperSlotLog.Replication.DEFAULT.ensemble());
         assertThat(DEPLOY.resolve("docker/Dockerfile")).exists();
     }
 
