@@ -34,7 +34,7 @@ import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.inprocess.InProcessServerBuilder;
-import io.baton.api.InProcessBrokers;
+import io.baton.api.grpc.InProcessBrokers;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;

@@ -13,23 +13,30 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The broker's layers, checked on its compiled classes: the state machine ({@code slot}) is pure
- * (the JDK and {@code api} only), storage ({@code log}) knows nothing of what it stores or who
+ * (the JDK and the names, limits and error catalogue of {@code io.baton.api} only), that shared
+ * {@code api} package knows no transport, storage ({@code log}) knows nothing of what it stores or who
  * drives it, the slot threads ({@code runtime}) know neither transport nor coordination, quotas
  * ({@code quota}) are counted from reports and know no other part of the broker, and no
  * two packages depend on each other.
  */
 class LayeringTest {
     private static JavaClasses broker;
+    private static JavaClasses api;
 
     @BeforeAll
     static void load() {
         broker = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
                 .importPackages("io.baton.broker");
+        api = new ClassFileImporter().importPackages("io.baton.api");
     }
 
     static final ArchRule SLOT_IS_PURE = classes().that().resideInAPackage("io.baton.broker.slot..")
-            .should().onlyDependOnClassesThat().resideInAnyPackage("java..", "io.baton.api..", "io.baton.broker.slot..")
+            .should().onlyDependOnClassesThat().resideInAnyPackage("java..", "io.baton.api", "io.baton.broker.slot..")
             .because("the state machine is decided and replayed the same way everywhere: no I/O, threads or libraries");
+
+    static final ArchRule API_KNOWS_NO_TRANSPORT = noClasses().that().resideInAPackage("io.baton.api")
+            .should().dependOnClassesThat().resideInAnyPackage("io.grpc..", "io.netty..", "io.baton.api.grpc..", "io.baton.api.tls..")
+            .because("names, limits and the error catalogue are shared by every transport; gRPC plumbing lives in io.baton.api.grpc");
 
     static final ArchRule LOG_STORES_BYTES = noClasses().that().resideInAPackage("io.baton.broker.log..")
             .should().dependOnClassesThat().resideInAnyPackage("io.baton.broker.slot..", "io.baton.broker.runtime..")
@@ -47,6 +54,11 @@ class LayeringTest {
     @Test
     void quotasDependOnNoOtherPartOfTheBroker() {
         QUOTAS_STAND_ALONE.check(broker);
+    }
+
+    @Test
+    void theSharedApiKnowsNoTransport() {
+        API_KNOWS_NO_TRANSPORT.check(api);
     }
 
     @Test

@@ -197,7 +197,7 @@ public final class BatonClient implements AutoCloseable {
             }
             checkProject(project);
             if (token != null) {
-                io.baton.api.BearerToken.attach(token); // checks it
+                io.baton.api.grpc.BearerToken.attach(token); // checks it
             }
             if (callTimeout == null || callTimeout.isNegative() || callTimeout.isZero()) {
                 throw new IllegalArgumentException("callTimeout must be positive");

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
-import io.baton.api.BearerToken;
-import io.baton.api.InProcessBrokers;
+import io.baton.api.grpc.BearerToken;
+import io.baton.api.grpc.InProcessBrokers;
 import io.baton.api.v1.QueueRef;
 import io.baton.api.v1.Subscribe;
 import io.baton.api.v1.WorkEvent;

@@ -3,7 +3,7 @@ package io.baton.sdk;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.baton.api.BatonErrors;
+import io.baton.api.grpc.BatonErrors;
 import io.baton.api.SlotHash;
 import io.baton.api.v1.CreateQueueRequest;
 import io.baton.api.v1.ErrorDetail;

@@ -1,8 +1,8 @@
 package io.baton.broker.rpc;
 
 import com.google.protobuf.Message;
-import io.baton.api.BatonErrors;
-import io.baton.api.BearerToken;
+import io.baton.api.grpc.BatonErrors;
+import io.baton.api.grpc.BearerToken;
 import io.baton.api.ErrorCode;
 import io.baton.api.v1.ClusterServiceGrpc;
 import io.baton.api.v1.MoveServiceGrpc;

@@ -33,7 +33,7 @@ public final class MoveClient implements AutoCloseable {
         this.protos = protos;
         this.tls = tls;
         this.auth = serviceToken == null ? new io.grpc.ClientInterceptor[0]
-                : new io.grpc.ClientInterceptor[] {io.baton.api.BearerToken.attach(serviceToken)};
+                : new io.grpc.ClientInterceptor[] {io.baton.api.grpc.BearerToken.attach(serviceToken)};
     }
 
     public CompletableFuture<Integer> accept(String address, SlotCommand.AcceptMoved command) {

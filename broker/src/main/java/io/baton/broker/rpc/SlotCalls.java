@@ -1,6 +1,6 @@
 package io.baton.broker.rpc;
 
-import io.baton.api.BatonErrors;
+import io.baton.api.grpc.BatonErrors;
 import io.baton.api.ErrorCode;
 import io.baton.api.QueueNames;
 import io.baton.api.SlotHash;

@@ -47,14 +47,14 @@ final class Throughput {
         } else if (b <= newest - BUCKETS) {
             return -1;
         }
-        return (int) Math.floorMod(b, BUCKETS);
+        return Math.floorMod(b, BUCKETS);
     }
 
     /** Empties the buckets after {@code from} up to {@code to} (they are reused for the new spans). */
     private void clear(long from, long to) {
         long start = from == Long.MIN_VALUE ? to - BUCKETS + 1 : Math.max(from + 1, to - BUCKETS + 1);
         for (long b = start; b <= to; b++) {
-            int i = (int) Math.floorMod(b, BUCKETS);
+            int i = Math.floorMod(b, BUCKETS);
             posted[i] = 0;
             deleted[i] = 0;
             deadLettered[i] = 0;
@@ -70,7 +70,7 @@ final class Throughput {
         for (int k = 0; k < BUCKETS; k++) {
             long b = end - BUCKETS + 1 + k;
             if (b <= newest && b > newest - BUCKETS) {
-                int i = (int) Math.floorMod(b, BUCKETS);
+                int i = Math.floorMod(b, BUCKETS);
                 p[k] = posted[i];
                 d[k] = deleted[i];
                 dl[k] = deadLettered[i];

@@ -1,9 +1,9 @@
 package io.baton.sdk.internal;
 
-import io.baton.api.BatonErrors;
-import io.baton.api.DirectChannel;
+import io.baton.api.grpc.BatonErrors;
+import io.baton.api.grpc.DirectChannel;
 import io.baton.api.ErrorCode;
-import io.baton.api.InProcessBrokers;
+import io.baton.api.grpc.InProcessBrokers;
 import io.baton.api.SlotHash;
 import io.baton.api.tls.TlsCredentials;
 import io.baton.api.v1.BrokerInfo;
@@ -93,7 +93,7 @@ public final class Router implements AutoCloseable {
     public Router(List<String> seeds, Duration callTimeout, boolean inProcessWhenLocal, String token,
                   TlsCredentials tls) {
         this.tls = tls;
-        this.auth = token == null ? null : io.baton.api.BearerToken.attach(token);
+        this.auth = token == null ? null : io.baton.api.grpc.BearerToken.attach(token);
         this.seeds = List.copyOf(seeds);
         this.callTimeout = callTimeout;
         this.inProcessWhenLocal = inProcessWhenLocal;

@@ -1,4 +1,4 @@
-package io.baton.api;
+package io.baton.api.grpc;
 
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;

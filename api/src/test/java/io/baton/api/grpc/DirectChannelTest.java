@@ -1,5 +1,6 @@
-package io.baton.api;
+package io.baton.api.grpc;
 
+import io.baton.api.ErrorCode;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,6 +1,7 @@
-package io.baton.api;
+package io.baton.api.grpc;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.baton.api.ErrorCode;
 import io.baton.api.v1.ErrorDetail;
 import io.grpc.Metadata;
 import io.grpc.Status;
