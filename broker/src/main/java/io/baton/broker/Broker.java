@@ -1,44 +1,64 @@
 package io.baton.broker;
 
-import io.baton.api.ErrorCode;
+import io.baton.api.DaemonThreads;
+import io.baton.api.grpc.InProcessBrokers;
 import io.baton.api.v1.BrokerInfo;
 import io.baton.api.v1.ClusterMap;
-import io.baton.api.v1.SlotOwner;
 import io.baton.broker.cluster.AssignmentStore;
+import io.baton.broker.cluster.BrokerHealth;
 import io.baton.broker.cluster.BrokerRegistry;
 import io.baton.broker.cluster.ClusterPaths;
+import io.baton.broker.cluster.ClusterView;
+import io.baton.broker.cluster.HandOver;
+import io.baton.broker.cluster.IdKey;
 import io.baton.broker.cluster.OwnershipReconciler;
 import io.baton.broker.cluster.SelfAssigner;
-import io.baton.broker.cluster.SlotAssignment;
+import io.baton.broker.cluster.SlotController;
+import io.baton.broker.cluster.ZkProjectUsage;
+import io.baton.broker.cluster.ZkSeqReservations;
+import io.baton.broker.cluster.ZooKeeperAcls;
+import io.baton.broker.log.BookKeeperSlotLog;
+import io.baton.broker.log.BookKeeperSlotLogFactory;
 import io.baton.broker.log.FileSlotLogFactory;
+import io.baton.broker.log.Journal;
+import io.baton.broker.log.SlotLogFactory;
 import io.baton.broker.metrics.BrokerMetrics;
 import io.baton.broker.metrics.GrpcMetricsInterceptor;
 import io.baton.broker.metrics.MetricsServer;
+import io.baton.broker.quota.ProjectQuotas;
+import io.baton.broker.rpc.CallAuthorizer;
 import io.baton.broker.rpc.ClaimRpc;
 import io.baton.broker.rpc.ClusterRpc;
+import io.baton.broker.rpc.IdCodec;
 import io.baton.broker.rpc.LaneBorrowingInterceptor;
 import io.baton.broker.rpc.MessageRpc;
+import io.baton.broker.rpc.MoveClient;
+import io.baton.broker.rpc.MoveRpc;
+import io.baton.broker.rpc.Protos;
 import io.baton.broker.rpc.QueueRpc;
 import io.baton.broker.rpc.WorkRpc;
-import io.baton.broker.quota.ProjectQuotas;
 import io.baton.broker.runtime.Admission;
 import io.baton.broker.runtime.BodyCache;
-import io.baton.broker.runtime.SlotResources;
 import io.baton.broker.runtime.LocalSlots;
+import io.baton.broker.runtime.MessageMover;
 import io.baton.broker.runtime.SlotDriver;
 import io.baton.broker.runtime.SlotHost;
+import io.baton.broker.runtime.SlotOwnershipState;
+import io.baton.broker.runtime.SlotResources;
 import io.baton.broker.runtime.SlotThreads;
-import io.baton.broker.runtime.SlotUnavailableException;
+import io.baton.broker.slot.SlotCommand;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.inprocess.InProcessServerBuilder;
-import io.baton.api.grpc.InProcessBrokers;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.micrometer.core.instrument.FunctionCounter;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -63,27 +83,28 @@ public final class Broker implements AutoCloseable {
     private AssignmentStore assignments;
     private BrokerRegistry registry;
     private SlotThreads threads;
-    private io.baton.broker.log.SlotLogFactory logs;
-    private io.baton.broker.cluster.SlotController controller;
+    private SlotLogFactory logs;
+    private SlotController controller;
     private Admission admission;
     private SlotResources resources;
-    private io.baton.broker.cluster.ZkSeqReservations idReservations;
+    private ZkSeqReservations idReservations;
     private ProjectQuotas quotas;
-    private io.baton.broker.cluster.ZkProjectUsage projectUsage;
+    private ZkProjectUsage projectUsage;
     /** How often a broker shares its projects' usage with the others (what a quota may lag by across brokers). */
-    static final java.time.Duration PROJECT_USAGE_INTERVAL = java.time.Duration.ofSeconds(1);
+    static final Duration PROJECT_USAGE_INTERVAL = Duration.ofSeconds(1);
     private SlotHost host;
-    private io.baton.broker.cluster.BrokerHealth health;
+    private BrokerHealth health;
     private OwnershipReconciler reconciler;
     private Server grpc;
     private Server inProcess;
     private MetricsServer metricsServer;
     private ScheduledExecutorService ticker;
     private ScheduledExecutorService moverTimer;
-    private io.baton.broker.runtime.MessageMover mover;
-    private io.baton.broker.rpc.MoveClient moveClient;
-    private io.baton.broker.rpc.Protos protos;
+    private MessageMover mover;
+    private MoveClient moveClient;
+    private Protos protos;
     private int slotCount;
+    private ClusterView clusterView;
 
     /** Calls (Work streams included) one client connection may have open at once. */
     static final int GRPC_CALLS_PER_CONNECTION = 1_000;
@@ -99,8 +120,8 @@ public final class Broker implements AutoCloseable {
                 .connectionTimeoutMs((int) Math.min(15_000, config.zkSessionTimeout().toMillis()))
                 .retryPolicy(new ExponentialBackoffRetry(100, 10, 2_000));
         if (config.zooKeeperCredentials() != null) {
-            zkBuilder.authorization("digest", config.zooKeeperCredentials().getBytes(java.nio.charset.StandardCharsets.UTF_8))
-                    .aclProvider(io.baton.broker.cluster.ZooKeeperAcls.ownedUnder(paths.root()));
+            zkBuilder.authorization("digest", config.zooKeeperCredentials().getBytes(StandardCharsets.UTF_8))
+                    .aclProvider(ZooKeeperAcls.ownedUnder(paths.root()));
         }
         this.zk = zkBuilder.build();
     }
@@ -122,30 +143,31 @@ public final class Broker implements AutoCloseable {
             throw new IllegalStateException("could not connect to ZooKeeper at " + config.zkConnect());
         }
         if (config.zooKeeperCredentials() != null) {
-            io.baton.broker.cluster.ZooKeeperAcls.closeExisting(zk, paths.root());
+            ZooKeeperAcls.closeExisting(zk, paths.root());
         }
         assignments = new AssignmentStore(zk, paths);
         slotCount = assignments.ensureSlotCount(config.slotCount());
-        protos = new io.baton.broker.rpc.Protos(new io.baton.broker.rpc.IdCodec(io.baton.broker.cluster.IdKey.ensure(zk, paths)));
-        moveClient = new io.baton.broker.rpc.MoveClient(config.serviceToken(), config.tls(), protos);
+        protos = new Protos(new IdCodec(IdKey.ensure(zk, paths)));
+        moveClient = new MoveClient(config.serviceToken(), config.tls(), protos);
         registry = new BrokerRegistry(zk, paths);
+        clusterView = new ClusterView(config.brokerId(), slotCount, assignments, registry, () -> host);
         threads = new SlotThreads(config.slotThreads());
         logs = config.replicatedStorage()
-                ? new io.baton.broker.log.BookKeeperSlotLogFactory(config.bookkeeperMetadataUri(), zk, paths::slotLog,
-                        io.baton.broker.log.BookKeeperSlotLog.Replication.DEFAULT, metrics.ledgerEvents(), config.ledgerPasswords())
+                ? new BookKeeperSlotLogFactory(config.bookkeeperMetadataUri(), zk, paths::slotLog,
+                        BookKeeperSlotLog.Replication.DEFAULT, metrics.ledgerEvents(), config.ledgerPasswords())
                 : new FileSlotLogFactory(config.dataDir(), metrics.flushListener(), config.segmentBytes(),
-                        io.baton.broker.log.Journal.DEFAULT_SEGMENT_BYTES, config.disk(), config.diskSpace());
+                        Journal.DEFAULT_SEGMENT_BYTES, config.disk(), config.diskSpace());
         long budget = config.memoryBudget() > 0 ? config.memoryBudget()
                 : Admission.defaultMemoryBudget(Runtime.getRuntime().maxMemory(), slotCount);
         // The body cache is part of the budget: a quarter of it, at most 256 MiB.
         BodyCache cache = new BodyCache(Math.min(256L << 20, budget / 4), config.slotThreads());
         admission = new Admission(Math.max(1, budget - cache.capacityBytes()), logs::writeRefusal);
-        idReservations = new io.baton.broker.cluster.ZkSeqReservations(zk, paths::slotIds);
+        idReservations = new ZkSeqReservations(zk, paths::slotIds);
         quotas = new ProjectQuotas(config.projectQuotas());
-        projectUsage = new io.baton.broker.cluster.ZkProjectUsage(zk, paths, config.brokerId(), quotas);
+        projectUsage = new ZkProjectUsage(zk, paths, config.brokerId(), quotas);
         projectUsage.start(PROJECT_USAGE_INTERVAL);
         resources = new SlotResources(admission, quotas, cache, SlotResources.bodyReaderPool(4), idReservations);
-        LocalSlots slots = new LocalSlots(slotCount, this::notServedHere);
+        LocalSlots slots = new LocalSlots(slotCount, clusterView::notServedHere);
         host = new SlotHost(slots, logs, threads, config.clock(), config.limits(), config.checkpoints(), metrics::recordDurable,
                 resources);
         metrics.bindAdmission(admission, logs instanceof FileSlotLogFactory f ? f.space() : null);
@@ -155,15 +177,15 @@ public final class Broker implements AutoCloseable {
         host.events(metrics.slotEvents());
         metrics.bind(slots);
         metrics.bindFailures(host);
-        moverTimer = Executors.newSingleThreadScheduledExecutor(io.baton.api.DaemonThreads.named("message-mover"));
-        mover = new io.baton.broker.runtime.MessageMover(slots, (target, c) -> moveTo(slots, target, c), moverTimer);
+        moverTimer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("message-mover"));
+        mover = new MessageMover(slots, (target, c) -> moveTo(slots, target, c), moverTimer);
         host.onMovesPending(mover::wake);
         host.onRetryDelay(metrics::recordRetryDelay);
 
-        health = new io.baton.broker.cluster.BrokerHealth(config.brokerId(), zk.getZookeeperClient()::isConnected,
+        health = new BrokerHealth(config.brokerId(), zk.getZookeeperClient()::isConnected,
                 assignments::latest, host);
         WorkRpc work = new WorkRpc(slots, protos, metrics.registry(), config.maxWorkStreams());
-        ClusterRpc cluster = new ClusterRpc(this::clusterMap, project -> ClusterRpc.status(health, logs, work, project)
+        ClusterRpc cluster = new ClusterRpc(clusterView::map, project -> ClusterRpc.status(health, logs, work, project)
                 .setBrokerId(config.brokerId()).setGrpcAddress(grpcAddress())
                 .setMessagesPosted(metrics.total(slots, c -> c.messagesPosted))
                 .setMessagesDeleted(metrics.total(slots, c -> c.messagesDeleted))
@@ -174,11 +196,11 @@ public final class Broker implements AutoCloseable {
                 ServerInterceptors.intercept(new MessageRpc(slots, protos), new GrpcMetricsInterceptor(metrics.registry())),
                 ServerInterceptors.intercept(new ClaimRpc(slots, protos), new GrpcMetricsInterceptor(metrics.registry())),
                 cluster.bindService(),
-                ServerInterceptors.intercept(new io.baton.broker.rpc.MoveRpc(slots, protos), new GrpcMetricsInterceptor(metrics.registry())),
+                ServerInterceptors.intercept(new MoveRpc(slots, protos), new GrpcMetricsInterceptor(metrics.registry())),
                 ServerInterceptors.intercept(work.service(), new GrpcMetricsInterceptor(metrics.registry())));
         if (config.authRequired()) {
             // Outermost: a call is authenticated before anything else sees it, on every transport below.
-            io.baton.broker.rpc.CallAuthorizer authorizer = new io.baton.broker.rpc.CallAuthorizer(config.credentials(), metrics.registry());
+            CallAuthorizer authorizer = new CallAuthorizer(config.credentials(), metrics.registry());
             services = services.stream().map(s -> ServerInterceptors.intercept(s, authorizer)).toList();
         }
         InetSocketAddress grpcBind = new InetSocketAddress(config.host(), config.grpcPort());
@@ -216,7 +238,7 @@ public final class Broker implements AutoCloseable {
                 .addServices(services).intercept(new LaneBorrowingInterceptor()).directExecutor().build().start();
         // Unary calls skip even the in-process transport (DirectChannel): the same handlers, the
         // same interceptors, lane borrowing included.
-        List<ServerServiceDefinition> direct = new java.util.ArrayList<>();
+        List<ServerServiceDefinition> direct = new ArrayList<>();
         for (ServerServiceDefinition s : services) {
             direct.add(ServerInterceptors.intercept(s, new LaneBorrowingInterceptor()));
         }
@@ -226,15 +248,15 @@ public final class Broker implements AutoCloseable {
             SelfAssigner.assignAll(assignments, config.brokerId(), slotCount);
         } else if (config.runController()) {
             // Cluster mode: every broker runs a controller; the elected one assigns the slots.
-            controller = new io.baton.broker.cluster.SlotController(zk, paths, config.brokerId(), assignments, registry, slotCount);
+            controller = new SlotController(zk, paths, config.brokerId(), assignments, registry, slotCount);
             controller.start();
-            io.micrometer.core.instrument.FunctionCounter.builder("baton.controller.decisions", controller,
-                    io.baton.broker.cluster.SlotController::decisions)
+            FunctionCounter.builder("baton.controller.decisions", controller,
+                    SlotController::decisions)
                     .description("Slot assignments written while this broker was the controller").register(metrics.registry());
         }
         reconciler = new OwnershipReconciler(config.brokerId(), host, assignments, slotCount);
         reconciler.start(zk);
-        ticker = Executors.newSingleThreadScheduledExecutor(io.baton.api.DaemonThreads.named("slot-ticker"));
+        ticker = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("slot-ticker"));
         ticker.scheduleWithFixedDelay(() -> {
             host.slots().all().forEach(SlotDriver::tick);
             metrics.refreshQueueGauges(host.slots());
@@ -249,50 +271,21 @@ public final class Broker implements AutoCloseable {
      * Hands moved messages to the slot serving their target queue: here if this broker serves it,
      * else its owner over gRPC. Fails (the mover retries) while the slot has no serving owner.
      */
-    private java.util.concurrent.CompletableFuture<Integer> moveTo(LocalSlots slots, int slot,
-                                                                   io.baton.broker.slot.SlotCommand.AcceptMoved c) {
+    private CompletableFuture<Integer> moveTo(LocalSlots slots, int slot,
+                                                                   SlotCommand.AcceptMoved c) {
         SlotDriver local = slots.get(slot);
-        if (local != null && local.state() == io.baton.broker.runtime.SlotOwnershipState.SERVING) {
+        if (local != null && local.state() == SlotOwnershipState.SERVING) {
             return local.submit(c);
         }
-        SlotAssignment a = assignments.latest();
-        String owner = a == null ? null : a.owner(slot);
-        BrokerInfo info = owner == null || owner.equals(config.brokerId()) ? null : registry.broker(owner);
-        if (info == null) {
-            return java.util.concurrent.CompletableFuture.failedFuture(notServedHere(slot));
+        String owner = clusterView.ownerAddress(slot);
+        if (owner == null) {
+            return CompletableFuture.failedFuture(clusterView.notServedHere(slot));
         }
-        return moveClient.accept(info.getGrpcAddress(), c);
-    }
-
-    /** Why a slot with no local driver is not served here: another owner (redirect) or none yet (retry). */
-    private SlotUnavailableException notServedHere(int slot) {
-        SlotAssignment a = assignments.latest();
-        String owner = a == null ? null : a.owner(slot);
-        if (owner == null || owner.equals(config.brokerId())) {
-            if (host != null && host.failures().containsKey(slot)) {
-                return SlotUnavailableException.retry("Slot " + slot + " cannot be served: its storage failed. It is reopened"
-                        + " automatically once the cause is gone. Please try again in a few seconds.", slot);
-            }
-            return SlotUnavailableException.retry("Slot " + slot + " is not being served yet. Please try again in a few seconds.", slot);
-        }
-        BrokerInfo info = registry.broker(owner);
-        return new SlotUnavailableException(ErrorCode.NOT_OWNER, "Slot " + slot + " is owned by broker " + owner + ".",
-                slot, a.epoch(slot), owner, info == null ? "" : info.getGrpcAddress());
+        return moveClient.accept(owner, c);
     }
 
     public ClusterMap clusterMap() {
-        SlotAssignment a = assignments.latest();
-        ClusterMap.Builder b = ClusterMap.newBuilder().setSlotCount(slotCount);
-        for (Map.Entry<String, BrokerInfo> e : registry.brokers().entrySet()) {
-            b.addBrokers(e.getValue());
-        }
-        if (a != null) {
-            b.setVersion(a.version());
-            for (int s = 0; s < a.slotCount(); s++) {
-                b.addSlots(SlotOwner.newBuilder().setSlot(s).setBrokerId(a.owner(s) == null ? "" : a.owner(s)).setEpoch(a.epoch(s)));
-            }
-        }
-        return b.build();
+        return clusterView.map();
     }
 
     /** Healthy: connected to ZooKeeper and serving every slot assigned here. */
@@ -354,48 +347,12 @@ public final class Broker implements AutoCloseable {
         return zk;
     }
 
-    /**
-     * Leaves the cluster cleanly: removes this broker's registration so that the controller moves
-     * its slots to the others, and keeps serving each slot until the assignment has moved it (the
-     * reconciler then stops serving it, makes what it appended durable and closes its ledger, and
-     * clients are redirected to the new owner). Gives up after {@code timeout}; what is left is
-     * closed the same way, and the new owners fence it.
-     */
-    private void handOver(Duration timeout) {
-        if (registry == null || reconciler == null || !config.runController()) {
-            return;
-        }
-        boolean others = registry.brokers().keySet().stream().anyMatch(id -> !id.equals(config.brokerId()));
-        if (!others || !zk.getZookeeperClient().isConnected()) {
-            return; // nobody to hand over to: close, and the slots wait for a broker to come back
-        }
-        log.info("broker {} leaving: handing its slots over", config.brokerId());
-        long t0 = System.nanoTime();
-        registry.deregister();
-        long deadline = t0 + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            SlotAssignment a = assignments.latest();
-            boolean assignedHere = false;
-            for (int s = 0; a != null && s < a.slotCount(); s++) {
-                assignedHere |= config.brokerId().equals(a.owner(s));
-            }
-            if (!assignedHere && host.slots().all().isEmpty()) {
-                log.info("broker {} handed its slots over in {} ms", config.brokerId(), (System.nanoTime() - t0) / 1_000_000);
-                return;
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-        log.warn("broker {}: slots not handed over within {}; closing them anyway", config.brokerId(), timeout);
-    }
-
     @Override
     public void close() {
-        handOver(config.handOverTimeout());
+        if (registry != null && reconciler != null && config.runController()) {
+            HandOver.leave(config.brokerId(), registry, assignments, host, zk.getZookeeperClient()::isConnected,
+                    config.handOverTimeout());
+        }
         if (inProcess != null) {
             InProcessBrokers.unregister(grpcAddress());
             inProcess.shutdownNow();
