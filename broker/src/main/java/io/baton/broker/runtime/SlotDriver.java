@@ -1,6 +1,5 @@
 package io.baton.broker.runtime;
 
-import io.baton.api.DaemonThreads;
 import io.baton.api.ErrorCode;
 import io.baton.broker.log.SlotLog;
 import io.baton.api.Limits;
@@ -31,9 +30,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
@@ -103,6 +100,8 @@ public final class SlotDriver {
     /** Commands that issue ids are refused (retryable) this close to the reservation's end. */
     private long idMargin = 1L << 16;
     private final SeqReservations ids;
+    /** Timers, checkpoint writes and log closes: off the slot thread (at most one checkpoint write per slot at a time). */
+    private final SlotExecutors executors;
     /** The slot issues no id at or past this (set at recovery, raised by renewals). Slot thread. */
     private long reservedUpTo;
     private boolean renewingIds;
@@ -143,6 +142,7 @@ public final class SlotDriver {
         this.cache = resources.cache();
         this.bodyReaders = resources.bodyReaders();
         this.ids = resources.ids();
+        this.executors = resources.executors();
         this.sm = new SlotStateMachine(slot, limits);
         this.nextCheckpointCheck = checkpoints.minBytes();
     }
@@ -414,9 +414,6 @@ public final class SlotDriver {
     /** When each queue's pending claim-expiry wake-up fires (epoch ms), by project and queue. Slot thread only. */
     private final Map<String, Long> wakeTimerAt = new HashMap<>();
 
-    /** Fires claim-expiry wake-ups (onto the slot threads); shared by every slot of the JVM. */
-    private static final ScheduledExecutorService WAKE_TIMERS =
-            Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("slot-wake-timers"));
 
     /**
      * Runs {@code command}; the future completes once its effects are durable. A command that
@@ -660,7 +657,7 @@ public final class SlotDriver {
                 if (at != Long.MAX_VALUE && (scheduled == null || at < scheduled)) {
                     wakeTimerAt.put(key, at);
                     long delay = Math.max(1, at - clock.millis() + 1);
-                    WAKE_TIMERS.schedule(() -> {
+                    executors.wakeTimers.schedule(() -> {
                         try {
                             thread.execute(() -> {
                                 wakeTimerAt.remove(key, at);
@@ -831,7 +828,7 @@ public final class SlotDriver {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-        }, CHECKPOINT_WRITERS).whenComplete((v, e) -> {
+        }, executors.checkpointWriters).whenComplete((v, e) -> {
             if (e != null) {
                 log.warn("slot {}: checkpoint failed; the log keeps growing until the next one succeeds", slot, e);
                 try {
@@ -921,20 +918,6 @@ public final class SlotDriver {
         }
     }
 
-    /**
-     * Writes checkpoints (snapshot files, snapshot ledgers): blocking I/O kept off the slot
-     * threads. At most one write per slot at a time.
-     */
-    private static final ExecutorService CHECKPOINT_WRITERS =
-            Executors.newCachedThreadPool(DaemonThreads.named("slot-checkpoint"));
-
-    /**
-     * Closes released slots' logs. Closing waits for in-flight appends and, in BookKeeper, for the
-     * ledger's close; it must not hold a slot thread, which other slots share (one being taken over
-     * here, for example).
-     */
-    private static final ExecutorService CLOSERS =
-            Executors.newCachedThreadPool(DaemonThreads.named("slot-log-closer"));
 
     /**
      * Stops serving and closes the log once everything appended is durable. The slot thread stops
@@ -962,7 +945,7 @@ public final class SlotDriver {
                     account.withdraw();
                     wakeAll();
                 } finally {
-                    CLOSERS.execute(closeLog);
+                    executors.closers.execute(closeLog);
                 }
             });
         } catch (RejectedExecutionException e) {

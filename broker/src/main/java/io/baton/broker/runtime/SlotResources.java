@@ -10,11 +10,16 @@ import java.util.concurrent.TimeUnit;
 /**
  * What every slot of a broker shares: the admission of growing writes, the projects' quotas, the
  * cache of recent bodies, the threads that read bodies back from the slots' logs (blocking I/O,
- * kept off the slot lanes), and the record of how far each slot may issue ids. The broker owns them
- * and closes the readers when it stops.
+ * kept off the slot lanes), the record of how far each slot may issue ids, and the threads for
+ * timers, checkpoints and log closes. The broker owns them and closes the threads when it stops.
  */
 public record SlotResources(Admission admission, ProjectQuotas quotas, BodyCache cache, ExecutorService bodyReaders,
-                            SeqReservations ids) implements AutoCloseable {
+                            SeqReservations ids, SlotExecutors executors) implements AutoCloseable {
+    /** With threads of their own for timers, checkpoints and log closes. */
+    public SlotResources(Admission admission, ProjectQuotas quotas, BodyCache cache, ExecutorService bodyReaders, SeqReservations ids) {
+        this(admission, quotas, cache, bodyReaders, ids, new SlotExecutors());
+    }
+
     /** Reads at most this many bodies' worth of tasks at once per reader; past that a read is refused. */
     static final int READS_QUEUED = 10_000;
 
@@ -32,6 +37,7 @@ public record SlotResources(Admission admission, ProjectQuotas quotas, BodyCache
 
     @Override
     public void close() {
+        executors.close();
         bodyReaders.shutdown();
         try {
             bodyReaders.awaitTermination(10, TimeUnit.SECONDS);
