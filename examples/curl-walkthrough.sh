@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Cloud Queues producer/consumer tutorial, verbatim, against a running Baton:
 #   bin/baton standalone            # in another terminal
-#   examples/curl-walkthrough.sh    # BATON_URL=http://host:port to aim elsewhere
+#   examples/curl-walkthrough.sh    # BATON_URL=http://host:port to aim elsewhere, BATON_TOKEN with auth on
 #
 # Posts two messages, claims both with a 60 s lease and 60 s of grace, deletes a claimed message
 # through its claim, and shows the queue's stats at each step. Needs only curl (and sed).
@@ -14,7 +14,10 @@ QUEUE="${BATON_QUEUE:-demo-$$}"
 CLIENT_ID="${CLIENT_ID:-$(cat /proc/sys/kernel/random/uuid 2>/dev/null || uuidgen)}"
 Q="$BATON_URL/v1/queues/$QUEUE"
 H=(-H "Client-ID: $CLIENT_ID" -H "X-Project-Id: $PROJECT" -H "Content-Type: application/json")
-if [[ -n "${AUTH_TOKEN:-}" ]]; then H+=(-H "X-Auth-Token: $AUTH_TOKEN"); fi
+# BATON_TOKEN as every baton command reads it (AUTH_TOKEN, its former name, still works).
+TOKEN="${BATON_TOKEN:-${AUTH_TOKEN:-}}"
+if [[ -n "$TOKEN" ]]; then H+=(-H "X-Auth-Token: $TOKEN"); fi
+if [[ -n "${BATON_TLS_CA:-}" ]]; then H+=(--cacert "$BATON_TLS_CA"); fi
 
 BODY=$(mktemp)
 trap 'rm -f "$BODY"' EXIT

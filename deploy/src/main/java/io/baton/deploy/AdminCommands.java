@@ -27,10 +27,12 @@ final class AdminCommands {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     static final class Target {
-        @Option(names = "--target", defaultValue = "127.0.0.1:7070", description = "Broker gRPC address (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--target", defaultValue = "${env:BATON_TARGET:-127.0.0.1:7070}",
+                description = "Broker gRPC address (default: the BATON_TARGET environment variable, else 127.0.0.1:7070).")
         String target;
 
-        @Option(names = "--project", defaultValue = "default", description = "Project (tenant) (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--project", defaultValue = "${env:BATON_PROJECT:-default}",
+                description = "Project (tenant) (default: the BATON_PROJECT environment variable, else default).")
         String project;
 
         @Mixin

@@ -33,11 +33,13 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "bench", description = "Load generator: producers and streaming workers against running brokers.")
 final class BenchCommand implements Callable<Integer> {
-    @Option(names = "--target", defaultValue = "127.0.0.1:7070", split = ",",
-            description = "Broker gRPC addresses, any of them; the cluster map names the rest (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--target", defaultValue = "${env:BATON_TARGET:-127.0.0.1:7070}", split = ",",
+            description = "Broker gRPC addresses, any of them; the cluster map names the rest (default: the BATON_TARGET "
+                    + "environment variable, else 127.0.0.1:7070).")
     String[] target;
 
-    @Option(names = "--project", defaultValue = "bench", description = "Project (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--project", defaultValue = "${env:BATON_PROJECT:-bench}",
+            description = "Project (default: the BATON_PROJECT environment variable, else bench).")
     String project;
 
     @Option(names = "--queue", description = "Queue (default: a new bench-<random> queue, deleted at the end).")

@@ -18,8 +18,7 @@ public final class ProducerExample {
     public static void main(String[] args) throws Exception {
         int count = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
         String queue = args.length > 1 ? args[1] : "jobs";
-        String target = System.getProperty("baton.target", "127.0.0.1:7070");
-        try (BatonClient client = BatonClient.builder().target(target).project("examples").build();
+        try (BatonClient client = BatonClient.builder().target("127.0.0.1:7070").project("examples").fromEnvironment().build();
              Producer producer = Producer.builder(client).linger(Duration.ofMillis(2)).build()) {
             client.createQueue(queue);
             List<CompletableFuture<String>> ids = new ArrayList<>();

@@ -20,8 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class WorkerFleetExample {
     public static void main(String[] args) throws Exception {
         String queue = args.length > 0 ? args[0] : "jobs";
-        String target = System.getProperty("baton.target", "127.0.0.1:7070");
-        BatonClient client = BatonClient.builder().target(target).project("examples").build();
+        BatonClient client = BatonClient.builder().target("127.0.0.1:7070").project("examples").fromEnvironment().build();
         client.createQueue(queue);
         AtomicInteger handled = new AtomicInteger();
         List<Worker> fleet = new ArrayList<>();

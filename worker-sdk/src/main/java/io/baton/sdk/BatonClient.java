@@ -109,6 +109,41 @@ public final class BatonClient implements AutoCloseable {
         private java.nio.file.Path clientKey;
 
         /** One or more broker (or seed) addresses, {@code host:port}. */
+        /**
+         * Takes what the environment sets, as every {@code baton} command and example does:
+         * {@code BATON_TARGET} (broker addresses, comma-separated), {@code BATON_PROJECT},
+         * {@code BATON_TOKEN}, {@code BATON_TLS_CA}, and {@code BATON_TLS_CERT} with
+         * {@code BATON_TLS_KEY}. Variables not set leave the builder as it was; later calls override.
+         */
+        public Builder fromEnvironment() {
+            return fromEnvironment(System.getenv());
+        }
+
+        Builder fromEnvironment(java.util.Map<String, String> env) {
+            String t = env.get("BATON_TARGET");
+            if (t != null && !t.isBlank()) {
+                target(t.split(","));
+            }
+            String p = env.get("BATON_PROJECT");
+            if (p != null && !p.isEmpty()) {
+                project(p);
+            }
+            String token = env.get("BATON_TOKEN");
+            if (token != null && !token.isEmpty()) {
+                token(token);
+            }
+            String ca = env.get("BATON_TLS_CA");
+            if (ca != null && !ca.isEmpty()) {
+                trustCertificates(java.nio.file.Path.of(ca));
+            }
+            String cert = env.get("BATON_TLS_CERT");
+            String key = env.get("BATON_TLS_KEY");
+            if (cert != null && !cert.isEmpty() && key != null && !key.isEmpty()) {
+                clientCertificate(java.nio.file.Path.of(cert), java.nio.file.Path.of(key));
+            }
+            return this;
+        }
+
         public Builder target(String... addresses) {
             this.targets = List.of(addresses);
             return this;
