@@ -74,7 +74,7 @@ final class AdminCommands {
     }
 
     @Command(name = "queue", description = "Create, list, delete queues and show their stats.",
-            subcommands = {Queue.Create.class, Queue.ListQueues.class, Queue.DeleteQueue.class, Queue.Stats.class})
+            subcommands = {Queue.Create.class, Queue.ListQueues.class, Queue.DeleteQueue.class, Queue.Stats.class, Queue.Purge.class})
     static final class Queue {
         @Command(name = "create", description = "Create a queue.")
         static final class Create implements Callable<Integer> {
@@ -114,6 +114,29 @@ final class AdminCommands {
 
             public Integer call() throws Exception {
                 return run(t, c -> JSON.createObjectNode().put("queue", queue).put("deleted", c.deleteQueue(queue)));
+            }
+        }
+
+        @Command(name = "purge", description = {"Delete a queue's messages (claimed and delayed ones too), keeping the queue:",
+                "those up to and including --up-to, else those there now (the newest message's id is read first, so",
+                "messages posted meanwhile stay). Workers holding purged jobs have their acks refused."})
+        static final class Purge implements Callable<Integer> {
+            @Mixin Target t;
+            @Parameters(paramLabel = "QUEUE") String queue;
+            @Option(names = "--up-to", paramLabel = "MESSAGE_ID", description = "The newest message to delete.") String upTo;
+
+            public Integer call() throws Exception {
+                return run(t, c -> {
+                    String last = upTo;
+                    if (last == null) {
+                        QueueStats s = c.stats(queue);
+                        if (s.newest() == null) {
+                            return JSON.createObjectNode().put("queue", queue).put("deleted", 0);
+                        }
+                        last = s.newest().id();
+                    }
+                    return JSON.createObjectNode().put("queue", queue).put("up_to", last).put("deleted", c.purge(queue, last));
+                });
             }
         }
 

@@ -38,6 +38,24 @@ class AdminCommandsIT {
     }
 
     @Test
+    void queuePurgeDeletesWhatIsThereUpToTheNewestAndKeepsTheQueue() throws Exception {
+        baton("queue", "create", "purged");
+        assertThat(baton("queue", "purge", "purged").path("deleted").asInt()).isZero();
+        baton("post", "purged", "{\"n\":1}", "{\"n\":2}", "{\"n\":3}");
+        baton("claim", "purged", "--limit", "1", "--ttl", "60", "--grace", "0");
+        String second = baton("post", "purged", "{\"n\":4}").path("ids").path(0).asText();
+        baton("post", "purged", "{\"n\":5}");
+
+        JsonNode upTo = baton("queue", "purge", "purged", "--up-to", second);
+        assertThat(upTo.path("deleted").asInt()).isEqualTo(4);
+        assertThat(baton("queue", "stats", "purged").path("total").asInt()).isOne();
+        assertThat(baton("queue", "purge", "purged").path("deleted").asInt()).isOne();
+        JsonNode stats = baton("queue", "stats", "purged");
+        assertThat(stats.path("total").asInt()).isZero();
+        assertThat(baton("queue", "list").toString()).contains("purged");
+    }
+
+    @Test
     void messageShowPrintsEachAttemptAndHowItEnded() throws Exception {
         baton("queue", "create", "ledger");
         String id = baton("post", "ledger", "{\"job\":1}").path("ids").path(0).asText();
