@@ -232,8 +232,7 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
             grace = s.getGraceSeconds();
             granted = s.getCredits();
             credits = granted;
-            worker = io.baton.broker.slot.Attempt.cut(s.getWorker(), WORKER_NAME_MAX);
-            worker = worker == null ? "" : worker;
+            worker = java.util.Objects.requireNonNullElse(io.baton.broker.slot.Attempt.cut(s.getWorker(), WORKER_NAME_MAX), "");
             creditsOutstanding.addAndGet(credits);
             subscribed.add(this);
             fill();

@@ -178,32 +178,19 @@ final class QueueState {
     /** Recent traffic, for the console's charts; made when the queue first sees any. */
     private Throughput throughput;
 
-    /** {@code n} messages arrived (posted or moved here) by a record of {@code time}. */
-    void countIn(long time, int n) {
+    /** {@code n} messages were posted, deleted or dead-lettered (as {@code kind} says) by a record of {@code time}. */
+    void count(Throughput.Kind kind, long time, int n) {
+        if (n == 0) {
+            return;
+        }
         if (throughput == null) {
             throughput = new Throughput();
         }
-        throughput.posted(time, n);
-    }
-
-    /** {@code n} messages were deleted (acknowledged, or deleted by id) by a record of {@code time}. */
-    void countDeleted(long time, int n) {
-        if (throughput == null) {
-            throughput = new Throughput();
-        }
-        throughput.deleted(time, n);
-    }
-
-    /** {@code n} messages set off to the dead-letter queue by a record of {@code time}. */
-    void countDeadLettered(long time, int n) {
-        if (throughput == null) {
-            throughput = new Throughput();
-        }
-        throughput.deadLettered(time, n);
+        throughput.add(kind, time, n);
     }
 
     Views.Rates rates(long now) {
-        return (throughput == null ? new Throughput() : throughput).view(now);
+        return (throughput == null ? Throughput.NONE : throughput).view(now);
     }
 
     /** A message just posted, its body at {@code address} in the log. */

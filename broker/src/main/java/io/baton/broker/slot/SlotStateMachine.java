@@ -947,7 +947,7 @@ public final class SlotStateMachine {
             }
             counters.messagesPosted += p.messages().size();
             if (q != null) {
-                q.countIn(p.time(), p.messages().size());
+                q.count(Throughput.Kind.POSTED, p.time(), p.messages().size());
             }
             seq = holdDelayed(q, p, seq);
             nextSeq = Math.max(nextSeq, seq);
@@ -981,7 +981,7 @@ public final class SlotStateMachine {
                     }
                 }
                 counters.messagesDeleted += n;
-                q.countDeleted(d.time(), n);
+                q.count(Throughput.Kind.DELETED, d.time(), n);
             }
         } else if (r instanceof ClaimRenewed cr) {
             QueueState q = queueAt(cr.project(), cr.queue(), cr.time());
@@ -1011,7 +1011,7 @@ public final class SlotStateMachine {
             if (q != null) {
                 q.startMove(ms.holdSeq(), ms.seqs(), ms.time(), ms.move());
                 if (!ms.move().redrive()) {
-                    q.countDeadLettered(ms.time(), ms.seqs().length);
+                    q.count(Throughput.Kind.DEAD_LETTERED, ms.time(), ms.seqs().length);
                 }
             }
             nextSeq = Math.max(nextSeq, ms.holdSeq() + 1);
@@ -1035,7 +1035,7 @@ public final class SlotStateMachine {
             }
             counters.messagesMovedIn += in.messages().size();
             if (q != null) {
-                q.countIn(in.time(), in.messages().size());
+                q.count(Throughput.Kind.POSTED, in.time(), in.messages().size());
             }
             nextSeq = Math.max(nextSeq, seq);
             requestIds.put(in.project(), in.queue(), in.requestId(), new RequestIdWindow.Entry(in.time(), in.firstSeq(),

@@ -11,30 +11,19 @@ final class Throughput {
     static final int BUCKET_MS = 10_000;
     static final int BUCKETS = 30;
 
-    private final int[] posted = new int[BUCKETS];
-    private final int[] deleted = new int[BUCKETS];
-    private final int[] deadLettered = new int[BUCKETS];
+    enum Kind { POSTED, DELETED, DEAD_LETTERED }
+
+    /** The window of a queue that has seen no traffic: never counted into. */
+    static final Throughput NONE = new Throughput();
+
+    private final int[][] counts = new int[Kind.values().length][BUCKETS];
     /** The number (time / BUCKET_MS) of the newest bucket written; the others are the ones before it. */
     private long newest = Long.MIN_VALUE;
 
-    void posted(long time, int n) {
+    void add(Kind kind, long time, int n) {
         int i = bucket(time);
         if (i >= 0) {
-            posted[i] += n;
-        }
-    }
-
-    void deleted(long time, int n) {
-        int i = bucket(time);
-        if (i >= 0) {
-            deleted[i] += n;
-        }
-    }
-
-    void deadLettered(long time, int n) {
-        int i = bucket(time);
-        if (i >= 0) {
-            deadLettered[i] += n;
+            counts[kind.ordinal()][i] += n;
         }
     }
 
@@ -42,7 +31,13 @@ final class Throughput {
     private int bucket(long time) {
         long b = Math.floorDiv(time, BUCKET_MS);
         if (b > newest) {
-            clear(newest, b);
+            // The buckets after the newest, up to b, are reused for the new spans: empty them.
+            long from = newest == Long.MIN_VALUE ? b - BUCKETS + 1 : Math.max(newest + 1, b - BUCKETS + 1);
+            for (long k = from; k <= b; k++) {
+                for (int[] c : counts) {
+                    c[Math.floorMod(k, BUCKETS)] = 0;
+                }
+            }
             newest = b;
         } else if (b <= newest - BUCKETS) {
             return -1;
@@ -50,32 +45,19 @@ final class Throughput {
         return Math.floorMod(b, BUCKETS);
     }
 
-    /** Empties the buckets after {@code from} up to {@code to} (they are reused for the new spans). */
-    private void clear(long from, long to) {
-        long start = from == Long.MIN_VALUE ? to - BUCKETS + 1 : Math.max(from + 1, to - BUCKETS + 1);
-        for (long b = start; b <= to; b++) {
-            int i = Math.floorMod(b, BUCKETS);
-            posted[i] = 0;
-            deleted[i] = 0;
-            deadLettered[i] = 0;
-        }
-    }
-
     /** The window ending with the bucket that holds {@code now}, oldest first. */
     Views.Rates view(long now) {
         long end = Math.floorDiv(now, BUCKET_MS);
-        int[] p = new int[BUCKETS];
-        int[] d = new int[BUCKETS];
-        int[] dl = new int[BUCKETS];
+        int[][] out = new int[counts.length][BUCKETS];
         for (int k = 0; k < BUCKETS; k++) {
             long b = end - BUCKETS + 1 + k;
             if (b <= newest && b > newest - BUCKETS) {
-                int i = Math.floorMod(b, BUCKETS);
-                p[k] = posted[i];
-                d[k] = deleted[i];
-                dl[k] = deadLettered[i];
+                for (int kind = 0; kind < counts.length; kind++) {
+                    out[kind][k] = counts[kind][Math.floorMod(b, BUCKETS)];
+                }
             }
         }
-        return new Views.Rates((end + 1) * BUCKET_MS, BUCKET_MS, p, d, dl);
+        return new Views.Rates((end + 1) * BUCKET_MS, BUCKET_MS, out[Kind.POSTED.ordinal()], out[Kind.DELETED.ordinal()],
+                out[Kind.DEAD_LETTERED.ordinal()]);
     }
 }
