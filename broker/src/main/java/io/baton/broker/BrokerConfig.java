@@ -3,7 +3,7 @@ package io.baton.broker;
 import io.baton.api.Limits;
 import io.baton.broker.log.FileSlotLog;
 import io.baton.broker.quota.QuotaPolicy;
-import io.baton.broker.runtime.SlotDriver;
+import io.baton.broker.runtime.CheckpointPolicy;
 import io.baton.broker.slot.SlotLimits;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -26,7 +26,7 @@ public record BrokerConfig(
         SlotLimits limits,
         int slotThreads,
         long segmentBytes,
-        SlotDriver.CheckpointPolicy checkpoints,
+        CheckpointPolicy checkpoints,
         Clock clock,
         String bookkeeperMetadataUri,
         boolean runController,
@@ -71,7 +71,7 @@ public record BrokerConfig(
         private SlotLimits limits = SlotLimits.v1();
         private int slotThreads = Math.max(2, Runtime.getRuntime().availableProcessors());
         private long segmentBytes = FileSlotLog.DEFAULT_SEGMENT_BYTES;
-        private SlotDriver.CheckpointPolicy checkpoints = SlotDriver.CheckpointPolicy.defaults();
+        private CheckpointPolicy checkpoints = CheckpointPolicy.defaults();
         private Clock clock = Clock.systemUTC();
         private String bookkeeperMetadataUri;
         private boolean runController;
@@ -156,7 +156,7 @@ public record BrokerConfig(
             return this;
         }
 
-        public Builder checkpoints(SlotDriver.CheckpointPolicy v) {
+        public Builder checkpoints(CheckpointPolicy v) {
             checkpoints = v;
             return this;
         }

@@ -18,16 +18,12 @@ import io.baton.broker.slot.SlotRecord;
 import io.baton.broker.slot.SlotSnapshot;
 import io.baton.broker.slot.SlotStateMachine;
 import io.baton.broker.slot.Views.ClaimView;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
@@ -45,23 +41,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>If the log fails, the state machine is ahead of storage: the slot turns FAILED, refuses
  * everything, and tells its owner ({@link SlotHost}), which reopens it from the log with backoff.
+ *
+ * <p>Its helpers, each owned by the slot thread: {@link WorkWaiters} (streaming workers waiting for
+ * free messages, woken by the records that say they free some), {@link Checkpointer} (when and how
+ * the log is cut) and {@link SlotIdRange} (the ids the slot may issue).
  */
 public final class SlotDriver {
     private static final Logger log = LoggerFactory.getLogger(SlotDriver.class);
-
-    /**
-     * When to cut the log: {@code minBytes} before a log of mostly dead records is looked at, and
-     * {@code growthBytes} of a growing backlog's log before it is (see {@code maybeCheckpoint}).
-     */
-    public record CheckpointPolicy(long minBytes, long growthBytes) {
-        public CheckpointPolicy(long minBytes) {
-            this(minBytes, 8 * minBytes);
-        }
-
-        public static CheckpointPolicy defaults() {
-            return new CheckpointPolicy(8L << 20);
-        }
-    }
 
     private final int slot;
     private final long epoch;
@@ -69,7 +55,8 @@ public final class SlotDriver {
     /** Runs this slot's tasks one at a time (shared with other slots). */
     private final SlotLane thread;
     private final Clock clock;
-    private final CheckpointPolicy checkpoints;
+    private final Checkpointer checkpoints;
+    private final WorkWaiters waiters;
     private final LongConsumer durableLatencyNanos;
     private final Admission admission;
     private final BodyCache cache;
@@ -85,8 +72,6 @@ public final class SlotDriver {
     private final ProjectQuotas quotas;
     /** What this slot reported to the admission and the quotas. Slot thread only. */
     private final SlotAccount account;
-    /** The checkpoint being written (or the last one written). Set on the slot thread only. */
-    private volatile CompletableFuture<Void> checkpointWrite = CompletableFuture.completedFuture(null);
     private volatile SlotOwnershipState state = SlotOwnershipState.RECOVERING;
     /** Why the slot is FAILED (null otherwise). */
     private volatile Throwable failure;
@@ -94,22 +79,9 @@ public final class SlotDriver {
     private volatile java.util.function.Consumer<SlotDriver> onFailed = d -> { };
 
     // Slot thread only.
-    private long appendedSinceCheckpoint;
-    /** Ids a slot reserves ahead of what it issues; it renews when half is used. */
-    private long idReservation = 1L << 20;
-    /** Commands that issue ids are refused (retryable) this close to the reservation's end. */
-    private long idMargin = 1L << 16;
-    private final SeqReservations ids;
+    private final SlotIdRange ids;
     /** Timers, checkpoint writes and log closes: off the slot thread (at most one checkpoint write per slot at a time). */
     private final SlotExecutors executors;
-    /** The slot issues no id at or past this (set at recovery, raised by renewals). Slot thread. */
-    private long reservedUpTo;
-    private boolean renewingIds;
-    /** Live body bytes when the last checkpoint was captured. Slot thread. */
-    private long bodyBytesAtCheckpoint;
-    /** Bodies were moved (or placed): checkpoint at the next tick, so the storage they left can go. */
-    private boolean checkpointSoon;
-    private long nextCheckpointCheck;
 
     // Published by the slot thread for metrics readers.
     private volatile long liveMessages;
@@ -134,17 +106,18 @@ public final class SlotDriver {
         this.slotLog = slotLog;
         this.thread = thread;
         this.clock = clock;
-        this.checkpoints = checkpoints;
         this.durableLatencyNanos = durableLatencyNanos;
         this.admission = resources.admission();
         this.quotas = resources.quotas();
         this.account = new SlotAccount(admission, quotas);
         this.cache = resources.cache();
         this.bodyReaders = resources.bodyReaders();
-        this.ids = resources.ids();
+        this.ids = new SlotIdRange(slot, resources.ids(), thread);
         this.executors = resources.executors();
         this.sm = new SlotStateMachine(slot, limits);
-        this.nextCheckpointCheck = checkpoints.minBytes();
+        this.checkpoints = new Checkpointer(slot, slotLog, thread, checkpoints, executors.checkpointWriters, this::compact);
+        this.waiters = new WorkWaiters(thread, executors.wakeTimers, clock,
+                () -> sm.advanceTo(Math.max(clock.millis(), sm.time())));
     }
 
     public int slot() {
@@ -203,11 +176,11 @@ public final class SlotDriver {
                         RecordCodec.Decoded d = RecordCodec.decodePlaced(record);
                         sm.apply(d.record(), d.at(address));
                         records[0]++;
-                        appendedSinceCheckpoint += record.length;
+                        checkpoints.appended(record.length);
                     }
                 });
                 placeRestoredBodies();
-                bodyBytesAtCheckpoint = sm.usage().bodyBytes(); // the log holds them all
+                checkpoints.recovered(sm.usage().bodyBytes());
                 reserveIdsAtOpen();
                 markOpened();
             } catch (IOException | RuntimeException e) {
@@ -234,7 +207,7 @@ public final class SlotDriver {
      */
     private void reserveIdsAtOpen() throws IOException {
         try {
-            long floor = ids.reserved(slot);
+            long floor = ids.recordedFloor();
             if (floor > sm.nextSeq()) {
                 long from = sm.nextSeq();
                 Decision<Boolean> d = sm.raiseSeqFloor(new SlotCommand.RaiseSeqFloor(floor), Math.max(clock.millis(), sm.time()));
@@ -242,14 +215,12 @@ public final class SlotDriver {
                     appendApplied(r);
                 }
                 slotLog.sync().get();
-                if (floor - from > idReservation) {
+                if (floor - from > ids.range()) {
                     log.warn("slot {}: its log ends at id {} but ids up to {} were issued before (was it restored from "
                             + "a backup?): ids continue from {}, so none is issued twice", slot, from, floor, floor);
                 }
             }
-            long upTo = sm.nextSeq() + idReservation;
-            ids.reserve(slot, upTo).get(30, TimeUnit.SECONDS);
-            reservedUpTo = upTo;
+            ids.reserveFrom(sm.nextSeq());
         } catch (IOException e) {
             throw e;
         } catch (Exception e) {
@@ -282,31 +253,7 @@ public final class SlotDriver {
 
     /** Smaller id reservations than the broker's, for tests; call before {@link #recover}. */
     void idReservation(long range, long margin) {
-        this.idReservation = range;
-        this.idMargin = margin;
-    }
-
-    /** Reserves the next range of ids in the background, once half the current one is used. Slot thread. */
-    private void renewIdsIfDue() {
-        if (renewingIds || sm.nextSeq() < reservedUpTo - idReservation / 2) {
-            return;
-        }
-        renewingIds = true;
-        long upTo = sm.nextSeq() + idReservation;
-        ids.reserve(slot, upTo).whenComplete((v, e) -> {
-            try {
-                thread.execute(() -> {
-                    renewingIds = false;
-                    if (e == null) {
-                        reservedUpTo = Math.max(reservedUpTo, upTo);
-                    } else {
-                        log.warn("slot {}: reserving ids up to {} failed; retrying with the next command", slot, upTo, e);
-                    }
-                });
-            } catch (RejectedExecutionException shuttingDown) {
-                // nothing left to issue ids for
-            }
-        });
+        ids.sizes(range, margin);
     }
 
     /**
@@ -331,7 +278,7 @@ public final class SlotDriver {
         } catch (Exception e) {
             throw new IOException("writing the bodies of a snapshot of the first format to the log", e);
         }
-        checkpointSoon = true;
+        checkpoints.soon();
         log.info("slot {}: wrote {} message bodies from a snapshot of the first format to its log", slot, bodies.size());
     }
 
@@ -378,42 +325,11 @@ public final class SlotDriver {
         sm.apply(r, new Placement(address, e.bodyOffsets(), true));
         int[] offsets = e.bodyOffsets();
         for (int k = 0; k < offsets.length; k++) {
-            int length = bodyLength(r, k);
-            cache.put(cacheKey, address + offsets[k], e.bytes(), offsets[k], length);
+            cache.put(cacheKey, address + offsets[k], e.bytes(), offsets[k], e.bodyLengths()[k]);
         }
-        appendedSinceCheckpoint += e.bytes().length;
+        checkpoints.appended(e.bytes().length);
         return slotLog.append(e.bytes());
     }
-
-    /** The length of the {@code k}th body a record carries. */
-    private static int bodyLength(SlotRecord r, int k) {
-        if (r instanceof SlotRecord.MessagesPosted p) {
-            return p.messages().get(k).body().length;
-        }
-        if (r instanceof SlotRecord.MessagesMovedIn m) {
-            return m.messages().get(k).body().length;
-        }
-        if (r instanceof SlotRecord.BodiesMoved b) {
-            return b.bodies().get(k).length;
-        }
-        throw new IllegalArgumentException("no bodies in " + r.getClass().getSimpleName());
-    }
-
-    /** Streaming workers waiting for free messages, by project and queue. Slot thread only. */
-    private final Map<String, Set<Runnable>> waiters = new HashMap<>();
-
-    /**
-     * The slot thread while it runs waiters (null otherwise). A claim a woken waiter issues then is
-     * decided at once, in the same task as the publish or release that woke it, so its record is
-     * appended right behind that one and normally made durable by the same fsync: a job published
-     * to a waiting worker costs one fsync before it is pushed, not two in sequence. Compared with
-     * the current thread, so another thread never mistakes itself for the slot thread.
-     */
-    private Thread wakingOn;
-
-    /** When each queue's pending claim-expiry wake-up fires (epoch ms), by project and queue. Slot thread only. */
-    private final Map<String, Long> wakeTimerAt = new HashMap<>();
-
 
     /**
      * Runs {@code command}; the future completes once its effects are durable. A command that
@@ -470,8 +386,8 @@ public final class SlotDriver {
             result.completeExceptionally(unavailable());
             return null;
         }
-        if (command.issuesIds() && sm.nextSeq() + idMargin > reservedUpTo) {
-            renewIdsIfDue();
+        if (command.issuesIds() && ids.nearEnd(sm.nextSeq())) {
+            ids.renewIfDue(sm.nextSeq());
             result.completeExceptionally(SlotUnavailableException.retry("Slot " + slot
                     + " is waiting for its next range of ids to be recorded; please try again shortly.", slot));
             return null;
@@ -490,7 +406,7 @@ public final class SlotDriver {
             return null;
         }
         CompletableFuture<?> durable = null;
-        List<String> freed = null;
+        List<SlotRecord.InQueue> freed = null;
         boolean movesStarted = false;
         R reply;
         long t0 = System.nanoTime();
@@ -502,10 +418,9 @@ public final class SlotDriver {
                 if (r instanceof SlotRecord.ClaimReleased rel && rel.retryAt() > rel.time()) {
                     onRetryDelay.accept(rel.retryAt() - rel.time());
                 }
-                if (r instanceof SlotRecord.MessagesPosted || r instanceof SlotRecord.ClaimReleased
-                        || r instanceof SlotRecord.QueueDeleted || r instanceof SlotRecord.MessagesMovedIn) {
+                if (r.freesMessagesIn() != null) {
                     freed = freed == null ? new ArrayList<>() : freed;
-                    freed.add(queueKey(r));
+                    freed.add(r.freesMessagesIn());
                 }
             }
             reply = decision.reply().get();
@@ -520,12 +435,12 @@ public final class SlotDriver {
             return null;
         }
         if (freed != null) {
-            freed.forEach(this::wake);
+            freed.forEach(q -> waiters.wake(q.project(), q.queue()));
         }
         boolean wrote = durable != null;
         boolean startsMoves = movesStarted;
         if (wrote) {
-            renewIdsIfDue();
+            ids.renewIfDue(sm.nextSeq());
         }
         if (!wrote) {
             durable = slotLog.sync();
@@ -548,8 +463,8 @@ public final class SlotDriver {
                 }
             }
         });
-        if (wrote && appendedSinceCheckpoint >= nextCheckpointCheck) {
-            maybeCheckpoint();
+        if (wrote) {
+            checkpoints.afterWrite(sm);
         }
         return reply;
     }
@@ -620,22 +535,6 @@ public final class SlotDriver {
 
     // ------------------------------------------------------------------ streaming workers
 
-    private static String queueKey(SlotRecord r) {
-        if (r instanceof SlotRecord.MessagesPosted p) {
-            return p.project() + '\0' + p.queue();
-        }
-        if (r instanceof SlotRecord.ClaimReleased c) {
-            return c.project() + '\0' + c.queue();
-        }
-        if (r instanceof SlotRecord.QueueDeleted d) {
-            return d.project() + '\0' + d.queue();
-        }
-        if (r instanceof SlotRecord.MessagesMovedIn m) {
-            return m.project() + '\0' + m.queue();
-        }
-        return "";
-    }
-
     /**
      * Claims for a streaming worker; when nothing is free, registers {@code whenFree} to run (on
      * this slot's thread) as soon as messages may be free again: after a publish or a release in
@@ -648,29 +547,11 @@ public final class SlotDriver {
         Runnable decide = () -> {
             List<ClaimView> claims = run(command, result);
             if (claims != null && claims.isEmpty()) {
-                String key = command.project() + '\0' + command.queue();
-                waiters.computeIfAbsent(key, k -> new LinkedHashSet<>()).add(whenFree);
-                long at = sm.nextClaimExpiry(command.project(), command.queue());
-                Long scheduled = wakeTimerAt.get(key);
-                // One timer per queue, for its next claim expiry: a timer per wait would pile
-                // up (workers wait thousands of times a second, a lease lasts a minute).
-                if (at != Long.MAX_VALUE && (scheduled == null || at < scheduled)) {
-                    wakeTimerAt.put(key, at);
-                    long delay = Math.max(1, at - clock.millis() + 1);
-                    executors.wakeTimers.schedule(() -> {
-                        try {
-                            thread.execute(() -> {
-                                wakeTimerAt.remove(key, at);
-                                wake(key);
-                            });
-                        } catch (RejectedExecutionException e) {
-                            // shutting down
-                        }
-                    }, delay, TimeUnit.MILLISECONDS);
-                }
+                waiters.await(command.project(), command.queue(), whenFree,
+                        sm.nextClaimExpiry(command.project(), command.queue()));
             }
         };
-        if (wakingOn == Thread.currentThread()) {
+        if (waiters.waking()) {
             decide.run();
             return result;
         }
@@ -695,40 +576,12 @@ public final class SlotDriver {
      * behind. Any thread.
      */
     public void stopWaiting(String project, String queue, Runnable whenFree) {
-        String key = project + '\0' + queue;
-        try {
-            thread.execute(() -> {
-                Set<Runnable> w = waiters.get(key);
-                if (w != null && w.remove(whenFree) && w.isEmpty()) {
-                    waiters.remove(key);
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            // shutting down: the waiters go with the slot
-        }
+        waiters.forget(project, queue, whenFree);
     }
 
     /** How many waiters are registered on this slot's queues, counted on its thread (for tests). */
     public CompletableFuture<Integer> waiterCount() {
-        CompletableFuture<Integer> out = new CompletableFuture<>();
-        thread.execute(() -> out.complete(waiters.values().stream().mapToInt(Set::size).sum()));
-        return out;
-    }
-
-    /** Runs (and forgets) the waiters of a queue. Slot thread only. */
-    private void wake(String key) {
-        Set<Runnable> w = waiters.remove(key);
-        if (w != null) {
-            // Expiry is applied lazily; make it happen now so the woken claims find the messages.
-            sm.advanceTo(Math.max(clock.millis(), sm.time()));
-            Thread previous = wakingOn;
-            wakingOn = Thread.currentThread();
-            try {
-                w.forEach(Runnable::run);
-            } finally {
-                wakingOn = previous;
-            }
-        }
+        return waiters.count();
     }
 
     /** Periodic housekeeping on the slot thread: expiry, metrics, and cutting the log when idle. */
@@ -741,12 +594,7 @@ public final class SlotDriver {
                 sm.advanceTo(Math.max(clock.millis(), sm.time()));
                 publish();
                 reportHeld();
-                if (checkpointSoon && checkpointWrite.isDone()) {
-                    checkpointSoon = false;
-                    checkpointNow();
-                } else if (appendedSinceCheckpoint > 0) {
-                    maybeCheckpoint();
-                }
+                checkpoints.tick(sm);
             });
         } catch (RejectedExecutionException e) {
             // shutting down
@@ -761,84 +609,6 @@ public final class SlotDriver {
         movingMessages = totals[3];
         mostDelayed = sm.mostDelayed(MOST_DELAYED_QUEUES);
         publishedCounters = sm.counters().copy();
-    }
-
-    /**
-     * Cuts the log when the records since the last cut are mostly dead (at least 1 MiB, or the
-     * policy's floor if lower, and four times the live state, bodies included: a queue whose
-     * workers keep up), when three quarters of the body bytes the last snapshot kept are gone (a
-     * drained backlog), or when a growing backlog's log has passed the policy's growth floor and
-     * four times the index. Disk use then stays within a small multiple of live data and falls
-     * back to almost nothing once a backlog drains, and a take-over replays at most about the
-     * larger of the growth floor and four times the index.
-     */
-    private void maybeCheckpoint() {
-        // The snapshot holds the index only (bodies stay where they are in the log), and capturing
-        // it costs a reference per block on this thread. Writing it still costs the disk: a floor
-        // keeps medium backlogs from being checkpointed every few megabytes (each checkpoint of a
-        // growing backlog adds about a quarter of what the log wrote since).
-        long index = sm.liveBytesEstimate();
-        long floor = Math.min(checkpoints.minBytes(), 1 << 20);
-        boolean mostlyDead = appendedSinceCheckpoint >= floor
-                && appendedSinceCheckpoint >= 4 * (index + sm.usage().bodyBytes());
-        boolean drained = bodyBytesAtCheckpoint >= floor && 4 * sm.usage().bodyBytes() <= bodyBytesAtCheckpoint;
-        boolean grown = appendedSinceCheckpoint >= checkpoints.growthBytes() && appendedSinceCheckpoint >= 4 * index;
-        if (mostlyDead || drained || grown) {
-            checkpointNow();
-        } else {
-            nextCheckpointCheck = appendedSinceCheckpoint + Math.max(1 << 20, index / 2);
-        }
-    }
-
-    /**
-     * Captures the state on the slot thread (the request-id window's arrays, a reference per block
-     * of messages) and has a checkpoint writer encode it and the log store it, so the slot keeps
-     * serving meanwhile: encoding, writing and fsyncing a multi-megabyte snapshot inline stalled
-     * every command of the slot for tens of milliseconds. One write at a time per slot; a checkpoint due meanwhile waits
-     * for the next check. Slot thread only.
-     */
-    private void checkpointNow() {
-        if (!checkpointWrite.isDone()) {
-            nextCheckpointCheck = appendedSinceCheckpoint + (1 << 20);
-            return;
-        }
-        SlotSnapshot.Image image;
-        try {
-            image = SlotSnapshot.capture(sm);
-        } catch (RuntimeException e) {
-            log.warn("slot {}: checkpoint failed; the log keeps growing until the next one succeeds", slot, e);
-            nextCheckpointCheck = appendedSinceCheckpoint + checkpoints.minBytes();
-            return;
-        }
-        long position = slotLog.lastPosition();
-        bodyBytesAtCheckpoint = sm.usage().bodyBytes();
-        long covered = appendedSinceCheckpoint;
-        appendedSinceCheckpoint = 0;
-        nextCheckpointCheck = checkpoints.minBytes();
-        checkpointWrite = CompletableFuture.runAsync(() -> {
-            try {
-                List<SlotLog.AddressRange> sparse = slotLog.checkpoint(position, (out, live) -> {
-                    DataOutputStream data = new DataOutputStream(new java.io.BufferedOutputStream(out, 1 << 16));
-                    image.writeTo(data, live::live);
-                    data.flush();
-                });
-                if (!sparse.isEmpty()) {
-                    compact(image, sparse);
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }, executors.checkpointWriters).whenComplete((v, e) -> {
-            if (e != null) {
-                log.warn("slot {}: checkpoint failed; the log keeps growing until the next one succeeds", slot, e);
-                try {
-                    // Those bytes are still in the log: count them toward the next checkpoint.
-                    thread.execute(() -> appendedSinceCheckpoint += covered);
-                } catch (RejectedExecutionException shuttingDown) {
-                    // nothing left to checkpoint for
-                }
-            }
-        });
     }
 
     /** Bytes of bodies one compaction moves at most: it runs after every checkpoint that leaves storage mostly dead. */
@@ -868,7 +638,7 @@ public final class SlotDriver {
         if (moved > 0) {
             log.info("slot {}: moved {} message bodies out of {} mostly-dead storage units", slot, moved, sparse.size());
             try {
-                thread.execute(() -> checkpointSoon = true);
+                thread.execute(checkpoints::soon);
             } catch (RejectedExecutionException closing) {
                 // closing
             }
@@ -882,7 +652,7 @@ public final class SlotDriver {
         log.error("slot {}: {} failed; the slot stops serving until it is reopened", slot, what, e);
         failure = e;
         transition(SlotOwnershipState.FAILED);
-        wakeAll();
+        waiters.wakeAll();
         try {
             // Queued behind any command still running, so nothing is reported after it.
             thread.execute(account::withdraw);
@@ -892,20 +662,11 @@ public final class SlotDriver {
         onFailed.accept(this);
     }
 
-    /**
-     * Wakes every waiting streaming worker once the slot stops serving: their next claim is then
-     * refused as unavailable, which closes their streams so that they re-resolve the owner and
-     * reconnect, instead of waiting on a broker that no longer serves the slot. Slot thread only.
-     */
-    private void wakeAll() {
-        List.copyOf(waiters.keySet()).forEach(this::wake);
-    }
-
     public void suspend() {
         if (state == SlotOwnershipState.SERVING) {
             transition(SlotOwnershipState.SUSPENDED);
             try {
-                thread.execute(this::wakeAll);
+                thread.execute(waiters::wakeAll);
             } catch (RejectedExecutionException e) {
                 // shutting down
             }
@@ -927,8 +688,7 @@ public final class SlotDriver {
         CompletableFuture<Void> done = new CompletableFuture<>();
         Runnable closeLog = () -> {
             try {
-                // A log is never closed under a checkpoint being written to it.
-                checkpointWrite.exceptionally(e -> null).join();
+                checkpoints.awaitWrite();
                 slotLog.close();
             } catch (RuntimeException e) {
                 log.warn("slot {}: closing its log", slot, e);
@@ -943,7 +703,7 @@ public final class SlotDriver {
                         transition(SlotOwnershipState.RELEASED);
                     }
                     account.withdraw();
-                    wakeAll();
+                    waiters.wakeAll();
                 } finally {
                     executors.closers.execute(closeLog);
                 }

@@ -62,7 +62,7 @@ public final class SlotHost implements AutoCloseable {
     private final SlotThreads threads;
     private final Clock clock;
     private final SlotLimits limits;
-    private final SlotDriver.CheckpointPolicy checkpoints;
+    private final CheckpointPolicy checkpoints;
     private final LongConsumer durableLatencyNanos;
     private final SlotResources resources;
     private volatile Events events = Events.NONE;
@@ -73,7 +73,7 @@ public final class SlotHost implements AutoCloseable {
     private final Map<Integer, CompletableFuture<Void>> closing = new ConcurrentHashMap<>();
 
     public SlotHost(LocalSlots slots, SlotLogFactory logs, SlotThreads threads, Clock clock, SlotLimits limits,
-                    SlotDriver.CheckpointPolicy checkpoints, LongConsumer durableLatencyNanos, SlotResources resources) {
+                    CheckpointPolicy checkpoints, LongConsumer durableLatencyNanos, SlotResources resources) {
         this.slots = slots;
         this.logs = logs;
         this.threads = threads;

@@ -55,8 +55,8 @@ public final class RecordCodec {
     private static final byte MESSAGES_MOVED_IN = 16;
     private static final byte MOVES_FINISHED = 17;
 
-    /** A record's bytes and where its bodies' bytes start in them. */
-    public record Encoded(byte[] bytes, int[] bodyOffsets) {}
+    /** A record's bytes, and where its bodies' bytes start in them and how long each is. */
+    public record Encoded(byte[] bytes, int[] bodyOffsets, int[] bodyLengths) {}
 
     /** A record read back and where its bodies' bytes start in the bytes it came from. */
     public record Decoded(SlotRecord record, int[] bodyOffsets, boolean checked) {
@@ -74,6 +74,7 @@ public final class RecordCodec {
     public static Encoded encodePlaced(SlotRecord r) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(estimate(r));
         int[] offsets = NO_BODIES;
+        int[] lengths = NO_BODIES;
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeByte(VERSION);
             if (r instanceof MessagesPosted p) {
@@ -85,20 +86,24 @@ public final class RecordCodec {
                 out.writeLong(p.firstSeq());
                 out.writeInt(p.messages().size());
                 offsets = new int[p.messages().size()];
+                lengths = new int[offsets.length];
                 int k = 0;
                 for (NewMessage m : p.messages()) {
                     if (delayed) {
                         out.writeInt(Math.max(0, m.delaySeconds()));
                     }
                     out.writeInt(m.ttlSeconds());
+                    lengths[k] = m.body().length;
                     offsets[k++] = writeCheckedBody(out, bytes, m.body());
                 }
             } else if (r instanceof BodiesMoved b) {
                 header(out, BODIES_MOVED, b.time(), b.project(), b.queue());
                 out.writeInt(b.seqs().length);
                 offsets = new int[b.seqs().length];
+                lengths = new int[offsets.length];
                 for (int k = 0; k < b.seqs().length; k++) {
                     out.writeLong(b.seqs()[k]);
+                    lengths[k] = b.bodies().get(k).length;
                     offsets[k] = writeCheckedBody(out, bytes, b.bodies().get(k));
                 }
             } else if (r instanceof MessagesDeleted d) {
@@ -146,6 +151,7 @@ public final class RecordCodec {
                 out.writeLong(m.firstSeq());
                 out.writeInt(m.messages().size());
                 offsets = new int[m.messages().size()];
+                lengths = new int[offsets.length];
                 int k = 0;
                 for (MovedMessage mm : m.messages()) {
                     out.writeInt(mm.ttlSeconds());
@@ -155,6 +161,7 @@ public final class RecordCodec {
                     for (Attempt a : mm.recent()) {
                         writeAttempt(out, a);
                     }
+                    lengths[k] = mm.body().length;
                     offsets[k++] = writeCheckedBody(out, bytes, mm.body());
                 }
             } else if (r instanceof QueueCreated c) {
@@ -173,7 +180,7 @@ public final class RecordCodec {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return new Encoded(bytes.toByteArray(), offsets);
+        return new Encoded(bytes.toByteArray(), offsets, lengths);
     }
 
     /** [length][crc32c][bytes]; returns the offset of the bytes. */

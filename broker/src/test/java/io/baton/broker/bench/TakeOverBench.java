@@ -1,6 +1,7 @@
 package io.baton.broker.bench;
 
 import io.baton.broker.log.BookKeeperSlotLog;
+import io.baton.broker.runtime.CheckpointPolicy;
 import io.baton.broker.runtime.SlotDriver;
 import io.baton.broker.runtime.SlotLane;
 import io.baton.broker.slot.NewMessage;
@@ -41,7 +42,7 @@ public final class TakeOverBench {
             CuratorFramework zk = cluster.zk();
             String path = "/bench/takeover";
             SlotDriver a = new SlotDriver(0, 1, BookKeeperSlotLog.open(bk, zk, path, 1, BookKeeperSlotLog.Replication.DEFAULT),
-                    laneA, Clock.systemUTC(), SlotLimits.v1(), SlotDriver.CheckpointPolicy.defaults(), nanos -> { });
+                    laneA, Clock.systemUTC(), SlotLimits.v1(), CheckpointPolicy.defaults(), nanos -> { });
             a.recover().get(60, TimeUnit.SECONDS);
             a.submit(new SlotCommand.CreateQueue("p", "q")).get();
             UUID client = UUID.randomUUID();
@@ -74,7 +75,7 @@ public final class TakeOverBench {
             BookKeeperSlotLog log = BookKeeperSlotLog.open(bk, zk, path, 2, BookKeeperSlotLog.Replication.DEFAULT);
             long opened = System.nanoTime();
             SlotDriver b = new SlotDriver(0, 2, log, laneB, Clock.systemUTC(), SlotLimits.v1(),
-                    SlotDriver.CheckpointPolicy.defaults(), nanos -> { });
+                    CheckpointPolicy.defaults(), nanos -> { });
             b.recover().get(600, TimeUnit.SECONDS);
             long serving = System.nanoTime();
             Views.QueueStats stats = b.submit(new SlotCommand.GetStats("p", "q")).get();

@@ -63,7 +63,7 @@ class BodiesOnDiskTest {
         }
         FileSlotLog log = FileSlotLog.open(dir.resolve("slot"), 3, flusher, 64 << 10);
         SlotDriver d = new SlotDriver(3, epoch, log, lane, Clock.systemUTC(), SlotLimits.v1(),
-                new SlotDriver.CheckpointPolicy(checkpointBytes), nanos -> { });
+                new CheckpointPolicy(checkpointBytes), nanos -> { });
         d.recover().get(30, TimeUnit.SECONDS);
         return d;
     }

@@ -55,7 +55,7 @@ class BookKeeperTakeOverIT {
 
     private static SlotDriver owner(String path, long epoch, SlotLane lane) throws Exception {
         SlotDriver d = new SlotDriver(5, epoch, BookKeeperSlotLog.open(cluster.bk(), cluster.zk(), path, epoch, BookKeeperSlotLog.Replication.DEFAULT),
-                lane, Clock.systemUTC(), SlotLimits.v1(), new SlotDriver.CheckpointPolicy(1 << 20), nanos -> { });
+                lane, Clock.systemUTC(), SlotLimits.v1(), new CheckpointPolicy(1 << 20), nanos -> { });
         d.recover().get(120, TimeUnit.SECONDS);
         return d;
     }

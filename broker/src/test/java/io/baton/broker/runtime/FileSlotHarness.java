@@ -39,7 +39,7 @@ final class FileSlotHarness implements AutoCloseable {
         flusher = new LogFlusher("test-journal", Journal.open(dir.resolve("journal"), Journal.DEFAULT_SEGMENT_BYTES),
                 FlushListener.NONE);
         SlotDriver d = new SlotDriver(slot, epoch, FileSlotLog.open(dir.resolve("slot"), slot, flusher, 64 << 10), lane,
-                clock, limits, SlotDriver.CheckpointPolicy.defaults(), nanos -> { }, resources);
+                clock, limits, CheckpointPolicy.defaults(), nanos -> { }, resources);
         beforeRecovery.accept(d);
         d.recover().get(30, TimeUnit.SECONDS);
         return d;

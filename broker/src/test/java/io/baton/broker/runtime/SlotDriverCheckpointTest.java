@@ -52,7 +52,7 @@ class SlotDriverCheckpointTest {
     private SlotDriver open(long epoch) throws Exception {
         FileSlotLog log = FileSlotLog.open(dir.resolve("slot"), 3, flusher, 256 << 10);
         SlotDriver driver = new SlotDriver(3, epoch, log, slotThread, Clock.systemUTC(), SlotLimits.v1(),
-                new SlotDriver.CheckpointPolicy(256 << 10), nanos -> { });
+                new CheckpointPolicy(256 << 10), nanos -> { });
         driver.recover().get(30, TimeUnit.SECONDS);
         return driver;
     }

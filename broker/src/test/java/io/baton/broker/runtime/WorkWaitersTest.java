@@ -1,0 +1,106 @@
+package io.baton.broker.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class WorkWaitersTest {
+    private final SlotLane lane = new SlotLane("waiters-lane");
+    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
+    private final AtomicInteger advances = new AtomicInteger();
+    private final WorkWaiters waiters = new WorkWaiters(lane, timers, Clock.systemUTC(), advances::incrementAndGet);
+    private final List<String> ran = new CopyOnWriteArrayList<>();
+
+    @AfterEach
+    void close() {
+        timers.shutdownNow();
+        lane.close();
+    }
+
+    /** Runs {@code body} on the lane's thread, as the driver does, and waits for it. */
+    private void onLane(Consumer<WorkWaiters> body) throws Exception {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        lane.execute(() -> {
+            try {
+                body.accept(waiters);
+                done.complete(null);
+            } catch (Throwable t) {
+                done.completeExceptionally(t);
+            }
+        });
+        done.get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aWakeRunsTheQueuesWaitersOnceInOrderAfterApplyingExpiries() throws Exception {
+        Runnable a = () -> ran.add("a");
+        Runnable b = () -> ran.add("b");
+        onLane(w -> {
+            w.await("p", "q", a, Long.MAX_VALUE);
+            w.await("p", "q", b, Long.MAX_VALUE);
+            w.await("p", "q", a, Long.MAX_VALUE);
+            w.await("p", "other", () -> ran.add("other"), Long.MAX_VALUE);
+        });
+        assertThat(waiters.count().get(10, TimeUnit.SECONDS)).isEqualTo(3);
+        onLane(w -> w.wake("p", "q"));
+        assertThat(ran).containsExactly("a", "b");
+        assertThat(advances).hasValue(1);
+        onLane(w -> w.wake("p", "q"));
+        assertThat(ran).containsExactly("a", "b");
+        assertThat(waiters.count().get(10, TimeUnit.SECONDS)).isEqualTo(1);
+    }
+
+    @Test
+    void aWaiterRunsWhileWakingSoItsClaimJoinsTheTaskThatWokeIt() throws Exception {
+        AtomicInteger seenWaking = new AtomicInteger();
+        onLane(w -> w.await("p", "q", () -> {
+            if (waiters.waking()) {
+                seenWaking.incrementAndGet();
+            }
+        }, Long.MAX_VALUE));
+        assertThat(waiters.waking()).isFalse();
+        onLane(w -> w.wake("p", "q"));
+        assertThat(seenWaking).hasValue(1);
+    }
+
+    @Test
+    void aForgottenWaiterLeavesNothingBehind() throws Exception {
+        Runnable a = () -> ran.add("a");
+        onLane(w -> w.await("p", "q", a, Long.MAX_VALUE));
+        waiters.forget("p", "q", a);
+        assertThat(waiters.count().get(10, TimeUnit.SECONDS)).isZero();
+        onLane(w -> w.wake("p", "q"));
+        assertThat(ran).isEmpty();
+    }
+
+    @Test
+    void theNextClaimExpiryWakesTheQueueWithoutAnyRecord() throws Exception {
+        long at = System.currentTimeMillis() + 50;
+        onLane(w -> w.await("p", "q", () -> ran.add("expired"), at));
+        await().atMost(Duration.ofSeconds(10)).until(() -> ran.contains("expired"));
+        assertThat(System.currentTimeMillis()).isGreaterThanOrEqualTo(at);
+    }
+
+    @Test
+    void wakeAllRunsEveryQueuesWaiters() throws Exception {
+        onLane(w -> {
+            w.await("p", "q1", () -> ran.add("1"), Long.MAX_VALUE);
+            w.await("p", "q2", () -> ran.add("2"), Long.MAX_VALUE);
+            w.wakeAll();
+        });
+        assertThat(ran).containsExactlyInAnyOrder("1", "2");
+        assertThat(waiters.count().get(10, TimeUnit.SECONDS)).isZero();
+    }
+}
