@@ -22,6 +22,7 @@ import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -45,7 +46,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--queue", description = "Queue (default: a new bench-<random> queue, deleted at the end).")
     String queue;
 
-    @picocli.CommandLine.Mixin
+    @Mixin
     ClientOptions access;
 
     @Option(names = "--queues", defaultValue = "1", description = "Spread the load over this many queues (QUEUE-0, QUEUE-1, ...; "

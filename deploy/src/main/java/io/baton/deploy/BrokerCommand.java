@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -26,12 +27,8 @@ final class BrokerCommand implements Callable<Integer> {
     @Option(names = "--cluster", defaultValue = "default", description = "Cluster name (default: ${DEFAULT-VALUE}).")
     String cluster;
 
-    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
-    String host;
-
-    @Option(names = "--advertise", description = "Host clients and other brokers reach this broker at (default: --host; "
-            + "set it when listening on 0.0.0.0, e.g. to the pod's DNS name).")
-    String advertise;
+    @Mixin
+    ListenOptions.Advertised listen;
 
     @Option(names = "--hand-over-timeout", defaultValue = "30", description = "On SIGTERM, seconds to keep serving while "
             + "the controller moves this broker's slots to the others (default: ${DEFAULT-VALUE}).")
@@ -55,23 +52,23 @@ final class BrokerCommand implements Callable<Integer> {
     @Option(names = "--bookkeeper", description = "BookKeeper metadata URI (default: the ZooKeeper above, /ledgers).")
     String bookkeeperUri;
 
-    @picocli.CommandLine.Mixin
+    @Mixin
     LimitOptions limits;
 
-    @picocli.CommandLine.Mixin
+    @Mixin
     AuthOptions auth;
 
-    @picocli.CommandLine.Mixin
+    @Mixin
     TlsOptions tls;
 
-    @picocli.CommandLine.Mixin
+    @Mixin
     ClusterSecretOptions secrets;
 
     @Override
     public Integer call() throws Exception {
         auth.requireAuthUnlessInsecure("baton broker");
         Broker broker = Broker.start(secrets.applyTo(limits.applyTo(BrokerConfig.builder().brokerId(id).cluster(cluster).zkConnect(zookeeper)
-                .zkSessionTimeout(Duration.ofSeconds(sessionTimeoutSeconds)).host(host).advertisedHost(advertise).grpcPort(grpcPort)
+                .zkSessionTimeout(Duration.ofSeconds(sessionTimeoutSeconds)).host(listen.host).advertisedHost(listen.advertise).grpcPort(grpcPort)
                 .handOverTimeout(Duration.ofSeconds(handOverSeconds))
                 .metricsPort(metricsPort).dataDir(dataDir.toAbsolutePath()).slotCount(slots).selfAssignAllSlots(false)
                 .controller(true).bookkeeper(bookkeeperUri != null ? bookkeeperUri : Bookie.metadataUri(zookeeper))
@@ -83,7 +80,7 @@ final class BrokerCommand implements Callable<Integer> {
             stopped.countDown();
         }, "shutdown"));
         System.out.printf("baton broker ready id=%s grpc=%s metrics=%s://%s:%d/metrics%n", id, broker.grpcAddress(),
-                tls.certificate == null ? "http" : "https", host,
+                tls.certificate == null ? "http" : "https", listen.host,
                 broker.metricsPort());
         System.out.flush();
         stopped.await();

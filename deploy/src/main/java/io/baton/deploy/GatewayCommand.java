@@ -22,8 +22,8 @@ final class GatewayCommand implements Callable<Integer> {
             description = "Broker gRPC addresses host:port (any of them; the cluster map names the rest).")
     List<String> brokers;
 
-    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
-    String host;
+    @Mixin
+    ListenOptions listen;
 
     @Option(names = "--http-port", defaultValue = "8888", description = "HTTP port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int httpPort;
@@ -37,7 +37,7 @@ final class GatewayCommand implements Callable<Integer> {
     @Mixin
     TlsOptions tls;
 
-    @picocli.CommandLine.Mixin
+    @Mixin
     HttpLimitOptions http;
 
     @Override
@@ -46,12 +46,12 @@ final class GatewayCommand implements Callable<Integer> {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         io.baton.api.tls.TlsCredentials credentials = tls.credentials();
         io.baton.api.tls.TlsCredentials https = credentials != null && credentials.identity() != null ? credentials : null;
-        Gateway gateway = Gateway.start(GatewayConfig.builder().host(host).port(httpPort).brokers(brokers)
+        Gateway gateway = Gateway.start(GatewayConfig.builder().host(listen.host).port(httpPort).brokers(brokers)
                 .auth(AuthOptions.authenticator(auth.credentials())).serviceToken(auth.serviceToken(true)).registry(registry)
                 .httpLimits(http.limits()).https(https).brokerTls(credentials != null && credentials.trust() != null ? credentials : null).build());
         MetricsServer metrics;
         try {
-            metrics = new MetricsServer(host, metricsPort, registry, gateway::problems, https);
+            metrics = new MetricsServer(listen.host, metricsPort, registry, gateway::problems, https);
         } catch (Exception e) {
             gateway.close();
             throw e;
@@ -64,7 +64,7 @@ final class GatewayCommand implements Callable<Integer> {
         }, "shutdown"));
         String scheme = https == null ? "http" : "https";
         System.out.printf("baton gateway ready http=%s://%s:%d/v1 metrics=%s://%s:%d/metrics brokers=%s%n",
-                scheme, host, gateway.port(), scheme, host, metrics.port(), String.join(",", brokers));
+                scheme, listen.host, gateway.port(), scheme, listen.host, metrics.port(), String.join(",", brokers));
         System.out.flush();
         stopped.await();
         return 0;

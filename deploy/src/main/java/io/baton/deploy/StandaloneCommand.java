@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -22,12 +23,8 @@ final class StandaloneCommand implements Callable<Integer> {
     @Option(names = "--data-dir", defaultValue = "data", description = "Where logs and ZooKeeper data live (default: ${DEFAULT-VALUE}).")
     Path dataDir;
 
-    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
-    String host;
-
-    @Option(names = "--advertise", description = "Host clients reach the broker at, as named in the cluster map "
-            + "(default: --host; set it when listening on 0.0.0.0).")
-    String advertise;
+    @Mixin
+    ListenOptions.Advertised listen;
 
     @Option(names = "--grpc-port", defaultValue = "7070", description = "Broker gRPC port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int grpcPort;
@@ -36,16 +33,16 @@ final class StandaloneCommand implements Callable<Integer> {
             description = "HTTP v1 gateway port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int httpPort;
 
-    @picocli.CommandLine.Mixin
+    @Mixin
     AuthOptions auth;
 
-    @picocli.CommandLine.Mixin
+    @Mixin
     TlsOptions tls;
 
-    @picocli.CommandLine.Mixin
+    @Mixin
     HttpLimitOptions http;
 
-    @picocli.CommandLine.Mixin
+    @Mixin
     LimitOptions limits;
 
     @Option(names = "--metrics-port", defaultValue = "7071", description = "Prometheus /metrics port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
@@ -78,7 +75,7 @@ final class StandaloneCommand implements Callable<Integer> {
         }, "shutdown"));
         String scheme = running.https() ? "https" : "http";
         System.out.printf("baton standalone ready grpc=%s http=%s://%s:%d/v1 metrics=%s://%s:%d/metrics zookeeper=%s data=%s%n",
-                running.broker().grpcAddress(), scheme, host, running.gateway().port(), scheme, host, running.broker().metricsPort(),
+                running.broker().grpcAddress(), scheme, listen.host, running.gateway().port(), scheme, listen.host, running.broker().metricsPort(),
                 running.zk().connectString(), dataDir.toAbsolutePath());
         System.out.flush();
         stopped.await();
@@ -92,8 +89,8 @@ final class StandaloneCommand implements Callable<Integer> {
                 throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "ports must be 0..65535");
             }
         }
-        if (!isLoopback(host)) {
-            auth.requireAuthUnlessInsecure("baton standalone on " + host);
+        if (!isLoopback(listen.host)) {
+            auth.requireAuthUnlessInsecure("baton standalone on " + listen.host);
         }
         Path data = dataDir.toAbsolutePath();
         io.baton.api.tls.TlsCredentials transport = tls.forBroker();
@@ -108,7 +105,7 @@ final class StandaloneCommand implements Callable<Integer> {
         Gateway gateway;
         try {
             broker = Broker.start(limits.applyTo(BrokerConfig.builder().brokerId("standalone").zkConnect(zk.connectString())
-                    .host(host).advertisedHost(advertise).grpcPort(grpcPort).metricsPort(metricsPort).dataDir(data.resolve("broker"))
+                    .host(listen.host).advertisedHost(listen.advertise).grpcPort(grpcPort).metricsPort(metricsPort).dataDir(data.resolve("broker"))
                     .slotCount(slots).selfAssignAllSlots(true).credentials(credentials).serviceToken(serviceToken).tls(transport)).build());
             broker.awaitServing(Duration.ofMinutes(5));
         } catch (Exception e) {
@@ -116,7 +113,7 @@ final class StandaloneCommand implements Callable<Integer> {
             throw e;
         }
         try {
-            gateway = Gateway.start(GatewayConfig.builder().host(host).port(httpPort).brokers(java.util.List.of(broker.grpcAddress()))
+            gateway = Gateway.start(GatewayConfig.builder().host(listen.host).port(httpPort).brokers(java.util.List.of(broker.grpcAddress()))
                     .auth(AuthOptions.authenticator(users)).serviceToken(serviceToken).registry(broker.metrics().registry())
                     .https(transport).httpLimits(http.limits()).inProcessWhenLocal(true).build());
         } catch (Exception e) {

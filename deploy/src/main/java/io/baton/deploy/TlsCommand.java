@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -44,7 +45,7 @@ final class TlsCommand {
                 + "(brokers as advertised, gateways), comma-separated.")
         List<String> hosts = new ArrayList<>();
 
-        @picocli.CommandLine.Mixin
+        @Mixin
         Validity validity;
 
         @Override
@@ -77,7 +78,7 @@ final class TlsCommand {
         @Option(names = "--host", split = ",", description = "Host names and addresses it serves, comma-separated (none: a client certificate).")
         List<String> hosts = new ArrayList<>();
 
-        @picocli.CommandLine.Mixin
+        @Mixin
         Validity validity;
 
         @Override

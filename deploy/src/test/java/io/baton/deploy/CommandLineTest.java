@@ -45,7 +45,7 @@ class CommandLineTest {
         }
         String[] standalone = run("standalone", "--help");
         assertThat(standalone[0]).isEqualTo("0");
-        assertThat(standalone[1]).contains("--data-dir", "--memory-budget", "--project-quotas");
+        assertThat(standalone[1]).contains("--data-dir", "--host", "--advertise", "--memory-budget", "--project-quotas");
     }
 
     private static void collect(picocli.CommandLine c, String prefix, List<String> out) {
