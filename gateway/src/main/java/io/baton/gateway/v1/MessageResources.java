@@ -53,19 +53,9 @@ final class MessageResources {
             if (page.messages().isEmpty()) {
                 return NO_CONTENT;
             }
-            StringBuilder next = new StringBuilder(Hrefs.messages(q)).append("?marker=").append(page.nextMarker());
-            if (p.has("limit")) {
-                next.append("&limit=").append(limit);
-            }
-            if (p.has("echo")) {
-                next.append("&echo=").append(echo);
-            }
-            if (p.has("include_claimed")) {
-                next.append("&include_claimed=").append(includeClaimed);
-            }
-            if (p.has("include_delayed")) {
-                next.append("&include_delayed=").append(includeDelayed);
-            }
+            NextPage next = new NextPage(Hrefs.messages(q), page.nextMarker(), p).option("limit", limit)
+                    .option("echo", echo).option("include_claimed", includeClaimed)
+                    .option("include_delayed", includeDelayed);
             byte[] body = Json.write(g -> {
                 g.writeStartObject();
                 g.writeArrayFieldStart("messages");
@@ -73,7 +63,7 @@ final class MessageResources {
                     Json.message(g, q, m, null);
                 }
                 g.writeEndArray();
-                QueueResources.writeNextLink(g, next.toString());
+                next.writeTo(g);
                 g.writeEndObject();
             });
             return Reply.json(200, body).withHeader("Content-Location", c.rawPathAndQuery());

@@ -39,13 +39,8 @@ final class QueueResources {
             if (page.isEmpty()) {
                 return Reply.empty(204);
             }
-            StringBuilder next = new StringBuilder("/v1/queues?marker=").append(page.get(page.size() - 1).name());
-            if (p.has("limit")) {
-                next.append("&limit=").append(limit);
-            }
-            if (p.has("detailed")) {
-                next.append("&detailed=").append(detailed);
-            }
+            NextPage next = new NextPage("/v1/queues", page.get(page.size() - 1).name(), p)
+                    .option("limit", limit).option("detailed", detailed);
             byte[] body = Json.write(g -> {
                 g.writeStartObject();
                 g.writeArrayFieldStart("queues");
@@ -60,20 +55,11 @@ final class QueueResources {
                     g.writeEndObject();
                 }
                 g.writeEndArray();
-                writeNextLink(g, next.toString());
+                next.writeTo(g);
                 g.writeEndObject();
             });
             return Reply.json(200, body).withHeader("Content-Location", c.rawPathAndQuery());
         });
-    }
-
-    static void writeNextLink(com.fasterxml.jackson.core.JsonGenerator g, String href) throws java.io.IOException {
-        g.writeArrayFieldStart("links");
-        g.writeStartObject();
-        g.writeStringField("rel", "next");
-        g.writeStringField("href", href);
-        g.writeEndObject();
-        g.writeEndArray();
     }
 
     CompletableFuture<Reply> create(Call c) {
