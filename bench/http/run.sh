@@ -24,7 +24,7 @@ run "(a) POST 10 x 256 B" post10.lua
 run "(b) claim 10 + delete each" claim-delete.lua
 run "(c) GET stats" stats.lua
 # (a) again, each connection pausing DELAY_MS between requests: a rate well below saturation
-# (docs/BENCHMARKS.md, "REST gateway", gives the rate this reached), where the target asks for
+# (docs/BENCHMARKS.md, "HTTP gateway", gives the rate this reached), where the target asks for
 # p99 under 20 ms; the latency at saturation says little about a loaded but healthy gateway.
 # 64 connections whatever the unpaced runs used, so the rate stays near half the target.
 export BENCH_DIR="$PWD" DELAY_MS="${DELAY_MS:-3}"
