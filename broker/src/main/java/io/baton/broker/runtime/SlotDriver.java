@@ -418,9 +418,10 @@ public final class SlotDriver {
                 if (r instanceof SlotRecord.ClaimReleased rel && rel.retryAt() > rel.time()) {
                     onRetryDelay.accept(rel.retryAt() - rel.time());
                 }
-                if (r.freesMessagesIn() != null) {
+                SlotRecord.InQueue frees = r.freesMessagesIn();
+                if (frees != null) {
                     freed = freed == null ? new ArrayList<>() : freed;
-                    freed.add(r.freesMessagesIn());
+                    freed.add(frees);
                 }
             }
             reply = decision.reply().get();
