@@ -154,7 +154,7 @@ public final class Broker implements AutoCloseable {
         threads = new SlotThreads(config.slotThreads());
         logs = config.replicatedStorage()
                 ? new BookKeeperSlotLogFactory(config.bookkeeperMetadataUri(), zk, paths::slotLog,
-                        BookKeeperSlotLog.Replication.DEFAULT, metrics.ledgerEvents(), config.ledgerPasswords())
+                        BookKeeperSlotLog.Replication.DEFAULT, config.ledgerBatching(), metrics.ledgerEvents(), config.ledgerPasswords())
                 : new FileSlotLogFactory(config.dataDir(), metrics.flushListener(), config.segmentBytes(),
                         Journal.DEFAULT_SEGMENT_BYTES, config.disk(), config.diskSpace());
         long budget = config.memoryBudget() > 0 ? config.memoryBudget()

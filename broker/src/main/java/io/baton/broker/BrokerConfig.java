@@ -41,6 +41,7 @@ public record BrokerConfig(
         io.baton.api.tls.TlsCredentials tls,
         String zooKeeperCredentials,
         io.baton.broker.log.LedgerPasswords ledgerPasswords,
+        io.baton.broker.log.BookKeeperSlotLog.Batching ledgerBatching,
         int maxWorkStreams) {
 
     /** Whether every gRPC call must carry a token ({@link #credentials} set). */
@@ -86,6 +87,7 @@ public record BrokerConfig(
         private io.baton.api.tls.TlsCredentials tls;
         private String zooKeeperCredentials;
         private io.baton.broker.log.LedgerPasswords ledgerPasswords = io.baton.broker.log.LedgerPasswords.DEFAULT;
+        private io.baton.broker.log.BookKeeperSlotLog.Batching ledgerBatching = io.baton.broker.log.BookKeeperSlotLog.Batching.DEFAULT;
         private int maxWorkStreams = io.baton.broker.rpc.WorkRpc.MAX_STREAMS;
 
         public Builder brokerId(String v) {
@@ -289,6 +291,12 @@ public record BrokerConfig(
             return this;
         }
 
+        /** How slot records go into BookKeeper entries (default: batches of up to 1 MiB, two in flight per slot). */
+        public Builder ledgerBatching(io.baton.broker.log.BookKeeperSlotLog.Batching v) {
+            ledgerBatching = Objects.requireNonNull(v);
+            return this;
+        }
+
         /** Work streams this broker serves at most (all clients together); past it, RESOURCE_EXHAUSTED. */
         public Builder maxWorkStreams(int v) {
             if (v < 1) {
@@ -322,7 +330,8 @@ public record BrokerConfig(
             return new BrokerConfig(brokerId, cluster, zkConnect, zkSessionTimeout, host, grpcPort, metricsPort, dataDir,
                     slotCount, selfAssignAllSlots, limits, slotThreads, segmentBytes, checkpoints, clock, bookkeeperMetadataUri,
                     runController, handOverTimeout, advertisedHost != null ? advertisedHost : host, disk, memoryBudget, diskSpace,
-                    projectQuotas, credentials, serviceToken, tls, zooKeeperCredentials, ledgerPasswords, maxWorkStreams);
+                    projectQuotas, credentials, serviceToken, tls, zooKeeperCredentials, ledgerPasswords, ledgerBatching,
+                    maxWorkStreams);
         }
     }
 }

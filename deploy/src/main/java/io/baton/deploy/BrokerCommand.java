@@ -2,6 +2,7 @@ package io.baton.deploy;
 
 import io.baton.broker.Broker;
 import io.baton.broker.BrokerConfig;
+import io.baton.broker.log.BookKeeperSlotLog;
 import io.baton.broker.log.Bookie;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -52,6 +53,11 @@ final class BrokerCommand implements Callable<Integer> {
     @Option(names = "--bookkeeper", description = "BookKeeper metadata URI (default: the ZooKeeper above, /ledgers).")
     String bookkeeperUri;
 
+    @Option(names = "--ledger-entry-bytes", defaultValue = "1048576", description = "Slot records that wait together go out as one "
+            + "BookKeeper entry of up to this many bytes; 0 writes one record per entry, which brokers before batching can read: "
+            + "use it while a rolling upgrade from such brokers is under way (default: ${DEFAULT-VALUE}).")
+    int ledgerEntryBytes;
+
     @Mixin
     LimitOptions limits;
 
@@ -72,7 +78,9 @@ final class BrokerCommand implements Callable<Integer> {
                 .handOverTimeout(Duration.ofSeconds(handOverSeconds))
                 .metricsPort(metricsPort).dataDir(dataDir.toAbsolutePath()).slotCount(slots).selfAssignAllSlots(false)
                 .controller(true).bookkeeper(bookkeeperUri != null ? bookkeeperUri : Bookie.metadataUri(zookeeper))
-                .credentials(auth.credentials()).serviceToken(auth.serviceToken(true)).tls(tls.forBroker()))).build());
+                .credentials(auth.credentials()).serviceToken(auth.serviceToken(true)).tls(tls.forBroker())
+                .ledgerBatching(ledgerEntryBytes == 0 ? BookKeeperSlotLog.Batching.SINGLE
+                        : new BookKeeperSlotLog.Batching(ledgerEntryBytes, BookKeeperSlotLog.Batching.DEFAULT.entriesInFlight())))).build());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println("baton broker stopping");

@@ -49,6 +49,10 @@ final class DevClusterCommand implements Callable<Integer> {
     @Option(names = "--session-timeout", defaultValue = "4", description = "Brokers' ZooKeeper session timeout, seconds (default: ${DEFAULT-VALUE}).")
     int sessionTimeout;
 
+    @Option(names = "--ledger-entry-bytes", defaultValue = "1048576", description = "Brokers' largest BookKeeper entry of "
+            + "batched slot records; 0 writes one record per entry (default: ${DEFAULT-VALUE}).")
+    int ledgerEntryBytes;
+
     private record Child(String role, String id, Process process, Path log, Matcher ready) {}
 
     private final List<Child> children = new ArrayList<>();
@@ -74,6 +78,7 @@ final class DevClusterCommand implements Callable<Integer> {
             Child b = launch("broker", "broker-" + i, Pattern.compile("ready id=\\S+ grpc=(\\S+) metrics=(\\S+)"),
                     List.of("broker", "--zookeeper", zkConnect, "--id", "broker-" + i, "--grpc-port", "0", "--metrics-port", "0",
                             "--slots", Integer.toString(slots), "--session-timeout", Integer.toString(sessionTimeout),
+                            "--ledger-entry-bytes", Integer.toString(ledgerEntryBytes),
                             "--data-dir", base.resolve("broker-" + i).toString(), "--insecure-no-auth"), base);
             brokers.add(b);
             brokerAddresses.add(b.ready().group(1));

@@ -1,9 +1,9 @@
 package io.baton.broker.log;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.baton.api.v1.EntryFormat;
 import io.baton.api.v1.LedgerRange;
 import io.baton.api.v1.SlotLogMetadata;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,11 +31,20 @@ import org.slf4j.LoggerFactory;
  * snapshot live in one ZooKeeper node per slot ({@link SlotLogMetadata}), changed only by
  * versioned compare-and-set: a writer whose CAS fails has lost the slot.
  *
- * <p>An append is durable once the ack quorum of bookies has it in their journals. Checkpoints
- * write the snapshot into a ledger of its own (in chunks) and drop the ledgers it covers.
+ * <p>An append is durable once the ack quorum of bookies has it in their journals. Records that
+ * arrive while {@link Batching#entriesInFlight} entries are unacknowledged wait, and go out together
+ * as one entry when one of those completes (group commit, as the file journal does): a bookie's
+ * cost is mostly per entry, so a busy slot sends few, large entries, and a lone record goes out at
+ * once. Checkpoints write the snapshot into a ledger of its own (in chunks) and drop the ledgers it
+ * covers.
+ *
+ * <p>Addresses: a record's address is the number of the entry holding it, counted from its
+ * ledger's first position (an entry holds at least one record, so these never reach the next
+ * ledger's), shifted left by {@link #ADDRESS_SHIFT}, plus the offset of its first byte in the entry.
  *
  * <p>Threads: {@link #append} from any thread (serialized here so positions follow call order);
- * checkpoint and close from the slot thread.
+ * entries complete on BookKeeper's thread for the ledger, in entry order; checkpoint and close
+ * from the slot thread.
  */
 public final class BookKeeperSlotLog implements SlotLog {
     private static final Logger log = LoggerFactory.getLogger(BookKeeperSlotLog.class);
@@ -59,11 +68,34 @@ public final class BookKeeperSlotLog implements SlotLog {
         public static final Replication DEFAULT = new Replication(3, 2, 2);
     }
 
+    /**
+     * How records go into entries: up to {@code maxEntryBytes} of records per entry (a larger record
+     * goes alone), and new records wait while {@code entriesInFlight} entries are unacknowledged.
+     * {@link #SINGLE} writes one record per entry, as brokers before batching did; their ledgers
+     * stay readable either way, and a rolling upgrade keeps it until every broker reads batches.
+     */
+    public record Batching(int maxEntryBytes, int entriesInFlight) {
+        public static final Batching DEFAULT = new Batching(1 << 20, 2);
+        public static final Batching SINGLE = new Batching(0, Integer.MAX_VALUE);
+
+        public Batching {
+            if (maxEntryBytes < 0 || maxEntryBytes > 4 << 20 || entriesInFlight < 1) {
+                throw new IllegalArgumentException("entries of 0 to 4 MiB, at least one in flight: " + maxEntryBytes
+                        + " bytes, " + entriesInFlight + " in flight");
+            }
+        }
+
+        boolean batches() {
+            return maxEntryBytes > 0;
+        }
+    }
+
     private final BookKeeper bk;
     private final LedgerPasswords passwords;
     private final CuratorFramework zk;
     private final String path;
     private final Replication replication;
+    private final Batching batching;
     private final LedgerEvents events;
 
     // Guarded by "this".
@@ -71,6 +103,18 @@ public final class BookKeeperSlotLog implements SlotLog {
     private int metadataVersion;
     private WriteHandle writer;
     private long writerFirst;
+    /** Entries sealed for the writer's ledger: the id the next one gets. */
+    private long entriesSealed;
+    /** Entries sealed and not yet acknowledged (waiting in {@link #toSend} or in flight). */
+    private int entriesOutstanding;
+    /** Records waiting to go out as the writer's next entry. */
+    private final EntryBatch batch = new EntryBatch();
+    /** Sealed entries, in id order, not yet handed to BookKeeper (see {@link #drain}). */
+    private final java.util.ArrayDeque<Outgoing> toSend = new java.util.ArrayDeque<>();
+    /** Set while one thread hands {@link #toSend} to BookKeeper. */
+    private final java.util.concurrent.atomic.AtomicBoolean draining = new java.util.concurrent.atomic.AtomicBoolean();
+    /** A checkpoint is moving to a new ledger: appends wait. */
+    private boolean switching;
     private long lastPosition;
     private long bytesSinceCheckpoint;
     /** Bytes appended to the current writer's ledger (an estimate, as bytesSinceCheckpoint is). */
@@ -80,13 +124,14 @@ public final class BookKeeperSlotLog implements SlotLog {
     /** Handles for reading message bodies back from ledgers other than the open one. */
     private final java.util.concurrent.ConcurrentHashMap<Long, ReadHandle> readers = new java.util.concurrent.ConcurrentHashMap<>();
 
-    private BookKeeperSlotLog(BookKeeper bk, CuratorFramework zk, String path, Replication replication, LedgerEvents events,
-                              LedgerPasswords passwords) {
+    private BookKeeperSlotLog(BookKeeper bk, CuratorFramework zk, String path, Replication replication, Batching batching,
+                              LedgerEvents events, LedgerPasswords passwords) {
         this.bk = bk;
         this.passwords = passwords;
         this.zk = zk;
         this.path = path;
         this.replication = replication;
+        this.batching = batching;
         this.events = events;
     }
 
@@ -108,7 +153,13 @@ public final class BookKeeperSlotLog implements SlotLog {
     /** As above, with ledgers made and opened with {@code passwords}. */
     public static BookKeeperSlotLog open(BookKeeper bk, CuratorFramework zk, String path, long epoch, Replication replication,
             LedgerEvents events, LedgerPasswords passwords) throws IOException {
-        BookKeeperSlotLog l = new BookKeeperSlotLog(bk, zk, path, replication, events, passwords);
+        return open(bk, zk, path, epoch, replication, Batching.DEFAULT, events, passwords);
+    }
+
+    /** As above, writing entries as {@code batching} says. */
+    public static BookKeeperSlotLog open(BookKeeper bk, CuratorFramework zk, String path, long epoch, Replication replication,
+            Batching batching, LedgerEvents events, LedgerPasswords passwords) throws IOException {
+        BookKeeperSlotLog l = new BookKeeperSlotLog(bk, zk, path, replication, batching, events, passwords);
         for (int attempt = 1; ; attempt++) {
             try {
                 l.takeOver(epoch);
@@ -219,7 +270,7 @@ public final class BookKeeperSlotLog implements SlotLog {
             try (ReadHandle rh = openLedger(last.getLedgerId(), true)) {
                 long lac = rh.getLastAddConfirmed();
                 // A ledger starts right after the previous end, so an empty one ends there too.
-                end = last.getFirstPosition() + lac;
+                end = lac < 0 ? last.getFirstPosition() - 1 : lastPositionIn(last, rh, lac);
                 if (lac < 0) {
                     ledgers.remove(ledgers.size() - 1); // an owner that wrote nothing: forget its ledger
                     emptyToDelete.add(last.getLedgerId());
@@ -232,10 +283,8 @@ public final class BookKeeperSlotLog implements SlotLog {
                 throw e instanceof IOException io ? io : new IOException(e);
             }
         }
-        WriteHandle w = await(bk.newCreateLedgerOp().withEnsembleSize(replication.ensemble())
-                .withWriteQuorumSize(replication.writeQuorum()).withAckQuorumSize(replication.ackQuorum())
-                .withDigestType(DigestType.CRC32C).withPassword(passwords.current()).execute());
-        ledgers.add(LedgerRange.newBuilder().setLedgerId(w.getId()).setFirstPosition(end + 1).build());
+        WriteHandle w = createLedger();
+        ledgers.add(newRange(w, end + 1));
         try {
             writeMetadata(metadata.toBuilder().setEpoch(epoch).clearLedgers().addAllLedgers(ledgers).build());
         } catch (IOException | RuntimeException e) {
@@ -251,39 +300,153 @@ public final class BookKeeperSlotLog implements SlotLog {
         }
         writer = w;
         writerFirst = end + 1;
+        entriesSealed = 0;
         lastPosition = end;
     }
 
-    @Override
-    public CompletableFuture<Long> append(byte[] record) {
-        if (record.length > OFFSET_MASK) {
-            return CompletableFuture.failedFuture(new IllegalArgumentException("record of " + record.length + " bytes"));
+    private String where(LedgerRange range, long entry) {
+        return path + ": entry " + entry + " of ledger " + range.getLedgerId();
+    }
+
+    private WriteHandle createLedger() throws IOException {
+        return await(bk.newCreateLedgerOp().withEnsembleSize(replication.ensemble())
+                .withWriteQuorumSize(replication.writeQuorum()).withAckQuorumSize(replication.ackQuorum())
+                .withDigestType(DigestType.CRC32C).withPassword(passwords.current()).execute());
+    }
+
+    private LedgerRange newRange(WriteHandle w, long firstPosition) {
+        return LedgerRange.newBuilder().setLedgerId(w.getId()).setFirstPosition(firstPosition)
+                .setEntryFormat(batching.batches() ? EntryFormat.ENTRY_FORMAT_BATCH : EntryFormat.ENTRY_FORMAT_SINGLE).build();
+    }
+
+    /** The position of the last record in {@code range}'s ledger, whose last entry is {@code lac}. */
+    private long lastPositionIn(LedgerRange range, ReadHandle rh, long lac) throws Exception {
+        if (range.getEntryFormat() != EntryFormat.ENTRY_FORMAT_BATCH) {
+            return range.getFirstPosition() + lac;
         }
+        try (LedgerEntries entries = await(rh.readAsync(lac, lac))) {
+            EntryBatch.Header h = EntryBatch.header(entries.getEntry(lac).getEntryBytes(), where(range, lac));
+            return h.firstPosition() + h.count() - 1;
+        }
+    }
+
+    @Override
+    public Appended appendLocated(byte[] record) {
+        if (record.length > OFFSET_MASK - EntryBatch.HEADER - EntryBatch.RECORD_HEADER) {
+            return new Appended(-1, CompletableFuture.failedFuture(
+                    new IllegalArgumentException("record of " + record.length + " bytes")));
+        }
+        Appended appended;
         synchronized (this) {
+            while (switching) {
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return new Appended(-1, CompletableFuture.failedFuture(new SlotLogException("interrupted", e)));
+                }
+            }
+            long entry = writerFirst + entriesSealed;
             if (failure != null) {
-                return CompletableFuture.failedFuture(failure);
+                return new Appended(entry << ADDRESS_SHIFT, CompletableFuture.failedFuture(failure));
             }
             long position = ++lastPosition;
-            bytesSinceCheckpoint += record.length + ENTRY_OVERHEAD;
-            writerBytes += record.length + ENTRY_OVERHEAD;
-            long first = writerFirst;
-            long sent = System.nanoTime();
-            CompletableFuture<Long> f = writer.appendAsync(record).handle((entryId, e) -> {
-                if (e == null) {
-                    events.added(System.nanoTime() - sent);
-                } else {
-                    fail(e);
-                    throw new java.util.concurrent.CompletionException(new SlotLogException(
-                            "could not append to slot log " + path + " (fenced by a new owner, or bookies lost)", e));
+            CompletableFuture<Long> durable = new CompletableFuture<>();
+            if (!batching.batches()) {
+                appended = new Appended(entry << ADDRESS_SHIFT, durable);
+                seal(new EntryBatch.Sealed(record, position, List.of(durable)), record.length);
+            } else {
+                if (!batch.fits(record.length, batching.maxEntryBytes())) {
+                    sealBatch();
+                    entry++;
                 }
-                long p = first + entryId;
-                if (p != position) {
-                    throw new IllegalStateException("entry " + entryId + " landed at position " + p + ", expected " + position);
+                appended = new Appended((entry << ADDRESS_SHIFT) + batch.add(position, record, durable), durable);
+                bytesSinceCheckpoint += record.length + EntryBatch.RECORD_HEADER;
+                writerBytes += record.length + EntryBatch.RECORD_HEADER;
+                if (entriesOutstanding < batching.entriesInFlight()) {
+                    sealBatch();
                 }
-                return p;
-            });
-            lastAppend = f;
-            return f;
+            }
+            lastAppend = durable;
+        }
+        drain();
+        return appended;
+    }
+
+    /** An entry sealed for the writer's ledger, with the id it must get. */
+    private record Outgoing(WriteHandle ledger, long entryId, EntryBatch.Sealed sealed) {}
+
+    /** Seals the waiting records as the writer's next entry. */
+    private void sealBatch() {
+        seal(batch.seal(), EntryBatch.HEADER);
+    }
+
+    private void seal(EntryBatch.Sealed sealed, int headerBytes) {
+        toSend.add(new Outgoing(writer, entriesSealed++, sealed));
+        entriesOutstanding++;
+        bytesSinceCheckpoint += ENTRY_OVERHEAD + headerBytes;
+        writerBytes += ENTRY_OVERHEAD + headerBytes;
+    }
+
+    /**
+     * Hands sealed entries to BookKeeper, in order, from whichever thread gets here first; never
+     * under this log's monitor: BookKeeper calls {@link #entryDone} holding locks of its own, and
+     * that takes the monitor, so calling BookKeeper while holding it could deadlock.
+     */
+    private void drain() {
+        while (draining.compareAndSet(false, true)) {
+            try {
+                while (true) {
+                    Outgoing o;
+                    synchronized (this) {
+                        o = toSend.poll();
+                    }
+                    if (o == null) {
+                        break;
+                    }
+                    long sent = System.nanoTime();
+                    o.ledger().appendAsync(o.sealed().entry()).whenComplete((id, e) -> entryDone(o, sent, id, e));
+                }
+            } finally {
+                draining.set(false);
+            }
+            synchronized (this) {
+                if (toSend.isEmpty()) {
+                    return; // else another thread sealed one after the poll above and left it to us
+                }
+            }
+        }
+    }
+
+    /**
+     * An entry was acknowledged (or failed): on BookKeeper's thread for the ledger, in entry order.
+     * The next batch goes out before the records are answered, so the bookies are busy meanwhile.
+     */
+    private void entryDone(Outgoing o, long sent, Long id, Throwable e) {
+        Throwable error = e;
+        if (error == null && id != o.entryId()) {
+            error = new IllegalStateException("entry " + id + " landed where entry " + o.entryId() + " was expected");
+        }
+        synchronized (this) {
+            entriesOutstanding--;
+            if (error != null) {
+                fail(error);
+            } else if (!switching && !batch.isEmpty() && entriesOutstanding < batching.entriesInFlight()) {
+                sealBatch();
+            }
+        }
+        drain();
+        List<CompletableFuture<Long>> durable = o.sealed().futures();
+        if (error == null) {
+            events.added(System.nanoTime() - sent, durable.size());
+            long first = o.sealed().firstPosition();
+            for (int i = 0; i < durable.size(); i++) {
+                durable.get(i).complete(first + i);
+            }
+        } else {
+            SlotLogException failed = new SlotLogException(
+                    "could not append to slot log " + path + " (fenced by a new owner, or bookies lost)", error);
+            durable.forEach(f -> f.completeExceptionally(failed));
         }
     }
 
@@ -297,6 +460,13 @@ public final class BookKeeperSlotLog implements SlotLog {
             failure = new SlotLogException("slot log " + path + " failed", e);
             log.warn("{}: appends failed; the slot must stop serving: {}", path, e.toString());
         }
+        // Records still waiting for an entry, or in one not yet handed over, are never sent now.
+        List<CompletableFuture<Long>> unsent = new ArrayList<>(batch.drop());
+        for (Outgoing o; (o = toSend.poll()) != null; ) {
+            unsent.addAll(o.sealed().futures());
+            entriesOutstanding--;
+        }
+        unsent.forEach(f -> f.completeExceptionally(failure));
     }
 
     @Override
@@ -310,28 +480,24 @@ public final class BookKeeperSlotLog implements SlotLog {
     }
 
     @Override
-    public synchronized long nextAddress() {
-        return (lastPosition + 1) << ADDRESS_SHIFT;
-    }
-
-    @Override
     public void read(long address, byte[] into, int offset, int length) throws IOException {
-        long position = address >>> ADDRESS_SHIFT;
+        // The entry's number counted from its ledger's first position (see the class comment).
+        long numbered = address >>> ADDRESS_SHIFT;
         int at = (int) (address & OFFSET_MASK);
         LedgerRange range = null;
         WriteHandle open;
         synchronized (this) {
             for (LedgerRange r : metadata.getLedgersList()) {
-                if (r.getFirstPosition() <= position) {
+                if (r.getFirstPosition() <= numbered) {
                     range = r;
                 }
             }
             open = writer;
         }
         if (range == null) {
-            throw new LogCorruptedException(path + ": no ledger holds position " + position);
+            throw new LogCorruptedException(path + ": no ledger holds address " + address);
         }
-        long entry = position - range.getFirstPosition();
+        long entry = numbered - range.getFirstPosition();
         try {
             byte[] bytes;
             if (open != null && range.getLedgerId() == open.getId()) {
@@ -355,14 +521,13 @@ public final class BookKeeperSlotLog implements SlotLog {
                 }
             }
             if (at + length > bytes.length) {
-                throw new LogCorruptedException(path + ": entry for position " + position + " holds " + bytes.length
-                        + " bytes, not " + (at + length));
+                throw new LogCorruptedException(where(range, entry) + " holds " + bytes.length + " bytes, not " + (at + length));
             }
             System.arraycopy(bytes, at, into, offset, length);
         } catch (IOException e) {
             throw e;
         } catch (Exception e) {
-            throw new IOException(path + ": reading position " + position, e);
+            throw new IOException(where(range, entry) + ": reading " + length + " bytes at " + at, e);
         }
     }
 
@@ -393,36 +558,63 @@ public final class BookKeeperSlotLog implements SlotLog {
             }
             from = md.getSnapshotPosition();
         }
-        for (LedgerRange range : md.getLedgersList()) {
-            if (range.getLedgerId() == writerId) {
-                continue; // ours: nothing in it that replay has not seen
+        List<LedgerRange> ranges = md.getLedgersList();
+        for (int i = 0; i < ranges.size(); i++) {
+            LedgerRange range = ranges.get(i);
+            long lastInRange = i + 1 < ranges.size() ? ranges.get(i + 1).getFirstPosition() - 1 : Long.MAX_VALUE;
+            if (range.getLedgerId() == writerId || lastInRange <= from) {
+                continue; // ours (nothing in it that replay has not seen), or covered by the snapshot
             }
+            long skipTo = from;
+            long first = range.getFirstPosition();
             try (ReadHandle rh = openLedger(range.getLedgerId(), false)) {
-                long lac = rh.getLastAddConfirmed();
-                long start = Math.max(0, from + 1 - range.getFirstPosition());
-                // Reads run READ_AHEAD batches ahead of the replay, so that the bookies' round
-                // trips overlap with applying the records (a take-over's replay time is failover time).
-                java.util.ArrayDeque<CompletableFuture<LedgerEntries>> ahead = new java.util.ArrayDeque<>();
-                long next = start;
-                try {
-                    while (next <= lac || !ahead.isEmpty()) {
-                        while (next <= lac && ahead.size() < READ_AHEAD) {
-                            ahead.add(rh.readAsync(next, Math.min(lac, next + READ_BATCH - 1)));
-                            next += READ_BATCH;
-                        }
-                        try (LedgerEntries entries = await(ahead.poll())) {
-                            for (LedgerEntry entry : entries) {
-                                long p = range.getFirstPosition() + entry.getEntryId();
-                                replayer.record(p, p << ADDRESS_SHIFT, entry.getEntryBytes());
-                            }
-                        }
-                    }
-                } finally {
-                    ahead.forEach(f -> f.thenAccept(LedgerEntries::close));
+                if (range.getEntryFormat() == EntryFormat.ENTRY_FORMAT_BATCH) {
+                    // Which entry holds a position is in the entries only: read the ledger from its start.
+                    long[] expected = {first};
+                    readEntries(rh, 0, (entryId, bytes) -> expected[0] = EntryBatch.read(bytes, expected[0], where(range, entryId),
+                            (p, offset, record) -> {
+                                if (p > skipTo) {
+                                    replayer.record(p, ((first + entryId) << ADDRESS_SHIFT) + offset, record);
+                                }
+                            }));
+                } else {
+                    readEntries(rh, Math.max(0, from + 1 - first), (entryId, bytes) ->
+                            replayer.record(first + entryId, (first + entryId) << ADDRESS_SHIFT, bytes));
                 }
             } catch (Exception e) {
                 throw e instanceof IOException io ? io : new IOException(e);
             }
+        }
+    }
+
+    /** Receives a ledger's entries in order. */
+    private interface Entries {
+        void entry(long entryId, byte[] bytes) throws IOException;
+    }
+
+    /**
+     * Reads the entries of {@code rh} from {@code start} to its last confirmed one. Reads run
+     * {@link #READ_AHEAD} batches ahead of {@code entries}, so that the bookies' round trips overlap
+     * with applying the records (a take-over's replay time is failover time).
+     */
+    private static void readEntries(ReadHandle rh, long start, Entries entries) throws IOException {
+        long lac = rh.getLastAddConfirmed();
+        java.util.ArrayDeque<CompletableFuture<LedgerEntries>> ahead = new java.util.ArrayDeque<>();
+        long next = start;
+        try {
+            while (next <= lac || !ahead.isEmpty()) {
+                while (next <= lac && ahead.size() < READ_AHEAD) {
+                    ahead.add(rh.readAsync(next, Math.min(lac, next + READ_BATCH - 1)));
+                    next += READ_BATCH;
+                }
+                try (LedgerEntries read = await(ahead.poll())) {
+                    for (LedgerEntry entry : read) {
+                        entries.entry(entry.getEntryId(), entry.getEntryBytes());
+                    }
+                }
+            }
+        } finally {
+            ahead.forEach(f -> f.thenAccept(LedgerEntries::close));
         }
     }
 
@@ -433,9 +625,7 @@ public final class BookKeeperSlotLog implements SlotLog {
             starts = metadata.getLedgersList().stream().mapToLong(r -> r.getFirstPosition() << ADDRESS_SHIFT).toArray();
         }
         LiveCounter live = new LiveCounter(starts);
-        WriteHandle sw = await(bk.newCreateLedgerOp().withEnsembleSize(replication.ensemble())
-                .withWriteQuorumSize(replication.writeQuorum()).withAckQuorumSize(replication.ackQuorum())
-                .withDigestType(DigestType.CRC32C).withPassword(passwords.current()).execute());
+        WriteHandle sw = createLedger();
         long snapshotBytes;
         try (LedgerOutput out = new LedgerOutput(sw)) {
             snapshot.writeTo(out, live);
@@ -449,55 +639,32 @@ public final class BookKeeperSlotLog implements SlotLog {
         List<Long> toDelete = new ArrayList<>();
         /** Covered ledgers kept for live bytes: id, address range, live bytes. */
         List<long[]> keptForLive = new ArrayList<>();
-        WriteHandle oldWriter = null;
-        long oldWriterBytes;
+        // Start a fresh ledger at every checkpoint, so the ledger written so far can go as soon as a
+        // checkpoint covers it. The snapshot is taken on the slot thread and written here while
+        // appends go on, so the open ledger usually holds records past it: those ledgers stay (and
+        // their bytes are counted) until the next checkpoint. Appends wait while the writer
+        // changes: what was appended goes out and is acknowledged in the old ledger first.
+        CompletableFuture<Long> drained;
         synchronized (this) {
-            await(lastAppend.exceptionally(e -> -1L));
-            // Start a fresh ledger at every checkpoint, so the ledger written so far can go as soon
-            // as a checkpoint covers it. The snapshot is taken on the slot thread and written here
-            // while appends go on, so the open ledger usually holds records past it: those ledgers
-            // stay (and their bytes are counted) until the next checkpoint.
-            WriteHandle w = await(bk.newCreateLedgerOp().withEnsembleSize(replication.ensemble())
-                    .withWriteQuorumSize(replication.writeQuorum()).withAckQuorumSize(replication.ackQuorum())
-                    .withDigestType(DigestType.CRC32C).withPassword(passwords.current()).execute());
-            List<LedgerRange> all = new ArrayList<>(metadata.getLedgersList());
-            all.add(LedgerRange.newBuilder().setLedgerId(w.getId()).setFirstPosition(lastPosition + 1).build());
-            List<LedgerRange> kept = new ArrayList<>();
-            for (int i = 0; i < all.size(); i++) {
-                long lastInLedger = i + 1 < all.size() ? all.get(i + 1).getFirstPosition() - 1 : Long.MAX_VALUE;
-                long liveBytes = live.liveIn(all.get(i).getFirstPosition() << ADDRESS_SHIFT);
-                if (lastInLedger <= position && liveBytes == 0) {
-                    toDelete.add(all.get(i).getLedgerId());
-                } else {
-                    kept.add(all.get(i));
-                    if (lastInLedger <= position && liveBytes > 0) {
-                        keptForLive.add(new long[] {all.get(i).getLedgerId(), all.get(i).getFirstPosition() << ADDRESS_SHIFT,
-                                (lastInLedger + 1) << ADDRESS_SHIFT, liveBytes});
-                    }
-                }
+            switching = true;
+            if (!batch.isEmpty()) {
+                sealBatch();
             }
-            if (metadata.getSnapshotLedger() != 0) {
-                toDelete.add(metadata.getSnapshotLedger());
-            }
-            try {
-                writeMetadata(metadata.toBuilder().setSnapshotLedger(sw.getId()).setSnapshotPosition(position)
-                        .setSnapshotBytes(snapshotBytes).clearLedgers().addAllLedgers(kept).build());
-            } catch (IOException | RuntimeException e) {
-                // Lost the slot, or cannot tell whether the write landed (a lost connection): the
-                // new ledger may be in no metadata, and an append acknowledged from it would be lost
-                // at the next take-over. Nothing more is appended here; the slot must be recovered.
-                // Neither new ledger is deleted: the metadata may name them.
-                fail(e);
-                w.closeAsync();
-                throw e;
-            }
-            oldWriter = writer;
-            oldWriterBytes = writerBytes;
-            bytesSinceCheckpoint = position >= lastPosition ? 0 : writerBytes; // the old ledger is kept
-            writer = w;
-            writerFirst = lastPosition + 1;
-            writerBytes = 0;
+            drained = lastAppend;
         }
+        drain();
+        Switched switched;
+        try {
+            await(drained.exceptionally(e -> -1L));
+            switched = switchLedger(position, live, sw.getId(), snapshotBytes, toDelete, keptForLive);
+        } finally {
+            synchronized (this) {
+                switching = false;
+                notifyAll();
+            }
+        }
+        WriteHandle oldWriter = switched.oldWriter();
+        long oldWriterBytes = switched.oldWriterBytes();
         if (oldWriter != null) {
             // Waited for: a closed ledger's length is in its metadata, so message bodies still
             // live in it can be read back through a plain read handle.
@@ -532,6 +699,59 @@ public final class BookKeeperSlotLog implements SlotLog {
             }
         }
         return sparse;
+    }
+
+    /** The writer a checkpoint replaced, and the bytes written to it. */
+    private record Switched(WriteHandle oldWriter, long oldWriterBytes) {}
+
+    /**
+     * Starts the next ledger and records the checkpoint in the metadata: the snapshot, and the
+     * ledgers still needed (those holding records after {@code position}, or live bytes). Fills
+     * {@code toDelete} and {@code keptForLive} (id, address range, live bytes). Nothing is in flight.
+     */
+    private Switched switchLedger(long position, LiveCounter live, long snapshotLedger, long snapshotBytes, List<Long> toDelete,
+                                  List<long[]> keptForLive) throws IOException {
+        WriteHandle w = createLedger();
+        synchronized (this) {
+            List<LedgerRange> all = new ArrayList<>(metadata.getLedgersList());
+            all.add(newRange(w, lastPosition + 1));
+            List<LedgerRange> kept = new ArrayList<>();
+            for (int i = 0; i < all.size(); i++) {
+                long lastInLedger = i + 1 < all.size() ? all.get(i + 1).getFirstPosition() - 1 : Long.MAX_VALUE;
+                long liveBytes = live.liveIn(all.get(i).getFirstPosition() << ADDRESS_SHIFT);
+                if (lastInLedger <= position && liveBytes == 0) {
+                    toDelete.add(all.get(i).getLedgerId());
+                } else {
+                    kept.add(all.get(i));
+                    if (lastInLedger <= position && liveBytes > 0) {
+                        keptForLive.add(new long[] {all.get(i).getLedgerId(), all.get(i).getFirstPosition() << ADDRESS_SHIFT,
+                                (lastInLedger + 1) << ADDRESS_SHIFT, liveBytes});
+                    }
+                }
+            }
+            if (metadata.getSnapshotLedger() != 0) {
+                toDelete.add(metadata.getSnapshotLedger());
+            }
+            try {
+                writeMetadata(metadata.toBuilder().setSnapshotLedger(snapshotLedger).setSnapshotPosition(position)
+                        .setSnapshotBytes(snapshotBytes).clearLedgers().addAllLedgers(kept).build());
+            } catch (IOException | RuntimeException e) {
+                // Lost the slot, or cannot tell whether the write landed (a lost connection): the
+                // new ledger may be in no metadata, and an append acknowledged from it would be lost
+                // at the next take-over. Nothing more is appended here; the slot must be recovered.
+                // Neither new ledger is deleted: the metadata may name them.
+                fail(e);
+                w.closeAsync();
+                throw e;
+            }
+            Switched switched = new Switched(writer, writerBytes);
+            bytesSinceCheckpoint = position >= lastPosition ? 0 : writerBytes; // the old ledger is kept
+            writer = w;
+            writerFirst = lastPosition + 1;
+            entriesSealed = 0;
+            writerBytes = 0;
+            return switched;
+        }
     }
 
     @Override
@@ -569,13 +789,19 @@ public final class BookKeeperSlotLog implements SlotLog {
     public void close() {
         WriteHandle w;
         boolean failed;
+        CompletableFuture<Long> last;
         synchronized (this) {
             failed = failure != null;
             if (!failed) {
+                if (!batch.isEmpty()) {
+                    sealBatch();
+                }
                 failure = new SlotLogException("slot log closed: " + path, null);
             }
             w = writer;
+            last = lastAppend;
         }
+        drain();
         readers.values().forEach(ReadHandle::closeAsync);
         readers.clear();
         if (failed) {
@@ -587,7 +813,7 @@ public final class BookKeeperSlotLog implements SlotLog {
         try {
             // A clean hand-over: what is in flight completes (and is answered), and the closed
             // ledger spares the next owner a recovery. Bounded: the next owner fences what is left.
-            lastAppend.exceptionally(e -> -1L).get(CLOSE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            last.exceptionally(e -> -1L).get(CLOSE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
             w.closeAsync().get(CLOSE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (Exception e) {
             log.debug("{}: closing the ledger: {}", path, e.toString());

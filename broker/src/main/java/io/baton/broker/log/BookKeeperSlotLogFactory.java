@@ -12,11 +12,13 @@ public final class BookKeeperSlotLogFactory implements SlotLogFactory {
     private final CuratorFramework zk;
     private final IntFunction<String> pathOf;
     private final BookKeeperSlotLog.Replication replication;
+    private final BookKeeperSlotLog.Batching batching;
     private final LedgerEvents events;
     private final LedgerPasswords passwords;
 
     public BookKeeperSlotLogFactory(String metadataUri, CuratorFramework zk, IntFunction<String> pathOf,
-            BookKeeperSlotLog.Replication replication, LedgerEvents events, LedgerPasswords passwords) throws IOException {
+            BookKeeperSlotLog.Replication replication, BookKeeperSlotLog.Batching batching, LedgerEvents events,
+            LedgerPasswords passwords) throws IOException {
         this.passwords = passwords;
         ClientConfiguration cc = new ClientConfiguration();
         cc.setMetadataServiceUri(metadataUri);
@@ -29,12 +31,13 @@ public final class BookKeeperSlotLogFactory implements SlotLogFactory {
         this.zk = zk;
         this.pathOf = pathOf;
         this.replication = replication;
+        this.batching = batching;
         this.events = events;
     }
 
     @Override
     public SlotLog open(int slot, long epoch) throws IOException {
-        return BookKeeperSlotLog.open(bk, zk, pathOf.apply(slot), epoch, replication, events, passwords);
+        return BookKeeperSlotLog.open(bk, zk, pathOf.apply(slot), epoch, replication, batching, events, passwords);
     }
 
     @Override

@@ -220,17 +220,19 @@ public final class FileSlotLog implements SlotLog {
     // ------------------------------------------------------------------ appends
 
     @Override
-    public CompletableFuture<Long> append(byte[] record) {
+    public Appended appendLocated(byte[] record) {
         CompletableFuture<Long> future = new CompletableFuture<>();
         if (record.length > Frames.SEGMENT.maxPayload) {
             future.completeExceptionally(new IllegalArgumentException("record of " + record.length + " bytes"));
-            return future;
+            return new Appended(-1, future);
         }
         boolean schedule;
+        long address;
         synchronized (this) {
+            address = nextFrameAddress + FRAME_HEADER;
             if (failure != null) {
                 future.completeExceptionally(failure);
-                return future;
+                return new Appended(address, future);
             }
             long position = ++lastPosition;
             nextFrameAddress += FRAME_HEADER + record.length;
@@ -245,7 +247,7 @@ public final class FileSlotLog implements SlotLog {
         if (schedule) {
             flusher.schedule(this);
         }
-        return future;
+        return new Appended(address, future);
     }
 
     private void ensureCapacity(int extra) {
@@ -303,11 +305,6 @@ public final class FileSlotLog implements SlotLog {
     @Override
     public synchronized long lastPosition() {
         return lastPosition;
-    }
-
-    @Override
-    public synchronized long nextAddress() {
-        return nextFrameAddress + FRAME_HEADER;
     }
 
     @Override

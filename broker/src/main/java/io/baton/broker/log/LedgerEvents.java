@@ -7,8 +7,8 @@ package io.baton.broker.log;
 public interface LedgerEvents {
     LedgerEvents NONE = new LedgerEvents() {};
 
-    /** One entry reached its ack quorum {@code nanos} after it was sent. */
-    default void added(long nanos) {}
+    /** One entry of {@code records} records reached its ack quorum {@code nanos} after it was sent. */
+    default void added(long nanos, int records) {}
 
     /** Taking a slot over fenced a ledger its previous owner had left open (it died or was cut off). */
     default void fencedPreviousOwner() {}

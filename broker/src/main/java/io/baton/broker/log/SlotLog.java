@@ -67,13 +67,19 @@ public interface SlotLog extends AutoCloseable {
         }
     }
 
-    CompletableFuture<Long> append(byte[] record);
+    /** An appended record: the address of its first byte, and its durability. */
+    record Appended(long address, CompletableFuture<Long> durable) {}
 
     /**
-     * The address the next appended record's first byte will have. Meaningful to the thread that
-     * appends (a slot appends from one thread at a time): read it, then append.
+     * Appends {@code record}. The address is known at once (a slot places the bodies a record
+     * carries before the record is durable); {@code durable} completes as {@link #append}'s future.
      */
-    long nextAddress();
+    Appended appendLocated(byte[] record);
+
+    /** Appends {@code record}; the future completes with its position once it is durable. */
+    default CompletableFuture<Long> append(byte[] record) {
+        return appendLocated(record).durable();
+    }
 
     /**
      * Reads {@code length} bytes at {@code address} into {@code into}. Only for bytes of records

@@ -49,6 +49,9 @@ public final class BrokerMetrics {
     public io.baton.broker.log.LedgerEvents ledgerEvents() {
         Timer add = Timer.builder("baton.ledger.add").description("From sending a ledger entry to its ack quorum confirming it")
                 .publishPercentileHistogram().register(registry);
+        io.micrometer.core.instrument.DistributionSummary records = io.micrometer.core.instrument.DistributionSummary
+                .builder("baton.ledger.entry.records").description("Slot records per ledger entry (records that wait together go out as one)")
+                .register(registry);
         io.micrometer.core.instrument.Counter fencedPrevious = io.micrometer.core.instrument.Counter.builder("baton.ledger.fencing")
                 .description("Fencing events: ledgers this broker fenced taking a slot over, or writes here refused as fenced")
                 .tag("event", "fenced_previous_owner").register(registry);
@@ -57,8 +60,9 @@ public final class BrokerMetrics {
                 .tag("event", "fenced_here").register(registry);
         return new io.baton.broker.log.LedgerEvents() {
             @Override
-            public void added(long nanos) {
+            public void added(long nanos, int entryRecords) {
                 add.record(nanos, TimeUnit.NANOSECONDS);
+                records.record(entryRecords);
             }
 
             @Override

@@ -316,19 +316,21 @@ public final class SlotDriver {
     static final long MOVE_BATCH_BYTES = 256 << 10;
 
     /**
-     * Encodes {@code r}, applies it where the log will put it, keeps its bodies in the cache and
-     * appends it. Slot thread only.
+     * Encodes {@code r}, appends it, applies it where the log put it and keeps its bodies in the
+     * cache. Slot thread only. The record is applied before it is durable; the returned future,
+     * which the caller waits on before answering, completes once it is.
      */
     private CompletableFuture<Long> appendApplied(SlotRecord r) {
         RecordCodec.Encoded e = RecordCodec.encodePlaced(r);
-        long address = slotLog.nextAddress();
+        SlotLog.Appended appended = slotLog.appendLocated(e.bytes());
+        long address = appended.address();
         sm.apply(r, new Placement(address, e.bodyOffsets(), true));
         int[] offsets = e.bodyOffsets();
         for (int k = 0; k < offsets.length; k++) {
             cache.put(cacheKey, address + offsets[k], e.bytes(), offsets[k], e.bodyLengths()[k]);
         }
         checkpoints.appended(e.bytes().length);
-        return slotLog.append(e.bytes());
+        return appended.durable();
     }
 
     /**

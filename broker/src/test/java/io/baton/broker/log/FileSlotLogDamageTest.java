@@ -193,8 +193,9 @@ class FileSlotLogDamageTest {
     void aMissingSegmentTheSnapshotStillNeedsIsRefused() throws Exception {
         LogFlusher f = logs.flusher(dir);
         FileSlotLog log = logs.open(dir, 3, f);
-        long body = log.nextAddress();
-        log.append(bytes("a live body")).get();
+        SlotLog.Appended first = log.appendLocated(bytes("a live body"));
+        long body = first.address();
+        first.durable().get();
         byte[] filler = new byte[100_000];
         for (int i = 0; i < 30; i++) {
             log.append(filler).get();

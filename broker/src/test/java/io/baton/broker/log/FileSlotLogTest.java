@@ -230,8 +230,9 @@ class FileSlotLogTest extends SlotLogContract {
             java.util.List<Long> addresses = new java.util.ArrayList<>();
             for (int i = 0; i < 200; i++) {
                 record[7] = (byte) i;
-                addresses.add(log.nextAddress());
-                log.append(record.clone()).get(10, TimeUnit.SECONDS);
+                SlotLog.Appended a = log.appendLocated(record.clone());
+                addresses.add(a.address());
+                a.durable().get(10, TimeUnit.SECONDS);
             }
             assertThat(((FileSlotLog) log).segmentCount()).isGreaterThan(2 * SegmentFiles.OPEN_READERS);
             byte[] one = new byte[1];

@@ -264,8 +264,7 @@ public abstract class SlotLogContract {
         List<Long> addresses = new ArrayList<>();
         try (SlotLog log = open()) {
             for (int i = 0; i < 300; i++) {
-                addresses.add(log.nextAddress());
-                log.append(bytes("head-" + i + "-tail"));
+                addresses.add(log.appendLocated(bytes("head-" + i + "-tail")).address());
             }
             log.sync().get(10, TimeUnit.SECONDS);
             assertThat(addresses).doesNotHaveDuplicates().isSorted();
@@ -276,9 +275,10 @@ public abstract class SlotLogContract {
             Replayed r = replay(log);
             assertThat(r.addresses()).isEqualTo(addresses);
             assertThat(read(log, addresses.get(150) + 9, 4)).isEqualTo("tail");
-            long next = log.nextAddress();
+            SlotLog.Appended after = log.appendLocated(bytes("after"));
+            long next = after.address();
             assertThat(next).isGreaterThan(addresses.get(299));
-            log.append(bytes("after")).get(10, TimeUnit.SECONDS);
+            after.durable().get(10, TimeUnit.SECONDS);
             assertThat(read(log, next, 5)).isEqualTo("after");
         }
     }
@@ -288,8 +288,7 @@ public abstract class SlotLogContract {
         byte[] big = new byte[200_000];
         long keep;
         try (SlotLog log = open()) {
-            keep = log.nextAddress();
-            log.append(bytes("keep-me"));
+            keep = log.appendLocated(bytes("keep-me")).address();
             for (int i = 0; i < 30; i++) {
                 log.append(big);
             }

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Cluster mode beside standalone, in one run on this machine: `baton bench` (the same settings each
+# time) against a fresh standalone, against a fresh `baton dev-cluster` (ZooKeeper, 3 bookies, 3
+# brokers, a gateway: each a JVM of its own) writing batched ledger entries, and against one writing
+# a record per entry (`--ledger-entry-bytes 0`, as brokers did before batching). In the batched
+# cluster, BookieAppendBench then measures the raw append rate of the same bookies (one 256-byte
+# entry per append, 8 ledgers, 1,000 in flight). The order of the three turns each round. Only one
+# server runs at a time.
+# The bench: its defaults (2 producers, 256-byte jobs, at most 20,000 waiting) with 8 workers over 8
+# queues, so that the load spreads over the cluster's brokers.
+# Usage: bench/cluster/run.sh [rounds] [seconds] [warm-up seconds] [queues]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROUNDS=${1:-2}; SECS=${2:-30}; WARM=${3:-40}; QUEUES=${4:-8}
+BATON=$PWD/bin/baton
+S=$(mktemp -d /tmp/baton-cluster-bench.XXXXXX)
+SERVER=""
+stop() { if [ -n "$SERVER" ]; then kill "$SERVER" 2>/dev/null; wait "$SERVER" 2>/dev/null || true; SERVER=""; fi; }
+trap 'stop; rm -rf "$S"' EXIT
+"$BATON" --help > /dev/null # builds the distribution if needed, before anything is timed
+mvn -q -o -pl broker test-compile dependency:build-classpath -Dmdep.outputFile="$S/cp.txt" -Dmdep.includeScope=test
+CP="broker/target/test-classes:broker/target/classes:$(cat "$S/cp.txt")"
+
+bench() { # target, then a name for the line
+  local json
+  json=$("$BATON" bench --target "$1" --queues "$QUEUES" --workers "$QUEUES" --warmup "$WARM" --duration "$SECS" --json 2>/dev/null | grep '^{')
+  python3 - "$2" "$json" <<'PY'
+import json, sys
+j = json.loads(sys.argv[2])
+print(f'{sys.argv[1]:16s} jobs/s={j["jobs_per_sec"]:6d} p50_ms={j["p50_ms"]} p99_ms={j["p99_ms"]} lost={j["lost"]} errors={j["errors"]}')
+PY
+}
+
+standalone() {
+  rm -rf "$S/sa"
+  "$BATON" standalone --data-dir "$S/sa" --grpc-port 17570 --http-port 18588 --metrics-port 19590 \
+    --zookeeper-port 12581 > "$S/sa.log" 2>&1 &
+  SERVER=$!
+  for _ in $(seq 120); do grep -q "standalone ready" "$S/sa.log" && break; sleep 1; done
+  bench 127.0.0.1:17570 standalone
+  stop
+}
+
+cluster() { # entry bytes, name
+  rm -rf "$S/dc"
+  "$BATON" dev-cluster --base-dir "$S/dc" --http-port 0 --ledger-entry-bytes "$1" > "$S/dc.log" 2>&1 &
+  SERVER=$!
+  for _ in $(seq 180); do grep -q "dev-cluster ready" "$S/dc.log" && break; sleep 1; done
+  local targets zk
+  targets=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(",".join(p["grpc"] for p in d["processes"] if p["role"]=="broker"))' "$S/dc/cluster.json")
+  zk=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["zookeeper"])' "$S/dc/cluster.json")
+  bench "$targets" "$2"
+  if [ "$1" != 0 ]; then
+    printf '%-16s %s\n' "raw-bookkeeper" "$(java -cp "$CP" io.baton.broker.bench.BookieAppendBench "$zk" "$SECS" 8 1000 256 2>/dev/null | grep "^appends")"
+  fi
+  stop
+}
+
+for r in $(seq "$ROUNDS"); do
+  echo "round $r:"
+  case $((r % 3)) in
+    1) standalone; cluster 1048576 cluster-batched; cluster 0 cluster-single ;;
+    2) cluster 1048576 cluster-batched; cluster 0 cluster-single; standalone ;;
+    0) cluster 0 cluster-single; standalone; cluster 1048576 cluster-batched ;;
+  esac
+done
