@@ -12,6 +12,7 @@ import io.baton.broker.cluster.ClusterView;
 import io.baton.broker.cluster.HandOver;
 import io.baton.broker.cluster.IdKey;
 import io.baton.broker.cluster.OwnershipReconciler;
+import io.baton.broker.cluster.CrashWatch;
 import io.baton.broker.cluster.SelfAssigner;
 import io.baton.broker.cluster.SlotController;
 import io.baton.broker.cluster.ZkProjectUsage;
@@ -85,6 +86,7 @@ public final class Broker implements AutoCloseable {
     private SlotThreads threads;
     private SlotLogFactory logs;
     private SlotController controller;
+    private CrashWatch crashWatch;
     private Admission admission;
     private SlotResources resources;
     private ZkSeqReservations idReservations;
@@ -253,6 +255,11 @@ public final class Broker implements AutoCloseable {
             FunctionCounter.builder("baton.controller.decisions", controller,
                     SlotController::decisions)
                     .description("Slot assignments written while this broker was the controller").register(metrics.registry());
+            crashWatch = CrashWatch.standard(zk, paths, config.brokerId(), registry);
+            crashWatch.start();
+            FunctionCounter.builder("baton.cluster.crashes.detected", crashWatch, CrashWatch::removed)
+                    .description("Brokers this broker found crashed (their port refused connections) and removed from the cluster"
+                            + " ahead of their ZooKeeper session").register(metrics.registry());
         }
         reconciler = new OwnershipReconciler(config.brokerId(), host, assignments, slotCount);
         reconciler.start(zk);
@@ -377,6 +384,9 @@ public final class Broker implements AutoCloseable {
         }
         if (moveClient != null) {
             moveClient.close();
+        }
+        if (crashWatch != null) {
+            crashWatch.close();
         }
         if (controller != null) {
             controller.close();
