@@ -29,6 +29,7 @@ public final class DevClusterProcess implements AutoCloseable {
     private final int slots;
     private final int sessionTimeoutSeconds;
     private String zookeeper;
+    private String gatewayUrl;
 
     private DevClusterProcess(Path base, Process cluster, int slots, int sessionTimeoutSeconds) {
         this.base = base;
@@ -57,6 +58,7 @@ public final class DevClusterProcess implements AutoCloseable {
             }
             JsonNode doc = new ObjectMapper().readTree(json.toFile());
             c.zookeeper = doc.path("zookeeper").asText();
+            c.gatewayUrl = doc.path("gateway_url").asText();
             for (JsonNode n : doc.path("processes")) {
                 if (n.path("role").asText().equals("broker")) {
                     c.pidById.put(n.path("id").asText(), n.path("pid").asLong());
@@ -68,6 +70,11 @@ public final class DevClusterProcess implements AutoCloseable {
             c.close();
             throw e;
         }
+    }
+
+    /** The gateway's v1 base URL ({@code http://127.0.0.1:PORT/v1}). */
+    public String gatewayUrl() {
+        return gatewayUrl;
     }
 
     /** The gRPC addresses of the brokers started so far (some may be dead). */

@@ -17,9 +17,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * publishing load, one broker after the other is paused with SIGSTOP for {@code pause} ms every
  * {@code every} s, for {@code minutes} minutes. A slot whose epoch changed moved: with brokers that
  * only paused, each such move is a false take-over. Prints the moves, and the publishes that failed.
+ * With {@code hogs} (optional), that many threads of this process spin all along, starving every
+ * JVM of CPU as well.
  *
  * <p>Run: {@code mvn -q -pl deploy test-compile exec:exec -Dexec.classpathScope=test -Dexec.executable=java
- * -Dexec.args="-cp %classpath io.baton.deploy.bench.PauseBench 10 30 1000 4"} (minutes, every s, pause ms, session timeout s).
+ * -Dexec.args="-cp %classpath io.baton.deploy.bench.PauseBench 10 30 1000 4"} (minutes, every s, pause ms, session timeout s
+ * [, spinning threads]).
  */
 public final class PauseBench {
     public static void main(String[] args) throws Exception {
@@ -27,6 +30,7 @@ public final class PauseBench {
         int every = Integer.parseInt(args[1]);
         int pauseMs = Integer.parseInt(args[2]);
         int sessionTimeout = Integer.parseInt(args[3]);
+        int hogs = args.length > 4 ? Integer.parseInt(args[4]) : 0;
         try (DevClusterProcess cluster = DevClusterProcess.start(3, 12, sessionTimeout);
              BatonClient client = BatonClient.builder().target(cluster.brokerAddresses()).project("pauses")
                      .callTimeout(Duration.ofSeconds(30)).build()) {
@@ -54,6 +58,19 @@ public final class PauseBench {
                 }
             });
             load.start();
+            for (int h = 0; h < hogs; h++) {
+                Thread hog = new Thread(() -> {
+                    long x = 0;
+                    while (System.nanoTime() < end) {
+                        x += System.nanoTime() % 7;
+                    }
+                    if (x == 42) {
+                        System.out.print("");
+                    }
+                });
+                hog.setDaemon(true);
+                hog.start();
+            }
             String[] brokers = {"broker-1", "broker-2", "broker-3"};
             int pauses = 0;
             while (System.nanoTime() < end - Duration.ofSeconds(every).toNanos()) {
@@ -74,9 +91,9 @@ public final class PauseBench {
                     moved++;
                 }
             }
-            System.out.printf("pauses of %d ms every %d s for %d min (session timeout %d s): %d pauses, slots moved %d of %d,"
-                    + " publishes %d, failed %d%n", pauseMs, every, minutes, sessionTimeout, pauses, moved, epochs.size(),
-                    published.get(), failed.get());
+            System.out.printf("pauses of %d ms every %d s for %d min (session timeout %d s, %d spinning threads): %d pauses,"
+                    + " slots moved %d of %d, publishes %d, failed %d%n", pauseMs, every, minutes, sessionTimeout, hogs, pauses, moved,
+                    epochs.size(), published.get(), failed.get());
         }
     }
 
