@@ -70,6 +70,18 @@ final class BrokerCommand implements Callable<Integer> {
     @Mixin
     ClusterSecretOptions secrets;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    private BookKeeperSlotLog.Batching ledgerBatching() {
+        if (ledgerEntryBytes < 0 || ledgerEntryBytes > 4 << 20) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--ledger-entry-bytes must be 0 (a record per entry) to 4194304");
+        }
+        return ledgerEntryBytes == 0 ? BookKeeperSlotLog.Batching.SINGLE
+                : new BookKeeperSlotLog.Batching(ledgerEntryBytes, BookKeeperSlotLog.Batching.DEFAULT.entriesInFlight());
+    }
+
     @Override
     public Integer call() throws Exception {
         auth.requireAuthUnlessInsecure("baton broker");
@@ -79,8 +91,7 @@ final class BrokerCommand implements Callable<Integer> {
                 .metricsPort(metricsPort).dataDir(dataDir.toAbsolutePath()).slotCount(slots).selfAssignAllSlots(false)
                 .controller(true).bookkeeper(bookkeeperUri != null ? bookkeeperUri : Bookie.metadataUri(zookeeper))
                 .credentials(auth.credentials()).serviceToken(auth.serviceToken(true)).tls(tls.forBroker())
-                .ledgerBatching(ledgerEntryBytes == 0 ? BookKeeperSlotLog.Batching.SINGLE
-                        : new BookKeeperSlotLog.Batching(ledgerEntryBytes, BookKeeperSlotLog.Batching.DEFAULT.entriesInFlight())))).build());
+                .ledgerBatching(ledgerBatching()))).build());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println("baton broker stopping");

@@ -99,6 +99,16 @@ class CommandLineTest {
     }
 
     @Test
+    void aLedgerEntrySizeOutOfRangeIsAClearErrorBeforeAnythingStarts(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        for (String size : List.of("-1", "99999999")) {
+            String[] r = inProcess("broker", "--zookeeper", "127.0.0.1:1", "--id", "b1", "--data-dir", dir.resolve("b").toString(),
+                    "--insecure-no-auth", "--ledger-entry-bytes", size);
+            assertThat(r[0]).as(size).isEqualTo("2");
+            assertThat(r[1]).contains("--ledger-entry-bytes must be 0 (a record per entry) to 4194304").doesNotContain("Exception");
+        }
+    }
+
+    @Test
     void rolesOtherHostsReachRefuseToRunWithoutAuthenticationUnlessTold(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         for (String[] args : List.of(
                 new String[] {"broker", "--zookeeper", "127.0.0.1:1", "--id", "b1", "--data-dir", dir.resolve("b").toString()},
