@@ -160,7 +160,13 @@ public final class CrashWatch implements AutoCloseable {
             long session = stat.getEphemeralOwner();
             zk.delete().withVersion(stat.getVersion()).forPath(node);
             int elections = 0;
-            for (String child : zk.getChildren().forPath(paths.controller())) {
+            List<String> candidates;
+            try {
+                candidates = zk.getChildren().forPath(paths.controller());
+            } catch (KeeperException.NoNodeException none) {
+                candidates = List.of(); // no controller elected yet
+            }
+            for (String child : candidates) {
                 String path = paths.controller() + "/" + child;
                 Stat c = zk.checkExists().forPath(path);
                 if (c != null && c.getEphemeralOwner() == session) {

@@ -87,4 +87,43 @@ class CrashWatchTest {
             }
         }
     }
+
+    @Test
+    void refusalsOlderThanARegistrationDoNotRemoveIt() throws Exception {
+        ClusterPaths paths = new ClusterPaths("crash-watch-newer");
+        String refusing = "127.0.0.1:9";
+        byte[] info = BrokerInfo.newBuilder().setId("b").setGrpcAddress(refusing).build().toByteArray();
+        try (EmbeddedZooKeeper server = new EmbeddedZooKeeper(dir.resolve("zk"), "127.0.0.1", 0);
+             CuratorFramework a = client(server);
+             CuratorFramework b = client(server);
+             ServerSocket aPort = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+             BrokerRegistry aRegistry = new BrokerRegistry(a, paths)) {
+            b.create().creatingParentsIfNeeded().withMode(org.apache.zookeeper.CreateMode.EPHEMERAL).forPath(paths.broker("b"), info);
+            aRegistry.register(BrokerInfo.newBuilder().setId("a").setGrpcAddress("127.0.0.1:" + aPort.getLocalPort()).build());
+            await().atMost(Duration.ofSeconds(10)).until(() -> aRegistry.brokers().size() == 2);
+            java.util.concurrent.atomic.AtomicInteger probes = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicBoolean keptAfterThird = new java.util.concurrent.atomic.AtomicBoolean();
+            CrashWatch.Probe probe = address -> {
+                int n = probes.incrementAndGet();
+                try {
+                    if (n == 2) {
+                        // The broker came back at the same address in the middle of the streak.
+                        b.delete().forPath(paths.broker("b"));
+                        b.create().withMode(org.apache.zookeeper.CreateMode.EPHEMERAL).forPath(paths.broker("b"), info);
+                    } else if (n == 4) {
+                        keptAfterThird.set(b.checkExists().forPath(paths.broker("b")) != null);
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+                return address.equals(refusing);
+            };
+            try (CrashWatch watch = new CrashWatch(a, paths, "a", aRegistry, probe, Duration.ofMillis(300), 3)) {
+                watch.start();
+                await().atMost(Duration.ofSeconds(20)).until(() -> watch.removed() == 1);
+                assertThat(keptAfterThird).as("three refusals, the first of them older than the registration").isTrue();
+                assertThat(probes.get()).as("removed by a streak that began after it registered").isGreaterThanOrEqualTo(6);
+            }
+        }
+    }
 }
