@@ -57,8 +57,15 @@ final class DevClusterCommand implements Callable<Integer> {
 
     private final List<Child> children = new ArrayList<>();
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
+        if (ledgerEntryBytes < 0 || ledgerEntryBytes > 4 << 20) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--ledger-entry-bytes must be 0 (a record per entry) to 4194304");
+        }
         Path base = baseDir.toAbsolutePath();
         Files.createDirectories(base);
         Runtime.getRuntime().addShutdownHook(new Thread(this::stopAll, "dev-cluster-stop"));

@@ -105,7 +105,11 @@ class CommandLineTest {
                     "--insecure-no-auth", "--ledger-entry-bytes", size);
             assertThat(r[0]).as(size).isEqualTo("2");
             assertThat(r[1]).contains("--ledger-entry-bytes must be 0 (a record per entry) to 4194304").doesNotContain("Exception");
+            String[] cluster = inProcess("dev-cluster", "--base-dir", dir.resolve("dc").toString(), "--ledger-entry-bytes", size);
+            assertThat(cluster[0]).as(size).isEqualTo("2");
+            assertThat(cluster[1]).contains("--ledger-entry-bytes must be 0").doesNotContain("Exception");
         }
+        assertThat(dir.resolve("dc")).as("nothing started").doesNotExist();
     }
 
     @Test
