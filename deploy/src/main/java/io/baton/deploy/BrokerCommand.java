@@ -2,7 +2,6 @@ package io.baton.deploy;
 
 import io.baton.broker.Broker;
 import io.baton.broker.BrokerConfig;
-import io.baton.broker.log.BookKeeperSlotLog;
 import io.baton.broker.log.Bookie;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -53,10 +52,8 @@ final class BrokerCommand implements Callable<Integer> {
     @Option(names = "--bookkeeper", description = "BookKeeper metadata URI (default: the ZooKeeper above, /ledgers).")
     String bookkeeperUri;
 
-    @Option(names = "--ledger-entry-bytes", defaultValue = "1048576", description = "Slot records that wait together go out as one "
-            + "BookKeeper entry of up to this many bytes; 0 writes one record per entry, which brokers before batching can read: "
-            + "use it while a rolling upgrade from such brokers is under way (default: ${DEFAULT-VALUE}).")
-    int ledgerEntryBytes;
+    @Mixin
+    LedgerEntryOptions ledgerEntries;
 
     @Mixin
     LimitOptions limits;
@@ -70,18 +67,6 @@ final class BrokerCommand implements Callable<Integer> {
     @Mixin
     ClusterSecretOptions secrets;
 
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    private BookKeeperSlotLog.Batching ledgerBatching() {
-        if (ledgerEntryBytes < 0 || ledgerEntryBytes > 4 << 20) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--ledger-entry-bytes must be 0 (a record per entry) to 4194304");
-        }
-        return ledgerEntryBytes == 0 ? BookKeeperSlotLog.Batching.SINGLE
-                : new BookKeeperSlotLog.Batching(ledgerEntryBytes, BookKeeperSlotLog.Batching.DEFAULT.entriesInFlight());
-    }
-
     @Override
     public Integer call() throws Exception {
         auth.requireAuthUnlessInsecure("baton broker");
@@ -91,7 +76,7 @@ final class BrokerCommand implements Callable<Integer> {
                 .metricsPort(metricsPort).dataDir(dataDir.toAbsolutePath()).slotCount(slots).selfAssignAllSlots(false)
                 .controller(true).bookkeeper(bookkeeperUri != null ? bookkeeperUri : Bookie.metadataUri(zookeeper))
                 .credentials(auth.credentials()).serviceToken(auth.serviceToken(true)).tls(tls.forBroker())
-                .ledgerBatching(ledgerBatching()))).build());
+                .ledgerBatching(ledgerEntries.batching()))).build());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println("baton broker stopping");

@@ -49,23 +49,16 @@ final class DevClusterCommand implements Callable<Integer> {
     @Option(names = "--session-timeout", defaultValue = "4", description = "Brokers' ZooKeeper session timeout, seconds (default: ${DEFAULT-VALUE}).")
     int sessionTimeout;
 
-    @Option(names = "--ledger-entry-bytes", defaultValue = "1048576", description = "Brokers' largest BookKeeper entry of "
-            + "batched slot records; 0 writes one record per entry (default: ${DEFAULT-VALUE}).")
-    int ledgerEntryBytes;
+    @picocli.CommandLine.Mixin
+    LedgerEntryOptions ledgerEntries;
 
     private record Child(String role, String id, Process process, Path log, Matcher ready) {}
 
     private final List<Child> children = new ArrayList<>();
 
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
     @Override
     public Integer call() throws Exception {
-        if (ledgerEntryBytes < 0 || ledgerEntryBytes > 4 << 20) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--ledger-entry-bytes must be 0 (a record per entry) to 4194304");
-        }
+        ledgerEntries.batching(); // refused before anything starts
         Path base = baseDir.toAbsolutePath();
         Files.createDirectories(base);
         Runtime.getRuntime().addShutdownHook(new Thread(this::stopAll, "dev-cluster-stop"));
@@ -85,7 +78,7 @@ final class DevClusterCommand implements Callable<Integer> {
             Child b = launch("broker", "broker-" + i, Pattern.compile("ready id=\\S+ grpc=(\\S+) metrics=(\\S+)"),
                     List.of("broker", "--zookeeper", zkConnect, "--id", "broker-" + i, "--grpc-port", "0", "--metrics-port", "0",
                             "--slots", Integer.toString(slots), "--session-timeout", Integer.toString(sessionTimeout),
-                            "--ledger-entry-bytes", Integer.toString(ledgerEntryBytes),
+                            "--ledger-entry-bytes", Integer.toString(ledgerEntries.bytes),
                             "--data-dir", base.resolve("broker-" + i).toString(), "--insecure-no-auth"), base);
             brokers.add(b);
             brokerAddresses.add(b.ready().group(1));

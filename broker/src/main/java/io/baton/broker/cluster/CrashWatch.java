@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -123,7 +122,7 @@ public final class CrashWatch implements AutoCloseable {
 
     private void round() {
         try {
-            Map<String, BrokerInfo> brokers = new TreeMap<>(registry.brokers());
+            Map<String, BrokerInfo> brokers = registry.brokers();
             List<String> watched = watched(self, brokers.keySet());
             refusedInARow.keySet().retainAll(watched.stream().map(id -> id + "@" + brokers.get(id).getGrpcAddress()).toList());
             for (String id : watched) {

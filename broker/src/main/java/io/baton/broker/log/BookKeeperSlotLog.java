@@ -77,12 +77,18 @@ public final class BookKeeperSlotLog implements SlotLog {
     public record Batching(int maxEntryBytes, int entriesInFlight) {
         public static final Batching DEFAULT = new Batching(1 << 20, 2);
         public static final Batching SINGLE = new Batching(0, Integer.MAX_VALUE);
+        public static final int MAX_ENTRY_BYTES = 4 << 20;
 
         public Batching {
-            if (maxEntryBytes < 0 || maxEntryBytes > 4 << 20 || entriesInFlight < 1) {
+            if (maxEntryBytes < 0 || maxEntryBytes > MAX_ENTRY_BYTES || entriesInFlight < 1) {
                 throw new IllegalArgumentException("entries of 0 to 4 MiB, at least one in flight: " + maxEntryBytes
                         + " bytes, " + entriesInFlight + " in flight");
             }
+        }
+
+        /** Entries of up to {@code bytes} (0: {@link #SINGLE}), as many in flight as by default. */
+        public static Batching forEntryBytes(int bytes) {
+            return bytes == 0 ? SINGLE : new Batching(bytes, DEFAULT.entriesInFlight());
         }
 
         boolean batches() {

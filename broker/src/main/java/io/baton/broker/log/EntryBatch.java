@@ -59,7 +59,7 @@ final class EntryBatch {
         if (need > buffer.length) {
             buffer = java.util.Arrays.copyOf(buffer, Math.max(need, buffer.length * 2));
         }
-        putInt(buffer, length, record.length);
+        ByteBuffer.wrap(buffer).putInt(length, record.length);
         int offset = length + RECORD_HEADER;
         System.arraycopy(record, 0, buffer, offset, record.length);
         length = offset + record.length;
@@ -112,12 +112,13 @@ final class EntryBatch {
         if (h.firstPosition() != expected) {
             throw new LogCorruptedException(where + " starts at position " + h.firstPosition() + ", expected " + expected);
         }
+        ByteBuffer in = ByteBuffer.wrap(entry);
         int at = HEADER;
         for (int i = 0; i < h.count(); i++) {
             if (at + RECORD_HEADER > entry.length) {
                 throw new LogCorruptedException(where + " ends inside its record " + i + " of " + h.count());
             }
-            int len = getInt(entry, at);
+            int len = in.getInt(at);
             at += RECORD_HEADER;
             if (len < 0 || len > entry.length - at) {
                 throw new LogCorruptedException(where + ": record " + i + " of " + len + " bytes overruns the entry");
@@ -129,16 +130,5 @@ final class EntryBatch {
             throw new LogCorruptedException(where + " has " + (entry.length - at) + " bytes after its last record");
         }
         return expected + h.count();
-    }
-
-    private static void putInt(byte[] b, int at, int v) {
-        b[at] = (byte) (v >>> 24);
-        b[at + 1] = (byte) (v >>> 16);
-        b[at + 2] = (byte) (v >>> 8);
-        b[at + 3] = (byte) v;
-    }
-
-    private static int getInt(byte[] b, int at) {
-        return (b[at] & 0xFF) << 24 | (b[at + 1] & 0xFF) << 16 | (b[at + 2] & 0xFF) << 8 | (b[at + 3] & 0xFF);
     }
 }
