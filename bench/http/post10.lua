@@ -1,6 +1,8 @@
 -- wrk -s post10.lua: POST batches of 10 messages of 256 bytes each, spread over QUEUES queues.
--- Env: QUEUES (default 16), PROJECT (default bench), TOKEN (sent as X-Auth-Token when set).
+-- Env: QUEUES (default 16), MESSAGES per POST (default 10), PROJECT (default bench), TOKEN (sent
+-- as X-Auth-Token when set).
 local queues = tonumber(os.getenv("QUEUES") or "16")
+local messages = tonumber(os.getenv("MESSAGES") or "10")
 local project = os.getenv("PROJECT") or "bench"
 local token = os.getenv("TOKEN")
 local counter = 0
@@ -10,7 +12,7 @@ local prefix = '{"ttl": 300, "body": "'
 local suffix = '"}'
 local msg = prefix .. string.rep("x", 256 - #prefix - #suffix) .. suffix
 local parts = {}
-for i = 1, 10 do parts[i] = msg end
+for i = 1, messages do parts[i] = msg end
 local body = "[" .. table.concat(parts, ",") .. "]"
 
 function init(args)

@@ -210,8 +210,13 @@ public final class Broker implements AutoCloseable {
         if (config.tls() != null) {
             grpcBuilder.sslContext(config.tls().grpcServerContext());
         }
+        // TCP callbacks borrow slot lanes only over file logs: a BookKeeper log's append may wait
+        // for ZooKeeper and BookKeeper client threads (docs/DESIGN.md, "Slot lanes").
+        List<ServerServiceDefinition> tcpServices = logs instanceof FileSlotLogFactory
+                ? services.stream().map(s -> ServerInterceptors.intercept(s, new LaneBorrowingInterceptor())).toList()
+                : services;
         grpc = grpcBuilder
-                .addServices(services)
+                .addServices(tcpServices)
                 .maxInboundMessageSize(8 << 20)
                 .maxInboundMetadataSize(16 << 10)
                 // Abuse bounds: calls in flight per connection (unary calls and Work streams

@@ -96,6 +96,11 @@ final class BenchCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE}).")
     int maxAttempts;
 
+    @Option(names = "--one-at-a-time", description = "Each producer publishes one job per call and waits for its "
+            + "acknowledgement before the next (a web request enqueueing a job), instead of batching; reports the publish "
+            + "round trip's p50/p99/p99.9 as well.")
+    boolean oneAtATime;
+
     @Override
     public Integer call() throws Exception {
         if (producers < 1 || workers < 1 || concurrency < 1 || size < 16 || seconds < 1 || warmupSeconds < 0 || rate < 0 || queueCount < 1
@@ -121,6 +126,8 @@ final class BenchCommand implements Callable<Integer> {
         SeenJobs seen = new SeenJobs();
         Recorder latency = new Recorder(3);
         Histogram total = new Histogram(3);
+        Recorder publishLatency = new Recorder(3);
+        Histogram publishTotal = new Histogram(3);
         String padding = "x".repeat(Math.max(0, size - 40));
 
         try (BatonClient client = access.applyTo(BatonClient.builder().target(target).project(project)).callTimeout(Duration.ofSeconds(30)).build()) {
@@ -155,7 +162,7 @@ final class BenchCommand implements Callable<Integer> {
             AtomicBoolean running = new AtomicBoolean(true);
             List<Thread> threads = new ArrayList<>();
             for (int p = 0; p < producers; p++) {
-                Thread t = new Thread(() -> produce(client, queues, padding, running, backlog, published, errors),
+                Thread t = new Thread(() -> produce(client, queues, padding, running, backlog, published, errors, publishLatency),
                         "bench-producer-" + p);
                 t.start();
                 threads.add(t);
@@ -168,6 +175,7 @@ final class BenchCommand implements Callable<Integer> {
                         interval.getValueAtPercentile(50) / 1000.0, interval.getValueAtPercentile(99) / 1000.0);
             }
             latency.getIntervalHistogram(); // the warm-up's latencies are not counted
+            publishLatency.getIntervalHistogram();
             long handledBefore = handled.sum();
             long cpuBefore = processCpuNanos();
             long start = System.nanoTime();
@@ -183,6 +191,7 @@ final class BenchCommand implements Callable<Integer> {
                 lastHandled = h;
             }
             long cpuDuringLoad = processCpuNanos() - cpuBefore;
+            publishTotal.add(publishLatency.getIntervalHistogram());
             long handledDuringLoad = handled.sum() - handledBefore;
             double loadSeconds = (System.nanoTime() - start) / 1e9;
             running.set(false);
@@ -218,6 +227,11 @@ final class BenchCommand implements Callable<Integer> {
                     queues.size(), producers, workers, concurrency, size, rate == 0 ? "unthrottled" : rate + " jobs/s target", jobsPerSec,
                     total.getValueAtPercentile(50) / 1000.0, total.getValueAtPercentile(99) / 1000.0,
                     total.getValueAtPercentile(99.9) / 1000.0, published.sum(), handled.sum(), redeliveries.sum(), errors.sum(), lost);
+            if (oneAtATime) {
+                System.out.printf("publish, one job per call: round trip p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms over %d calls%n",
+                        publishTotal.getValueAtPercentile(50) / 1000.0, publishTotal.getValueAtPercentile(99) / 1000.0,
+                        publishTotal.getValueAtPercentile(99.9) / 1000.0, publishTotal.getTotalCount());
+            }
             if (poisonRate > 0) {
                 System.out.printf("poison: %.2f%% of jobs, max %d attempts: %d handler failures, %d dead-lettered%n",
                         poisonRate * 100, maxAttempts, failures.sum(), deadLettered);
@@ -235,6 +249,10 @@ final class BenchCommand implements Callable<Integer> {
                 o.put("handled", handled.sum());
                 o.put("handler_failures", failures.sum());
                 o.put("dead_lettered", deadLettered);
+                if (oneAtATime) {
+                    o.put("publish_p50_ms", publishTotal.getValueAtPercentile(50) / 1000.0);
+                    o.put("publish_p99_ms", publishTotal.getValueAtPercentile(99) / 1000.0);
+                }
                 // What this load generator itself spent per job while measuring: with TLS, or on a
                 // shared machine, the client's CPU is part of what a ratio compares.
                 if (cpuBefore >= 0 && handledDuringLoad > 0) {
@@ -274,7 +292,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private void produce(BatonClient client, List<String> queues, String padding, AtomicBoolean running, Semaphore backlog,
-                         LongAdder published, LongAdder errors) {
+                         LongAdder published, LongAdder errors, Recorder publishLatency) {
         long perProducer = rate == 0 ? 0 : Math.max(1, rate / producers);
         long poisonEvery = poisonRate > 0 ? Math.max(2, Math.round(1 / poisonRate)) : 0;
         long intervalNanos = perProducer == 0 ? 0 : 1_000_000_000L / perProducer;
@@ -297,6 +315,18 @@ final class BenchCommand implements Callable<Integer> {
                 boolean poison = poisonEvery > 0 && n % poisonEvery == poisonEvery - 1;
                 String body = "{\"t\": " + System.nanoTime() + (poison ? ", " + POISON + ": \"" : ", \"p\": \"") + padding
                         + "\", \"n\": " + JOB_NUMBERS.getAndIncrement() + "}";
+                if (oneAtATime) {
+                    long sent = System.nanoTime();
+                    try {
+                        client.publish(q, List.of(new NewMessage(3600, body)));
+                        publishLatency.recordValue((System.nanoTime() - sent) / 1000);
+                        published.increment();
+                    } catch (RuntimeException e) {
+                        errors.increment();
+                        backlog.release();
+                    }
+                    continue;
+                }
                 producer.send(q, new NewMessage(3600, body)).whenComplete((id, e) -> {
                     if (e == null) {
                         published.increment();

@@ -28,6 +28,16 @@ import org.slf4j.LoggerFactory;
  * <p>Frames: {@link Frames#JOURNAL}, keyed by slot; each payload is a run of that slot's segment
  * frames. Segments: {@code <sequence, 20 digits>.jnl}.
  *
+ * <p>Space ahead of the writes is zeroed {@link #PREALLOCATE_BYTES} at a time, by the commit that
+ * first writes past the zeroed end ({@link #commit}). Why: an fsync after writes that grow a file
+ * must also commit the file system's metadata (the new size, the new blocks: on ext4 a journal
+ * transaction and a second cache flush), while an fsync after writes over blocks already written
+ * flushes the data alone. One commit in a megabyte pays for both; every other commit's fsync is
+ * the disk's floor for one durable write (docs/BENCHMARKS.md, "One job at a time"). The zeros
+ * never pass {@code segmentMaxBytes}, and a segment rolls once its data reaches that, so only the
+ * last segment can end in zeros; at open they are cut off, after checking that they are zeros
+ * and nothing else ({@link #open}).
+ *
  * <p>Faults. A commit whose write or fsync fails is never acknowledged, and before anything else
  * is committed the segment is truncated back to its last durable length and fsynced ({@link
  * #repair}): a later acknowledgement never sits after bytes that a failed fsync may have dropped.
@@ -44,6 +54,13 @@ import org.slf4j.LoggerFactory;
 public final class Journal implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Journal.class);
     public static final long DEFAULT_SEGMENT_BYTES = 64L << 20;
+    /**
+     * Bytes zeroed ahead of the writes at a time: writing and fsyncing a megabyte of zeros with a
+     * commit costs it well under a millisecond more on a virtio disk, four megabytes tens of
+     * milliseconds (the kernel's writeback throttling).
+     */
+    static final int PREALLOCATE_BYTES = 1 << 20;
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(PREALLOCATE_BYTES).asReadOnlyBuffer();
 
     private final Path dir;
     private final Disk disk;
@@ -54,6 +71,8 @@ public final class Journal implements AutoCloseable {
     private volatile long currentSequence;
     /** Bytes of the current segment that are durable. */
     private volatile long durableBytes;
+    /** The current segment's length: data up to {@link #durableBytes} (and a commit's), zeros after. Journal thread. */
+    private long zeroedEnd;
     private final CRC32C crc = new CRC32C();
     /** The failure that left the current segment with bytes past its durable length; null when clean. */
     private IOException broken;
@@ -88,6 +107,10 @@ public final class Journal implements AutoCloseable {
             long seq = sequenceOf(p);
             next = Math.max(next, seq + 1);
             Scan scan = scan(disk, p, seq, recovered, null, -1);
+            if (scan.damage != null && i + 1 == segments.size() && zerosFrom(disk, p, scan.valid)) {
+                cutZeros(disk, p, scan.valid);
+                continue;
+            }
             if (scan.damage != null) {
                 if (i + 1 < segments.size()) {
                     throw new LogCorruptedException(p + ": " + scan.damage + " at byte " + scan.valid
@@ -101,6 +124,39 @@ public final class Journal implements AutoCloseable {
     }
 
     private record Scan(long valid, String damage) {}
+
+    /** Whether everything in {@code p} from {@code offset} on is zero: space zeroed ahead and never written. */
+    private static boolean zerosFrom(Disk disk, Path p, long offset) throws IOException {
+        try (FileChannel ch = disk.open(p, StandardOpenOption.READ)) {
+            ByteBuffer b = ByteBuffer.allocate(1 << 16);
+            for (long at = offset; ; ) {
+                b.clear();
+                int n = ch.read(b, at);
+                if (n < 0) {
+                    return true;
+                }
+                for (int i = 0; i < n; i++) {
+                    if (b.get(i) != 0) {
+                        return false;
+                    }
+                }
+                at += n;
+            }
+        }
+    }
+
+    /**
+     * Cuts the zeros off the end of the last segment, so that every segment but the current one
+     * ends with its last frame and zeros anywhere else stay damage.
+     */
+    private static void cutZeros(Disk disk, Path p, long valid) throws IOException {
+        try (FileChannel ch = disk.open(p, StandardOpenOption.WRITE)) {
+            long zeros = ch.size() - valid;
+            ch.truncate(valid);
+            ch.force(true);
+            log.info("{}: cut {} bytes of space zeroed ahead and never written", p, zeros);
+        }
+    }
 
     /**
      * Reads one segment's frames, up to {@code limit} bytes (-1: all), indexing in {@code out} those
@@ -236,6 +292,10 @@ public final class Journal implements AutoCloseable {
             while (bb.hasRemaining()) {
                 current.write(bb);
             }
+            long end = durableBytes + n;
+            if (end > zeroedEnd) {
+                zeroedEnd = end < segmentMaxBytes ? zeroAhead(end, Math.min(end + PREALLOCATE_BYTES, segmentMaxBytes)) : end;
+            }
             current.force(false);
         } catch (IOException | RuntimeException e) {
             broken = e instanceof IOException io ? io : new IOException(e);
@@ -257,6 +317,7 @@ public final class Journal implements AutoCloseable {
     private void repair() throws IOException {
         try {
             if (current != null) {
+                zeroedEnd = durableBytes;
                 current.truncate(durableBytes);
                 current.force(true);
                 current.position(durableBytes);
@@ -278,10 +339,21 @@ public final class Journal implements AutoCloseable {
         current = ch;
         currentSequence = next;
         durableBytes = 0;
+        zeroedEnd = 0;
         if (old != null) {
             old.close();
         }
         disk.forceDirectory(dir);
+    }
+
+    /** Writes zeros over {@code [from, to)} of the current segment (made durable by the commit's fsync); returns {@code to}. */
+    private long zeroAhead(long from, long to) throws IOException {
+        ByteBuffer zeros = ZEROS.duplicate();
+        zeros.limit((int) (to - from));
+        for (long at = from; zeros.hasRemaining(); ) {
+            at += current.write(zeros, at);
+        }
+        return to;
     }
 
     long currentSequence() {

@@ -13,9 +13,10 @@ import java.util.function.Supplier;
  * idle ({@link SlotLane}), for the length of each callback into the service.
  *
  * <p>Installed on the broker's in-process server and on the methods it registers for
- * {@link io.baton.api.grpc.DirectChannel} only: there a handler runs on the caller's own
- * thread (the standalone gateway's event loop), which no storage operation ever waits for, so
- * borrowing cannot deadlock. The TCP server's threads keep handing commands to the lane's thread
+ * {@link io.baton.api.grpc.DirectChannel}: there a handler runs on the caller's own thread (the
+ * standalone gateway's event loop), which no storage operation ever waits for, so borrowing
+ * cannot deadlock. On the TCP server only over file logs, whose appends never wait for another
+ * thread; over BookKeeper logs the TCP server's threads keep handing commands to the lane's thread
  * (docs/DESIGN.md, "Slot lanes", says why).
  */
 public final class LaneBorrowingInterceptor implements ServerInterceptor {

@@ -25,13 +25,14 @@ import org.slf4j.LoggerFactory;
  * <p>Rules that keep borrowing safe:
  * <ul>
  *   <li>Only threads that said so borrow ({@link #allowBorrowing}): today the callbacks of the
- *       broker's in-process gRPC server, i.e. the standalone gateway's event loops, which nothing
+ *       broker's in-process gRPC server (the standalone gateway's event loops), and of its TCP
+ *       server over file logs (the broker's own event loops), which nothing
  *       in storage ever waits for. A command submitted from any other thread goes to the lane's
  *       own thread as before. Were a storage callback thread (a BookKeeper or ZooKeeper client
  *       thread, the journal flusher) to run a slot command, the command could wait on a log's
  *       monitor held by a checkpoint that itself waits for that very thread. With every thread
  *       borrowing, the cluster chaos test stalled after a SIGKILL; why borrowing stays off for
- *       TCP callbacks too is in docs/DESIGN.md ("Slot lanes").</li>
+ *       TCP callbacks over BookKeeper logs is in docs/DESIGN.md ("Slot lanes").</li>
  *   <li>Only tasks queued with {@link #executeHere} (short slot commands) run on a borrowing
  *       thread. Tasks queued with {@link #execute} (recovery replays, timers, housekeeping) run
  *       only on the lane's own thread: a borrower that meets one hands the lane over.</li>

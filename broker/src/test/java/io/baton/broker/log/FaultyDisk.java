@@ -22,7 +22,8 @@ import java.util.function.Predicate;
  *
  * <p>A failed fsync also loses what it was to make durable, as Linux may after EIO (it marks the
  * dirty pages clean, so a later fsync succeeds without them): the file is cut back to its size at
- * its last successful fsync. A reader that trusted the page cache would miss that.
+ * its last successful fsync, and what was written since inside that size reads as zeros again
+ * (the zeros a preallocated file held there). A reader that trusted the page cache would miss that.
  */
 public final class FaultyDisk implements Disk {
     public enum Op { WRITE, FORCE, CREATE, TRUNCATE, FORCE_DIRECTORY }
@@ -124,6 +125,8 @@ public final class FaultyDisk implements Disk {
         private final Path path;
         private final FileChannel real;
         private long forcedSize;
+        /** The lowest offset written since the last successful fsync; MAX_VALUE when none. */
+        private long dirtyFrom = Long.MAX_VALUE;
 
         Channel(Path path, FileChannel real) throws IOException {
             this.path = path;
@@ -132,6 +135,7 @@ public final class FaultyDisk implements Disk {
         }
 
         private int writeOrFail(ByteBuffer src, long at) throws IOException {
+            dirtyFrom = Math.min(dirtyFrom, at < 0 ? real.position() : at);
             Fault f = due(path, Op.WRITE);
             if (f == null) {
                 return at < 0 ? real.write(src) : real.write(src, at);
@@ -203,11 +207,19 @@ public final class FaultyDisk implements Disk {
                 if (real.size() > forcedSize) {
                     real.truncate(forcedSize);
                 }
+                if (dirtyFrom < forcedSize) {
+                    ByteBuffer zeros = ByteBuffer.allocate((int) (forcedSize - dirtyFrom));
+                    while (zeros.hasRemaining()) {
+                        real.write(zeros, dirtyFrom + zeros.position());
+                    }
+                }
+                dirtyFrom = Long.MAX_VALUE;
                 throw new IOException(f.message);
             }
             long size = real.size();
             real.force(metaData);
             forcedSize = size;
+            dirtyFrom = Long.MAX_VALUE;
         }
 
         @Override

@@ -154,13 +154,69 @@ class FileSlotLogTest extends SlotLogContract {
         shared.close();
         shared = null;
         Path journal = files(dir.resolve("journal"), ".jnl").get(0);
-        long intact = Files.size(journal);
-        Files.write(journal, new byte[] {0, 0, 1, 0, 9, 9}, java.nio.file.StandardOpenOption.APPEND);
+        long intact = dataEnd(journal);
+        assertThat(Files.size(journal)).isGreaterThan(intact); // zeroed ahead
+        // A commit torn by a crash: its first bytes reached the disk, the rest of the space is zeros.
+        try (RandomAccessFile raf = new RandomAccessFile(journal.toFile(), "rw")) {
+            raf.seek(intact);
+            raf.write(new byte[] {0, 0, 1, 0, 9, 9});
+        }
         try (SlotLog reopened = open()) {
             assertThat(replay(reopened).records()).hasSize(5);
         }
         assertThat(Files.size(journal)).isEqualTo(intact);
         assertThat(files(dir.resolve("journal").resolve("damaged"), "")).hasSize(1);
+    }
+
+    @Test
+    void spaceTheJournalZeroedAheadIsCutOffAtOpenNotKeptAside() throws Exception {
+        SlotLog log = open();
+        appendDurably(log, 0, 5);
+        log.close();
+        shared.close();
+        shared = null;
+        Path journal = files(dir.resolve("journal"), ".jnl").get(0);
+        long data = dataEnd(journal);
+        assertThat(Files.size(journal)).isEqualTo(firstCommitBytes(journal) + Journal.PREALLOCATE_BYTES);
+        try (SlotLog reopened = open()) {
+            assertThat(replay(reopened).records()).hasSize(5).last().isEqualTo("record-4");
+            assertThat(reopened.append(bytes("after")).get(10, TimeUnit.SECONDS)).isEqualTo(5L);
+        }
+        assertThat(Files.size(journal)).isEqualTo(data);
+        assertThat(dir.resolve("journal").resolve("damaged")).doesNotExist();
+    }
+
+    @Test
+    void zerosInsideAnEarlierJournalSegmentAreRefused() throws Exception {
+        LogFlusher f = logs.flusher(dir, 4096, Disk.REAL);
+        f.journal().hold(99, 0); // keep every journal segment
+        SlotLog log = logs.open(dir, 7, f);
+        log.append(bytes("x".repeat(5000))).get(10, TimeUnit.SECONDS);
+        appendDurably(log, 0, 3);
+        f.close();
+        Path first = files(dir.resolve("journal"), ".jnl").get(0);
+        assertThat(files(dir.resolve("journal"), ".jnl")).hasSizeGreaterThan(1);
+        Files.write(first, new byte[64], java.nio.file.StandardOpenOption.APPEND);
+        long size = Files.size(first);
+        assertThatThrownBy(() -> Journal.open(dir.resolve("journal"), 4096)).isInstanceOf(LogCorruptedException.class)
+                .hasMessageContaining("before the last journal segment");
+        assertThat(Files.size(first)).isEqualTo(size);
+    }
+
+    /** Where the journal segment's frames end: the byte after its last non-zero byte. */
+    private static long dataEnd(Path journal) throws IOException {
+        byte[] all = Files.readAllBytes(journal);
+        int end = all.length;
+        while (end > 0 && all[end - 1] == 0) {
+            end--;
+        }
+        return end;
+    }
+
+    /** The first commit's bytes: the first frame's header and payload (its length is the frame's first int). */
+    private static long firstCommitBytes(Path journal) throws IOException {
+        byte[] all = Files.readAllBytes(journal);
+        return java.nio.ByteBuffer.wrap(all).getInt(0) + Frames.JOURNAL.header;
     }
 
     @Test
