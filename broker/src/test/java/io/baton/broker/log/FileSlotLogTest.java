@@ -148,12 +148,7 @@ class FileSlotLogTest extends SlotLogContract {
 
     @Test
     void aTornJournalTailIsCutAndKeptAside() throws Exception {
-        SlotLog log = open();
-        appendDurably(log, 0, 5);
-        log.close();
-        shared.close();
-        shared = null;
-        Path journal = files(dir.resolve("journal"), ".jnl").get(0);
+        Path journal = journalOfFiveRecords();
         long intact = dataEnd(journal);
         assertThat(Files.size(journal)).isGreaterThan(intact); // zeroed ahead
         // A commit torn by a crash: its first bytes reached the disk, the rest of the space is zeros.
@@ -161,33 +156,52 @@ class FileSlotLogTest extends SlotLogContract {
             raf.seek(intact);
             raf.write(new byte[] {0, 0, 1, 0, 9, 9});
         }
+        // The journal alone first: a log's first commit may trim the old segment away.
+        Journal.open(dir.resolve("journal"), Journal.DEFAULT_SEGMENT_BYTES).close();
+        assertThat(Files.size(journal)).isEqualTo(intact);
+        assertThat(files(dir.resolve("journal").resolve("damaged"), "")).hasSize(1);
         try (SlotLog reopened = open()) {
             assertThat(replay(reopened).records()).hasSize(5);
         }
-        assertThat(Files.size(journal)).isEqualTo(intact);
-        assertThat(files(dir.resolve("journal").resolve("damaged"), "")).hasSize(1);
     }
 
     @Test
     void spaceTheJournalZeroedAheadIsCutOffAtOpenNotKeptAside() throws Exception {
+        Path journal = journalOfFiveRecords();
+        long data = dataEnd(journal);
+        assertThat(Files.size(journal)).isEqualTo(firstCommitBytes(journal) + Journal.PREALLOCATE_BYTES);
+        Journal.open(dir.resolve("journal"), Journal.DEFAULT_SEGMENT_BYTES).close();
+        assertThat(Files.size(journal)).isEqualTo(data);
+        assertThat(dir.resolve("journal").resolve("damaged")).doesNotExist();
+        try (SlotLog reopened = open()) {
+            assertThat(replay(reopened).records()).hasSize(5).last().isEqualTo("record-4");
+            assertThat(reopened.append(bytes("after")).get(10, TimeUnit.SECONDS)).isEqualTo(5L);
+        }
+    }
+
+    @Test
+    void zerosInsideAnEarlierJournalSegmentAreRefused() throws Exception {
+        Path first = firstOfSeveralJournalSegments();
+        Files.write(first, new byte[64], java.nio.file.StandardOpenOption.APPEND);
+        long size = Files.size(first);
+        assertThatThrownBy(() -> Journal.open(dir.resolve("journal"), 4096)).isInstanceOf(LogCorruptedException.class)
+                .hasMessageContaining("before the last journal segment");
+        assertThat(Files.size(first)).isEqualTo(size);
+    }
+
+    /** Writes records 0..4, closes the log and its journal, and returns the journal's one segment. */
+    private Path journalOfFiveRecords() throws Exception {
         SlotLog log = open();
         appendDurably(log, 0, 5);
         log.close();
         shared.close();
         shared = null;
         Path journal = files(dir.resolve("journal"), ".jnl").get(0);
-        long data = dataEnd(journal);
-        assertThat(Files.size(journal)).isEqualTo(firstCommitBytes(journal) + Journal.PREALLOCATE_BYTES);
-        try (SlotLog reopened = open()) {
-            assertThat(replay(reopened).records()).hasSize(5).last().isEqualTo("record-4");
-            assertThat(reopened.append(bytes("after")).get(10, TimeUnit.SECONDS)).isEqualTo(5L);
-        }
-        assertThat(Files.size(journal)).isEqualTo(data);
-        assertThat(dir.resolve("journal").resolve("damaged")).doesNotExist();
+        return journal;
     }
 
-    @Test
-    void zerosInsideAnEarlierJournalSegmentAreRefused() throws Exception {
+    /** Writes records over several 4 KiB journal segments, all kept, and returns the first segment. */
+    private Path firstOfSeveralJournalSegments() throws Exception {
         LogFlusher f = logs.flusher(dir, 4096, Disk.REAL);
         f.journal().hold(99, 0); // keep every journal segment
         SlotLog log = logs.open(dir, 7, f);
@@ -196,11 +210,7 @@ class FileSlotLogTest extends SlotLogContract {
         f.close();
         Path first = files(dir.resolve("journal"), ".jnl").get(0);
         assertThat(files(dir.resolve("journal"), ".jnl")).hasSizeGreaterThan(1);
-        Files.write(first, new byte[64], java.nio.file.StandardOpenOption.APPEND);
-        long size = Files.size(first);
-        assertThatThrownBy(() -> Journal.open(dir.resolve("journal"), 4096)).isInstanceOf(LogCorruptedException.class)
-                .hasMessageContaining("before the last journal segment");
-        assertThat(Files.size(first)).isEqualTo(size);
+        return first;
     }
 
     /** Where the journal segment's frames end: the byte after its last non-zero byte. */
@@ -221,14 +231,7 @@ class FileSlotLogTest extends SlotLogContract {
 
     @Test
     void damageBeforeTheLastJournalSegmentIsRefused() throws Exception {
-        LogFlusher f = logs.flusher(dir, 4096, Disk.REAL);
-        f.journal().hold(99, 0); // keep every journal segment
-        SlotLog log = logs.open(dir, 7, f);
-        log.append(bytes("x".repeat(5000))).get(10, TimeUnit.SECONDS);
-        appendDurably(log, 0, 3);
-        f.close();
-        Path first = files(dir.resolve("journal"), ".jnl").get(0);
-        assertThat(files(dir.resolve("journal"), ".jnl")).hasSizeGreaterThan(1);
+        Path first = firstOfSeveralJournalSegments();
         try (RandomAccessFile raf = new RandomAccessFile(first.toFile(), "rw")) {
             raf.seek(100);
             raf.write(new byte[] {1, 2, 3, 4});
