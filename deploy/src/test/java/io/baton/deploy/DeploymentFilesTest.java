@@ -214,6 +214,18 @@ class DeploymentFilesTest {
         assertThat(DEPLOY.resolve("docker/Dockerfile")).exists();
     }
 
+    @Test
+    void theImageRecordsAClassDataArchiveAtBuildAndEveryRoleMapsIt() throws Exception {
+        String dockerfile = Files.readString(DEPLOY.resolve("docker/Dockerfile"));
+        String run = dockerfile.substring(dockerfile.indexOf("\nRUN java "), dockerfile.indexOf("\nENTRYPOINT"));
+        String entrypoint = dockerfile.substring(dockerfile.indexOf("\nENTRYPOINT"), dockerfile.indexOf("\nCMD"));
+        // Recorded in the final stage (the runtime's JDK and JAVA_TOOL_OPTIONS), interpreted (bin/baton says why).
+        assertThat(dockerfile.indexOf("\nRUN java ")).isGreaterThan(dockerfile.lastIndexOf("\nFROM "))
+                .isGreaterThan(dockerfile.indexOf("ENV JAVA_TOOL_OPTIONS"));
+        assertThat(run).contains("-Xint", "-XX:ArchiveClassesAtExit=/opt/baton/baton.jsa", "cds-train", "-cp \"/opt/baton/lib/*\"");
+        assertThat(entrypoint).contains("\"-XX:SharedArchiveFile=/opt/baton/baton.jsa\"", "\"/opt/baton/lib/*\"");
+    }
+
     /**
      * Applies a YAML merge key ({@code <<: *anchor}), which compose supports; Jackson leaves it as a
      * field naming the anchor. The compose file defines anchor {@code NAME} on {@code x-NAME}.
