@@ -85,7 +85,8 @@ final class BenchCommand implements Callable<Integer> {
     int warmupSeconds;
 
     @Option(names = "--json", description = "End with one JSON line: jobs_per_sec, p50_ms, p99_ms, p999_ms, redeliveries, errors, lost, "
-            + "bench_cpu_us_per_job (this process's CPU per job while measuring).")
+            + "bench_cpu_us_per_job (this process's CPU per job while measuring), and with --one-at-a-time publish_p50_ms "
+            + "and publish_p99_ms.")
     boolean json;
 
     @Option(names = "--poison-rate", defaultValue = "0", description = "Fraction of jobs whose handler always fails (0-0.5): "

@@ -14,23 +14,49 @@ import picocli.CommandLine;
 /** {@code baton bench --json} against a real broker: the last line is the promised JSON object. */
 class BenchCommandIT {
 
+    /** Runs {@code baton bench} with these arguments; returns its exit code and its own lines. */
+    private record Run(int exit, String[] lines) {}
+
+    private static Run bench(String... args) {
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        PrintStream original = System.out;
+        int exit;
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            exit = new CommandLine(new Main()).execute(args);
+        } finally {
+            System.setOut(original);
+        }
+        // Only the bench's own lines: log lines of other components (logback writes to
+        // System.out too, e.g. a bookie of an earlier test class stopping) are not its output.
+        String[] lines = captured.toString(StandardCharsets.UTF_8).lines()
+                .filter(l -> l.startsWith("t=") || l.startsWith("summary:") || l.startsWith("publish,") || l.startsWith("{"))
+                .toArray(String[]::new);
+        return new Run(exit, lines);
+    }
+
+    @Test
+    void oneJobAtATimeReportsThePublishRoundTrip() throws Exception {
+        try (LocalBroker broker = LocalBroker.start()) {
+            Run run = bench("bench", "--target", broker.address(), "--duration", "1", "--one-at-a-time", "--producers", "2",
+                    "--workers", "2", "--json");
+            assertThat(run.lines()).anySatisfy(l -> assertThat(l).startsWith("publish, one job per call: round trip p50"));
+            JsonNode result = new ObjectMapper().readTree(run.lines()[run.lines().length - 1]);
+            assertThat(result.path("publish_p50_ms").asDouble()).isPositive();
+            assertThat(result.path("publish_p99_ms").asDouble()).isGreaterThanOrEqualTo(result.path("publish_p50_ms").asDouble());
+            assertThat(result.path("lost").asLong()).isZero();
+            assertThat(result.path("published").asLong()).isGreaterThan(0);
+            assertThat(run.exit()).isZero();
+        }
+    }
+
     @Test
     void benchEndsWithOneJsonLineAndLosesNothing() throws Exception {
         try (LocalBroker broker = LocalBroker.start()) {
-            ByteArrayOutputStream captured = new ByteArrayOutputStream();
-            PrintStream original = System.out;
-            int exit;
-            System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-            try {
-                exit = new CommandLine(new Main()).execute("bench", "--target", broker.address(), "--duration", "2",
-                        "--rate", "500", "--producers", "1", "--workers", "2", "--json");
-            } finally {
-                System.setOut(original);
-            }
-            // Only the bench's own lines: log lines of other components (logback writes to
-            // System.out too, e.g. a bookie of an earlier test class stopping) are not its output.
-            String[] lines = captured.toString(StandardCharsets.UTF_8).lines()
-                    .filter(l -> l.startsWith("t=") || l.startsWith("summary:") || l.startsWith("{")).toArray(String[]::new);
+            Run run = bench("bench", "--target", broker.address(), "--duration", "2",
+                    "--rate", "500", "--producers", "1", "--workers", "2", "--json");
+            String[] lines = run.lines();
+            int exit = run.exit();
             assertThat(lines.length).isGreaterThanOrEqualTo(3);
             assertThat(lines[0]).startsWith("t= 1s");
             JsonNode result = new ObjectMapper().readTree(lines[lines.length - 1]);
