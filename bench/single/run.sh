@@ -34,8 +34,8 @@ CP="deploy/target/test-classes:deploy/target/classes:$(cat "$S/cp.txt")"
 bench() { java -cp "$CP" "$@" 2>&1 | grep -E "^(fsync|redis)"; }
 
 floor() {
-  bench io.baton.deploy.bench.FsyncBench "$S" 5 300 append
-  bench io.baton.deploy.bench.FsyncBench "$S" 5 300 overwrite
+  bench io.baton.broker.bench.FsyncBench "$S" 5 300 append
+  bench io.baton.broker.bench.FsyncBench "$S" 5 300 overwrite
 }
 
 baton() { # the bin/baton whose standalone is measured

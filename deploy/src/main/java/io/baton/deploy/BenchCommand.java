@@ -298,7 +298,9 @@ final class BenchCommand implements Callable<Integer> {
         long poisonEvery = poisonRate > 0 ? Math.max(2, Math.round(1 / poisonRate)) : 0;
         long intervalNanos = perProducer == 0 ? 0 : 1_000_000_000L / perProducer;
         long next = System.nanoTime();
-        try (Producer producer = Producer.builder(client).linger(Duration.ofMillis(rate == 0 ? 1 : 0)).maxInFlight(32).build()) {
+        // One job at a time publishes through the client itself: no producer then (a null resource is skipped).
+        try (Producer producer = oneAtATime ? null
+                : Producer.builder(client).linger(Duration.ofMillis(rate == 0 ? 1 : 0)).maxInFlight(32).build()) {
             for (long n = 0; running.get(); n++) {
                 String q = queues.get((int) (n % queues.size()));
                 if (intervalNanos > 0) {

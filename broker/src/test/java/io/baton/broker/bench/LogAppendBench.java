@@ -2,13 +2,8 @@ package io.baton.broker.bench;
 
 import io.baton.broker.log.FileSlotLog;
 import io.baton.broker.log.LogFlusher;
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.commons.io.FileUtils;
@@ -16,7 +11,7 @@ import org.apache.commons.io.FileUtils;
 /**
  * Durable appends: W writer threads each append a 300-byte record and wait for its fsync before
  * the next one, for D seconds, on one {@link FileSlotLog}. Also measures this disk's fsync latency
- * (4 KiB write + fdatasync, sequential), the floor under any durable write.
+ * (4 KiB write + fdatasync, sequential: {@link FsyncBench}), the floor under any durable write.
  *
  * <p>Run: {@code mvn -q -pl broker test-compile exec:exec -Dexec.classpathScope=test -Dexec.executable=java
  * -Dexec.args="-cp %classpath io.baton.broker.bench.LogAppendBench 64 10 /work/tmp"}
@@ -29,7 +24,7 @@ public final class LogAppendBench {
         Path base = Files.createDirectories(Path.of(args.length > 2 ? args[2] : System.getProperty("java.io.tmpdir")));
         Path dir = Files.createTempDirectory(base, "logbench");
         try {
-            fsyncLatency(dir);
+            FsyncBench.measure(dir, 5, 4096, false);
             for (int slots : new int[] {1, 16}) {
                 run(dir.resolve("journal-" + slots), writers, 1, seconds, slots);
             }
@@ -97,24 +92,5 @@ public final class LogAppendBench {
             }
             flusher.close();
         }
-    }
-
-    private static void fsyncLatency(Path dir) throws IOException {
-        int n = 2000;
-        long[] nanos = new long[n];
-        try (FileChannel ch = FileChannel.open(dir.resolve("fsync-probe"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-            ByteBuffer page = ByteBuffer.allocate(4096);
-            for (int i = 0; i < n; i++) {
-                page.clear();
-                long t0 = System.nanoTime();
-                ch.write(page);
-                ch.force(false);
-                nanos[i] = System.nanoTime() - t0;
-            }
-        }
-        Arrays.sort(nanos);
-        System.out.printf("fsync latency (4 KiB append + fdatasync, %d sequential): p50 %.3f ms, p99 %.3f ms, max %.3f ms"
-                + " => at most %.0f sequential durable writes/s%n", n, nanos[n / 2] / 1e6, nanos[n * 99 / 100] / 1e6,
-                nanos[n - 1] / 1e6, 1e9 / nanos[n / 2]);
     }
 }
