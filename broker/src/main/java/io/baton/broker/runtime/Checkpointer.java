@@ -1,10 +1,9 @@
 package io.baton.broker.runtime;
 
 import io.baton.broker.log.SlotLog;
+import io.baton.broker.slot.BufferedDataOutput;
 import io.baton.broker.slot.SlotSnapshot;
 import io.baton.broker.slot.SlotStateMachine;
-import java.io.BufferedOutputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
@@ -127,7 +126,7 @@ final class Checkpointer {
         write = CompletableFuture.runAsync(() -> {
             try {
                 List<SlotLog.AddressRange> sparse = slotLog.checkpoint(position, (out, live) -> {
-                    DataOutputStream data = new DataOutputStream(new BufferedOutputStream(out, 1 << 16));
+                    BufferedDataOutput data = new BufferedDataOutput(out, 1 << 16);
                     image.writeTo(data, live::live);
                     data.flush();
                 });

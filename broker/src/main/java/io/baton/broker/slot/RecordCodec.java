@@ -9,11 +9,9 @@ import io.baton.broker.slot.SlotRecord.MessagesPosted;
 import io.baton.broker.slot.SlotRecord.MetadataSet;
 import io.baton.broker.slot.SlotRecord.QueueCreated;
 import io.baton.broker.slot.SlotRecord.QueueDeleted;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInput;
 import java.io.DataInputStream;
 import java.io.DataOutput;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -72,10 +70,10 @@ public final class RecordCodec {
     }
 
     public static Encoded encodePlaced(SlotRecord r) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(estimate(r));
+        ByteArrayDataOutput out = new ByteArrayDataOutput(estimate(r));
         int[] offsets = NO_BODIES;
         int[] lengths = NO_BODIES;
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
+        try {
             out.writeByte(VERSION);
             if (r instanceof MessagesPosted p) {
                 boolean delayed = p.messages().stream().anyMatch(m -> m.delaySeconds() > 0);
@@ -94,7 +92,7 @@ public final class RecordCodec {
                     }
                     out.writeInt(m.ttlSeconds());
                     lengths[k] = m.body().length;
-                    offsets[k++] = writeCheckedBody(out, bytes, m.body());
+                    offsets[k++] = writeCheckedBody(out, m.body());
                 }
             } else if (r instanceof BodiesMoved b) {
                 header(out, BODIES_MOVED, b.time(), b.project(), b.queue());
@@ -104,7 +102,7 @@ public final class RecordCodec {
                 for (int k = 0; k < b.seqs().length; k++) {
                     out.writeLong(b.seqs()[k]);
                     lengths[k] = b.bodies().get(k).length;
-                    offsets[k] = writeCheckedBody(out, bytes, b.bodies().get(k));
+                    offsets[k] = writeCheckedBody(out, b.bodies().get(k));
                 }
             } else if (r instanceof MessagesDeleted d) {
                 header(out, MESSAGES_DELETED, d.time(), d.project(), d.queue());
@@ -162,7 +160,7 @@ public final class RecordCodec {
                         writeAttempt(out, a);
                     }
                     lengths[k] = mm.body().length;
-                    offsets[k++] = writeCheckedBody(out, bytes, mm.body());
+                    offsets[k++] = writeCheckedBody(out, mm.body());
                 }
             } else if (r instanceof QueueCreated c) {
                 header(out, QUEUE_CREATED, c.time(), c.project(), c.queue());
@@ -180,17 +178,16 @@ public final class RecordCodec {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return new Encoded(bytes.toByteArray(), offsets, lengths);
+        return new Encoded(out.toByteArray(), offsets, lengths);
     }
 
     /** [length][crc32c][bytes]; returns the offset of the bytes. */
-    private static int writeCheckedBody(DataOutputStream out, ByteArrayOutputStream sink, byte[] body) throws IOException {
+    private static int writeCheckedBody(ByteArrayDataOutput out, byte[] body) throws IOException {
         out.writeInt(body.length);
         CRC32C crc = new CRC32C();
         crc.update(body);
         out.writeInt((int) crc.getValue());
-        out.flush();
-        int at = sink.size();
+        int at = out.size();
         out.write(body);
         return at;
     }

@@ -1,0 +1,92 @@
+package io.baton.broker.slot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutput;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UTFDataFormatException;
+import java.util.List;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.From;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.Size;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Snapshots written through {@link BufferedDataOutput} must be the bytes {@code DataOutputStream}
+ * wrote before it: any sequence of writes, with any buffer size, gives the same bytes, and
+ * {@link BufferedDataInput} reads them back.
+ */
+class BufferedDataOutputProperties {
+    /** One write, applied the same way to both outputs. */
+    record Write(int kind, long value, String text, byte[] bytes) {
+        void to(DataOutput out) throws IOException {
+            switch (kind) {
+                case 0 -> out.writeByte((int) value);
+                case 1 -> out.writeShort((int) value);
+                case 2 -> out.writeInt((int) value);
+                case 3 -> out.writeLong(value);
+                case 4 -> out.writeBoolean(value % 2 == 0);
+                case 5 -> out.writeUTF(text);
+                case 6 -> out.write(bytes);
+                case 7 -> VarInts.writeSigned(out, value);
+                case 8 -> VarInts.writeUnsigned(out, value & Long.MAX_VALUE);
+                case 9 -> out.writeChars(text);
+                default -> out.writeDouble(Double.longBitsToDouble(value));
+            }
+        }
+    }
+
+    @Provide
+    Arbitrary<Write> writes() {
+        // Text over every kind of char: NUL and non-ASCII take two bytes, above U+07FF three.
+        Arbitrary<String> text = Arbitraries.strings().withChars('\0', 'a', 'z', '\u00e9', '\u07ff', '\u0800', '\ud83d', '\ude00', '\uffff')
+                .ofMaxLength(40);
+        return net.jqwik.api.Combinators.combine(Arbitraries.integers().between(0, 10), Arbitraries.longs(), text,
+                Arbitraries.bytes().array(byte[].class).ofMaxSize(100)).as(Write::new);
+    }
+
+    @Property(tries = 400)
+    void writesTheBytesOfDataOutputStream(@ForAll @Size(max = 60) List<@From("writes") Write> writes,
+            @ForAll @IntRange(min = 8, max = 90) int bufferSize) throws IOException {
+        ByteArrayOutputStream expected = new ByteArrayOutputStream();
+        DataOutputStream reference = new DataOutputStream(expected);
+        ByteArrayOutputStream actual = new ByteArrayOutputStream();
+        BufferedDataOutput out = new BufferedDataOutput(actual, bufferSize);
+        for (Write w : writes) {
+            w.to(reference);
+            w.to(out);
+        }
+        out.flush();
+        assertThat(actual.toByteArray()).isEqualTo(expected.toByteArray());
+
+        BufferedDataInput in = new BufferedDataInput(new java.io.ByteArrayInputStream(actual.toByteArray()), bufferSize);
+        for (Write w : writes) {
+            if (w.kind() == 5) {
+                assertThat(in.readUTF()).isEqualTo(w.text());
+            } else if (w.kind() == 3) {
+                assertThat(in.readLong()).isEqualTo(w.value());
+            } else {
+                break; // the reader's own test covers the rest
+            }
+        }
+    }
+
+    @Test
+    void refusesAStringTooLongForItsLengthAndWritesNothingOfIt() throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        BufferedDataOutput out = new BufferedDataOutput(bytes, 64);
+        out.writeInt(7);
+        assertThatThrownBy(() -> out.writeUTF("\u0800".repeat(21_846))).isInstanceOf(UTFDataFormatException.class);
+        out.writeUTF("\u0800".repeat(21_845)); // 65,535 bytes: the longest there is
+        out.flush();
+        assertThat(bytes.size()).isEqualTo(4 + 2 + 65_535);
+    }
+}
