@@ -185,6 +185,33 @@ class WorkStreamIT {
         assertThat(client.stats(q).total()).isOne();
     }
 
+    @Test
+    void aJobIsAckedOnAnotherStreamOfItsQueueAndAnAckPairingTwoJobsIdsDeletesNeither() throws Exception {
+        String q = queue();
+        post(q, 3);
+        Stream first = streamWithJobs(q, 3, 60, 3);
+        List<Job> jobs = first.jobs();
+        // One job's claim with another job's message: the stream resolves the ids itself, and the
+        // slot refuses an ack whose claim does not hold that message.
+        Job a = jobs.get(0);
+        Job b = jobs.get(1);
+        first.send(WorkRequest.newBuilder().setAcks(Acks.newBuilder().addAcks(
+                Ack.newBuilder().setMessageId(b.getMessage().getId()).setClaimId(a.getClaimId()))).build());
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !first.outcomes().isEmpty());
+        assertThat(first.outcomes().get(0).getRefused()).isEqualTo(1);
+        assertThat(client.stats(q).total()).isEqualTo(3);
+
+        // A worker that reconnects acks, on its new stream, what its old one was pushed.
+        Stream second = new Stream();
+        second.send(subscribe(q, 1, 60));
+        second.send(acks(jobs));
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !second.outcomes().isEmpty());
+        Outcome o = second.outcomes().get(0);
+        assertThat(o.getOk()).isTrue();
+        assertThat(o.getRefused()).isZero();
+        assertThat(client.stats(q).total()).isZero();
+    }
+
     private static Release release(Job j) {
         return Release.newBuilder().setClaimId(j.getClaimId()).build();
     }

@@ -134,6 +134,9 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
      */
     static final int PUSH_BYTES_MAX = (4 << 20) - (64 << 10);
 
+    /** A job a stream pushed and holds: its claim and message as sequences, and its message id as pushed. */
+    private record Held(long claimSeq, long messageSeq, String messageId) {}
+
     /**
      * One worker's stream. Threads: requests arrive on the transport thread, claim and ack results
      * on slot and flusher threads; every state change and every write to the stream happens under
@@ -160,8 +163,12 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
         private final Runnable wake = this::woken;
         private boolean draining;
         private boolean closed;
-        /** Claims pushed on this stream and not yet acked or released: marked if the stream closes first. */
-        private final java.util.Set<Long> held = new java.util.HashSet<>();
+        /**
+         * Jobs pushed on this stream and not yet acked or released, by claim id: marked if the stream
+         * closes first. An ack or release of one of them is resolved here, by the ids as pushed,
+         * instead of decrypting them again (AES work on every ack).
+         */
+        private final java.util.Map<String, Held> held = new java.util.HashMap<>();
         // What operators see of the stream (Listing).
         private final long number = streamNumbers.incrementAndGet();
         private final String peer = java.util.Objects.requireNonNullElse(PEER.get(), "");
@@ -286,9 +293,9 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
             Jobs.Builder batch = Jobs.newBuilder();
             int bytes = 0;
             for (ClaimView claim : claims) {
-                held.add(claim.claimSeq());
                 // The claim id is encoded once (it is AES work) and carried by both the job and its message.
                 io.baton.api.v1.Message message = protos.message(slot, claim.messages().get(0), claim.claimSeq());
+                held.put(message.getClaimId(), new Held(claim.claimSeq(), claim.messages().get(0).seq(), message.getId()));
                 Job job = Job.newBuilder().setMessage(message).setClaimId(message.getClaimId()).build();
                 int size = com.google.protobuf.CodedOutputStream.computeMessageSize(Jobs.JOBS_FIELD_NUMBER, job);
                 if (batch.getJobsCount() > 0 && bytes + size > PUSH_BYTES_MAX) {
@@ -325,15 +332,21 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
             long[] claimSeqs = new long[n];
             for (int i = 0; i < n; i++) {
                 io.baton.api.v1.Ack a = batch.getAcks(i);
-                seqs[i] = protos.messageSeq(a.getMessageId(), slot);
-                claimSeqs[i] = protos.claimSeq(a.getClaimId(), slot);
+                Held h = held.get(a.getClaimId());
+                if (h != null && h.messageId().equals(a.getMessageId())) {
+                    seqs[i] = h.messageSeq();
+                    claimSeqs[i] = h.claimSeq();
+                } else { // pushed on another stream, or a mismatch the slot will refuse
+                    seqs[i] = protos.messageSeq(a.getMessageId(), slot);
+                    claimSeqs[i] = protos.claimSeq(a.getClaimId(), slot);
+                }
                 if (seqs[i] <= 0 || claimSeqs[i] <= 0) {
                     // Not an id this stream's queue could have pushed: a client bug, not a lost lease.
                     throw SlotCalls.invalid("Ack " + i + " names a message or claim id that this queue never issued.");
                 }
             }
-            for (long c : claimSeqs) {
-                held.remove(c);
+            for (int i = 0; i < n; i++) {
+                held.remove(batch.getAcks(i).getClaimId());
             }
             CompletableFuture<SlotCommand.AckResult> done =
                     driver.submit(new SlotCommand.AckMessages(queue.getProject(), queue.getName(), seqs, claimSeqs));
@@ -362,7 +375,7 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
             SlotCommand.ReleaseClaims.Release one = releaseOf(r, 0);
             releases.increment();
             jobsReleased++;
-            held.remove(one.claimSeq());
+            held.remove(r.getClaimId());
             answer(Outcome.Kind.RELEASE, r.getClaimId(), driver.submit(new SlotCommand.ReleaseClaim(queue.getProject(),
                     queue.getName(), one.claimSeq(), one.delayMillis(), one.errorClass(), one.errorMessage())), true);
         }
@@ -377,8 +390,8 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
             for (int i = 0; i < n; i++) {
                 each.add(releaseOf(batch.getReleases(i), i));
             }
-            for (SlotCommand.ReleaseClaims.Release r : each) {
-                held.remove(r.claimSeq());
+            for (int i = 0; i < n; i++) {
+                held.remove(batch.getReleases(i).getClaimId());
             }
             CompletableFuture<Integer> done = driver.submit(new SlotCommand.ReleaseClaims(queue.getProject(), queue.getName(), each));
             releases.increment(n);
@@ -390,7 +403,8 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
 
         /** Release {@code i} of a request, checked: a bad one fails the stream (a client bug). */
         private SlotCommand.ReleaseClaims.Release releaseOf(io.baton.api.v1.Release r, int i) {
-            long claimSeq = protos.claimSeq(r.getClaimId(), slot);
+            Held h = held.get(r.getClaimId());
+            long claimSeq = h != null ? h.claimSeq() : protos.claimSeq(r.getClaimId(), slot);
             if (claimSeq <= 0) {
                 throw SlotCalls.invalid("Release " + i + " names a claim id that this queue never issued.");
             }
@@ -450,7 +464,7 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
             if (held.isEmpty() || driver == null) {
                 return;
             }
-            long[] claimSeqs = held.stream().mapToLong(Long::longValue).toArray();
+            long[] claimSeqs = held.values().stream().mapToLong(Held::claimSeq).toArray();
             held.clear();
             for (int from = 0; from < claimSeqs.length; from += Limits.WORK_BATCH_MAX) {
                 long[] part = java.util.Arrays.copyOfRange(claimSeqs, from, Math.min(claimSeqs.length, from + Limits.WORK_BATCH_MAX));
