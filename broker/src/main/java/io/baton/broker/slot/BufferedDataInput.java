@@ -9,7 +9,8 @@ import java.io.InputStream;
 /**
  * {@link DataInput} over a stream with a buffer of its own and no locks: restoring a snapshot reads
  * a few bytes at a time, tens of millions of times, and {@code DataInputStream} over a
- * {@code BufferedInputStream} takes that stream's monitor on every byte. One thread only.
+ * {@code BufferedInputStream} takes that stream's monitor on every byte. Over an array (a record
+ * being replayed) the array is the buffer. One thread only.
  */
 public final class BufferedDataInput implements DataInput {
     private final InputStream in;
@@ -22,7 +23,22 @@ public final class BufferedDataInput implements DataInput {
         this.buf = new byte[bufferSize];
     }
 
+    /** Reads {@code data} itself, which must not change meanwhile: no stream, no copy. */
+    public BufferedDataInput(byte[] data) {
+        this.in = null;
+        this.buf = data;
+        this.limit = data.length;
+    }
+
+    /** Over an array: how many bytes were read so far. */
+    public int position() {
+        return pos;
+    }
+
     private void fill() throws IOException {
+        if (in == null) {
+            throw new EOFException();
+        }
         int n = in.read(buf, 0, buf.length);
         if (n <= 0) {
             throw new EOFException();

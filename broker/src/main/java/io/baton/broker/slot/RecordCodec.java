@@ -10,7 +10,6 @@ import io.baton.broker.slot.SlotRecord.MetadataSet;
 import io.baton.broker.slot.SlotRecord.QueueCreated;
 import io.baton.broker.slot.SlotRecord.QueueDeleted;
 import java.io.DataInput;
-import java.io.DataInputStream;
 import java.io.DataOutput;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -229,8 +228,8 @@ public final class RecordCodec {
 
     /** Decodes a record and finds its bodies; throws {@link IllegalArgumentException} for bytes that are not one. */
     public static Decoded decodePlaced(byte[] data) {
-        java.io.ByteArrayInputStream source = new java.io.ByteArrayInputStream(data);
-        try (DataInputStream in = new DataInputStream(source)) {
+        BufferedDataInput in = new BufferedDataInput(data);
+        try {
             byte version = in.readByte();
             if (version != VERSION && version != VERSION_1) {
                 throw new IllegalArgumentException("unknown record format version " + version);
@@ -260,7 +259,7 @@ public final class RecordCodec {
                         if (checked) {
                             in.readInt();
                         }
-                        offsets[i] = data.length - source.available();
+                        offsets[i] = in.position();
                         messages.add(new NewMessage(ttl, readBody(in, len), delay));
                     }
                     yield new MessagesPosted(time, project, queue, hi, lo, requestId, firstSeq, messages);
@@ -277,7 +276,7 @@ public final class RecordCodec {
                         seqs[i] = in.readLong();
                         int len = in.readInt();
                         in.readInt();
-                        offsets[i] = data.length - source.available();
+                        offsets[i] = in.position();
                         bodies.add(readBody(in, len));
                     }
                     yield new BodiesMoved(time, project, queue, seqs, bodies);
@@ -317,7 +316,7 @@ public final class RecordCodec {
                         }
                         int len = in.readInt();
                         in.readInt();
-                        offsets[i] = data.length - source.available();
+                        offsets[i] = in.position();
                         messages.add(new MovedMessage(ttl, readBody(in, len), origin, ended, List.copyOf(recent)));
                     }
                     yield new SlotRecord.MessagesMovedIn(time, project, queue, requestId, firstSeq, messages);

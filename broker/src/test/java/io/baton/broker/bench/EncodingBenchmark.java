@@ -31,9 +31,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * What the slot thread pays to encode its records (a publish of 10 x 256 B, a claim of 8, a delete
- * of 8), and what a checkpoint pays to write a slot of 100,000 waiting messages: through {@code
- * DataOutputStream} over a {@code BufferedOutputStream}, which takes a monitor per byte, and
- * through {@link BufferedDataOutput}, which takes none.
+ * of 8), what a replay pays to decode two of them, and what a checkpoint pays to write a slot of
+ * 100,000 waiting messages: through {@code DataOutputStream} over a {@code BufferedOutputStream},
+ * which takes a monitor per byte, and through {@link BufferedDataOutput}, which takes none.
  *
  * <p>Run: {@code mvn -q -pl broker test-compile exec:exec -Dexec.classpathScope=test -Dexec.executable=java
  * -Dexec.args="-cp %classpath org.openjdk.jmh.Main EncodingBenchmark"}
@@ -52,6 +52,8 @@ public class EncodingBenchmark {
     private SlotRecord claim;
     private SlotRecord delete;
     private SlotSnapshot.Image image;
+    private byte[] publishBytes;
+    private byte[] claimBytes;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -63,6 +65,8 @@ public class EncodingBenchmark {
         publish = new SlotRecord.MessagesPosted(1_700_000_000_000L, "bench", "bench-3", 17L, 42L, null, 100, ten);
         claim = new SlotRecord.MessagesClaimed(1_700_000_000_000L, "bench", "bench-3", 200, 30, 60, eight);
         delete = new SlotRecord.MessagesDeleted(1_700_000_000_000L, "bench", "bench-3", eight);
+        publishBytes = RecordCodec.encode(publish);
+        claimBytes = RecordCodec.encode(claim);
 
         SlotStateMachine sm = new SlotStateMachine(0, SlotLimits.v1());
         long now = 1_700_000_000_000L;
@@ -101,6 +105,16 @@ public class EncodingBenchmark {
     @Benchmark
     public byte[] encodeDeleteOfEight() {
         return RecordCodec.encodePlaced(delete).bytes();
+    }
+
+    @Benchmark
+    public RecordCodec.Decoded decodePublishOfTen() {
+        return RecordCodec.decodePlaced(publishBytes);
+    }
+
+    @Benchmark
+    public RecordCodec.Decoded decodeClaimOfEight() {
+        return RecordCodec.decodePlaced(claimBytes);
     }
 
     @Benchmark

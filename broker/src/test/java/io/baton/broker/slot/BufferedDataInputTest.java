@@ -10,7 +10,7 @@ import java.io.EOFException;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** Reads back what DataOutputStream wrote, across buffer boundaries of every size. */
+/** Reads back what DataOutputStream wrote, across buffer boundaries of every size, and straight from an array. */
 class BufferedDataInputTest {
     @Test
     void readsWhatDataOutputStreamWroteWhateverTheBufferSize() throws Exception {
@@ -30,8 +30,9 @@ class BufferedDataInputTest {
         }
         out.write(new byte[] {1, 2, 3, 4, 5});
         byte[] data = bytes.toByteArray();
-        for (int size : new int[] {1, 2, 3, 7, 64, 1 << 16}) {
-            BufferedDataInput in = new BufferedDataInput(new ByteArrayInputStream(data), size);
+        for (int size : new int[] {0, 1, 2, 3, 7, 64, 1 << 16}) {
+            // 0: over the array itself, as a record is replayed
+            BufferedDataInput in = size == 0 ? new BufferedDataInput(data) : new BufferedDataInput(new ByteArrayInputStream(data), size);
             for (int i = 0; i < 200; i++) {
                 assertThat(in.readLong()).isEqualTo(longs[i]);
                 assertThat(in.readInt()).isEqualTo(ints[i]);
@@ -43,6 +44,9 @@ class BufferedDataInputTest {
             in.readFully(tail);
             assertThat(tail).containsExactly(1, 2, 3, 4, 5);
             assertThatThrownBy(in::readByte).isInstanceOf(EOFException.class);
+            if (size == 0) {
+                assertThat(in.position()).isEqualTo(data.length);
+            }
         }
     }
 }
