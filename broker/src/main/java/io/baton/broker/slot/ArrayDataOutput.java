@@ -17,6 +17,9 @@ public abstract sealed class ArrayDataOutput implements DataOutput permits Buffe
     protected int pos;
 
     ArrayDataOutput(int capacity) {
+        if (capacity < 8) {
+            throw new IllegalArgumentException("the array holds at least a long");
+        }
         this.buf = new byte[capacity];
     }
 

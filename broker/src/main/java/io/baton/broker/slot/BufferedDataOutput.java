@@ -12,9 +12,6 @@ public final class BufferedDataOutput extends ArrayDataOutput {
 
     public BufferedDataOutput(OutputStream out, int bufferSize) {
         super(bufferSize);
-        if (bufferSize < 8) {
-            throw new IllegalArgumentException("a buffer holds at least a long");
-        }
         this.out = out;
     }
 

@@ -13,9 +13,9 @@ public final class ByteArrayDataOutput extends ArrayDataOutput {
         return pos;
     }
 
-    /** A copy of what was written, or the array itself when it is exactly that long. */
+    /** A copy of what was written. */
     public byte[] toByteArray() {
-        return pos == buf.length ? buf : Arrays.copyOf(buf, pos);
+        return Arrays.copyOf(buf, pos);
     }
 
     @Override

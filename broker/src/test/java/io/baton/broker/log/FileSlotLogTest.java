@@ -196,8 +196,7 @@ class FileSlotLogTest extends SlotLogContract {
         log.close();
         shared.close();
         shared = null;
-        Path journal = files(dir.resolve("journal"), ".jnl").get(0);
-        return journal;
+        return files(dir.resolve("journal"), ".jnl").get(0);
     }
 
     /** Writes records over several 4 KiB journal segments, all kept, and returns the first segment. */
