@@ -297,6 +297,9 @@ class WorkerIT {
                 .containsExactly(
                         org.assertj.core.groups.Tuple.tuple(1, AttemptOutcome.RELEASED, "java.lang.IllegalStateException", "transient 1"),
                         org.assertj.core.groups.Tuple.tuple(2, AttemptOutcome.RELEASED, "java.lang.IllegalStateException", "transient 2"));
+        // Each earlier attempt names the claim its job came under (the broker encodes these ids once and keeps them).
+        assertThat(third.previousAttempts()).extracting(Attempt::claimId)
+                .containsExactly(seen.get(0).claimId(), seen.get(1).claimId());
         assertThat(third.previousAttempts()).allSatisfy(a -> {
             assertThat(a.claimId()).isNotEmpty();
             assertThat(a.endedAt()).isAfterOrEqualTo(a.startedAt());

@@ -10,9 +10,11 @@ import java.util.List;
 /** Conversions between slot views and protobuf messages, ids encoded and decoded by the cluster's {@link IdCodec}. */
 public final class Protos {
     private final IdCodec ids;
+    private final AttemptClaimIds attemptClaimIds;
 
     public Protos(IdCodec ids) {
         this.ids = ids;
+        this.attemptClaimIds = new AttemptClaimIds(ids);
     }
 
     Message message(int slot, MessageView v) {
@@ -21,11 +23,11 @@ public final class Protos {
 
     /** {@code v} as held by claim {@code claimSeq} of {@code slot} (0: none). */
     Message message(int slot, MessageView v, long claimSeq) {
-        return message(slot, v, claimSeq == 0 ? null : ids.claimId(slot, claimSeq));
+        return message(slot, v, claimSeq, claimSeq == 0 ? null : ids.claimId(slot, claimSeq));
     }
 
-    /** {@code claimId}: already encoded (null: none), so the messages of one claim share one encoding. */
-    private Message message(int slot, MessageView v, String claimId) {
+    /** {@code claimId}: claim {@code claimSeq}'s, already encoded (null: none), so the messages of one claim share one encoding. */
+    private Message message(int slot, MessageView v, long claimSeq, String claimId) {
         Message.Builder b = Message.newBuilder()
                 .setId(ids.messageId(slot, v.seq()))
                 .setTtlSeconds(v.ttlSeconds())
@@ -37,8 +39,15 @@ public final class Protos {
             b.setClaimId(claimId);
         }
         b.setAttempts(v.attempts());
-        for (io.baton.broker.slot.Attempt a : v.ledger()) {
-            b.addLedger(attempt(a));
+        List<io.baton.broker.slot.Attempt> ledger = v.ledger();
+        if (!ledger.isEmpty()) {
+            if (claimId != null) {
+                // The ledger's last entry is the running attempt: this very claim.
+                attemptClaimIds.remember(slot, claimSeq, claimId);
+            }
+            for (io.baton.broker.slot.Attempt a : ledger) {
+                b.addLedger(attempt(a));
+            }
         }
         return b.build();
     }
@@ -47,7 +56,7 @@ public final class Protos {
     io.baton.api.v1.Attempt attempt(io.baton.broker.slot.Attempt a) {
         io.baton.api.v1.Attempt.Builder b = io.baton.api.v1.Attempt.newBuilder()
                 .setNumber(a.number())
-                .setClaimId(ids.claimId(a.slot(), a.claimSeq()))
+                .setClaimId(attemptClaimIds.claimId(a.slot(), a.claimSeq()))
                 .setStartedAtMs(a.startedAt())
                 .setEndedAtMs(a.endedAt())
                 .setOutcome(a.outcome().code());
@@ -83,7 +92,7 @@ public final class Protos {
                 claimSeq = v.claimSeq();
                 claimId = claimSeq == 0 ? null : ids.claimId(slot, claimSeq);
             }
-            out.add(message(slot, v, claimId));
+            out.add(message(slot, v, claimSeq, claimId));
         }
         return out;
     }
