@@ -2,19 +2,20 @@ package io.baton.sdk;
 
 import io.baton.api.Limits;
 import io.baton.api.QueueNames;
+import io.baton.api.grpc.WorkStreamHeaders;
+import io.baton.sdk.internal.Settlements;
 import io.baton.api.v1.Ack;
-import io.baton.api.v1.Acks;
 import io.baton.api.v1.Drain;
 import io.baton.api.v1.Extend;
 import io.baton.api.v1.QueueRef;
 import io.baton.api.v1.Release;
-import io.baton.api.v1.Releases;
 import io.baton.api.v1.Subscribe;
 import io.baton.api.v1.WorkEvent;
 import io.baton.api.v1.WorkRequest;
 import io.baton.api.v1.WorkServiceGrpc;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
+import io.grpc.stub.MetadataUtils;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -31,6 +32,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,6 +80,8 @@ public final class Worker {
     // Guarded by "this".
     private State state = State.NEW;
     private ClientCallStreamObserver<WorkRequest> stream;
+    /** The connection {@link #stream} belongs to (null when there is none). */
+    private Connection live;
     private final ArrayDeque<WorkRequest> unsent = new ArrayDeque<>();
     private long backoffMillis = 100;
     /** Set after the first connection attempt: later ones refresh the cluster map first. Timer thread only. */
@@ -85,9 +89,9 @@ public final class Worker {
     /** Ack batches and releases sent on the current stream whose outcome has not come back yet. */
     private int awaitingOutcomes;
     /**
-     * Acks and releases of finished jobs not yet sent. They go out in one request of each kind per
-     * turn of the timer thread: those of every handler that finished meanwhile share it (and share
-     * one durable write on the broker).
+     * Acks and releases of finished jobs not yet sent. They go out together per turn of the timer
+     * thread ({@link Settlements}): those of every handler that finished meanwhile share a request
+     * (and one durable write on the broker).
      */
     private final List<Ack> pendingAcks = new ArrayList<>();
     private final List<Release> pendingReleases = new ArrayList<>();
@@ -324,8 +328,9 @@ public final class Worker {
                 lost(attempt);
             }
         };
-        ClientCallStreamObserver<WorkRequest> s =
-                (ClientCallStreamObserver<WorkRequest>) WorkServiceGrpc.newStub(channel).work(events);
+        ClientCallStreamObserver<WorkRequest> s = (ClientCallStreamObserver<WorkRequest>) WorkServiceGrpc.newStub(channel)
+                .withInterceptors(MetadataUtils.newCaptureMetadataInterceptor(attempt.headers, new AtomicReference<>()))
+                .work(events);
         synchronized (this) {
             if (attempt.over) {
                 return; // it failed at once (the broker is gone); lost() already scheduled the next try
@@ -335,6 +340,7 @@ public final class Worker {
                 return;
             }
             stream = s;
+            live = attempt;
             int credits = Math.max(1, maxOutstanding - held.get());
             s.onNext(WorkRequest.newBuilder().setSubscribe(Subscribe.newBuilder()
                     .setQueue(QueueRef.newBuilder().setProject(client.project()).setName(queue))
@@ -360,6 +366,8 @@ public final class Worker {
     /** One connection attempt; a stream can fail before connect() has even stored it. */
     private static final class Connection {
         volatile ClientCallStreamObserver<WorkRequest> requests;
+        /** The broker's response headers, once they arrive (before its first event). */
+        final AtomicReference<io.grpc.Metadata> headers = new AtomicReference<>();
         boolean over; // guarded by the Worker's monitor
     }
 
@@ -372,6 +380,7 @@ public final class Worker {
             return; // an older attempt's late news: a newer stream is live
         }
         stream = null;
+        live = null;
         awaitingOutcomes = 0;
         if (state == State.RUNNING || (state == State.DRAINING && (held.get() > 0 || !unsent.isEmpty()))) {
             reconnectLater();
@@ -396,7 +405,7 @@ public final class Worker {
     /** Sends on the live stream; acks and releases wait for the next stream if there is none. */
     private synchronized void send(WorkRequest r, boolean keepIfDisconnected) {
         if (stream != null) {
-            if (r.hasAcks() || r.hasRelease() || r.hasReleases()) {
+            if (r.hasAcks() || r.hasRelease() || r.hasReleases() || r.hasSettle()) {
                 awaitingOutcomes++;
             }
             stream.onNext(r);
@@ -479,18 +488,18 @@ public final class Worker {
         }
     }
 
-    /** Sends the pending acks and releases, at most {@link Limits#WORK_BATCH_MAX} per request. */
+    /**
+     * Sends the pending acks and releases, at most {@link Limits#WORK_BATCH_MAX} of each per
+     * request: both kinds in one {@code Settle} when there are both and the broker accepts it (one
+     * request and one outcome instead of two), else an ack batch and a release batch.
+     */
     private synchronized void flush() {
         flushScheduled = false;
-        for (int from = 0; from < pendingAcks.size(); from += Limits.WORK_BATCH_MAX) {
-            List<Ack> part = pendingAcks.subList(from, Math.min(pendingAcks.size(), from + Limits.WORK_BATCH_MAX));
-            send(WorkRequest.newBuilder().setAcks(Acks.newBuilder().addAllAcks(part)).build(), true);
+        boolean settle = stream != null && live != null && WorkStreamHeaders.acceptsSettle(live.headers.get());
+        for (WorkRequest r : Settlements.requests(pendingAcks, pendingReleases, settle)) {
+            send(r, true);
         }
         pendingAcks.clear();
-        for (int from = 0; from < pendingReleases.size(); from += Limits.WORK_BATCH_MAX) {
-            List<Release> part = pendingReleases.subList(from, Math.min(pendingReleases.size(), from + Limits.WORK_BATCH_MAX));
-            send(WorkRequest.newBuilder().setReleases(Releases.newBuilder().addAllReleases(part)).build(), true);
-        }
         pendingReleases.clear();
         maybeFinishDrain();
     }

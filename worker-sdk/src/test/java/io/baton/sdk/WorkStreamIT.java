@@ -72,9 +72,13 @@ class WorkStreamIT {
         final List<WorkEvent> events = new CopyOnWriteArrayList<>();
         final CompletableFuture<Status> ended = new CompletableFuture<>();
         final StreamObserver<WorkRequest> requests;
+        /** The broker's response headers, once they arrive. */
+        final java.util.concurrent.atomic.AtomicReference<io.grpc.Metadata> headers = new java.util.concurrent.atomic.AtomicReference<>();
 
         Stream() {
-            requests = WorkServiceGrpc.newStub(channel).work(this);
+            requests = WorkServiceGrpc.newStub(channel)
+                    .withInterceptors(io.grpc.stub.MetadataUtils.newCaptureMetadataInterceptor(headers, new java.util.concurrent.atomic.AtomicReference<>()))
+                    .work(this);
             streams.add(this);
         }
 
@@ -299,6 +303,68 @@ class WorkStreamIT {
                 .containsExactlyInAnyOrder(first.getMessage().getId(), second.getMessage().getId());
         assertThat(s.jobs().subList(3, 5)).allSatisfy(j -> assertThat(j.getMessage().getAttempts()).isEqualTo(2));
         assertThat(client.stats(q).claimed()).isEqualTo(3);
+    }
+
+    private static WorkRequest settle(List<Job> acked, List<Release> released) {
+        io.baton.api.v1.Settle.Builder b = io.baton.api.v1.Settle.newBuilder().addAllReleases(released);
+        acked.forEach(j -> b.addAcks(Ack.newBuilder().setMessageId(j.getMessage().getId()).setClaimId(j.getClaimId())));
+        return WorkRequest.newBuilder().setSettle(b).build();
+    }
+
+    @Test
+    void aSettleAcksThenReleasesInOneOutcomeCountingEachKindsRefusals() throws Exception {
+        String q = queue();
+        post(q, 4);
+        Stream s = streamWithJobs(q, 4, 60, 4);
+        assertThat(io.baton.api.grpc.WorkStreamHeaders.acceptsSettle(s.headers.get())).isTrue();
+        List<Job> jobs = s.jobs();
+        Job lost = jobs.get(0);
+        client.releaseClaim(q, lost.getClaimId());
+        Claim other = client.claim(q, 1, 60, 60);
+        assertThat(other.messages()).extracting(Message::id).containsExactly(lost.getMessage().getId());
+        // Acks: the lost one (refused) and the second. Releases: the third, the fourth with its
+        // error, and the second's claim, which its ack ends first (refused, as in a release batch
+        // sent after the ack batch).
+        s.send(settle(List.of(lost, jobs.get(1)), List.of(release(jobs.get(2)),
+                release(jobs.get(3)).toBuilder().setErrorClass("E").setErrorMessage("failed").build(), release(jobs.get(1)))));
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !s.outcomes().isEmpty());
+        assertThat(s.outcomes()).hasSize(1);
+        Outcome o = s.outcomes().get(0);
+        assertThat(o.getKind()).isEqualTo(Outcome.Kind.SETTLE);
+        assertThat(o.getOk()).isFalse();
+        assertThat(o.getRefused()).isOne();
+        assertThat(o.getReleasesRefused()).isOne();
+        assertThat(o.getError().getCode()).isEqualTo(io.baton.api.ErrorCode.CLAIM_CONFLICT.name());
+        // The released jobs come back under new claims, their ledgers saying why they came back.
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> s.jobs().size() == 6);
+        assertThat(s.jobs().subList(4, 6)).extracting(j -> j.getMessage().getId())
+                .containsExactlyInAnyOrder(jobs.get(2).getMessage().getId(), jobs.get(3).getMessage().getId());
+        Job fourth = s.jobs().subList(4, 6).stream().filter(j -> j.getMessage().getId().equals(jobs.get(3).getMessage().getId()))
+                .findFirst().orElseThrow();
+        assertThat(fourth.getMessage().getLedger(0).getErrorClass()).isEqualTo("E");
+        assertThat(client.getMessage(q, lost.getMessage().getId()).claimId()).isEqualTo(other.id());
+        assertThat(client.stats(q).total()).isEqualTo(3); // the second is gone
+    }
+
+    @Test
+    void aMalformedSettleEndsTheStreamAndNeitherItsAcksNorItsReleasesHappen() throws Exception {
+        String q = queue();
+        post(q, 2);
+        List<java.util.function.Function<List<Job>, WorkRequest>> bad = List.of(
+                j -> settle(List.of(), List.of()),
+                j -> settle(java.util.Collections.nCopies(Limits.WORK_BATCH_MAX + 1, j.get(0)), List.of(release(j.get(1)))),
+                j -> settle(List.of(j.get(0)), java.util.Collections.nCopies(Limits.WORK_BATCH_MAX + 1, release(j.get(1)))),
+                // A good ack beside a bad release, and a good release beside a bad ack.
+                j -> settle(List.of(j.get(0)), List.of(Release.newBuilder().setClaimId("not-an-id").build())),
+                j -> settle(List.of(j.get(0).toBuilder().setClaimId("not-an-id").build()), List.of(release(j.get(1)))));
+        for (java.util.function.Function<List<Job>, WorkRequest> request : bad) {
+            Stream s = streamWithJobs(q, 2, 1, 2);
+            s.send(request.apply(s.jobs()));
+            assertThat(s.endStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+            assertThat(client.stats(q).total()).isEqualTo(2);
+            // The stream is gone; its leases (1 s) lapse, so the next stream gets the jobs again.
+        }
+        assertThat(client.stats(q).total()).isEqualTo(2);
     }
 
     /** Posts {@code n} messages of about {@code bytes} each, {@code perPost} to a publish. */

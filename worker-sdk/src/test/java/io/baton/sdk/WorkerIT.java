@@ -271,6 +271,35 @@ class WorkerIT {
     }
 
     @Test
+    void acksAndReleasesReadyTogetherTravelInOneRequestAndEveryJobEndsOnce() throws Exception {
+        String q = queue();
+        int n = 2_000;
+        Map<String, AtomicInteger> failures = new ConcurrentHashMap<>();
+        Map<String, AtomicInteger> successes = new ConcurrentHashMap<>();
+        double settlesBefore = local.broker().metrics().registry().get("baton.work.settles").counter().count();
+        // Every third job fails on its first attempt: the jobs that finish together are a mix.
+        for (int w = 0; w < 2; w++) {
+            Worker worker = Worker.builder(client).queue(q).concurrency(4).maxOutstanding(64).releaseBackoff(Duration.ZERO)
+                    .handler(job -> {
+                        if (Integer.parseInt(job.bodyJson()) % 3 == 0 && job.attempt() == 1) {
+                            failures.computeIfAbsent(job.bodyJson(), k -> new AtomicInteger()).incrementAndGet();
+                            throw new IllegalStateException("first try");
+                        }
+                        successes.computeIfAbsent(job.bodyJson(), k -> new AtomicInteger()).incrementAndGet();
+                    }).build();
+            workers.add(worker);
+            worker.start();
+        }
+        post(q, 0, n);
+        Awaitility.await().atMost(Duration.ofMinutes(1)).until(() -> successes.size() == n);
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> client.stats(q).total() == 0);
+        assertThat(successes.values()).allMatch(c -> c.get() == 1);
+        assertThat(failures).hasSize((n + 2) / 3);
+        assertThat(failures.values()).allMatch(c -> c.get() == 1);
+        assertThat(local.broker().metrics().registry().get("baton.work.settles").counter().count()).isGreaterThan(settlesBefore);
+    }
+
+    @Test
     void aFailingHandlerGivesTheJobBackForAnotherAttempt() throws Exception {
         String q = queue();
         AtomicInteger attempts = new AtomicInteger();

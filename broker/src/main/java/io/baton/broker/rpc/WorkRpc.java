@@ -41,6 +41,7 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
     private final Counter extensions;
     private final Counter releases;
     private final Counter acks;
+    private final Counter settles;
 
     /** Work streams one broker serves at most, whoever opens them. */
     public static final int MAX_STREAMS = 10_000;
@@ -70,6 +71,8 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
         this.extensions = Counter.builder("baton.work.lease.extensions").description("Lease extensions by streaming workers").register(registry);
         this.releases = Counter.builder("baton.work.releases").description("Jobs given back by streaming workers").register(registry);
         this.acks = Counter.builder("baton.work.acks").description("Jobs acknowledged by streaming workers").register(registry);
+        this.settles = Counter.builder("baton.work.settles")
+                .description("Requests carrying a streaming worker's acks and releases together").register(registry);
     }
 
     /** The service, with each call's remote address made known to its session: bind this, not the bare service. */
@@ -81,7 +84,14 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
                 java.net.SocketAddress a = call.getAttributes().get(io.grpc.Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
                 String peer = a instanceof java.net.InetSocketAddress i ? i.getAddress().getHostAddress() + ":" + i.getPort()
                         : a == null ? "" : "in-process";
-                return io.grpc.Contexts.interceptCall(io.grpc.Context.current().withValue(PEER, peer), call, headers, next);
+                io.grpc.ServerCall<Q, R> announcing = new io.grpc.ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+                    @Override
+                    public void sendHeaders(io.grpc.Metadata responseHeaders) {
+                        responseHeaders.put(io.baton.api.grpc.WorkStreamHeaders.SETTLE, "1");
+                        super.sendHeaders(responseHeaders);
+                    }
+                };
+                return io.grpc.Contexts.interceptCall(io.grpc.Context.current().withValue(PEER, peer), announcing, headers, next);
             }
         });
     }
@@ -216,6 +226,7 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
                     case EXTEND -> extend(req.getExtend());
                     case RELEASE -> release(req.getRelease());
                     case RELEASES -> release(req.getReleases());
+                    case SETTLE -> settle(req.getSettle());
                     case DRAIN -> draining = true;
                     default -> throw SlotCalls.invalid("Unknown work request.");
                 }
@@ -328,10 +339,19 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
             if (n < 1 || n > Limits.WORK_BATCH_MAX) {
                 throw SlotCalls.invalid("An ack batch holds 1-" + Limits.WORK_BATCH_MAX + " acks.");
             }
+            SlotCommand.AckMessages command = ackCommand(batch.getAcksList());
+            CompletableFuture<SlotCommand.AckResult> done = acked(batch.getAcksList(), command);
+            done.whenComplete((result, err) -> report(Outcome.newBuilder().setKind(Outcome.Kind.ACK)
+                    .setRefused(result == null ? n : result.refused()), ackError(n, result, err)));
+        }
+
+        /** The acks as a slot command; a bad id fails the stream (a client bug). */
+        private SlotCommand.AckMessages ackCommand(List<io.baton.api.v1.Ack> list) {
+            int n = list.size();
             long[] seqs = new long[n];
             long[] claimSeqs = new long[n];
             for (int i = 0; i < n; i++) {
-                io.baton.api.v1.Ack a = batch.getAcks(i);
+                io.baton.api.v1.Ack a = list.get(i);
                 Held h = held.get(a.getClaimId());
                 if (h != null && h.messageId().equals(a.getMessageId())) {
                     seqs[i] = h.messageSeq();
@@ -345,21 +365,28 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
                     throw SlotCalls.invalid("Ack " + i + " names a message or claim id that this queue never issued.");
                 }
             }
-            for (int i = 0; i < n; i++) {
-                held.remove(batch.getAcks(i).getClaimId());
+            return new SlotCommand.AckMessages(queue.getProject(), queue.getName(), seqs, claimSeqs);
+        }
+
+        /** Submits checked acks: their jobs are no longer held, and their credits come back. */
+        private CompletableFuture<SlotCommand.AckResult> acked(List<io.baton.api.v1.Ack> list, SlotCommand.AckMessages command) {
+            for (io.baton.api.v1.Ack a : list) {
+                held.remove(a.getClaimId());
             }
-            CompletableFuture<SlotCommand.AckResult> done =
-                    driver.submit(new SlotCommand.AckMessages(queue.getProject(), queue.getName(), seqs, claimSeqs));
-            acks.increment(n);
-            jobsAcked += n;
-            returnCredits(n);
-            done.whenComplete((result, err) -> {
-                if (err == null && result.refused() > 0) {
-                    err = new SlotException(ErrorCode.CLAIM_CONFLICT, result.refused() + " of " + n
-                            + " acks were refused: their leases had run out and the messages were claimed again.");
-                }
-                report(Outcome.newBuilder().setKind(Outcome.Kind.ACK).setRefused(result == null ? n : result.refused()), err);
-            });
+            CompletableFuture<SlotCommand.AckResult> done = driver.submit(command);
+            acks.increment(list.size());
+            jobsAcked += list.size();
+            returnCredits(list.size());
+            return done;
+        }
+
+        /** What went wrong with {@code n} acks, as the outcome reports it: null if nothing did. */
+        private static Throwable ackError(int n, SlotCommand.AckResult result, Throwable err) {
+            if (err == null && result.refused() > 0) {
+                return new SlotException(ErrorCode.CLAIM_CONFLICT, result.refused() + " of " + n
+                        + " acks were refused: their leases had run out and the messages were claimed again.");
+            }
+            return err;
         }
 
         private void extend(io.baton.api.v1.Extend e) {
@@ -386,19 +413,57 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
             if (n < 1 || n > Limits.WORK_BATCH_MAX) {
                 throw SlotCalls.invalid("A release batch holds 1-" + Limits.WORK_BATCH_MAX + " releases.");
             }
-            List<SlotCommand.ReleaseClaims.Release> each = new java.util.ArrayList<>(n);
-            for (int i = 0; i < n; i++) {
-                each.add(releaseOf(batch.getReleases(i), i));
+            SlotCommand.ReleaseClaims command = releaseCommand(batch.getReleasesList());
+            released(batch.getReleasesList(), command).whenComplete((refused, err) -> report(Outcome.newBuilder()
+                    .setKind(Outcome.Kind.RELEASE).setRefused(refused == null ? n : refused), err));
+        }
+
+        /** The releases as a slot command; a bad one fails the stream (a client bug). */
+        private SlotCommand.ReleaseClaims releaseCommand(List<io.baton.api.v1.Release> list) {
+            List<SlotCommand.ReleaseClaims.Release> each = new java.util.ArrayList<>(list.size());
+            for (int i = 0; i < list.size(); i++) {
+                each.add(releaseOf(list.get(i), i));
             }
-            for (int i = 0; i < n; i++) {
-                held.remove(batch.getReleases(i).getClaimId());
+            return new SlotCommand.ReleaseClaims(queue.getProject(), queue.getName(), each);
+        }
+
+        /** Submits checked releases: their jobs are no longer held, and their credits come back. */
+        private CompletableFuture<Integer> released(List<io.baton.api.v1.Release> list, SlotCommand.ReleaseClaims command) {
+            for (io.baton.api.v1.Release r : list) {
+                held.remove(r.getClaimId());
             }
-            CompletableFuture<Integer> done = driver.submit(new SlotCommand.ReleaseClaims(queue.getProject(), queue.getName(), each));
-            releases.increment(n);
-            jobsReleased += n;
-            returnCredits(n);
-            done.whenComplete((refused, err) -> report(Outcome.newBuilder().setKind(Outcome.Kind.RELEASE)
-                    .setRefused(refused == null ? n : refused), err));
+            CompletableFuture<Integer> done = driver.submit(command);
+            releases.increment(list.size());
+            jobsReleased += list.size();
+            returnCredits(list.size());
+            return done;
+        }
+
+        /**
+         * A worker's acks and releases of one turn: the ack batch, then the release batch, submitted
+         * one after the other (the slot decides them in that order), answered by one outcome. Both
+         * are checked before either is submitted, so a bad request changes nothing.
+         */
+        private void settle(io.baton.api.v1.Settle s) {
+            requireSubscribed();
+            int a = s.getAcksCount();
+            int r = s.getReleasesCount();
+            if (a > Limits.WORK_BATCH_MAX || r > Limits.WORK_BATCH_MAX || a + r == 0) {
+                throw SlotCalls.invalid("A settle holds 0-" + Limits.WORK_BATCH_MAX + " acks and 0-" + Limits.WORK_BATCH_MAX
+                        + " releases, at least one in all.");
+            }
+            SlotCommand.AckMessages ackCommand = a == 0 ? null : ackCommand(s.getAcksList());
+            settles.increment();
+            SlotCommand.ReleaseClaims releaseCommand = r == 0 ? null : releaseCommand(s.getReleasesList());
+            CompletableFuture<SlotCommand.AckResult> ackDone = ackCommand == null
+                    ? CompletableFuture.completedFuture(new SlotCommand.AckResult(0, 0)) : acked(s.getAcksList(), ackCommand);
+            CompletableFuture<Integer> releaseDone = releaseCommand == null
+                    ? CompletableFuture.completedFuture(0) : released(s.getReleasesList(), releaseCommand);
+            ackDone.whenComplete((ackResult, ackErr) -> releaseDone.whenComplete((refused, releaseErr) -> {
+                Throwable err = ackError(a, ackResult, ackErr);
+                report(Outcome.newBuilder().setKind(Outcome.Kind.SETTLE).setRefused(ackResult == null ? a : ackResult.refused())
+                        .setReleasesRefused(refused == null ? r : refused), err != null ? err : releaseErr);
+            }));
         }
 
         /** Release {@code i} of a request, checked: a bad one fails the stream (a client bug). */
