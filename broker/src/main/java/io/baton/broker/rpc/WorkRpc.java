@@ -341,6 +341,7 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
             }
             SlotCommand.AckMessages command = ackCommand(batch.getAcksList());
             CompletableFuture<SlotCommand.AckResult> done = acked(batch.getAcksList(), command);
+            returnCredits(n);
             done.whenComplete((result, err) -> report(Outcome.newBuilder().setKind(Outcome.Kind.ACK)
                     .setRefused(result == null ? n : result.refused()), ackError(n, result, err)));
         }
@@ -368,7 +369,7 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
             return new SlotCommand.AckMessages(queue.getProject(), queue.getName(), seqs, claimSeqs);
         }
 
-        /** Submits checked acks: their jobs are no longer held, and their credits come back. */
+        /** Submits checked acks: their jobs are no longer held (the caller returns their credits). */
         private CompletableFuture<SlotCommand.AckResult> acked(List<io.baton.api.v1.Ack> list, SlotCommand.AckMessages command) {
             for (io.baton.api.v1.Ack a : list) {
                 held.remove(a.getClaimId());
@@ -376,7 +377,6 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
             CompletableFuture<SlotCommand.AckResult> done = driver.submit(command);
             acks.increment(list.size());
             jobsAcked += list.size();
-            returnCredits(list.size());
             return done;
         }
 
@@ -414,7 +414,9 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
                 throw SlotCalls.invalid("A release batch holds 1-" + Limits.WORK_BATCH_MAX + " releases.");
             }
             SlotCommand.ReleaseClaims command = releaseCommand(batch.getReleasesList());
-            released(batch.getReleasesList(), command).whenComplete((refused, err) -> report(Outcome.newBuilder()
+            CompletableFuture<Integer> done = released(batch.getReleasesList(), command);
+            returnCredits(n);
+            done.whenComplete((refused, err) -> report(Outcome.newBuilder()
                     .setKind(Outcome.Kind.RELEASE).setRefused(refused == null ? n : refused), err));
         }
 
@@ -427,7 +429,7 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
             return new SlotCommand.ReleaseClaims(queue.getProject(), queue.getName(), each);
         }
 
-        /** Submits checked releases: their jobs are no longer held, and their credits come back. */
+        /** Submits checked releases: their jobs are no longer held (the caller returns their credits). */
         private CompletableFuture<Integer> released(List<io.baton.api.v1.Release> list, SlotCommand.ReleaseClaims command) {
             for (io.baton.api.v1.Release r : list) {
                 held.remove(r.getClaimId());
@@ -435,14 +437,14 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
             CompletableFuture<Integer> done = driver.submit(command);
             releases.increment(list.size());
             jobsReleased += list.size();
-            returnCredits(list.size());
             return done;
         }
 
         /**
          * A worker's acks and releases of one turn: the ack batch, then the release batch, submitted
          * one after the other (the slot decides them in that order), answered by one outcome. Both
-         * are checked before either is submitted, so a bad request changes nothing.
+         * are checked before either is submitted, so a bad request changes nothing; their credits
+         * come back together, so the jobs that refill them are claimed in one batch.
          */
         private void settle(io.baton.api.v1.Settle s) {
             requireSubscribed();
@@ -453,12 +455,13 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
                         + " releases, at least one in all.");
             }
             SlotCommand.AckMessages ackCommand = a == 0 ? null : ackCommand(s.getAcksList());
-            settles.increment();
             SlotCommand.ReleaseClaims releaseCommand = r == 0 ? null : releaseCommand(s.getReleasesList());
+            settles.increment();
             CompletableFuture<SlotCommand.AckResult> ackDone = ackCommand == null
                     ? CompletableFuture.completedFuture(new SlotCommand.AckResult(0, 0)) : acked(s.getAcksList(), ackCommand);
             CompletableFuture<Integer> releaseDone = releaseCommand == null
                     ? CompletableFuture.completedFuture(0) : released(s.getReleasesList(), releaseCommand);
+            returnCredits(a + r);
             ackDone.whenComplete((ackResult, ackErr) -> releaseDone.whenComplete((refused, releaseErr) -> {
                 Throwable err = ackError(a, ackResult, ackErr);
                 report(Outcome.newBuilder().setKind(Outcome.Kind.SETTLE).setRefused(ackResult == null ? a : ackResult.refused())
