@@ -18,7 +18,27 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        withoutLeakDetection();
         System.exit(commandLine().execute(args));
+    }
+
+    /** The properties of Netty's buffer leak detector: gRPC's shaded copy, and the HTTP gateway's. */
+    static final java.util.List<String> LEAK_DETECTION = java.util.List.of(
+            "io.grpc.netty.shaded.io.netty.leakDetection.level", "io.netty.leakDetection.level");
+
+    /**
+     * Turns Netty's leak detector off in every role, unless the operator set its level. At its
+     * default level it follows one buffer in 128 and records a stack trace at each of its
+     * allocations and releases: a percent of a broker's CPU, and of the load generator's, for
+     * reports that matter while developing. The tests keep it on. Must run before any Netty class
+     * loads: the detector reads its level once.
+     */
+    static void withoutLeakDetection() {
+        for (String property : LEAK_DETECTION) {
+            if (System.getProperty(property) == null) {
+                System.setProperty(property, "disabled");
+            }
+        }
     }
 
     /** The {@code baton} command line, with {@code --help} (and {@code --version}) on every subcommand. */

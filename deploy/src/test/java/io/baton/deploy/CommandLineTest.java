@@ -149,4 +149,25 @@ class CommandLineTest {
         assertThat(inProcess("tokens", "init", secrets.toString())[0]).isEqualTo("1"); // never overwrites
         assertThat(java.nio.file.Files.readAllBytes(secrets.resolve("tokens.json"))).isEqualTo(before);
     }
+
+    @Test
+    void nettysLeakDetectorIsOffUnlessTheOperatorSetItsLevel() {
+        java.util.Map<String, String> saved = new java.util.HashMap<>();
+        Main.LEAK_DETECTION.forEach(p -> saved.put(p, System.getProperty(p)));
+        try {
+            System.clearProperty(Main.LEAK_DETECTION.get(0));
+            System.setProperty(Main.LEAK_DETECTION.get(1), "paranoid");
+            Main.withoutLeakDetection();
+            assertThat(System.getProperty(Main.LEAK_DETECTION.get(0))).isEqualTo("disabled");
+            assertThat(System.getProperty(Main.LEAK_DETECTION.get(1))).isEqualTo("paranoid");
+        } finally {
+            saved.forEach((p, v) -> {
+                if (v == null) {
+                    System.clearProperty(p);
+                } else {
+                    System.setProperty(p, v);
+                }
+            });
+        }
+    }
 }
