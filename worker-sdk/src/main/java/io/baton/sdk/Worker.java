@@ -3,7 +3,6 @@ package io.baton.sdk;
 import io.baton.api.Limits;
 import io.baton.api.QueueNames;
 import io.baton.api.grpc.WorkStreamHeaders;
-import io.baton.sdk.internal.Settlements;
 import io.baton.api.v1.Ack;
 import io.baton.api.v1.Drain;
 import io.baton.api.v1.Extend;
@@ -13,6 +12,7 @@ import io.baton.api.v1.Subscribe;
 import io.baton.api.v1.WorkEvent;
 import io.baton.api.v1.WorkRequest;
 import io.baton.api.v1.WorkServiceGrpc;
+import io.baton.sdk.internal.Settlements;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.MetadataUtils;
@@ -86,7 +86,7 @@ public final class Worker {
     private long backoffMillis = 100;
     /** Set after the first connection attempt: later ones refresh the cluster map first. Timer thread only. */
     private boolean reconnecting;
-    /** Ack batches and releases sent on the current stream whose outcome has not come back yet. */
+    /** Ack batches, releases and settles sent on the current stream whose outcome has not come back yet. */
     private int awaitingOutcomes;
     /**
      * Acks and releases of finished jobs not yet sent. They go out together per turn of the timer
