@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `baton bench` against two builds, each with its own standalone and load generator, both with TLS
 # on every port and tokens (TLS=0: neither). Usage:
-#   BATON_A=/path/to/other/clone/bin/baton [PIN=1] [TLS=0] bench/grpc/builds.sh [rounds] [seconds] [warm-up seconds]
-# B is this clone's build.
+#   BATON_A=/path/to/other/clone/bin/baton [PIN=1] [TLS=0] [BENCH_ARGS=...] bench/grpc/builds.sh [rounds] [seconds] [warm-up seconds]
+# B is this clone's build. BENCH_ARGS go to both loads (for example "--poison-rate 0.01 --max-attempts 3").
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 # shellcheck source=pair.sh
@@ -18,5 +18,7 @@ prepare() {
     SERVER_B=$SERVER_A
   fi
 }
-bench_args() { if [ "${TLS:-1}" = 1 ]; then echo "--token $TOKEN --tls-ca $S/certs/ca.pem"; fi; }
+bench_args() {
+  if [ "${TLS:-1}" = 1 ]; then echo "--token $TOKEN --tls-ca $S/certs/ca.pem ${BENCH_ARGS:-}"; else echo "${BENCH_ARGS:-}"; fi
+}
 pair_main "$@"
