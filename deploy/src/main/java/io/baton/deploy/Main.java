@@ -29,9 +29,9 @@ public final class Main implements Runnable {
     /**
      * Turns Netty's leak detector off in every role, unless the operator set its level. At its
      * default level it follows one buffer in 128 and records a stack trace at each of its
-     * allocations and releases: a percent of a broker's CPU, and of the load generator's, for
-     * reports that matter while developing. The tests keep it on. Must run before any Netty class
-     * loads: the detector reads its level once.
+     * allocations and releases, on the hot path of every call, for reports that matter while
+     * developing (docs/BENCHMARKS.md, "JVM flags"). The tests keep it on. Must run before any
+     * Netty class loads: the detector reads its level once.
      */
     static void withoutLeakDetection() {
         for (String property : LEAK_DETECTION) {
