@@ -369,6 +369,19 @@ public final class Worker {
         /** The broker's response headers, once they arrive (before its first event). */
         final AtomicReference<io.grpc.Metadata> headers = new AtomicReference<>();
         boolean over; // guarded by the Worker's monitor
+        /** What the headers say about Settle, read once they are there. Guarded by the Worker's monitor. */
+        private Boolean acceptsSettle;
+
+        boolean acceptsSettle() {
+            if (acceptsSettle == null) {
+                io.grpc.Metadata h = headers.get();
+                if (h == null) {
+                    return false; // not yet: ask again at the next flush
+                }
+                acceptsSettle = WorkStreamHeaders.acceptsSettle(h);
+            }
+            return acceptsSettle;
+        }
     }
 
     private synchronized void lost(Connection attempt) {
@@ -495,7 +508,8 @@ public final class Worker {
      */
     private synchronized void flush() {
         flushScheduled = false;
-        boolean settle = stream != null && live != null && WorkStreamHeaders.acceptsSettle(live.headers.get());
+        // Settle only on a live stream: what waits for the next one goes in forms every broker accepts.
+        boolean settle = stream != null && live != null && live.acceptsSettle();
         for (WorkRequest r : Settlements.requests(pendingAcks, pendingReleases, settle)) {
             send(r, true);
         }
@@ -550,6 +564,7 @@ public final class Worker {
             if (stream != null) {
                 stream.onCompleted();
                 stream = null;
+                live = null;
             }
             finish();
         }
@@ -599,6 +614,7 @@ public final class Worker {
             if (stream != null) {
                 stream.cancel("worker shut down", null);
                 stream = null;
+                live = null;
             }
             unsent.clear();
             finish();
