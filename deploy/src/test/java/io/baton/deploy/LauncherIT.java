@@ -19,11 +19,21 @@ class LauncherIT {
     private static final Path ROOT = Path.of(System.getProperty("user.dir")).getParent();
 
     private static String[] baton(String... args) throws Exception {
+        return baton(null, args);
+    }
+
+    /** Runs bin/baton with {@code javaHome} as JAVA_HOME (null: unset). */
+    private static String[] baton(Path javaHome, String... args) throws Exception {
         List<String> command = new java.util.ArrayList<>(List.of(ROOT.resolve("bin/baton").toString()));
         command.addAll(List.of(args));
         ProcessBuilder b = new ProcessBuilder(command).redirectErrorStream(true);
         b.environment().put("BATON_BUILD", "0");
         b.environment().put("BATON_CDS", "0");
+        if (javaHome == null) {
+            b.environment().remove("JAVA_HOME");
+        } else {
+            b.environment().put("JAVA_HOME", javaHome.toString());
+        }
         Process p = b.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
@@ -46,5 +56,35 @@ class LauncherIT {
         String[] r = baton("no-such-command");
         assertThat(r[0]).isEqualTo("2");
         assertThat(r[1]).contains("Unmatched argument at index 0: 'no-such-command'").doesNotContain("Exception");
+    }
+
+    /**
+     * JAVA_HOME chooses the JDK, and its release file says which options it takes: a JDK 24 or
+     * later is told that Netty and Protobuf may use native libraries and sun.misc.Unsafe (it would
+     * warn at every start), an older one is not (it would refuse the options). The JDKs here are
+     * stand-ins whose java records its arguments; the other tests run the real one.
+     */
+    @Test
+    void javaHomeChoosesTheJdkAndItsVersionTheOptions(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        assertThat(argumentsGiven(fakeJdk(dir.resolve("jdk25"), "25.0.1"))).contains("--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow", "io.baton.deploy.Main --version");
+        assertThat(argumentsGiven(fakeJdk(dir.resolve("jdk17"), "17.0.9"))).contains("io.baton.deploy.Main --version")
+                .doesNotContain("--enable-native-access").doesNotContain("--sun-misc-unsafe-memory-access");
+    }
+
+    /** A JDK folder with a release file and a java that writes its arguments to args.txt. */
+    private static Path fakeJdk(Path home, String version) throws Exception {
+        Files.createDirectories(home.resolve("bin"));
+        Files.writeString(home.resolve("release"), "IMPLEMENTOR=\"test\"\nJAVA_VERSION=\"" + version + "\"\n");
+        Path java = home.resolve("bin/java");
+        Files.writeString(java, "#!/bin/sh\necho \"$@\" > \"" + home.resolve("args.txt") + "\"\n");
+        assertThat(java.toFile().setExecutable(true)).isTrue();
+        return home;
+    }
+
+    private static String argumentsGiven(Path home) throws Exception {
+        String[] r = baton(home, "--version");
+        assertThat(r[0]).as(r[1]).isEqualTo("0");
+        return Files.readString(home.resolve("args.txt"));
     }
 }
