@@ -32,8 +32,11 @@ public enum AttemptOutcome {
         return code;
     }
 
+    /** Every outcome (values() copies its array at each call; a job's ledger asks once per attempt). */
+    private static final AttemptOutcome[] ALL = values();
+
     static AttemptOutcome ofCode(String code) {
-        for (AttemptOutcome o : values()) {
+        for (AttemptOutcome o : ALL) {
             if (o.code.equals(code)) {
                 return o;
             }

@@ -254,7 +254,7 @@ public final class Worker {
      */
     private void extendRunning() {
         for (Running r : running) {
-            send(WorkRequest.newBuilder().setExtend(Extend.newBuilder().setClaimId(r.job.claimId())
+            send(WorkRequest.newBuilder().setExtend(Extend.newBuilder().setClaimIdBytes(r.claimId)
                     .setTtlSeconds(claimTtl.toSeconds()).setGraceSeconds(grace.toSeconds())).build(), false);
         }
     }
@@ -429,11 +429,19 @@ public final class Worker {
 
     // ------------------------------------------------------------------ jobs
 
+    /**
+     * A received job until its handler has run. Its ids are also kept as the bytes they arrived
+     * in: the ack or release sends them back as they are, without encoding the strings again.
+     */
     private final class Running implements Runnable {
         final Job job;
+        final com.google.protobuf.ByteString messageId;
+        final com.google.protobuf.ByteString claimId;
 
-        Running(Job job) {
+        Running(Job job, com.google.protobuf.ByteString messageId, com.google.protobuf.ByteString claimId) {
             this.job = job;
+            this.messageId = messageId;
+            this.claimId = claimId;
         }
 
         @Override
@@ -445,37 +453,40 @@ public final class Worker {
             try {
                 handler.handle(job);
             } catch (Exception | Error e) {
-                log.debug("worker {}: handler failed on {}: {}", queue, job.id(), e.toString());
+                if (log.isDebugEnabled()) {
+                    log.debug("worker {}: handler failed on {}: {}", queue, job.id(), e.toString());
+                }
                 failure = e;
             } finally {
                 if (extendLeases) {
                     running.remove(this);
                 }
             }
-            finished(job, failure == null, releaseBackoff == null ? QUEUE_BACKOFF : releaseBackoff.toMillis(), failure);
+            finished(this, failure == null, releaseBackoff == null ? QUEUE_BACKOFF : releaseBackoff.toMillis(), failure);
         }
     }
 
     private void received(io.baton.api.v1.Job j) {
         held.incrementAndGet();
         var m = j.getMessage();
-        List<Attempt> ledger = Attempt.of(m.getLedgerList());
-        // The running attempt is the last entry; the ones before it ended.
-        List<Attempt> previous = ledger.isEmpty() ? ledger : ledger.subList(0, ledger.size() - 1);
+        // The running attempt is the ledger's last entry; the ones before it ended.
+        List<io.baton.api.v1.Attempt> ledger = m.getLedgerList();
+        List<Attempt> previous = ledger.isEmpty() ? List.of() : Attempt.of(ledger.subList(0, ledger.size() - 1));
         Job job = new Job(queue, m.getId(), m.getBodyJson().toStringUtf8(), j.getClaimId(),
                 Instant.ofEpochMilli(m.getCreatedAtMs()), Math.max(1, m.getAttempts()), previous);
+        Running run = new Running(job, m.getIdBytes(), j.getClaimIdBytes());
         synchronized (this) {
             if (state != State.RUNNING) {
-                finished(job, false, 0, null);
+                finished(run, false, 0, null);
                 return;
             }
         }
-        handlers.execute(new Running(job));
+        handlers.execute(run);
     }
 
     /** Queues the ack of a finished job. */
-    private synchronized void ack(Job job) {
-        pendingAcks.add(Ack.newBuilder().setMessageId(job.id()).setClaimId(job.claimId()).build());
+    private synchronized void ack(Running run) {
+        pendingAcks.add(Ack.newBuilder().setMessageIdBytes(run.messageId).setClaimIdBytes(run.claimId).build());
         flushSoon();
     }
 
@@ -525,8 +536,8 @@ public final class Worker {
      * Releases the job after {@code delayMillis} ({@link #QUEUE_BACKOFF}: the queue's policy);
      * {@code failure}, when the handler threw, goes into the job's attempt ledger.
      */
-    private synchronized void giveBack(Job job, long delayMillis, Throwable failure) {
-        Release.Builder r = Release.newBuilder().setClaimId(job.claimId());
+    private synchronized void giveBack(Running run, long delayMillis, Throwable failure) {
+        Release.Builder r = Release.newBuilder().setClaimIdBytes(run.claimId);
         if (delayMillis != QUEUE_BACKOFF) {
             r.setDelayMs(delayMillis);
         }
@@ -547,12 +558,12 @@ public final class Worker {
      * out before its ack or release can leave: either gives the broker credit for the next job, whose
      * arrival must find the count already down, so it never exceeds {@code maxOutstanding}.
      */
-    private synchronized void finished(Job job, boolean acked, long releaseDelayMillis, Throwable failure) {
+    private synchronized void finished(Running run, boolean acked, long releaseDelayMillis, Throwable failure) {
         held.decrementAndGet();
         if (acked) {
-            ack(job);
+            ack(run);
         } else {
-            giveBack(job, releaseDelayMillis, failure);
+            giveBack(run, releaseDelayMillis, failure);
         }
         maybeFinishDrain();
     }
@@ -601,7 +612,7 @@ public final class Worker {
             handlers.getQueue().drainTo(notStarted);
         }
         for (Runnable r : notStarted) {
-            finished(((Running) r).job, false, 0, null);
+            finished((Running) r, false, 0, null);
         }
         synchronized (this) {
             maybeFinishDrain();
