@@ -11,6 +11,19 @@ import java.util.List;
  */
 public record Attempt(int number, String claimId, Instant startedAt, Instant endedAt, AttemptOutcome outcome,
                       String errorClass, String errorMessage) {
+    /**
+     * The attempts of a pushed job's ledger that ended. A job in the compact form carries only
+     * those; in the full form (a broker that predates it) the running attempt, the only one with no
+     * end yet, comes last.
+     */
+    static List<Attempt> endedOf(List<io.baton.api.v1.Attempt> ledger) {
+        int ended = ledger.size();
+        if (ended > 0 && ledger.get(ended - 1).getEndedAtMs() == 0) {
+            ended--;
+        }
+        return ended == 0 ? List.of() : of(ledger.subList(0, ended));
+    }
+
     static List<Attempt> of(List<io.baton.api.v1.Attempt> ledger) {
         return ledger.stream().map(a -> new Attempt(a.getNumber(), a.getClaimId(), Instant.ofEpochMilli(a.getStartedAtMs()),
                 a.getEndedAtMs() == 0 ? null : Instant.ofEpochMilli(a.getEndedAtMs()), AttemptOutcome.ofCode(a.getOutcome()),

@@ -345,7 +345,7 @@ public final class Worker {
             s.onNext(WorkRequest.newBuilder().setSubscribe(Subscribe.newBuilder()
                     .setQueue(QueueRef.newBuilder().setProject(client.project()).setName(queue))
                     .setCredits(credits).setTtlSeconds(claimTtl.toSeconds()).setGraceSeconds(grace.toSeconds())
-                    .setWorker(name)).build());
+                    .setWorker(name).setCompactJobs(true)).build());
             if (state == State.DRAINING) {
                 s.onNext(WorkRequest.newBuilder().setDrain(Drain.getDefaultInstance()).build());
             }
@@ -469,9 +469,7 @@ public final class Worker {
     private void received(io.baton.api.v1.Job j) {
         held.incrementAndGet();
         var m = j.getMessage();
-        // The running attempt is the ledger's last entry; the ones before it ended.
-        List<io.baton.api.v1.Attempt> ledger = m.getLedgerList();
-        List<Attempt> previous = ledger.isEmpty() ? List.of() : Attempt.of(ledger.subList(0, ledger.size() - 1));
+        List<Attempt> previous = Attempt.endedOf(m.getLedgerList());
         Job job = new Job(queue, m.getId(), m.getBodyJson().toStringUtf8(), j.getClaimId(),
                 Instant.ofEpochMilli(m.getCreatedAtMs()), Math.max(1, m.getAttempts()), previous);
         Running run = new Running(job, m.getIdBytes(), j.getClaimIdBytes());

@@ -108,6 +108,11 @@ class WorkStreamIT {
             return jobs;
         }
 
+        /** The jobs pushed so far, as they came (the compact form's messages carry no claim id). */
+        List<Job> pushed() {
+            return events.stream().filter(WorkEvent::hasJobs).flatMap(e -> e.getJobs().getJobsList().stream()).toList();
+        }
+
         List<Outcome> outcomes() {
             return events.stream().filter(WorkEvent::hasOutcome).map(WorkEvent::getOutcome).toList();
         }
@@ -281,6 +286,45 @@ class WorkStreamIT {
         assertThat(again.getMessage().getId()).isEqualTo(first.getMessage().getId());
         assertThat(again.getClaimId()).isNotEqualTo(first.getClaimId());
         assertThat(client.stats(q).claimed()).isEqualTo(3);
+        // The full form: the ledger's last entry is the running attempt, this job's claim.
+        assertThat(first.getMessage().getLedgerList()).extracting(io.baton.api.v1.Attempt::getOutcome).containsExactly("running");
+        assertThat(again.getMessage().getLedgerList()).extracting(io.baton.api.v1.Attempt::getOutcome)
+                .containsExactly("released", "running");
+        assertThat(again.getMessage().getLedgerList()).extracting(io.baton.api.v1.Attempt::getClaimId)
+                .containsExactly(first.getClaimId(), again.getClaimId());
+    }
+
+    @Test
+    void aCompactSubscriptionGetsEachClaimIdOnceAndOnlyTheAttemptsThatEnded() throws Exception {
+        String q = queue();
+        post(q, 1);
+        Stream s = new Stream();
+        s.send(WorkRequest.newBuilder().setSubscribe(subscribe(q, 1, 60).getSubscribe().toBuilder().setCompactJobs(true)).build());
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> s.pushed().size() == 1);
+        Job first = s.pushed().get(0);
+        assertThat(first.getClaimId()).isNotEmpty();
+        assertThat(first.getMessage().getClaimId()).isEmpty();
+        assertThat(first.getMessage().getLedgerList()).isEmpty();
+        assertThat(first.getMessage().getAttempts()).isOne();
+        s.send(WorkRequest.newBuilder().setRelease(Release.newBuilder().setClaimId(first.getClaimId())
+                .setErrorClass("java.io.IOException").setErrorMessage("disk on fire")).build());
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> s.pushed().size() == 2);
+        Job again = s.pushed().get(1);
+        assertThat(again.getMessage().getId()).isEqualTo(first.getMessage().getId());
+        assertThat(again.getMessage().getClaimId()).isEmpty();
+        assertThat(again.getMessage().getAttempts()).isEqualTo(2);
+        assertThat(again.getMessage().getLedgerList()).singleElement().satisfies(a -> {
+            assertThat(a.getNumber()).isOne();
+            assertThat(a.getClaimId()).isEqualTo(first.getClaimId());
+            assertThat(a.getOutcome()).isEqualTo("released");
+            assertThat(a.getErrorClass()).isEqualTo("java.io.IOException");
+            assertThat(a.getEndedAtMs()).isPositive();
+        });
+        // What the stream holds is still acknowledged by the job's claim id.
+        s.send(acks(List.of(again)));
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> s.outcomes().stream().anyMatch(o -> o.getKind() == Outcome.Kind.ACK));
+        assertThat(s.outcomes().stream().filter(o -> o.getKind() == Outcome.Kind.ACK).findFirst().orElseThrow().getOk()).isTrue();
+        assertThat(client.stats(q).total()).isZero();
     }
 
     @Test

@@ -26,8 +26,22 @@ public final class Protos {
         return message(slot, v, claimSeq, claimSeq == 0 ? null : ids.claimId(slot, claimSeq));
     }
 
+    /**
+     * {@code v} as pushed to a streaming worker under claim {@code claimSeq}, whose id is {@code
+     * claimId}: in the full form, as {@link #message} gives it; in the compact form (the worker
+     * asked for it) without the claim id, which the job carries, and without the running attempt
+     * at the ledger's end, which is that claim.
+     */
+    Message pushed(int slot, MessageView v, long claimSeq, String claimId, boolean compact) {
+        return message(slot, v, claimSeq, claimId, compact);
+    }
+
     /** {@code claimId}: claim {@code claimSeq}'s, already encoded (null: none), so the messages of one claim share one encoding. */
     private Message message(int slot, MessageView v, long claimSeq, String claimId) {
+        return message(slot, v, claimSeq, claimId, false);
+    }
+
+    private Message message(int slot, MessageView v, long claimSeq, String claimId, boolean compact) {
         Message.Builder b = Message.newBuilder()
                 .setId(ids.messageId(slot, v.seq()))
                 .setTtlSeconds(v.ttlSeconds())
@@ -35,18 +49,23 @@ public final class Protos {
                 .setCreatedAtMs(v.createdAt())
                 // A loaded body is never changed afterwards, so it is shared without a copy.
                 .setBodyJson(UnsafeByteOperations.unsafeWrap(v.body()));
-        if (claimId != null) {
+        if (claimId != null && !compact) {
             b.setClaimId(claimId);
         }
         b.setAttempts(v.attempts());
         List<io.baton.broker.slot.Attempt> ledger = v.ledger();
         if (!ledger.isEmpty()) {
+            int sent = ledger.size();
             if (claimId != null) {
-                // The ledger's last entry is the running attempt: this very claim.
+                // The ledger's last entry is the running attempt: this very claim. Its id is kept
+                // for the pushes that will list it as ended.
                 attemptClaimIds.remember(slot, claimSeq, claimId);
+                if (compact && ledger.get(sent - 1).outcome() == io.baton.broker.slot.AttemptOutcome.RUNNING) {
+                    sent--;
+                }
             }
-            for (io.baton.broker.slot.Attempt a : ledger) {
-                b.addLedger(attempt(a));
+            for (int i = 0; i < sent; i++) {
+                b.addLedger(attempt(ledger.get(i)));
             }
         }
         return b.build();

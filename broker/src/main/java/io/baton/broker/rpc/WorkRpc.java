@@ -173,6 +173,8 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
         private final Runnable wake = this::woken;
         private boolean draining;
         private boolean closed;
+        /** The worker takes jobs in their compact form (Subscribe.compact_jobs). */
+        private boolean compact;
         /**
          * Jobs pushed on this stream and not yet acked or released, by claim id: marked if the stream
          * closes first. An ack or release of one of them is resolved here, by the ids as pushed,
@@ -250,6 +252,7 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
             grace = s.getGraceSeconds();
             granted = s.getCredits();
             credits = granted;
+            compact = s.getCompactJobs();
             worker = java.util.Objects.requireNonNullElse(io.baton.broker.slot.Attempt.cut(s.getWorker(), WORKER_NAME_MAX), "");
             creditsOutstanding.addAndGet(credits);
             subscribed.add(this);
@@ -304,10 +307,11 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
             Jobs.Builder batch = Jobs.newBuilder();
             int bytes = 0;
             for (ClaimView claim : claims) {
-                // The claim id is encoded once (it is AES work) and carried by both the job and its message.
-                io.baton.api.v1.Message message = protos.message(slot, claim.messages().get(0), claim.claimSeq());
-                held.put(message.getClaimId(), new Held(claim.claimSeq(), claim.messages().get(0).seq(), message.getId()));
-                Job job = Job.newBuilder().setMessage(message).setClaimId(message.getClaimId()).build();
+                // The claim id is encoded once (it is AES work); in the full form the message carries it too.
+                String claimId = protos.claimId(slot, claim.claimSeq());
+                io.baton.api.v1.Message message = protos.pushed(slot, claim.messages().get(0), claim.claimSeq(), claimId, compact);
+                held.put(claimId, new Held(claim.claimSeq(), claim.messages().get(0).seq(), message.getId()));
+                Job job = Job.newBuilder().setMessage(message).setClaimId(claimId).build();
                 int size = com.google.protobuf.CodedOutputStream.computeMessageSize(Jobs.JOBS_FIELD_NUMBER, job);
                 if (batch.getJobsCount() > 0 && bytes + size > PUSH_BYTES_MAX) {
                     out.onNext(WorkEvent.newBuilder().setJobs(batch).build());
