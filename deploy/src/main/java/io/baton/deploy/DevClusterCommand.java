@@ -7,6 +7,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -130,11 +131,34 @@ final class DevClusterCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * The JVM options of a child: those {@code bin/baton} gave this process ({@code parent}: the
+     * class-data archive, the page and GC flags, BATON_JAVA_OPTS), so that every role starts the
+     * way a role started alone would; without its heap size, system properties, agents or an
+     * archive recording; and a heap of 512 MiB each (eight JVMs share the machine). A parent
+     * started some other way still gives its children the options the brokers need.
+     */
+    static List<String> childJvmOptions(List<String> parent) {
+        List<String> out = new ArrayList<>(List.of("--add-opens=java.base/java.io=ALL-UNNAMED", "-XX:MaxTenuringThreshold=2"));
+        for (String a : parent) {
+            boolean own = a.startsWith("-Xmx") || a.startsWith("-Xms") || a.startsWith("-XX:MaxHeapSize=")
+                    || a.startsWith("-XX:InitialHeapSize=") || a.startsWith("-D") || a.startsWith("-javaagent")
+                    || a.startsWith("-agentlib") || a.startsWith("-agentpath") || a.startsWith("-XX:ArchiveClassesAtExit")
+                    || a.equals("-Xint");
+            if (!own && !out.contains(a)) {
+                out.add(a);
+            }
+        }
+        out.add("-Xmx512m");
+        return out;
+    }
+
     /** Starts {@code baton <args>} as a child JVM, copies its output to DIR/id.log and waits for its ready line. */
     private Child launch(String role, String id, Pattern ready, List<String> args, Path base) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx512m", "-XX:+UseTransparentHugePages", "-XX:MaxTenuringThreshold=2", "--add-opens", "java.base/java.io=ALL-UNNAMED",
-                "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"), // children keep their temp files where the parent does
+        List<String> cmd = new ArrayList<>(List.of(java));
+        cmd.addAll(childJvmOptions(ManagementFactory.getRuntimeMXBean().getInputArguments()));
+        cmd.addAll(List.of("-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"), // children keep their temp files where the parent does
                 "-cp", System.getProperty("java.class.path"), Main.class.getName()));
         cmd.addAll(args);
         Path log = base.resolve(id + ".log");
