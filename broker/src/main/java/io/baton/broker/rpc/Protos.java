@@ -17,13 +17,10 @@ public final class Protos {
         this.attemptClaimIds = new AttemptClaimIds(ids);
     }
 
+    /** {@code v} as held by its claim, if any: the full form every call returns. */
     Message message(int slot, MessageView v) {
-        return message(slot, v, v.claimSeq());
-    }
-
-    /** {@code v} as held by claim {@code claimSeq} of {@code slot} (0: none). */
-    Message message(int slot, MessageView v, long claimSeq) {
-        return message(slot, v, claimSeq, claimSeq == 0 ? null : ids.claimId(slot, claimSeq));
+        long claimSeq = v.claimSeq();
+        return message(slot, v, claimSeq, claimSeq == 0 ? null : ids.claimId(slot, claimSeq), false);
     }
 
     /**
@@ -37,10 +34,6 @@ public final class Protos {
     }
 
     /** {@code claimId}: claim {@code claimSeq}'s, already encoded (null: none), so the messages of one claim share one encoding. */
-    private Message message(int slot, MessageView v, long claimSeq, String claimId) {
-        return message(slot, v, claimSeq, claimId, false);
-    }
-
     private Message message(int slot, MessageView v, long claimSeq, String claimId, boolean compact) {
         Message.Builder b = Message.newBuilder()
                 .setId(ids.messageId(slot, v.seq()))
@@ -111,7 +104,7 @@ public final class Protos {
                 claimSeq = v.claimSeq();
                 claimId = claimSeq == 0 ? null : ids.claimId(slot, claimSeq);
             }
-            out.add(message(slot, v, claimSeq, claimId));
+            out.add(message(slot, v, claimSeq, claimId, false));
         }
         return out;
     }
