@@ -23,6 +23,8 @@ public final class BookKeeperSlotLogFactory implements SlotLogFactory {
         ClientConfiguration cc = new ClientConfiguration();
         cc.setMetadataServiceUri(metadataUri);
         cc.setThrottleValue(0); // the default (5,000/s per ledger) would cap every slot
+        cc.setNumIOThreads(clientThreads(Runtime.getRuntime().availableProcessors()));
+        cc.setNumWorkerThreads(clientThreads(Runtime.getRuntime().availableProcessors()));
         try {
             this.bk = BookKeeper.newBuilder(cc).build();
         } catch (Exception e) {
@@ -33,6 +35,16 @@ public final class BookKeeperSlotLogFactory implements SlotLogFactory {
         this.replication = replication;
         this.batching = batching;
         this.events = events;
+    }
+
+    /**
+     * Threads for the client's connections to bookies, and as many for completing entries: one per
+     * four cores. BookKeeper's defaults (two per core, and one per core) suit a process that does
+     * little else; a broker's entries are few and large (batches of records), and on a small machine
+     * every extra thread that wakes for them takes the CPU from the slot and gRPC threads.
+     */
+    static int clientThreads(int cores) {
+        return Math.max(1, cores / 4);
     }
 
     @Override
