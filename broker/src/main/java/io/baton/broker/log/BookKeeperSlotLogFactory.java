@@ -23,8 +23,9 @@ public final class BookKeeperSlotLogFactory implements SlotLogFactory {
         ClientConfiguration cc = new ClientConfiguration();
         cc.setMetadataServiceUri(metadataUri);
         cc.setThrottleValue(0); // the default (5,000/s per ledger) would cap every slot
-        cc.setNumIOThreads(clientThreads(Runtime.getRuntime().availableProcessors()));
-        cc.setNumWorkerThreads(clientThreads(Runtime.getRuntime().availableProcessors()));
+        int clientThreads = clientThreads(Runtime.getRuntime().availableProcessors());
+        cc.setNumIOThreads(clientThreads);
+        cc.setNumWorkerThreads(clientThreads);
         try {
             this.bk = BookKeeper.newBuilder(cc).build();
         } catch (Exception e) {

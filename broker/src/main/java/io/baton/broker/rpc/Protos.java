@@ -19,8 +19,7 @@ public final class Protos {
 
     /** {@code v} as held by its claim, if any: the full form every call returns. */
     Message message(int slot, MessageView v) {
-        long claimSeq = v.claimSeq();
-        return message(slot, v, claimSeq, claimSeq == 0 ? null : ids.claimId(slot, claimSeq), false);
+        return message(slot, v, v.claimSeq(), heldBy(slot, v.claimSeq()), false);
     }
 
     /**
@@ -102,7 +101,7 @@ public final class Protos {
         for (MessageView v : views) {
             if (v.claimSeq() != claimSeq) {
                 claimSeq = v.claimSeq();
-                claimId = claimSeq == 0 ? null : ids.claimId(slot, claimSeq);
+                claimId = heldBy(slot, claimSeq);
             }
             out.add(message(slot, v, claimSeq, claimId, false));
         }
@@ -134,6 +133,11 @@ public final class Protos {
 
     String messageId(int slot, long seq) {
         return ids.messageId(slot, seq);
+    }
+
+    /** Claim {@code claimSeq}'s id, or null for 0 (a message no claim holds). */
+    private String heldBy(int slot, long claimSeq) {
+        return claimSeq == 0 ? null : ids.claimId(slot, claimSeq);
     }
 
     String claimId(int slot, long seq) {
