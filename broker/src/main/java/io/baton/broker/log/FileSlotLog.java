@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * this slot's records until a reopen has taken them.
  *
  * <p>Threads: {@link #append} and {@link #sync} from any thread (they only touch the buffer under
- * this object's monitor); the flusher thread writes; checkpoints from the checkpointing thread.
+ * this object's monitor); the thread running the journal's commit writes (one at a time:
+ * {@link LogFlusher}); checkpoints from the checkpointing thread.
  */
 public final class FileSlotLog implements SlotLog {
     private static final Logger log = LoggerFactory.getLogger(FileSlotLog.class);
@@ -347,7 +348,7 @@ public final class FileSlotLog implements SlotLog {
             return bytes;
         }
 
-        /** The journal commit carrying these frames succeeded (or there were none). Flusher thread. */
+        /** The journal commit carrying these frames succeeded (or there were none). The committing thread. */
         void committed() {
             if (error != null) {
                 completeAll(error);
@@ -377,7 +378,7 @@ public final class FileSlotLog implements SlotLog {
             wakeSyncs();
         }
 
-        /** The journal commit carrying these frames failed: nothing in it is durable. Flusher thread. */
+        /** The journal commit carrying these frames failed: nothing in it is durable. The committing thread. */
         void failed(Throwable journalError) {
             SlotLogException e = error != null ? error : fail("the journal commit failed", journalError);
             completeAll(e);

@@ -1,6 +1,6 @@
 package io.baton.broker.log;
 
-/** Told about every group commit (for metrics). Called on the flusher thread: keep it cheap. */
+/** Told about every group commit (for metrics). Called on the thread running the commit (the flusher's, or an event loop's): keep it cheap. */
 public interface FlushListener {
     FlushListener NONE = (nanos, records, bytes) -> { };
 

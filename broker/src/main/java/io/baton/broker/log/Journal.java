@@ -48,8 +48,8 @@ import org.slf4j.LoggerFactory;
  * open until its log has taken what the journal held for it, and from a storage fault in its slot
  * files until it is reopened ({@link #hold}, {@link #release}).
  *
- * <p>Threads: {@link #add} and {@link #commit} only from the single journal flusher thread; the
- * rest from any thread (synchronized).
+ * <p>Threads: {@link #add} and {@link #commit} only by the thread running the group commit, one at
+ * a time ({@link LogFlusher}'s commit lock); the rest from any thread (synchronized).
  */
 public final class Journal implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Journal.class);
@@ -252,7 +252,7 @@ public final class Journal implements AutoCloseable {
         recovered.remove(slot);
     }
 
-    /** Buffers one run of {@code slot}'s frames for the next {@link #commit}. Journal thread only. */
+    /** Buffers one run of {@code slot}'s frames for the next {@link #commit}. The committing thread only. */
     void add(int slot, byte[] frames, int offset, int len) {
         int need = length + Frames.JOURNAL.header + len;
         if (need > buffer.length) {
@@ -267,7 +267,7 @@ public final class Journal implements AutoCloseable {
      * Writes what was added and fsyncs: after this returns, every added run is durable. If it
      * throws, none of them is, and they are dropped. Returns true when it started a new segment
      * (the caller then forces slot files in the background and calls {@link #deleteBefore} with
-     * {@link #currentSequence()}). Journal thread only.
+     * {@link #currentSequence()}). The committing thread only.
      */
     boolean commit() throws IOException {
         if (length == 0) {

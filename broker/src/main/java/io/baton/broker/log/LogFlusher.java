@@ -7,9 +7,12 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,15 +29,28 @@ import org.slf4j.LoggerFactory;
  * have been handed to them, so the kernel never holds seconds of slot-file writes to flush in one
  * burst ahead of the journal's fsync on the same disk.
  *
- * <p>Completions run on the flusher thread: replies are only handed to gRPC there (no blocking
- * work), and skipping a hand-off to another thread saves a context switch per request.
+ * <p>Completions run on the thread that commits: replies are only handed to gRPC there (no
+ * blocking work), and skipping a hand-off to another thread saves a context switch per request.
+ * That thread is this flusher's own, or an event loop that appended and found no commit running
+ * ({@link CommitBorrowing}); one commit runs at a time ({@link #commitLock}). The flusher's thread
+ * also wakes every 100 ms and commits whatever waits, so a borrowed commit that an event loop is
+ * slow to run (or never runs) delays appends by at most that.
  */
 public final class LogFlusher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LogFlusher.class);
-    /** A full or failing disk fails every commit: a full report at most every 10 s. Flusher thread. */
+    /** A full or failing disk fails every commit: a full report at most every 10 s. Under {@link #commitLock}. */
     private final RepeatedFailures commitFailures = new RepeatedFailures(java.util.concurrent.TimeUnit.SECONDS.toNanos(10));
 
-    private final LinkedBlockingQueue<FileSlotLog> dirty = new LinkedBlockingQueue<>();
+    private final ConcurrentLinkedQueue<FileSlotLog> dirty = new ConcurrentLinkedQueue<>();
+    /** Held for each group commit, by the flusher's thread or a borrowing one: the journal is written by one at a time. */
+    private final ReentrantLock commitLock = new ReentrantLock();
+    /** Reused by each commit, under {@link #commitLock}. */
+    private final List<FileSlotLog> batch = new ArrayList<>();
+    private final List<FileSlotLog.Flushed> flushed = new ArrayList<>();
+    /** Whether the flusher's thread is (about to be) parked: only then does a schedule unpark it. */
+    private volatile boolean parked;
+    /** A borrowed commit is queued on some event loop and has not started: later schedules ride it. */
+    private final AtomicBoolean borrowedCommitQueued = new AtomicBoolean();
     private final Thread thread;
     private final FlushListener listener;
     private final Journal journal;
@@ -49,7 +65,7 @@ public final class LogFlusher implements AutoCloseable {
      * fsync on the same disk showed as 10-30 ms group commits. The threshold is a fraction of a
      * second of writes at full load; at an eighth of it, these forces (one fdatasync per busy
      * slot file, each a virtio round trip) cost an eighth of the broker's CPU with no gain in p99
-     * (docs/BENCHMARKS.md, "Slot-file fsync interval"). Flusher thread only.
+     * (docs/BENCHMARKS.md, "Slot-file fsync interval"). Under {@link #commitLock}.
      */
     private long unsyncedSlotBytes;
     private final AtomicBoolean slotSyncRunning = new AtomicBoolean();
@@ -87,73 +103,142 @@ public final class LogFlusher implements AutoCloseable {
 
     void schedule(FileSlotLog log) {
         dirty.add(log);
+        Executor borrower = CommitBorrowing.current();
+        if (borrower != null && borrowedCommitQueued.compareAndSet(false, true)) {
+            try {
+                borrower.execute(this::borrowedCommit);
+                return;
+            } catch (RuntimeException shuttingDown) {
+                borrowedCommitQueued.set(false);
+            }
+        } else if (borrower != null) {
+            return; // a borrowed commit already queued takes this log too
+        }
+        wake();
+    }
+
+    private void wake() {
+        if (parked) {
+            LockSupport.unpark(thread);
+        }
+    }
+
+    /**
+     * A group commit run by the thread that appended, after the callbacks of its I/O round
+     * ({@link CommitBorrowing}): when no commit is running it saves the two thread hand-offs of a
+     * lone request (waking this flusher, and the flusher handing the reply back to the event loop).
+     * When one is running, the flusher's own thread takes what is left once it ends.
+     */
+    private void borrowedCommit() {
+        borrowedCommitQueued.set(false);
+        if (!running) {
+            return;
+        }
+        if (commitLock.tryLock()) {
+            try {
+                commitOnce();
+            } catch (RuntimeException | Error e) {
+                log.error("log flusher failed", e);
+            } finally {
+                commitLock.unlock();
+            }
+            if (dirty.isEmpty()) {
+                return;
+            }
+        }
+        wake();
     }
 
     private void run() {
-        List<FileSlotLog> batch = new ArrayList<>();
-        List<FileSlotLog.Flushed> flushed = new ArrayList<>();
         while (running) {
+            if (dirty.isEmpty()) {
+                parked = true;
+                if (dirty.isEmpty()) {
+                    LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(100));
+                }
+                parked = false;
+                if (Thread.interrupted()) {
+                    return;
+                }
+                continue;
+            }
+            // This commit takes what a queued borrowed commit would have: let the next append queue
+            // another, so that a task an event loop dropped (shutting down) holds nothing up.
+            borrowedCommitQueued.set(false);
+            commitLock.lock();
             try {
-                FileSlotLog first = dirty.poll(100, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    continue;
-                }
-                batch.add(first);
-                dirty.drainTo(batch);
-                int records = 0;
-                long bytes = 0;
-                for (FileSlotLog l : batch) {
-                    FileSlotLog.Flushed f = l.flush();
-                    if (f != null) {
-                        flushed.add(f);
-                        records += f.records();
-                        bytes += f.bytes();
-                    }
-                }
-                batch.clear();
-                Throwable error = null;
-                boolean rolled = false;
-                long t0 = System.nanoTime();
-                try {
-                    rolled = journal.commit();
-                } catch (IOException | RuntimeException e) {
-                    error = e;
-                    long unlogged = commitFailures.failed(System.nanoTime());
-                    if (unlogged >= 0) {
-                        log.error("journal commit failed: its {} records are refused and their slots stop serving"
-                                + " ({} more failed commits since the last report)", records, unlogged, e);
-                    }
-                    listener.failed(e);
-                }
-                if (records > 0 && error == null) {
-                    listener.flushed(System.nanoTime() - t0, records, bytes);
-                }
-                for (FileSlotLog.Flushed f : flushed) {
-                    if (error == null) {
-                        f.committed();
-                    } else {
-                        f.failed(error);
-                    }
-                }
-                flushed.clear();
-                if (error != null) {
-                    continue;
-                }
-                unsyncedSlotBytes += bytes;
-                if (rolled) {
-                    long keepFrom = journal.currentSequence();
-                    unsyncedSlotBytes = 0;
-                    background.execute(() -> trimJournal(keepFrom));
-                } else if (unsyncedSlotBytes >= SLOT_FILE_SYNC_BYTES && slotSyncRunning.compareAndSet(false, true)) {
-                    unsyncedSlotBytes = 0;
-                    background.execute(this::syncSlotFiles);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
+                commitOnce();
             } catch (RuntimeException | Error e) {
                 log.error("log flusher failed", e);
+            } finally {
+                commitLock.unlock();
             }
+        }
+    }
+
+    /** One group commit of every dirty log. Under {@link #commitLock}. */
+    private void commitOnce() {
+        List<FileSlotLog> batch = this.batch;
+        List<FileSlotLog.Flushed> flushed = this.flushed;
+        for (FileSlotLog l; (l = dirty.poll()) != null; ) {
+            batch.add(l);
+        }
+        if (batch.isEmpty()) {
+            return;
+        }
+        int records = 0;
+        long bytes = 0;
+        try {
+            for (FileSlotLog l : batch) {
+                FileSlotLog.Flushed f = l.flush();
+                if (f != null) {
+                    flushed.add(f);
+                    records += f.records();
+                    bytes += f.bytes();
+                }
+            }
+        } finally {
+            batch.clear();
+        }
+        Throwable error = null;
+        boolean rolled = false;
+        long t0 = System.nanoTime();
+        try {
+            rolled = journal.commit();
+        } catch (IOException | RuntimeException e) {
+            error = e;
+            long unlogged = commitFailures.failed(System.nanoTime());
+            if (unlogged >= 0) {
+                log.error("journal commit failed: its {} records are refused and their slots stop serving"
+                        + " ({} more failed commits since the last report)", records, unlogged, e);
+            }
+            listener.failed(e);
+        }
+        if (records > 0 && error == null) {
+            listener.flushed(System.nanoTime() - t0, records, bytes);
+        }
+        try {
+            for (FileSlotLog.Flushed f : flushed) {
+                if (error == null) {
+                    f.committed();
+                } else {
+                    f.failed(error);
+                }
+            }
+        } finally {
+            flushed.clear();
+        }
+        if (error != null) {
+            return;
+        }
+        unsyncedSlotBytes += bytes;
+        if (rolled) {
+            long keepFrom = journal.currentSequence();
+            unsyncedSlotBytes = 0;
+            background.execute(() -> trimJournal(keepFrom));
+        } else if (unsyncedSlotBytes >= SLOT_FILE_SYNC_BYTES && slotSyncRunning.compareAndSet(false, true)) {
+            unsyncedSlotBytes = 0;
+            background.execute(this::syncSlotFiles);
         }
     }
 
@@ -211,6 +296,11 @@ public final class LogFlusher implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        journal.close();
+        commitLock.lock(); // a borrowed commit still running ends first
+        try {
+            journal.close();
+        } finally {
+            commitLock.unlock();
+        }
     }
 }

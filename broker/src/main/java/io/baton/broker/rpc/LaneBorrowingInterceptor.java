@@ -1,11 +1,14 @@
 package io.baton.broker.rpc;
 
+import io.baton.broker.log.CommitBorrowing;
 import io.baton.broker.runtime.SlotLane;
 import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
+import io.grpc.netty.shaded.io.netty.util.internal.ThreadExecutorMap;
+import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
 /**
@@ -17,7 +20,8 @@ import java.util.function.Supplier;
  * standalone gateway's event loop), which no storage operation ever waits for, so borrowing
  * cannot deadlock. On the TCP server only over file logs, whose appends never wait for another
  * thread; over BookKeeper logs the TCP server's threads keep handing commands to the lane's thread
- * (docs/DESIGN.md, "Slot lanes", says why).
+ * (docs/DESIGN.md, "Slot lanes", says why). On the TCP server's event loops, the group commit of
+ * what a callback appended runs there too ({@link CommitBorrowing}).
  */
 public final class LaneBorrowingInterceptor implements ServerInterceptor {
     @Override
@@ -50,12 +54,20 @@ public final class LaneBorrowingInterceptor implements ServerInterceptor {
         };
     }
 
-    /** Runs {@code callback} with borrowing allowed on this thread, then restores the setting. */
+    /**
+     * Runs {@code callback} with borrowing allowed on this thread, then restores the setting. On a
+     * gRPC event loop its appends also queue their group commit on that loop
+     * ({@link CommitBorrowing}); Netty's {@code ThreadExecutorMap} names the loop that runs this
+     * thread (null on any other thread: the in-process callers, the gateway's own loops, keep
+     * waking the flusher).
+     */
     private static <T> T borrowing(Supplier<T> callback) {
         boolean previous = SlotLane.allowBorrowing(true);
+        Executor previousCommits = CommitBorrowing.allow(ThreadExecutorMap.currentExecutor());
         try {
             return callback.get();
         } finally {
+            CommitBorrowing.allow(previousCommits);
             SlotLane.allowBorrowing(previous);
         }
     }

@@ -35,6 +35,11 @@ class FileSlotLogFaultTest {
     private final FileLogs logs = new FileLogs();
     private final FaultyDisk disk = new FaultyDisk();
 
+    /** The event loop the even slots' writers commit on ({@link CommitBorrowing}); null: none borrows. */
+    protected java.util.concurrent.Executor eventLoop() {
+        return null;
+    }
+
     @AfterEach
     void stop() {
         logs.close();
@@ -47,14 +52,18 @@ class FileSlotLogFaultTest {
         private final List<Thread> threads = new ArrayList<>();
         private final AtomicBoolean running = new AtomicBoolean(true);
 
-        Writers(List<? extends SlotLog> logs) {
+        Writers(List<? extends SlotLog> logs, java.util.concurrent.Executor eventLoop) {
             for (int s = 0; s < logs.size(); s++) {
                 SlotLog log = logs.get(s);
                 ConcurrentSkipListSet<Long> ok = new ConcurrentSkipListSet<>();
                 ConcurrentSkipListSet<Long> no = new ConcurrentSkipListSet<>();
                 acked.add(ok);
                 refused.add(no);
+                boolean borrows = s % 2 == 0;
                 Thread t = new Thread(() -> {
+                    if (borrows) {
+                        CommitBorrowing.allow(eventLoop);
+                    }
                     java.util.concurrent.Semaphore window = new java.util.concurrent.Semaphore(64);
                     // A refused slot stays refused: its writer stops.
                     for (long n = log.lastPosition() + 1; running.get() && no.isEmpty(); n++) {
@@ -157,7 +166,7 @@ class FileSlotLogFaultTest {
     private void oneJournalFault(Op op, String message, int partialBytes) throws Exception {
         LogFlusher flusher = logs.flusher(dir, 4096, disk);
         List<FileSlotLog> open = openAll(flusher);
-        Writers w = new Writers(open);
+        Writers w = new Writers(open, eventLoop());
         w.awaitProgress(200, all());
         disk.inject(FaultyDisk.under("journal"), op, message, partialBytes, 1);
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> w.refused.stream().anyMatch(r -> !r.isEmpty()));
@@ -185,7 +194,7 @@ class FileSlotLogFaultTest {
     void whileTheJournalCannotBeCutBackNothingIsCommittedAndItResumesOnceItCan() throws Exception {
         LogFlusher flusher = logs.flusher(dir, 1 << 20, disk);
         List<FileSlotLog> open = openAll(flusher);
-        Writers w = new Writers(open);
+        Writers w = new Writers(open, eventLoop());
         w.awaitProgress(100, all());
         disk.inject(FaultyDisk.under("journal"), Op.TRUNCATE, FaultyDisk.EIO, 0, -1);
         disk.inject(FaultyDisk.under("journal"), Op.WRITE, FaultyDisk.EIO, 100, 1);
@@ -207,7 +216,7 @@ class FileSlotLogFaultTest {
     void aFailedSlotFileWriteStopsThatSlotOnlyAndTheJournalKeepsItsRecords() throws Exception {
         LogFlusher flusher = logs.flusher(dir, 4096, disk);
         List<FileSlotLog> open = openAll(flusher);
-        Writers w = new Writers(open);
+        Writers w = new Writers(open, eventLoop());
         w.awaitProgress(200, all());
         disk.inject(FaultyDisk.under("slot-1").and(FaultyDisk.named(".log")), Op.WRITE, FaultyDisk.EIO, 50, 1);
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !w.refused.get(1).isEmpty());
@@ -224,7 +233,7 @@ class FileSlotLogFaultTest {
     void aFailedSlotFileFsyncStopsThatSlotOnlyAndTheJournalKeepsItsRecords() throws Exception {
         LogFlusher flusher = logs.flusher(dir, 4096, disk);
         List<FileSlotLog> open = openAll(flusher);
-        Writers w = new Writers(open);
+        Writers w = new Writers(open, eventLoop());
         w.awaitProgress(200, all());
         disk.inject(FaultyDisk.under("slot-2").and(FaultyDisk.named(".log")), Op.FORCE, FaultyDisk.EIO, 0, -1);
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !w.refused.get(2).isEmpty());
