@@ -135,13 +135,7 @@ public final class LogFlusher implements AutoCloseable {
             return;
         }
         if (commitLock.tryLock()) {
-            try {
-                commitOnce();
-            } catch (RuntimeException | Error e) {
-                log.error("log flusher failed", e);
-            } finally {
-                commitLock.unlock();
-            }
+            commitAndUnlock();
             if (dirty.isEmpty()) {
                 return;
             }
@@ -166,13 +160,18 @@ public final class LogFlusher implements AutoCloseable {
             // another, so that a task an event loop dropped (shutting down) holds nothing up.
             borrowedCommitQueued.set(false);
             commitLock.lock();
-            try {
-                commitOnce();
-            } catch (RuntimeException | Error e) {
-                log.error("log flusher failed", e);
-            } finally {
-                commitLock.unlock();
-            }
+            commitAndUnlock();
+        }
+    }
+
+    /** Runs one group commit with {@link #commitLock} just taken, then lets go of the lock. */
+    private void commitAndUnlock() {
+        try {
+            commitOnce();
+        } catch (RuntimeException | Error e) {
+            log.error("log flusher failed", e);
+        } finally {
+            commitLock.unlock();
         }
     }
 
