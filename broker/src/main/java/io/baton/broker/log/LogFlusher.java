@@ -136,7 +136,9 @@ public final class LogFlusher implements AutoCloseable {
         }
         if (commitLock.tryLock()) {
             commitAndUnlock();
-            if (dirty.isEmpty()) {
+            // An append made while this commit ran (often by a caller it just completed) queued a
+            // borrowed commit of its own: leave the work to that one rather than wake the flusher.
+            if (dirty.isEmpty() || borrowedCommitQueued.get()) {
                 return;
             }
         }

@@ -72,7 +72,7 @@ class FileSlotLogBorrowedCommitTest extends FileSlotLogTest {
         }
         // The flusher's own thread commits only if its 100 ms wake-up meets an append in the
         // microseconds before the loop runs the task: at most a few times here.
-        assertThat(commits.getOrDefault("event-loop", 0)).isGreaterThanOrEqualTo(15);
+        assertThat(commits.getOrDefault("event-loop", 0)).as("commits by thread: %s", commits).isGreaterThanOrEqualTo(15);
     }
 
     @Test
