@@ -173,6 +173,9 @@ public final class Broker implements AutoCloseable {
         host = new SlotHost(slots, logs, threads, config.clock(), config.limits(), config.checkpoints(), metrics::recordDurable,
                 resources);
         metrics.bindAdmission(admission, logs instanceof FileSlotLogFactory f ? f.space() : null);
+        if (logs instanceof FileSlotLogFactory f) {
+            metrics.bindJournal(f);
+        }
         metrics.bindQuotas(quotas);
         log.info("broker {}: memory budget {} MiB ({} MiB of it for recent message bodies)", config.brokerId(), budget >> 20,
                 cache.capacityBytes() >> 20);
@@ -185,7 +188,7 @@ public final class Broker implements AutoCloseable {
         host.onRetryDelay(metrics::recordRetryDelay);
 
         health = new BrokerHealth(config.brokerId(), zk.getZookeeperClient()::isConnected,
-                assignments::latest, host);
+                assignments::latest, host, logs::storageProblem);
         WorkRpc work = new WorkRpc(slots, protos, metrics.registry(), config.maxWorkStreams());
         ClusterRpc cluster = new ClusterRpc(clusterView::map, project -> ClusterRpc.status(health, logs, work, project)
                 .setBrokerId(config.brokerId()).setGrpcAddress(grpcAddress())

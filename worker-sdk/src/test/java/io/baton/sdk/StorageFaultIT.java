@@ -13,7 +13,9 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -116,6 +118,39 @@ class StorageFaultIT {
             Set<String> lost = new HashSet<>(acked);
             lost.removeAll(present);
             assertThat(lost).as("acknowledged messages missing after the fault").isEmpty();
+        }
+    }
+    /**
+     * A disk that hangs (an fsync that neither returns nor fails) is reported by /health and in
+     * metrics while the commit waits, and nothing is acknowledged meanwhile; once the disk answers,
+     * the waiting publish is acknowledged and the broker is healthy again, by itself.
+     */
+    @Test
+    @Timeout(120)
+    void aHungDiskIsReportedWhileItHangsAndTheBrokerResumesWhenItAnswers() throws Exception {
+        FaultyDisk disk = new FaultyDisk();
+        try (LocalBroker local = LocalBroker.start(b -> b.disk(disk).metricsPort(0));
+             BatonClient client = BatonClient.builder().target(local.address()).project("hangs")
+                     .callTimeout(Duration.ofSeconds(60)).build()) {
+            String base = "http://127.0.0.1:" + local.broker().metricsPort();
+            client.createQueue("q");
+            client.publish("q", List.of(new NewMessage(600, "{\"n\":1}")));
+            assertThat(get(base + "/health").statusCode()).isEqualTo(204);
+            assertThat(metric(get(base + "/metrics").body(), "baton_log_commit_running_seconds")).isZero();
+
+            CountDownLatch answer = disk.hangForces(FaultyDisk.under("journal"));
+            CompletableFuture<PublishResult> waiting =
+                    client.publishAsync("q", List.of(new NewMessage(600, "{\"n\":2}")));
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> get(base + "/health").statusCode() == 503);
+            assertThat(get(base + "/health").body()).contains("storage:").contains("has not finished a journal commit");
+            assertThat(metric(get(base + "/metrics").body(), "baton_log_commit_running_seconds")).isGreaterThan(1.0);
+            assertThat(waiting).as("nothing is acknowledged while the fsync hangs").isNotDone();
+
+            answer.countDown();
+            assertThat(waiting.get(30, TimeUnit.SECONDS).ids()).hasSize(1);
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> get(base + "/health").statusCode() == 204);
+            client.publish("q", List.of(new NewMessage(600, "{\"n\":3}")));
+            assertThat(metric(get(base + "/metrics").body(), "baton_log_commit_running_seconds")).isZero();
         }
     }
 }

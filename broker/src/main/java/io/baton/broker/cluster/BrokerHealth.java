@@ -20,12 +20,16 @@ public final class BrokerHealth {
     private final BooleanSupplier zooKeeperConnected;
     private final Supplier<SlotAssignment> assignment;
     private final SlotHost host;
+    /** What keeps the slot logs from storing anything (a disk that stopped answering); null: nothing. */
+    private final Supplier<String> storageProblem;
 
-    public BrokerHealth(String brokerId, BooleanSupplier zooKeeperConnected, Supplier<SlotAssignment> assignment, SlotHost host) {
+    public BrokerHealth(String brokerId, BooleanSupplier zooKeeperConnected, Supplier<SlotAssignment> assignment, SlotHost host,
+                        Supplier<String> storageProblem) {
         this.brokerId = brokerId;
         this.zooKeeperConnected = zooKeeperConnected;
         this.assignment = assignment;
         this.host = host;
+        this.storageProblem = storageProblem;
     }
 
     public boolean zooKeeperConnected() {
@@ -34,12 +38,16 @@ public final class BrokerHealth {
 
     /**
      * What keeps this broker from being healthy, one line each (empty when healthy): ZooKeeper,
-     * and every slot assigned here that is not serving, with why.
+     * storage that stopped answering, and every slot assigned here that is not serving, with why.
      */
     public List<String> problems() {
         List<String> out = new ArrayList<>();
         if (!zooKeeperConnected()) {
             out.add("zookeeper: not connected");
+        }
+        String storage = storageProblem.get();
+        if (storage != null) {
+            out.add("storage: " + storage);
         }
         SlotAssignment a = assignment.get();
         if (a == null || host == null) {

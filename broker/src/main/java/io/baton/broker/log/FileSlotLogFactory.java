@@ -15,6 +15,12 @@ public final class FileSlotLogFactory implements SlotLogFactory {
         }
     }
 
+    /**
+     * A journal commit running longer than this means the disk stopped answering: a healthy one
+     * takes milliseconds, and tens of them under heavy writeback.
+     */
+    static final long STALLED_COMMIT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
+
     private final Path root;
     private final LogFlusher flusher;
     private final long segmentBytes;
@@ -55,9 +61,27 @@ public final class FileSlotLogFactory implements SlotLogFactory {
         return "file";
     }
 
+    /**
+     * New messages are refused while the disk is short of space, and while a journal commit has
+     * hung (they would only pile up in memory behind it, their callers waiting without an answer).
+     */
     @Override
     public String writeRefusal() {
-        return space.refusal();
+        String refusal = space.refusal();
+        return refusal != null ? refusal : storageProblem();
+    }
+
+    @Override
+    public String storageProblem() {
+        long running = flusher.commitRunningNanos();
+        return running < STALLED_COMMIT_NANOS ? null : String.format(java.util.Locale.ROOT,
+                "The broker's disk has not finished a journal commit for %.1f s: new messages are refused until"
+                        + " it does, and the writes already taken wait for it.", running / 1e9);
+    }
+
+    /** How long the journal commit in progress has been waiting for the disk (0: none runs). */
+    public long commitRunningNanos() {
+        return flusher.commitRunningNanos();
     }
 
     @Override

@@ -49,6 +49,9 @@ public final class LogFlusher implements AutoCloseable {
     private final List<FileSlotLog.Flushed> flushed = new ArrayList<>();
     /** Whether the flusher's thread is (about to be) parked: only then does a schedule unpark it. */
     private volatile boolean parked;
+    /** When the journal write and fsync in progress started ({@link System#nanoTime}); {@link #NO_COMMIT}: none. */
+    private volatile long commitStartedAt = NO_COMMIT;
+    private static final long NO_COMMIT = Long.MIN_VALUE;
     /** A borrowed commit is queued on some event loop and has not started: later schedules ride it. */
     private final AtomicBoolean borrowedCommitQueued = new AtomicBoolean();
     private final Thread thread;
@@ -99,6 +102,16 @@ public final class LogFlusher implements AutoCloseable {
 
     void unregister(FileSlotLog l) {
         logs.remove(l);
+    }
+
+    /**
+     * How long the journal's write and fsync in progress has been waiting for the disk; 0 when none
+     * runs. Any thread. A disk that stops answering shows here, and nowhere else: its fsync
+     * neither fails nor returns.
+     */
+    public long commitRunningNanos() {
+        long started = commitStartedAt;
+        return started == NO_COMMIT ? 0 : Math.max(0, System.nanoTime() - started);
     }
 
     void schedule(FileSlotLog log) {
@@ -204,6 +217,7 @@ public final class LogFlusher implements AutoCloseable {
         Throwable error = null;
         boolean rolled = false;
         long t0 = System.nanoTime();
+        commitStartedAt = t0;
         try {
             rolled = journal.commit();
         } catch (IOException | RuntimeException e) {
@@ -214,6 +228,8 @@ public final class LogFlusher implements AutoCloseable {
                         + " ({} more failed commits since the last report)", records, unlogged, e);
             }
             listener.failed(e);
+        } finally {
+            commitStartedAt = NO_COMMIT;
         }
         if (records > 0 && error == null) {
             listener.flushed(System.nanoTime() - t0, records, bytes);

@@ -11,6 +11,11 @@ public interface SlotLogFactory extends AutoCloseable {
         return null;
     }
 
+    /** What keeps the logs from storing anything now, for health (null: nothing known). */
+    default String storageProblem() {
+        return null;
+    }
+
     /** What stores the logs, for operators: "file" or "bookkeeper". */
     String kind();
 

@@ -195,6 +195,13 @@ public final class BrokerMetrics {
         }
     }
 
+    /** How long the journal commit in progress has waited for the disk: a hung disk shows as a growing figure. */
+    public void bindJournal(io.baton.broker.log.FileSlotLogFactory logs) {
+        Gauge.builder("baton.log.commit.running", logs, l -> l.commitRunningNanos() / 1e9).baseUnit("seconds")
+                .description("How long the journal commit in progress has been waiting for the disk (0: none runs)")
+                .register(registry);
+    }
+
     /** Publishes refused for a project's quota. (Per-project usage is left out: projects are unbounded labels.) */
     public void bindQuotas(io.baton.broker.quota.ProjectQuotas quotas) {
         FunctionCounter.builder("baton.writes.refused.quota", quotas, io.baton.broker.quota.ProjectQuotas::refused)

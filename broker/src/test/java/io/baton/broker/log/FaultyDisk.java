@@ -1,6 +1,7 @@
 package io.baton.broker.log;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
@@ -11,6 +12,7 @@ import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
@@ -50,6 +52,20 @@ public final class FaultyDisk implements Disk {
     public void clear() {
         faults.clear();
         usableSpace = -1;
+    }
+
+    private record Hang(Predicate<Path> where, CountDownLatch released) {}
+
+    private volatile Hang hang;
+
+    /**
+     * From now on, fsyncs of files matching {@code where} block (a disk that stopped answering)
+     * until the returned latch is counted down; then they go through.
+     */
+    public CountDownLatch hangForces(Predicate<Path> where) {
+        Hang h = new Hang(where, new CountDownLatch(1));
+        hang = h;
+        return h.released();
     }
 
     /** How many faults have fired. */
@@ -202,6 +218,15 @@ public final class FaultyDisk implements Disk {
 
         @Override
         public void force(boolean metaData) throws IOException {
+            Hang h = hang;
+            if (h != null && h.where().test(path)) {
+                try {
+                    h.released().await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("interrupted while the disk hung");
+                }
+            }
             Fault f = due(path, Op.FORCE);
             if (f != null) {
                 if (real.size() > forcedSize) {
