@@ -11,8 +11,9 @@ import java.util.concurrent.Executor;
  *
  * <p>Only threads that say so ({@link #allow}) borrow: the broker's gRPC event loops over file
  * logs, for the length of each callback into a service. A commit blocks its thread for an fsync,
- * so it is queued only when no other commit is queued; and one that finds a commit running leaves
- * the work to the flusher's thread ({@link LogFlusher}).
+ * so it is borrowed only while the flusher's thread is idle (under load that thread commits back
+ * to back and the loops stay free), at most one is queued at a time, and one that finds a commit
+ * running leaves the work to the flusher's thread ({@link LogFlusher}).
  */
 public final class CommitBorrowing {
     private static final ThreadLocal<Executor> AFTER_CALLBACKS = new ThreadLocal<>();

@@ -116,7 +116,9 @@ public final class LogFlusher implements AutoCloseable {
 
     void schedule(FileSlotLog log) {
         dirty.add(log);
-        Executor borrower = CommitBorrowing.current();
+        // Borrowed only while the flusher's thread is idle: under load it commits back to back, as
+        // it always did, and the event loops stay free for their connections.
+        Executor borrower = parked ? CommitBorrowing.current() : null;
         if (borrower != null && borrowedCommitQueued.compareAndSet(false, true)) {
             try {
                 borrower.execute(this::borrowedCommit);
@@ -149,9 +151,9 @@ public final class LogFlusher implements AutoCloseable {
         }
         if (commitLock.tryLock()) {
             commitAndUnlock();
-            // An append made while this commit ran (often by a caller it just completed) queued a
-            // borrowed commit of its own: leave the work to that one rather than wake the flusher.
-            if (dirty.isEmpty() || borrowedCommitQueued.get()) {
+            // Appends made while this commit ran go to the flusher's thread, even when they queued
+            // a borrowed commit of their own (which then finds little or nothing left).
+            if (dirty.isEmpty()) {
                 return;
             }
         }

@@ -67,7 +67,10 @@ class FileSlotLogBorrowedCommitTest extends FileSlotLogTest {
         try (LogFlusher flusher = recordingFlusher(committers, commits);
              FileSlotLog log = FileSlotLog.open(dir.resolve("own"), 1, flusher)) {
             for (int i = 0; i < 20; i++) {
-                log.append(bytes("lone-" + i)).get(10, TimeUnit.SECONDS); // one at a time: no commit running
+                log.append(bytes("lone-" + i)).get(10, TimeUnit.SECONDS);
+                // A lone request's next one comes after a round trip, when this commit has ended;
+                // one made at once, while it is still completing, is the flusher's to take.
+                Thread.sleep(2);
             }
         }
         // The flusher's own thread commits only if its 100 ms wake-up meets an append in the
