@@ -2,6 +2,8 @@ package io.baton.broker.log;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Slot logs under {@code <data dir>/slots/<slot>}, all group-committed by one {@link LogFlusher}
@@ -19,7 +21,7 @@ public final class FileSlotLogFactory implements SlotLogFactory {
      * A journal commit running longer than this means the disk stopped answering: a healthy one
      * takes milliseconds, and tens of them under heavy writeback.
      */
-    static final long STALLED_COMMIT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
+    static final long STALLED_COMMIT_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     private final Path root;
     private final LogFlusher flusher;
@@ -74,7 +76,7 @@ public final class FileSlotLogFactory implements SlotLogFactory {
     @Override
     public String storageProblem() {
         long running = flusher.commitRunningNanos();
-        return running < STALLED_COMMIT_NANOS ? null : String.format(java.util.Locale.ROOT,
+        return running < STALLED_COMMIT_NANOS ? null : String.format(Locale.ROOT,
                 "The broker's disk has not finished a journal commit for %.1f s: new messages are refused until"
                         + " it does, and the writes already taken wait for it.", running / 1e9);
     }

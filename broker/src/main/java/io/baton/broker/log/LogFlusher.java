@@ -114,6 +114,11 @@ public final class LogFlusher implements AutoCloseable {
         return started == NO_COMMIT ? 0 : Math.max(0, System.nanoTime() - started);
     }
 
+    /** Whether the flusher's thread is idle, waiting for work (tests wait for it before they borrow). */
+    boolean idle() {
+        return parked;
+    }
+
     void schedule(FileSlotLog log) {
         dirty.add(log);
         // Borrowed only while the flusher's thread is idle: under load it commits back to back, as

@@ -63,11 +63,14 @@ public final class LaneBorrowingInterceptor implements ServerInterceptor {
      */
     private static <T> T borrowing(Supplier<T> callback) {
         boolean previous = SlotLane.allowBorrowing(true);
-        Executor previousCommits = CommitBorrowing.allow(ThreadExecutorMap.currentExecutor());
+        Executor loop = ThreadExecutorMap.currentExecutor();
+        Executor previousCommits = loop == null ? null : CommitBorrowing.allow(loop);
         try {
             return callback.get();
         } finally {
-            CommitBorrowing.allow(previousCommits);
+            if (loop != null) {
+                CommitBorrowing.allow(previousCommits);
+            }
             SlotLane.allowBorrowing(previous);
         }
     }

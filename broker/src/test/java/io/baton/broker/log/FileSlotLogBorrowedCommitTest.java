@@ -50,6 +50,11 @@ class FileSlotLogBorrowedCommitTest extends FileSlotLogTest {
                 });
     }
 
+    /** Commits are borrowed only from an idle flusher: a new one's thread may not have parked yet. */
+    private static void awaitIdle(LogFlusher flusher) {
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(flusher::idle);
+    }
+
     private static void appendAll(SlotLog log, int n) throws Exception {
         List<CompletableFuture<Long>> acks = new ArrayList<>();
         for (int i = 0; i < n; i++) {
@@ -66,6 +71,7 @@ class FileSlotLogBorrowedCommitTest extends FileSlotLogTest {
         ConcurrentHashMap<String, Integer> commits = new ConcurrentHashMap<>();
         try (LogFlusher flusher = recordingFlusher(committers, commits);
              FileSlotLog log = FileSlotLog.open(dir.resolve("own"), 1, flusher)) {
+            awaitIdle(flusher);
             for (int i = 0; i < 20; i++) {
                 log.append(bytes("lone-" + i)).get(10, TimeUnit.SECONDS);
                 // A lone request's next one comes after a round trip, when this commit has ended;
@@ -98,6 +104,7 @@ class FileSlotLogBorrowedCommitTest extends FileSlotLogTest {
         Set<String> committers = ConcurrentHashMap.newKeySet();
         try (LogFlusher flusher = recordingFlusher(committers);
              FileSlotLog log = FileSlotLog.open(dir.resolve("stuck"), 3, flusher)) {
+            awaitIdle(flusher);
             long t0 = System.nanoTime();
             appendAll(log, 5);
             log.append(bytes("after")).get(10, TimeUnit.SECONDS);
@@ -115,13 +122,21 @@ class FileSlotLogBorrowedCommitTest extends FileSlotLogTest {
             List<FileSlotLog> logs = new ArrayList<>();
             List<Thread> writers = new ArrayList<>();
             List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+            // The first borrowing writer's first batch goes alone, to an idle flusher, so that both
+            // paths surely commit; the others start once it is durable.
+            java.util.concurrent.CountDownLatch firstBatch = new java.util.concurrent.CountDownLatch(1);
+            awaitIdle(flusher);
             for (int s = 0; s < 4; s++) {
+                int writer = s;
                 FileSlotLog log = FileSlotLog.open(dir.resolve("mixed-" + s), 10 + s, flusher);
                 logs.add(log);
                 ExecutorService ownLoop = s % 2 == 0 ? Executors.newSingleThreadExecutor(r -> new Thread(r, "event-loop")) : null;
                 Thread t = new Thread(() -> {
                     CommitBorrowing.allow(ownLoop);
                     try {
+                        if (writer != 0) {
+                            firstBatch.await();
+                        }
                         for (int batch = 0; batch < 40; batch++) {
                             List<CompletableFuture<Long>> acks = new ArrayList<>();
                             for (int i = 0; i < 1 + batch % 7; i++) {
@@ -133,9 +148,11 @@ class FileSlotLogBorrowedCommitTest extends FileSlotLogTest {
                                 assertThat(p).isGreaterThan(last);
                                 last = p;
                             }
+                            firstBatch.countDown();
                         }
                     } catch (Throwable e) {
                         failures.add(e);
+                        firstBatch.countDown();
                     } finally {
                         if (ownLoop != null) {
                             ownLoop.shutdown();
