@@ -4,7 +4,8 @@
 #    zeroed space (what Baton's journal does now);
 #  - Baton: a fresh standalone; `baton bench --one-at-a-time` (2 producers, each publishing one job
 #    per call and waiting for its acknowledgement; 2 streaming workers), then a lone publish through
-#    the SDK (LonePublishBench: one thread, nothing else running), then a lone REST POST of one
+#    the SDK (LonePublishBench: one thread, nothing else running) and a lone call that writes
+#    nothing (the queue's stats: the transport's own round trip), then a lone REST POST of one
 #    message (wrk, 1 connection) and two at once (2 connections);
 #  - Redis with `appendonly yes, appendfsync always` (its durable mode): RedisBench, 2 producers
 #    LPUSH one job per call, 2 workers BLMOVE + LREM (a job survives its worker's crash), then
@@ -48,7 +49,7 @@ baton() { # the bin/baton whose standalone is measured
   echo "baton, gRPC, 2 producers one job per call, 2 workers:"
   "$BATON" bench --target 127.0.0.1:17570 --one-at-a-time --producers 2 --workers 2 --warmup "$WARM" \
     --duration "$SECS" | grep -E "^(summary|publish)"
-  java -cp "$CP" io.baton.deploy.bench.LonePublishBench 127.0.0.1:17570 "$((WARM / 2))" "$SECS" 2>&1 | grep "^lone"
+  java -cp "$CP" io.baton.deploy.bench.LonePublishBench 127.0.0.1:17570 "$((WARM / 2))" "$SECS" stats 2>&1 | grep "^lone"
   local url=http://127.0.0.1:18588
   curl -sf -o /dev/null -X PUT -H "X-Project-Id: bench" "$url/v1/queues/bench-0"
   for conns in 1 2; do
