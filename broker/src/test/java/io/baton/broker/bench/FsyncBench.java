@@ -24,6 +24,10 @@ import org.HdrHistogram.Histogram;
  * That is what two commits in flight at once would get from the disk: a second fsync that starts
  * while the first runs, instead of waiting for it.
  *
+ * <p>With {@code -Dfsync.pause.us=N}, one writer sleeps N microseconds before each write (not
+ * timed), as a broker serving one caller at a time is idle between its fsyncs for the caller's
+ * round trip; on a VM the disk's next answer can take longer after such a pause.
+ *
  * <p>Run: {@code mvn -q -pl broker test-compile exec:exec -Dexec.classpathScope=test -Dexec.executable=java
  * -Dexec.args="-cp %classpath io.baton.broker.bench.FsyncBench /work/tmp 5 300 overwrite [THREADS same|own]"}.
  */
@@ -49,7 +53,11 @@ public final class FsyncBench {
             byte[] record = record(recordBytes);
             long end = System.nanoTime() + seconds * 1_000_000_000L;
             long position = 0;
+            long pauseNanos = Long.getLong("fsync.pause.us", 0) * 1000;
             while (System.nanoTime() < end) {
+                if (pauseNanos > 0) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(pauseNanos);
+                }
                 long t0 = System.nanoTime();
                 position = writeAndSync(ch, record, position);
                 micros.recordValue((System.nanoTime() - t0) / 1000);
@@ -57,9 +65,11 @@ public final class FsyncBench {
         } finally {
             Files.deleteIfExists(file);
         }
-        System.out.printf("fsync (%s): %d B writes, one fdatasync each: p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms over %d"
+        long pause = Long.getLong("fsync.pause.us", 0);
+        System.out.printf("fsync (%s%s): %d B writes, one fdatasync each: p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms over %d"
                         + " => at most %.0f sequential durable writes/s%n",
-                overwrite ? "over zeroed space" : "growing the file", recordBytes, micros.getValueAtPercentile(50) / 1000.0,
+                overwrite ? "over zeroed space" : "growing the file", pause > 0 ? ", " + pause + " us pause before each" : "",
+                recordBytes, micros.getValueAtPercentile(50) / 1000.0,
                 micros.getValueAtPercentile(99) / 1000.0, micros.getValueAtPercentile(99.9) / 1000.0, micros.getTotalCount(),
                 1e6 / Math.max(1, micros.getValueAtPercentile(50)));
         return micros;
