@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * That thread is this flusher's own, or an event loop that appended and found no commit running
  * ({@link CommitBorrowing}); one commit runs at a time ({@link #commitLock}). The flusher's thread
  * also wakes every 100 ms and commits whatever waits, so a borrowed commit that an event loop is
- * slow to run (or never runs) delays appends by at most that.
+ * slow to run (or never runs) delays appends by at most that. After a commit slower than
+ * {@link #SLOW_COMMIT_NANOS}, commits stay on the flusher's thread until one is quick again.
  */
 public final class LogFlusher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LogFlusher.class);
@@ -52,6 +53,16 @@ public final class LogFlusher implements AutoCloseable {
     /** When the journal write and fsync in progress started ({@link System#nanoTime}); {@link #NO_COMMIT}: none. */
     private volatile long commitStartedAt = NO_COMMIT;
     private static final long NO_COMMIT = Long.MIN_VALUE;
+    /**
+     * A commit that took longer than this keeps the next ones on the flusher's own thread until
+     * one of those is quick again. An event loop that runs a commit serves none of its other
+     * connections meanwhile: for a lone request's fsync of a fraction of a millisecond that costs
+     * nothing, but a struggling disk's commits of tens or hundreds of milliseconds would stall
+     * every connection of the loop that borrowed them (reads included), not only the appends.
+     */
+    static final long SLOW_COMMIT_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    /** Whether the last commit took longer than {@link #SLOW_COMMIT_NANOS}: no borrowing then. */
+    private volatile boolean lastCommitSlow;
     /** A borrowed commit is queued on some event loop and has not started: later schedules ride it. */
     private final AtomicBoolean borrowedCommitQueued = new AtomicBoolean();
     private final Thread thread;
@@ -121,9 +132,10 @@ public final class LogFlusher implements AutoCloseable {
 
     void schedule(FileSlotLog log) {
         dirty.add(log);
-        // Borrowed only while the flusher's thread is idle: under load it commits back to back, as
-        // it always did, and the event loops stay free for their connections.
-        Executor borrower = parked ? CommitBorrowing.current() : null;
+        // Borrowed only while the flusher's thread is idle and the disk quick: under load it
+        // commits back to back, as it always did, and the event loops stay free for their
+        // connections; so they do while the disk is slow.
+        Executor borrower = parked && !lastCommitSlow ? CommitBorrowing.current() : null;
         if (borrower != null && borrowedCommitQueued.compareAndSet(false, true)) {
             try {
                 borrower.execute(this::borrowedCommit);
@@ -237,6 +249,7 @@ public final class LogFlusher implements AutoCloseable {
             listener.failed(e);
         } finally {
             commitStartedAt = NO_COMMIT;
+            lastCommitSlow = System.nanoTime() - t0 > SLOW_COMMIT_NANOS;
         }
         if (records > 0 && error == null) {
             listener.flushed(System.nanoTime() - t0, records, bytes);
