@@ -120,6 +120,7 @@ class StorageFaultIT {
             assertThat(lost).as("acknowledged messages missing after the fault").isEmpty();
         }
     }
+
     /**
      * A disk that hangs (an fsync that neither returns nor fails) is reported by /health and in
      * metrics while the commit waits, and nothing is acknowledged meanwhile; once the disk answers,

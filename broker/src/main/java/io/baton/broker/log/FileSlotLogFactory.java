@@ -53,6 +53,11 @@ public final class FileSlotLogFactory implements SlotLogFactory {
         this.segmentBytes = segmentBytes;
     }
 
+    /** The one flusher of these logs (tests: to see which thread commits). */
+    LogFlusher flusher() {
+        return flusher;
+    }
+
     /** The data directory's free space, as last read. */
     public DiskSpace space() {
         return space;

@@ -236,6 +236,7 @@ public final class LogFlusher implements AutoCloseable {
         Throwable error = null;
         boolean rolled = false;
         long t0 = System.nanoTime();
+        long took = 0;
         commitStartedAt = t0;
         try {
             rolled = journal.commit();
@@ -249,10 +250,11 @@ public final class LogFlusher implements AutoCloseable {
             listener.failed(e);
         } finally {
             commitStartedAt = NO_COMMIT;
-            lastCommitSlow = System.nanoTime() - t0 > SLOW_COMMIT_NANOS;
+            took = System.nanoTime() - t0;
+            lastCommitSlow = took > SLOW_COMMIT_NANOS;
         }
         if (records > 0 && error == null) {
-            listener.flushed(System.nanoTime() - t0, records, bytes);
+            listener.flushed(took, records, bytes);
         }
         try {
             for (FileSlotLog.Flushed f : flushed) {
