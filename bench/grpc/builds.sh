@@ -2,6 +2,7 @@
 # `baton bench` against two builds, each with its own standalone and load generator, both with TLS
 # on every port and tokens (TLS=0: neither). Usage:
 #   BATON_A=/path/to/other/clone/bin/baton [PIN=1] [TLS=0] [BENCH_ARGS=...] bench/grpc/builds.sh [rounds] [seconds] [warm-up seconds]
+#   (or ... bench/grpc/builds.sh turns [pairs of turns] [seconds per turn] [warm-up seconds])
 # B is this clone's build. BENCH_ARGS go to both loads (for example "--poison-rate 0.01 --max-attempts 3").
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -16,6 +17,7 @@ prepare() {
     "$BATON" tls init "$S/certs" > /dev/null
     SERVER_A="--auth tokens --tokens-file $S/tokens.json --tls-cert $S/certs/baton.pem --tls-key $S/certs/baton-key.pem --tls-ca $S/certs/ca.pem"
     SERVER_B=$SERVER_A
+    METRICS_CA_A=$S/certs/ca.pem; METRICS_CA_B=$S/certs/ca.pem
   fi
 }
 bench_args() {

@@ -6,8 +6,10 @@
 # The caller sets NAME_A and NAME_B, SERVER_A and SERVER_B (extra standalone arguments), defines
 # bench_args NAME (extra bench arguments) and optionally prepare (run once the scratch folder $S
 # exists, before the standalones start; it may set SERVER_A and SERVER_B), then calls
-# pair_main [rounds] [seconds] [warm-up seconds]. $BATON is bin/baton. BATON_A and BATON_B (default:
-# $BATON) name the launcher of each side, standalone and load alike, to compare two builds.
+# pair_main [rounds] [seconds] [warm-up seconds], or pair_main turns [pairs of turns] [seconds per
+# turn] [warm-up seconds] for the loads in turns instead (pair_turns, below). $BATON is bin/baton.
+# BATON_A and BATON_B (default: $BATON) name the launcher of each side, standalone and load alike,
+# to compare two builds.
 #
 # Why the warm-up is long: a fresh load generator's JIT keeps compiling for most of a minute on two
 # busy cores, and that CPU would be counted against whichever load has more code to compile.
@@ -15,7 +17,30 @@
 # machine of their own.
 
 pair_main() {
+  if [ "${1:-}" = turns ]; then
+    shift
+    pair_start
+    pair_turns "$@"
+    return
+  fi
   ROUNDS=${1:-2}; SECS=${2:-20}; WARM=${3:-60}
+  pair_start
+  echo "alternating:"
+  for r in $(seq "$ROUNDS"); do
+    if [ $((r % 2)) = 1 ]; then measure $NAME_A; measure $NAME_B; else measure $NAME_B; measure $NAME_A; fi
+  done
+  # Both loads at once, each against its own standalone: the machine's speed, which drifts by 2x
+  # within the hour here, is then the same for both, and each side's cost shows in its share.
+  echo "at once:"
+  for r in $(seq "$ROUNDS"); do
+    measure $NAME_A > "$S/at-once-$NAME_A" & local p1=$!
+    measure $NAME_B > "$S/at-once-$NAME_B" & local p2=$!
+    wait $p1 $p2; cat "$S/at-once-$NAME_A" "$S/at-once-$NAME_B"
+  done
+}
+
+# Starts both standalones (each warmed by two short loads) in the scratch folder $S.
+pair_start() {
   SERVER_CPUS=""; CLIENT_CPUS=""
   if [ "${PIN:-0}" = 1 ]; then
     SERVER_CPUS="taskset -c 1"; CLIENT_CPUS="taskset -c 0"
@@ -42,18 +67,6 @@ pair_main() {
   for name in $NAME_A $NAME_B $NAME_A $NAME_B; do
     # shellcheck disable=SC2046
     $CLIENT_CPUS "$(launcher "$name")" bench $(target "$name") --duration 20 --warmup 10 > /dev/null 2>&1
-  done
-  echo "alternating:"
-  for r in $(seq "$ROUNDS"); do
-    if [ $((r % 2)) = 1 ]; then measure $NAME_A; measure $NAME_B; else measure $NAME_B; measure $NAME_A; fi
-  done
-  # Both loads at once, each against its own standalone: the machine's speed, which drifts by 2x
-  # within the hour here, is then the same for both, and each side's cost shows in its share.
-  echo "at once:"
-  for r in $(seq "$ROUNDS"); do
-    measure $NAME_A > "$S/at-once-$NAME_A" & local p1=$!
-    measure $NAME_B > "$S/at-once-$NAME_B" & local p2=$!
-    wait $p1 $p2; cat "$S/at-once-$NAME_A" "$S/at-once-$NAME_B"
   done
 }
 
@@ -88,4 +101,90 @@ jobs = max(j["jobs_per_sec"] * secs, 1)
 print(f'{name:7s} jobs/s={j["jobs_per_sec"]:6d} broker_cpu_us_per_job={(end - start) / tick * 1e6 / jobs:6.1f} '
       f'bench_cpu_us_per_job={j.get("bench_cpu_us_per_job", 0):6.1f} lost={j["lost"]} dead_lettered={j["dead_lettered"]}')
 PY
+}
+
+# Both loads run for the whole measurement, but in turns: while one runs, the other's load
+# generator is frozen (SIGSTOP), so each has the machine to itself as in the alternating runs,
+# and a turn lasts seconds, so the machine's drift, which spoils runs minutes apart, is the same
+# for both. Each turn is measured from its broker's count of acknowledged messages (so the jobs a
+# poison load dead-letters are not counted) after a second to get going again; the turns go
+# A B B A, so neither side always follows the other. Prints each pair of turns, then the sums.
+# Usage: pair_main turns [pairs of turns] [seconds per turn] [warm-up seconds, spent in turns too]
+# A side whose broker serves /metrics over TLS names the CA to trust in METRICS_CA_A or METRICS_CA_B.
+pair_turns() {
+  local turns=${1:-30} secs=${2:-4} warm=${3:-60}
+  local total=$(( warm + turns * 2 * (secs + 2) + 60 ))
+  # shellcheck disable=SC2046
+  $CLIENT_CPUS "$(launcher $NAME_A)" bench $(target $NAME_A) --duration $total --warmup 0 > "$S/turns-$NAME_A" 2>&1 &
+  local load_a=$!
+  # shellcheck disable=SC2046
+  $CLIENT_CPUS "$(launcher $NAME_B)" bench $(target $NAME_B) --duration $total --warmup 0 > "$S/turns-$NAME_B" 2>&1 &
+  local load_b=$!
+  local rc=0
+  python3 - "$NAME_A" "$NAME_B" "$load_a" "$load_b" "$(jvm $NAME_A)" "$(jvm $NAME_B)" "$turns" "$secs" "$warm" "$TICK" \
+    "${METRICS_CA_A:-}" "${METRICS_CA_B:-}" <<'PY' || rc=$?
+import os, signal, ssl, statistics, sys, time, urllib.request
+name_a, name_b = sys.argv[1:3]
+load_a, load_b, broker_a, broker_b, turns, secs, warm, tick = map(int, sys.argv[3:11])
+
+def metrics(port, ca):
+    if not ca:
+        return f'http://127.0.0.1:{port}/metrics', None
+    return f'https://127.0.0.1:{port}/metrics', ssl.create_default_context(cafile=ca)
+
+sides = {name_a: (load_a, broker_a, metrics(19090, sys.argv[11])), name_b: (load_b, broker_b, metrics(19190, sys.argv[12]))}
+
+def acked(endpoint):
+    url, context = endpoint
+    for line in urllib.request.urlopen(url, timeout=10, context=context).read().decode().splitlines():
+        if line.startswith('baton_messages_deleted_total'):
+            return float(line.split()[-1])
+    return 0.0
+
+def ticks(pid):
+    with open(f'/proc/{pid}/stat') as f:
+        fields = f.read().rsplit(')', 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+def turn(name, seconds, measured):
+    load, broker, endpoint = sides[name]
+    os.kill(load, signal.SIGCONT)
+    try:
+        time.sleep(1.0)  # the pipeline fills again after the freeze
+        t0, a0, b0, l0 = time.monotonic(), acked(endpoint), ticks(broker), ticks(load)
+        time.sleep(seconds)
+        t1, a1, b1, l1 = time.monotonic(), acked(endpoint), ticks(broker), ticks(load)
+    finally:
+        os.kill(load, signal.SIGSTOP)
+    if measured:
+        totals[name][0] += a1 - a0; totals[name][1] += t1 - t0
+        totals[name][2] += b1 - b0; totals[name][3] += l1 - l0
+    return (a1 - a0) / (t1 - t0)
+
+os.kill(load_b, signal.SIGSTOP)
+time.sleep(3)  # both loads have connected and made their queues (a frozen one resumes where it was)
+totals = {name_a: [0.0] * 4, name_b: [0.0] * 4}
+deadline = time.monotonic() + warm
+while time.monotonic() < deadline:
+    turn(name_a, 4, False); turn(name_b, 4, False)
+ratios = []
+for k in range(turns):
+    order = (name_a, name_b) if k % 2 == 0 else (name_b, name_a)
+    rate = {n: turn(n, secs, True) for n in order}
+    ratios.append(rate[name_b] / rate[name_a])
+    print(f'pair {k + 1:3d}: {name_a} {rate[name_a]:9.0f} jobs/s  {name_b} {rate[name_b]:9.0f} jobs/s  '
+          f'{name_b}/{name_a} {ratios[-1]:.3f}', flush=True)
+for name in (name_a, name_b):
+    jobs, seconds, broker_ticks, load_ticks = totals[name]
+    print(f'{name:7s} jobs/s={jobs / seconds:8.0f} broker_cpu_us_per_job={broker_ticks / tick * 1e6 / jobs:6.2f} '
+          f'bench_cpu_us_per_job={load_ticks / tick * 1e6 / jobs:6.2f}')
+sums = (totals[name_b][0] / totals[name_b][1]) / (totals[name_a][0] / totals[name_a][1])
+q = statistics.quantiles(ratios, n=4)
+print(f'{name_b}/{name_a}: {sums:.3f} in sums; by pair median {statistics.median(ratios):.3f}, '
+      f'quartiles {q[0]:.3f}-{q[2]:.3f}, {len(ratios)} pairs of {secs} s')
+PY
+  kill -CONT $load_a $load_b 2>/dev/null || true
+  kill $load_a $load_b 2>/dev/null || true
+  wait $load_a $load_b 2>/dev/null || true
+  return $rc
 }
