@@ -120,6 +120,9 @@ pair_turns() {
   # shellcheck disable=SC2046
   $CLIENT_CPUS "$(launcher $NAME_B)" bench $(target $NAME_B) --duration $total --warmup 0 > "$S/turns-$NAME_B" 2>&1 &
   local load_b=$!
+  # A frozen load would outlive an interrupted script: thaw and stop both on the way out.
+  # shellcheck disable=SC2064
+  trap "kill -CONT $load_a $load_b 2>/dev/null; kill $load_a $load_b $PID_A $PID_B 2>/dev/null; wait 2>/dev/null || true; rm -rf '$S'" EXIT
   local rc=0
   python3 - "$NAME_A" "$NAME_B" "$load_a" "$load_b" "$(jvm $NAME_A)" "$(jvm $NAME_B)" "$turns" "$secs" "$warm" "$TICK" \
     "${METRICS_CA_A:-}" "${METRICS_CA_B:-}" <<'PY' || rc=$?
