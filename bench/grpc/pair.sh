@@ -122,7 +122,8 @@ pair_turns() {
   local load_b=$!
   # A frozen load would outlive an interrupted script: thaw and stop both on the way out.
   # shellcheck disable=SC2064
-  trap "kill -CONT $load_a $load_b 2>/dev/null; kill $load_a $load_b $PID_A $PID_B 2>/dev/null; wait 2>/dev/null || true; rm -rf '$S'" EXIT
+  # (Each kill may find its process gone; under set -e a failing command would end the trap.)
+  trap "kill -CONT $load_a $load_b 2>/dev/null || true; kill $load_a $load_b $PID_A $PID_B 2>/dev/null || true; wait 2>/dev/null || true; rm -rf '$S'" EXIT
   local rc=0
   python3 - "$NAME_A" "$NAME_B" "$load_a" "$load_b" "$(jvm $NAME_A)" "$(jvm $NAME_B)" "$turns" "$secs" "$warm" "$TICK" \
     "${METRICS_CA_A:-}" "${METRICS_CA_B:-}" <<'PY' || rc=$?
