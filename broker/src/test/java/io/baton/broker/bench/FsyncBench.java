@@ -49,11 +49,12 @@ public final class FsyncBench {
     static Histogram measure(Path dir, int seconds, int recordBytes, boolean overwrite) throws IOException {
         Path file = Files.createTempFile(dir, "fsync-probe", ".bin");
         Histogram micros = new Histogram(3);
+        long pause = Long.getLong("fsync.pause.us", 0);
         try (FileChannel ch = open(file, overwrite)) {
             byte[] record = record(recordBytes);
             long end = System.nanoTime() + seconds * 1_000_000_000L;
             long position = 0;
-            long pauseNanos = Long.getLong("fsync.pause.us", 0) * 1000;
+            long pauseNanos = pause * 1000;
             while (System.nanoTime() < end) {
                 if (pauseNanos > 0) {
                     java.util.concurrent.locks.LockSupport.parkNanos(pauseNanos);
@@ -65,7 +66,6 @@ public final class FsyncBench {
         } finally {
             Files.deleteIfExists(file);
         }
-        long pause = Long.getLong("fsync.pause.us", 0);
         System.out.printf("fsync (%s%s): %d B writes, one fdatasync each: p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms over %d"
                         + " => at most %.0f sequential durable writes/s%n",
                 overwrite ? "over zeroed space" : "growing the file", pause > 0 ? ", " + pause + " us pause before each" : "",

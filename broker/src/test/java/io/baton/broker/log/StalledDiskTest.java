@@ -13,6 +13,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,7 +47,7 @@ class StalledDiskTest {
     private void hangAndRecover(ExecutorService loop) throws Exception {
         FaultyDisk disk = new FaultyDisk();
         List<String> committers = new CopyOnWriteArrayList<>();
-        java.util.concurrent.atomic.AtomicBoolean lastQuick = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean lastQuick = new AtomicBoolean();
         FlushListener recording = (nanos, records, bytes) -> {
             committers.add(Thread.currentThread().getName());
             lastQuick.set(nanos <= LogFlusher.SLOW_COMMIT_NANOS);

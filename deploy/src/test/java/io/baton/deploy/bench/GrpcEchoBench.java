@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.concurrent.TimeUnit;
-import org.HdrHistogram.Histogram;
 
 /**
  * The floor of any gRPC call on this machine: a plain gRPC-java unary call that carries 300 bytes
@@ -61,25 +60,13 @@ public final class GrpcEchoBench {
         ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().directExecutor().build();
         try {
             byte[] request = new byte[300];
-            run(channel, request, warmup);
-            Histogram h = run(channel, request, seconds);
-            System.out.printf("echo (plain gRPC unary, 300 B, one thread): p50 %.3f ms, p90 %.3f ms, p99 %.3f ms; %.0f calls/s%n",
-                    h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(90) / 1000.0,
-                    h.getValueAtPercentile(99) / 1000.0, h.getTotalCount() / (double) seconds);
+            // The SDK's calls carry a deadline too.
+            Runnable echo = () -> ClientCalls.blockingUnaryCall(channel, ECHO,
+                    CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS), request);
+            LonePublishBench.time(echo, warmup);
+            LonePublishBench.print("echo (plain gRPC unary, 300 B, one thread)", LonePublishBench.time(echo, seconds), seconds);
         } finally {
             channel.shutdownNow();
         }
-    }
-
-    private static Histogram run(ManagedChannel channel, byte[] request, int seconds) {
-        Histogram micros = new Histogram(3);
-        long end = System.nanoTime() + seconds * 1_000_000_000L;
-        while (System.nanoTime() < end) {
-            long t0 = System.nanoTime();
-            // The SDK's calls carry a deadline too.
-            ClientCalls.blockingUnaryCall(channel, ECHO, CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS), request);
-            micros.recordValue((System.nanoTime() - t0) / 1000);
-        }
-        return micros;
     }
 }

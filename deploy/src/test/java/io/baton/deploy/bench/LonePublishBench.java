@@ -43,7 +43,7 @@ public final class LonePublishBench {
     }
 
     /** Runs {@code call} back to back for {@code seconds}; the round trips in microseconds. */
-    private static Histogram time(Runnable call, int seconds) {
+    static Histogram time(Runnable call, int seconds) {
         Histogram micros = new Histogram(3);
         long end = System.nanoTime() + seconds * 1_000_000_000L;
         while (System.nanoTime() < end) {
@@ -54,7 +54,8 @@ public final class LonePublishBench {
         return micros;
     }
 
-    private static void print(String what, Histogram h, int seconds) {
+    /** Prints the round trips {@code h} measured over {@code seconds}. */
+    static void print(String what, Histogram h, int seconds) {
         System.out.printf("%s: p50 %.3f ms, p90 %.3f ms, p99 %.3f ms; %.0f calls/s%n", what,
                 h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(90) / 1000.0,
                 h.getValueAtPercentile(99) / 1000.0, h.getTotalCount() / (double) seconds);
