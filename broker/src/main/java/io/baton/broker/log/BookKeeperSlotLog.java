@@ -125,6 +125,13 @@ public final class BookKeeperSlotLog implements SlotLog {
     private long bytesSinceCheckpoint;
     /** Bytes appended to the current writer's ledger (an estimate, as bytesSinceCheckpoint is). */
     private long writerBytes;
+    /** Bytes of bodies appended to the current writer's ledger (see {@link SlotLog#appendLocated}). */
+    private long writerBodyBytes;
+    /**
+     * Bytes of bodies in the ledgers this process wrote and closed, by ledger id; a ledger it did
+     * not write (found at open) is judged by its whole length.
+     */
+    private final java.util.Map<Long, Long> bodyBytesByLedger = new java.util.concurrent.ConcurrentHashMap<>();
     private CompletableFuture<Long> lastAppend = CompletableFuture.completedFuture(-1L);
     private Throwable failure;
     /** Handles for reading message bodies back from ledgers other than the open one. */
@@ -337,7 +344,7 @@ public final class BookKeeperSlotLog implements SlotLog {
     }
 
     @Override
-    public Appended appendLocated(byte[] record) {
+    public Appended appendLocated(byte[] record, int bodyBytes) {
         if (record.length > OFFSET_MASK - EntryBatch.HEADER - EntryBatch.RECORD_HEADER) {
             return new Appended(-1, CompletableFuture.failedFuture(
                     new IllegalArgumentException("record of " + record.length + " bytes")));
@@ -357,6 +364,7 @@ public final class BookKeeperSlotLog implements SlotLog {
                 return new Appended(entry << ADDRESS_SHIFT, CompletableFuture.failedFuture(failure));
             }
             long position = ++lastPosition;
+            writerBodyBytes += bodyBytes < 0 ? record.length : Math.min(bodyBytes, record.length);
             CompletableFuture<Long> durable = new CompletableFuture<>();
             if (!batching.batches()) {
                 appended = new Appended(entry << ADDRESS_SHIFT, durable);
@@ -686,6 +694,7 @@ public final class BookKeeperSlotLog implements SlotLog {
                 rh.closeAsync();
             }
             bk.newDeleteLedgerOp().withLedgerId(id).execute();
+            bodyBytesByLedger.remove(id);
         }
         List<AddressRange> sparse = new ArrayList<>();
         for (long[] k : keptForLive) {
@@ -697,7 +706,7 @@ public final class BookKeeperSlotLog implements SlotLog {
                     var md = await(bk.getLedgerMetadata(k[0]));
                     size = md.isClosed() ? md.getLength() : 0;
                 }
-                if (k[3] * 2 < size) {
+                if (Rewriting.worthIt(k[3], bodyBytesByLedger.getOrDefault(k[0], -1L), size)) {
                     sparse.add(new AddressRange(k[1], k[2]));
                 }
             } catch (IOException e) {
@@ -751,11 +760,15 @@ public final class BookKeeperSlotLog implements SlotLog {
                 throw e;
             }
             Switched switched = new Switched(writer, writerBytes);
+            if (writer != null) {
+                bodyBytesByLedger.put(writer.getId(), writerBodyBytes);
+            }
             bytesSinceCheckpoint = position >= lastPosition ? 0 : writerBytes; // the old ledger is kept
             writer = w;
             writerFirst = lastPosition + 1;
             entriesSealed = 0;
             writerBytes = 0;
+            writerBodyBytes = 0;
             return switched;
         }
     }

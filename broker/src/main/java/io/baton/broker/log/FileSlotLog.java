@@ -64,6 +64,8 @@ public final class FileSlotLog implements SlotLog {
     private byte[] buffer = new byte[64 << 10];
     private byte[] spare;
     private int length;
+    /** Bytes of bodies among the buffered frames (see {@link SlotLog#appendLocated}). */
+    private long bufferedBodyBytes;
     private final CRC32C crc = new CRC32C();
     private List<PendingAppend> pending = new ArrayList<>();
     private List<PendingSync> syncs = new ArrayList<>();
@@ -221,7 +223,7 @@ public final class FileSlotLog implements SlotLog {
     // ------------------------------------------------------------------ appends
 
     @Override
-    public Appended appendLocated(byte[] record) {
+    public Appended appendLocated(byte[] record, int bodyBytes) {
         CompletableFuture<Long> future = new CompletableFuture<>();
         if (record.length > Frames.SEGMENT.maxPayload) {
             future.completeExceptionally(new IllegalArgumentException("record of " + record.length + " bytes"));
@@ -241,6 +243,7 @@ public final class FileSlotLog implements SlotLog {
             Frames.SEGMENT.putHeader(crc, buffer, length, position, record, 0, record.length);
             System.arraycopy(record, 0, buffer, length + FRAME_HEADER, record.length);
             length += FRAME_HEADER + record.length;
+            bufferedBodyBytes += bodyBytes < 0 ? record.length : Math.min(bodyBytes, record.length);
             pending.add(new PendingAppend(position, future));
             schedule = !scheduled;
             scheduled = true;
@@ -325,16 +328,18 @@ public final class FileSlotLog implements SlotLog {
         private final long upTo;
         private final byte[] frames;
         private final int bytes;
+        private final long bodyBytes;
         private final List<PendingAppend> appends;
         private final List<PendingSync> waiting;
         private final SlotLogException error;
 
-        private Flushed(long first, long upTo, byte[] frames, int bytes, List<PendingAppend> appends,
+        private Flushed(long first, long upTo, byte[] frames, int bytes, long bodyBytes, List<PendingAppend> appends,
                         List<PendingSync> waiting, SlotLogException error) {
             this.first = first;
             this.upTo = upTo;
             this.frames = frames;
             this.bytes = bytes;
+            this.bodyBytes = bodyBytes;
             this.appends = appends;
             this.waiting = waiting;
             this.error = error;
@@ -356,7 +361,7 @@ public final class FileSlotLog implements SlotLog {
             }
             if (bytes > 0) {
                 try {
-                    segments.write(frames, 0, bytes, first, upTo);
+                    segments.write(frames, 0, bytes, bodyBytes, first, upTo);
                 } catch (IOException | RuntimeException e) {
                     // Durable in the journal all the same: acknowledge them. The segments' fault
                     // handler has stopped the log and told the journal to keep them.
@@ -424,6 +429,7 @@ public final class FileSlotLog implements SlotLog {
             waiting = syncs;
             syncs = new ArrayList<>();
             length = 0;
+            bufferedBodyBytes = 0;
         }
         for (PendingAppend p : appends) {
             p.future.completeExceptionally(e);
@@ -467,6 +473,7 @@ public final class FileSlotLog implements SlotLog {
         List<PendingAppend> appends;
         List<PendingSync> waiting;
         long upTo;
+        long bodyBytes;
         synchronized (this) {
             if (failure != null) {
                 List<PendingAppend> a = pending;
@@ -474,7 +481,8 @@ public final class FileSlotLog implements SlotLog {
                 pending = new ArrayList<>();
                 syncs = new ArrayList<>();
                 length = 0;
-                return a.isEmpty() && w.isEmpty() ? null : new Flushed(-1, lastPosition, null, 0, a, w, failure);
+                bufferedBodyBytes = 0;
+                return a.isEmpty() && w.isEmpty() ? null : new Flushed(-1, lastPosition, null, 0, 0, a, w, failure);
             }
             out = buffer;
             n = length;
@@ -486,6 +494,8 @@ public final class FileSlotLog implements SlotLog {
                 spare = null;
             }
             length = 0;
+            bodyBytes = bufferedBodyBytes;
+            bufferedBodyBytes = 0;
             appends = pending;
             pending = new ArrayList<>();
             upTo = lastPosition;
@@ -499,13 +509,13 @@ public final class FileSlotLog implements SlotLog {
                     (p.position <= durablePosition ? ready : later).add(p);
                 }
                 syncs = later;
-                return ready.isEmpty() ? null : new Flushed(-1, upTo, null, 0, List.of(), ready, null);
+                return ready.isEmpty() ? null : new Flushed(-1, upTo, null, 0, 0, List.of(), ready, null);
             }
             waiting = syncs;
             syncs = new ArrayList<>();
         }
         journal.add(slot, out, 0, n);
-        return new Flushed(appends.get(0).position, upTo, out, n, appends, waiting, null);
+        return new Flushed(appends.get(0).position, upTo, out, n, bodyBytes, appends, waiting, null);
     }
 
     /**
@@ -553,7 +563,7 @@ public final class FileSlotLog implements SlotLog {
             SegmentFiles.Kept k = c.segment();
             if (c.liveBytes() == 0) {
                 segments.delete(k);
-            } else if (c.liveBytes() > 0 && c.liveBytes() * 2 < k.size()) {
+            } else if (Rewriting.worthIt(c.liveBytes(), k.bodyBytes(), k.size())) {
                 sparse.add(new AddressRange(k.firstAddress(), k.firstAddress() + k.size()));
             }
         }

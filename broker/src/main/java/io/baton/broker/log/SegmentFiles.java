@@ -47,6 +47,11 @@ final class SegmentFiles {
         final long firstPosition;
         final long firstAddress;
         volatile long size;
+        /**
+         * Bytes of bodies written into it (see {@link SlotLog#appendLocated}); -1 for a segment
+         * this process found on disk, whose records it has not counted. Under the monitor.
+         */
+        long bodyBytes;
         /** Opened for reads on first use; closed when unused and too many are open, or the segment goes. */
         FileChannel reader;
         /** Reads using {@link #reader} now (it is closed only at 0). Under the files' monitor. */
@@ -54,10 +59,11 @@ final class SegmentFiles {
         /** When it was last used, for closing the least recently used. Under the files' monitor. */
         long lastRead;
 
-        Segment(long firstPosition, long firstAddress, long size) {
+        Segment(long firstPosition, long firstAddress, long size, long bodyBytes) {
             this.firstPosition = firstPosition;
             this.firstAddress = firstAddress;
             this.size = size;
+            this.bodyBytes = bodyBytes;
         }
     }
 
@@ -77,6 +83,7 @@ final class SegmentFiles {
     /** Frames already durable in the journal, not yet written to the open segment. */
     private byte[] held;
     private int heldLength;
+    private long heldBodyBytes;
     private long heldFirst = -1;
     /** The last position handed to {@link #write}. */
     private long lastWritten = -1;
@@ -147,7 +154,8 @@ final class SegmentFiles {
     }
 
     /** A segment a snapshot still needs (for live message bodies), as it was when the snapshot was written. */
-    record Kept(long firstPosition, long firstAddress, long size) {}
+    /** {@code bodyBytes}: as {@link Segment#bodyBytes}. */
+    record Kept(long firstPosition, long firstAddress, long size, long bodyBytes) {}
 
     /**
      * Finds the last position that is intact, or where the damage starts. Segments wholly covered
@@ -225,7 +233,7 @@ final class SegmentFiles {
                 }
                 expected = Math.max(expected, position + 1);
             }
-            Segment seg = new Segment(name.firstPosition(), name.firstAddress(), size);
+            Segment seg = new Segment(name.firstPosition(), name.firstAddress(), size, -1);
             segments.put(seg.firstPosition, seg);
             byAddress.put(seg.firstAddress, seg);
             address = Math.max(address, name.firstAddress() + size);
@@ -249,7 +257,7 @@ final class SegmentFiles {
                 DamagedFiles.cutTail(disk, f, d.byteOffset(), d.why());
                 Segment s = segments.get(name.firstPosition());
                 if (s == null) { // the scan stopped at it
-                    s = new Segment(name.firstPosition(), name.firstAddress(), d.byteOffset());
+                    s = new Segment(name.firstPosition(), name.firstAddress(), d.byteOffset(), -1);
                     segments.put(s.firstPosition, s);
                     byAddress.put(s.firstAddress, s);
                 }
@@ -309,13 +317,14 @@ final class SegmentFiles {
      * held until a batch gathers; a large run is written at once. They must follow the last ones
      * in the stream: their first frame's address is {@link #end()}.
      */
-    synchronized void write(byte[] frames, int off, int len, long firstPosition, long lastPosition) throws IOException {
+    synchronized void write(byte[] frames, int off, int len, long bodyBytes, long firstPosition, long lastPosition)
+            throws IOException {
         checkUsable();
         if (heldLength + len > WRITE_BATCH) {
             writeHeld();
         }
         if (len >= WRITE_BATCH) {
-            writeRun(frames, off, len, firstPosition);
+            writeRun(frames, off, len, bodyBytes, firstPosition);
         } else {
             if (held == null) {
                 held = new byte[WRITE_BATCH];
@@ -325,6 +334,7 @@ final class SegmentFiles {
             }
             System.arraycopy(frames, off, held, heldLength, len);
             heldLength += len;
+            heldBodyBytes += bodyBytes;
         }
         lastWritten = lastPosition;
         end += len;
@@ -333,7 +343,7 @@ final class SegmentFiles {
     /** Writes frames straight through and makes them durable (records recovered from the journal). */
     synchronized void writeDurably(byte[] frames, int len, long firstPosition, long lastPosition) throws IOException {
         writeHeld();
-        writeRun(frames, 0, len, firstPosition);
+        writeRun(frames, 0, len, len, firstPosition); // recovered frames: which bytes are bodies is not known
         lastWritten = lastPosition;
         end += len;
         try {
@@ -357,13 +367,14 @@ final class SegmentFiles {
     synchronized void writeHeld() throws IOException {
         if (heldLength > 0) {
             checkUsable();
-            writeRun(held, 0, heldLength, heldFirst);
+            writeRun(held, 0, heldLength, heldBodyBytes, heldFirst);
             heldLength = 0;
+            heldBodyBytes = 0;
             heldFirst = -1;
         }
     }
 
-    private void writeRun(byte[] frames, int off, int len, long firstPosition) throws IOException {
+    private void writeRun(byte[] frames, int off, int len, long bodyBytes, long firstPosition) throws IOException {
         try {
             rollIfNeeded(firstPosition);
             ByteBuffer bb = ByteBuffer.wrap(frames, off, len);
@@ -375,6 +386,9 @@ final class SegmentFiles {
             throw e;
         }
         currentSegment.size += len;
+        if (currentSegment.bodyBytes >= 0) {
+            currentSegment.bodyBytes += bodyBytes;
+        }
         writtenEnd += len;
         unforced = true;
     }
@@ -393,7 +407,7 @@ final class SegmentFiles {
             // commits behind megabytes of writes. The next force fsyncs and closes it.
             rolledUnforced.add(current);
         }
-        Segment s = new Segment(firstPosition, writtenEnd, 0);
+        Segment s = new Segment(firstPosition, writtenEnd, 0, 0);
         current = disk.open(pathOf(s), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         currentSegment = s;
         segments.put(s.firstPosition, s);
@@ -579,7 +593,7 @@ final class SegmentFiles {
             }
             long last = i + 1 < all.size() ? all.get(i + 1).firstPosition - 1 : lastWritten;
             if (last <= snapshotPosition) {
-                out.add(new Covered(new Kept(s.firstPosition, s.firstAddress, s.size), live.liveIn(s.firstAddress)));
+                out.add(new Covered(new Kept(s.firstPosition, s.firstAddress, s.size, s.bodyBytes), live.liveIn(s.firstAddress)));
             }
         }
         return out;

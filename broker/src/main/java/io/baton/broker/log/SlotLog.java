@@ -71,10 +71,17 @@ public interface SlotLog extends AutoCloseable {
     record Appended(long address, CompletableFuture<Long> durable) {}
 
     /**
-     * Appends {@code record}. The address is known at once (a slot places the bodies a record
-     * carries before the record is durable); {@code durable} completes as {@link #append}'s future.
+     * Appends {@code record}, {@code bodyBytes} of which are message bodies: the only bytes a
+     * checkpoint may later report live (-1: not known, any of them may be). The address is known
+     * at once (a slot places the bodies a record carries before the record is durable);
+     * {@code durable} completes as {@link #append}'s future.
      */
-    Appended appendLocated(byte[] record);
+    Appended appendLocated(byte[] record, int bodyBytes);
+
+    /** Appends {@code record}, without saying which of its bytes are bodies. */
+    default Appended appendLocated(byte[] record) {
+        return appendLocated(record, -1);
+    }
 
     /** Appends {@code record}; the future completes with its position once it is durable. */
     default CompletableFuture<Long> append(byte[] record) {
@@ -104,8 +111,9 @@ public interface SlotLog extends AutoCloseable {
      * {@code position} are kept); never two at once, and never concurrently with {@link #close}.
      *
      * @return storage the snapshot covers that is kept only for live bytes making up less than
-     *     half of it, oldest first: rewriting those bytes into new records lets it go at the next
-     *     checkpoint.
+     *     half of the bodies placed in it (or of all of it, where the log does not know them) or
+     *     less than an eighth of all of it, oldest first: rewriting those bytes into new records
+     *     lets it go at the next checkpoint.
      */
     List<AddressRange> checkpoint(long position, SnapshotWriter snapshot) throws IOException;
 

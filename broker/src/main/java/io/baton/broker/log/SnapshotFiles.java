@@ -137,7 +137,7 @@ final class SnapshotFiles {
                 }
                 List<SegmentFiles.Kept> kept = new java.util.ArrayList<>(n);
                 for (int i = 0; i < n; i++) {
-                    kept.add(new SegmentFiles.Kept(in.readLong(), in.readLong(), in.readLong()));
+                    kept.add(new SegmentFiles.Kept(in.readLong(), in.readLong(), in.readLong(), -1));
                 }
                 int expected = (int) crc.getValue();
                 if (new DataInputStream(raw).readInt() != expected) {

@@ -322,7 +322,11 @@ public final class SlotDriver {
      */
     private CompletableFuture<Long> appendApplied(SlotRecord r) {
         RecordCodec.Encoded e = RecordCodec.encodePlaced(r);
-        SlotLog.Appended appended = slotLog.appendLocated(e.bytes());
+        int bodyBytes = 0;
+        for (int length : e.bodyLengths()) {
+            bodyBytes += length;
+        }
+        SlotLog.Appended appended = slotLog.appendLocated(e.bytes(), bodyBytes);
         long address = appended.address();
         sm.apply(r, new Placement(address, e.bodyOffsets(), true));
         int[] offsets = e.bodyOffsets();
@@ -614,6 +618,13 @@ public final class SlotDriver {
         publishedCounters = sm.counters().copy();
     }
 
+    /** Bodies written again by compactions since this driver opened (for tests). */
+    private final java.util.concurrent.atomic.AtomicLong bodiesRewritten = new java.util.concurrent.atomic.AtomicLong();
+
+    long bodiesRewritten() {
+        return bodiesRewritten.get();
+    }
+
     /** Bytes of bodies one compaction moves at most: it runs after every checkpoint that leaves storage mostly dead. */
     static final long COMPACTION_BYTES = 64L << 20;
 
@@ -639,6 +650,7 @@ public final class SlotDriver {
             }
         }
         if (moved > 0) {
+            bodiesRewritten.addAndGet(moved);
             log.info("slot {}: moved {} message bodies out of {} mostly-dead storage units", slot, moved, sparse.size());
             try {
                 thread.execute(checkpoints::soon);

@@ -317,4 +317,42 @@ public abstract class SlotLogContract {
             assertThatThrownBy(() -> read(log, keep, 7)).isInstanceOf(LogCorruptedException.class);
         }
     }
+
+    /**
+     * Records like a dead-letter queue's: each a 100-byte body after 150 bytes of index (the
+     * snapshot carries the index). Storage whose bodies are all live is not worth rewriting,
+     * however much index lies beside them; once most of its bodies are dead, it is.
+     */
+    @Test
+    void storageIsJudgedByTheBodiesPlacedInItNotByTheIndexBesideThem() throws Exception {
+        try (SlotLog log = open()) {
+            List<Long> bodies = new ArrayList<>();
+            for (int i = 0; i < 2_000; i++) {
+                SlotLog.Appended a = log.appendLocated(new byte[250], 100);
+                bodies.add(a.address() + 150);
+            }
+            log.sync().get(10, TimeUnit.SECONDS);
+            List<SlotLog.AddressRange> sparse = log.checkpoint(log.lastPosition(), (out, live) -> {
+                out.write(bytes("state"));
+                for (long b : bodies) {
+                    live.live(b, 100);
+                }
+            });
+            assertThat(sparse).as("every body placed there is live").isEmpty();
+
+            log.append(bytes("later")).get(10, TimeUnit.SECONDS);
+            sparse = log.checkpoint(log.lastPosition(), (out, live) -> {
+                out.write(bytes("state"));
+                for (int i = 0; i < bodies.size(); i += 5) {
+                    live.live(bodies.get(i), 100); // a fifth of them live on
+                }
+            });
+            assertThat(sparse).as("four bodies in five are dead").isNotEmpty();
+            for (int i = 0; i < bodies.size(); i += 5) {
+                long b = bodies.get(i);
+                assertThat(sparse).anySatisfy(range -> assertThat(range.contains(b)).isTrue());
+                assertThat(read(log, b, 100)).isEqualTo(new String(new byte[100], StandardCharsets.UTF_8));
+            }
+        }
+    }
 }

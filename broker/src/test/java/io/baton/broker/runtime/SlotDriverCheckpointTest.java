@@ -6,7 +6,11 @@ import io.baton.broker.log.FileSlotLog;
 import io.baton.broker.log.FlushListener;
 import io.baton.broker.log.Journal;
 import io.baton.broker.log.LogFlusher;
+import io.baton.broker.slot.Attempt;
+import io.baton.broker.slot.AttemptOutcome;
+import io.baton.broker.slot.MovedMessage;
 import io.baton.broker.slot.NewMessage;
+import io.baton.broker.slot.Origin;
 import io.baton.broker.slot.SlotCommand;
 import io.baton.broker.slot.SlotLimits;
 import io.baton.broker.slot.Views.MessageView;
@@ -122,5 +126,54 @@ class SlotDriverCheckpointTest {
         assertThat(early.duplicate()).isTrue();
         assertThat(early.seqs()).containsExactly(kept.get(0));
         again.release().get(30, TimeUnit.SECONDS);
+    }
+
+    /**
+     * A dead-letter queue's messages arrive with their origin and ledger beside the body, so their
+     * records are mostly index, which the snapshot carries. While they all wait, checkpoints keep
+     * their storage as it is rather than write every body again.
+     */
+    @Test
+    void aDeadLetterQueuesBodiesAreNotWrittenAgainWhileTheyAllWait() throws Exception {
+        flusher = new LogFlusher("test-journal", Journal.open(dir.resolve("journal"), Journal.DEFAULT_SEGMENT_BYTES),
+                FlushListener.NONE);
+        SlotDriver driver = open(1);
+        driver.submit(new SlotCommand.CreateQueue(P, "dlq")).get();
+        driver.submit(new SlotCommand.CreateQueue(P, Q)).get();
+        String error = "x".repeat(120);
+        for (int batch = 0; batch < 40; batch++) {
+            List<MovedMessage> copies = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                long seq = batch * 50L + i + 1;
+                List<Attempt> ledger = new ArrayList<>();
+                for (int a = 1; a <= 3; a++) {
+                    ledger.add(new Attempt(a, 5, seq * 10 + a, 1_000L * a, 1_000L * a + 5, AttemptOutcome.RELEASED,
+                            "java.lang.IllegalStateException", error + a));
+                }
+                byte[] body = ("\"" + "d".repeat(300) + seq + "\"").getBytes(StandardCharsets.UTF_8);
+                copies.add(new MovedMessage(600, body, new Origin(5, "jobs", seq, 1_000, 600), 3, ledger));
+            }
+            driver.submit(new SlotCommand.AcceptMoved(P, "dlq", "move-5-" + batch, copies)).get(10, TimeUnit.SECONDS);
+        }
+        // Traffic in another queue, all deleted again: the policy checkpoints again and again, and
+        // each checkpoint covers the dead letters' storage and judges it.
+        byte[] body = ("\"" + "y".repeat(400) + "\"").getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < 3_000; i++) {
+            PublishResult r = driver.submit(new SlotCommand.Publish(P, Q, CLIENT, "req-" + i,
+                    List.of(new NewMessage(600, body)))).get(10, TimeUnit.SECONDS);
+            driver.submit(new SlotCommand.DeleteMessages(P, Q, new long[] {r.seqs().get(0)})).get(10, TimeUnit.SECONDS);
+            if (i % 100 == 0) {
+                driver.tick();
+            }
+        }
+        for (int k = 0; k < 20; k++) {
+            driver.tick();
+            Thread.sleep(50);
+        }
+        assertThat(driver.submit(new SlotCommand.GetStats(P, "dlq")).get().total()).isEqualTo(2_000);
+        // Only those in the storage unit they share with the first of the other queue's traffic,
+        // whose bodies are dead, may be written again (judged by size, all 2,000 were).
+        assertThat(driver.bodiesRewritten()).as("dead letters' bodies written again").isLessThan(2_000 / 4);
+        driver.release().get(30, TimeUnit.SECONDS);
     }
 }
