@@ -15,6 +15,12 @@
 # busy cores, and that CPU would be counted against whichever load has more code to compile.
 # PIN=1 runs the standalones on CPU 1 and the load generators on CPU 0, as if the clients had a
 # machine of their own.
+#
+# SHARED=1 (in turns only, one build, the same standalone arguments on both sides) runs one
+# standalone for both loads, each with its own queue: the two sides then share one broker JVM and
+# whatever its JIT made of the code, where two standalones can settle on CPU costs per job that
+# differ by several percent for their whole life. What one load leaves behind (a growing
+# dead-letter queue, its checkpoints) is then also charged to the other's turns.
 
 pair_main() {
   if [ "${1:-}" = turns ]; then
@@ -24,6 +30,9 @@ pair_main() {
     return
   fi
   ROUNDS=${1:-2}; SECS=${2:-20}; WARM=${3:-60}
+  if [ "${SHARED:-0}" = 1 ]; then
+    echo "SHARED=1 is for turns only: the other methods give each load its own standalone" >&2; exit 2
+  fi
   pair_start
   echo "alternating:"
   for r in $(seq "$ROUNDS"); do
@@ -52,17 +61,26 @@ pair_start() {
   S=$(mktemp -d /tmp/baton-pair-bench.XXXXXX)
   TICK=$(getconf CLK_TCK)
   if declare -F prepare > /dev/null; then prepare; fi
+  if [ "${SHARED:-0}" = 1 ] && { [ "$BATON_A" != "$BATON_B" ] || [ "$SERVER_A" != "$SERVER_B" ]; }; then
+    echo "SHARED=1 needs one build and the same standalone arguments on both sides" >&2; rm -rf "$S"; exit 2
+  fi
   # shellcheck disable=SC2086
   $SERVER_CPUS "$BATON_A" standalone --data-dir "$S/$NAME_A" --grpc-port 17070 --http-port 18888 --metrics-port 19090 \
     --zookeeper-port 12181 $SERVER_A > "$S/$NAME_A.log" 2>&1 &
   PID_A=$!
-  # shellcheck disable=SC2086
-  $SERVER_CPUS "$BATON_B" standalone --data-dir "$S/$NAME_B" --grpc-port 17170 --http-port 18988 --metrics-port 19190 \
-    --zookeeper-port 12281 $SERVER_B > "$S/$NAME_B.log" 2>&1 &
-  PID_B=$!
+  if [ "${SHARED:-0}" = 1 ]; then
+    PID_B=$PID_A
+  else
+    # shellcheck disable=SC2086
+    $SERVER_CPUS "$BATON_B" standalone --data-dir "$S/$NAME_B" --grpc-port 17170 --http-port 18988 --metrics-port 19190 \
+      --zookeeper-port 12281 $SERVER_B > "$S/$NAME_B.log" 2>&1 &
+    PID_B=$!
+  fi
   trap 'kill $PID_A $PID_B 2>/dev/null; wait $PID_A $PID_B 2>/dev/null || true; rm -rf "$S"' EXIT
   for _ in $(seq 120); do
-    grep -q "standalone ready" "$S/$NAME_A.log" && grep -q "standalone ready" "$S/$NAME_B.log" && break; sleep 1
+    grep -q "standalone ready" "$S/$NAME_A.log" && { [ "${SHARED:-0}" = 1 ] || grep -q "standalone ready" "$S/$NAME_B.log"; } \
+      && break
+    sleep 1
   done
   for name in $NAME_A $NAME_B $NAME_A $NAME_B; do
     # shellcheck disable=SC2046
@@ -70,12 +88,13 @@ pair_start() {
   done
 }
 
-port_of() { if [ "$1" = "$NAME_A" ]; then echo 17070; else echo 17170; fi; }
+port_of() { if [ "$1" = "$NAME_A" ] || [ "${SHARED:-0}" = 1 ]; then echo 17070; else echo 17170; fi; }
+metrics_port_of() { if [ "$1" = "$NAME_A" ] || [ "${SHARED:-0}" = 1 ]; then echo 19090; else echo 19190; fi; }
 target() { echo "--target 127.0.0.1:$(port_of "$1") $(bench_args "$1")"; }
 launcher() { if [ "$1" = "$NAME_A" ]; then echo "$BATON_A"; else echo "$BATON_B"; fi; }
 
 # The broker JVMs are children of the launcher script; their CPU is read from /proc.
-jvm() { pgrep -f "data-dir $S/$1 " | while read -r p; do [ "$(cat /proc/"$p"/comm)" = java ] && echo "$p"; done | head -1; }
+jvm() { local dir=$1; if [ "${SHARED:-0}" = 1 ]; then dir=$NAME_A; fi; pgrep -f "data-dir $S/$dir " | while read -r p; do [ "$(cat /proc/"$p"/comm)" = java ] && echo "$p"; done | head -1; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 # One measured run: the broker's CPU is read at the end of the warm-up and of the last second.
@@ -126,17 +145,17 @@ pair_turns() {
   trap "kill -CONT $load_a $load_b 2>/dev/null || true; kill $load_a $load_b $PID_A $PID_B 2>/dev/null || true; wait 2>/dev/null || true; rm -rf '$S'" EXIT
   local rc=0
   python3 - "$NAME_A" "$NAME_B" "$load_a" "$load_b" "$(jvm $NAME_A)" "$(jvm $NAME_B)" "$turns" "$secs" "$warm" "$TICK" \
-    "${METRICS_CA_A:-}" "${METRICS_CA_B:-}" <<'PY' || rc=$?
+    "$(metrics_port_of $NAME_A)" "$(metrics_port_of $NAME_B)" "${METRICS_CA_A:-}" "${METRICS_CA_B:-}" <<'PY' || rc=$?
 import os, signal, ssl, statistics, sys, time, urllib.request
 name_a, name_b = sys.argv[1:3]
-load_a, load_b, broker_a, broker_b, turns, secs, warm, tick = map(int, sys.argv[3:11])
+load_a, load_b, broker_a, broker_b, turns, secs, warm, tick, port_a, port_b = map(int, sys.argv[3:13])
 
 def metrics(port, ca):
     if not ca:
         return f'http://127.0.0.1:{port}/metrics', None
     return f'https://127.0.0.1:{port}/metrics', ssl.create_default_context(cafile=ca)
 
-sides = {name_a: (load_a, broker_a, metrics(19090, sys.argv[11])), name_b: (load_b, broker_b, metrics(19190, sys.argv[12]))}
+sides = {name_a: (load_a, broker_a, metrics(port_a, sys.argv[13])), name_b: (load_b, broker_b, metrics(port_b, sys.argv[14]))}
 
 def acked(endpoint):
     url, context = endpoint

@@ -4,7 +4,8 @@
 # its own standalone.
 # Figures: docs/BENCHMARKS.md, "Poison jobs, dead letters and the ledger".
 # Usage: [PIN=1] [POISON_RATE=0.01] [MAX_ATTEMPTS=3] bench/grpc/poison.sh [rounds] [seconds] [warm-up seconds]
-#        [POISON_RATE=0.01] [MAX_ATTEMPTS=3] bench/grpc/poison.sh turns [pairs of turns] [seconds per turn] [warm-up seconds]
+#        [SHARED=1] [POISON_RATE=0.01] [MAX_ATTEMPTS=3] bench/grpc/poison.sh turns [pairs of turns] [seconds per turn] [warm-up seconds]
+# (SHARED=1: both loads against one standalone, each with its own queue; see pair.sh.)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 # shellcheck source=pair.sh

@@ -153,8 +153,10 @@ final class SegmentFiles {
         return segmentPath(s.firstPosition, s.firstAddress);
     }
 
-    /** A segment a snapshot still needs (for live message bodies), as it was when the snapshot was written. */
-    /** {@code bodyBytes}: as {@link Segment#bodyBytes}. */
+    /**
+     * A segment a snapshot still needs (for live message bodies), as it was when the snapshot was
+     * written; {@code bodyBytes} as {@link Segment#bodyBytes} (not stored with the snapshot).
+     */
     record Kept(long firstPosition, long firstAddress, long size, long bodyBytes) {}
 
     /**
