@@ -625,6 +625,11 @@ public final class SlotDriver {
         return bodiesRewritten.get();
     }
 
+    /** Waits for the checkpoint being written and its compaction, if any (for tests). */
+    void awaitCheckpoint() {
+        checkpoints.awaitWrite();
+    }
+
     /** Bytes of bodies one compaction moves at most: it runs after every checkpoint that leaves storage mostly dead. */
     static final long COMPACTION_BYTES = 64L << 20;
 

@@ -155,6 +155,7 @@ class SlotDriverCheckpointTest {
             }
             driver.submit(new SlotCommand.AcceptMoved(P, "dlq", "move-5-" + batch, copies)).get(10, TimeUnit.SECONDS);
         }
+        long deadLetterStorage = driver.log().storageBytes();
         // Traffic in another queue, all deleted again: the policy checkpoints again and again, and
         // each checkpoint covers the dead letters' storage and judges it.
         byte[] body = ("\"" + "y".repeat(400) + "\"").getBytes(StandardCharsets.UTF_8);
@@ -166,10 +167,13 @@ class SlotDriverCheckpointTest {
                 driver.tick();
             }
         }
-        for (int k = 0; k < 20; k++) {
-            driver.tick();
-            Thread.sleep(50);
-        }
+        // A checkpoint did cover the dead letters: what a replay would read no longer holds them.
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).pollInterval(java.time.Duration.ofMillis(100))
+                .until(() -> {
+                    driver.tick();
+                    return driver.log().storageBytes() - driver.log().bytesSinceCheckpoint() > deadLetterStorage / 2;
+                });
+        driver.awaitCheckpoint(); // and the compaction that follows it
         assertThat(driver.submit(new SlotCommand.GetStats(P, "dlq")).get().total()).isEqualTo(2_000);
         // Only those in the storage unit they share with the first of the other queue's traffic,
         // whose bodies are dead, may be written again (judged by size, all 2,000 were).
