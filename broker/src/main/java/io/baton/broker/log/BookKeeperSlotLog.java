@@ -364,7 +364,7 @@ public final class BookKeeperSlotLog implements SlotLog {
                 return new Appended(entry << ADDRESS_SHIFT, CompletableFuture.failedFuture(failure));
             }
             long position = ++lastPosition;
-            writerBodyBytes += bodyBytes < 0 ? record.length : Math.min(bodyBytes, record.length);
+            writerBodyBytes += Rewriting.mayStayLive(record.length, bodyBytes);
             CompletableFuture<Long> durable = new CompletableFuture<>();
             if (!batching.batches()) {
                 appended = new Appended(entry << ADDRESS_SHIFT, durable);

@@ -243,7 +243,7 @@ public final class FileSlotLog implements SlotLog {
             Frames.SEGMENT.putHeader(crc, buffer, length, position, record, 0, record.length);
             System.arraycopy(record, 0, buffer, length + FRAME_HEADER, record.length);
             length += FRAME_HEADER + record.length;
-            bufferedBodyBytes += bodyBytes < 0 ? record.length : Math.min(bodyBytes, record.length);
+            bufferedBodyBytes += Rewriting.mayStayLive(record.length, bodyBytes);
             pending.add(new PendingAppend(position, future));
             schedule = !scheduled;
             scheduled = true;

@@ -17,6 +17,14 @@ final class Rewriting {
     private Rewriting() {}
 
     /**
+     * The bytes of a record of {@code recordLength} bytes that may stay live: the
+     * {@code bodyBytes} its appender named, or all of it when they are not known (-1).
+     */
+    static long mayStayLive(int recordLength, int bodyBytes) {
+        return bodyBytes < 0 ? recordLength : Math.min(bodyBytes, recordLength);
+    }
+
+    /**
      * Whether storage of {@code size} bytes, into which {@code placedBodyBytes} bytes of bodies
      * went (-1: not known, for storage written before this process opened the log), and of which
      * {@code liveBytes} are live, is worth rewriting.

@@ -322,11 +322,7 @@ public final class SlotDriver {
      */
     private CompletableFuture<Long> appendApplied(SlotRecord r) {
         RecordCodec.Encoded e = RecordCodec.encodePlaced(r);
-        int bodyBytes = 0;
-        for (int length : e.bodyLengths()) {
-            bodyBytes += length;
-        }
-        SlotLog.Appended appended = slotLog.appendLocated(e.bytes(), bodyBytes);
+        SlotLog.Appended appended = slotLog.appendLocated(e.bytes(), e.bodyBytes());
         long address = appended.address();
         sm.apply(r, new Placement(address, e.bodyOffsets(), true));
         int[] offsets = e.bodyOffsets();

@@ -53,7 +53,16 @@ public final class RecordCodec {
     private static final byte MOVES_FINISHED = 17;
 
     /** A record's bytes, and where its bodies' bytes start in them and how long each is. */
-    public record Encoded(byte[] bytes, int[] bodyOffsets, int[] bodyLengths) {}
+    public record Encoded(byte[] bytes, int[] bodyOffsets, int[] bodyLengths) {
+        /** Bytes of bodies the record carries. */
+        public int bodyBytes() {
+            int n = 0;
+            for (int length : bodyLengths) {
+                n += length;
+            }
+            return n;
+        }
+    }
 
     /** A record read back and where its bodies' bytes start in the bytes it came from. */
     public record Decoded(SlotRecord record, int[] bodyOffsets, boolean checked) {
