@@ -104,12 +104,27 @@ final class BenchCommand implements Callable<Integer> {
             + "round trip's p50/p99/p99.9 as well.")
     boolean oneAtATime;
 
+    @Option(names = "--turns", defaultValue = "0", description = "Seconds per turn (at least 2): warm up and measure in turns "
+            + "A B B A ... of this length, each counted after its first second. With --poison-rate, only B's producers send "
+            + "poison jobs, so the summary compares the poison load with the plain one inside the same two processes (this one "
+            + "and the broker's); without, it compares the load with itself, which is the method's own noise. "
+            + "0: no turns (default: ${DEFAULT-VALUE}).")
+    int turnSeconds;
+
+    @Option(names = "--broker-pid", defaultValue = "-1", description = "With --turns: a broker process on this machine whose CPU per "
+            + "handled job to report for each kind of turn.")
+    long brokerPid;
+
+    /** Set while measuring in turns: whether the producers now send the poison load. */
+    private volatile Turns turns;
+
     @Override
     public Integer call() throws Exception {
         if (producers < 1 || workers < 1 || concurrency < 1 || size < 16 || seconds < 1 || warmupSeconds < 0 || rate < 0 || queueCount < 1
-                || queueCount > workers || maxBacklog < 0 || !(poisonRate >= 0 && poisonRate <= 0.5) || maxAttempts < 1) {
+                || queueCount > workers || maxBacklog < 0 || !(poisonRate >= 0 && poisonRate <= 0.5) || maxAttempts < 1
+                || (turnSeconds != 0 && (turnSeconds < 2 || seconds < 2 * turnSeconds))) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-                    "invalid load shape (and --queues must be 1..--workers)");
+                    "invalid load shape (and --queues must be 1..--workers; --turns at least 2 s, and --duration at least two turns)");
         }
         boolean ownQueue = queue == null;
         String q = ownQueue ? "bench-" + UUID.randomUUID().toString().substring(0, 8) : queue;
@@ -162,6 +177,7 @@ final class BenchCommand implements Callable<Integer> {
                             backlog.release();
                         }).build().start());
             }
+            turns = turnSeconds > 0 ? new Turns(turnSeconds * 1_000_000_000L, 1_000_000_000L) : null; // before the producers read it
             AtomicBoolean running = new AtomicBoolean(true);
             List<Thread> threads = new ArrayList<>();
             for (int p = 0; p < producers; p++) {
@@ -170,28 +186,25 @@ final class BenchCommand implements Callable<Integer> {
                 t.start();
                 threads.add(t);
             }
-            long warmupStart = System.nanoTime();
-            for (int s = 1; s <= warmupSeconds; s++) {
-                LockSupport.parkNanos(warmupStart + s * 1_000_000_000L - System.nanoTime());
-                Histogram interval = latency.getIntervalHistogram();
-                System.out.printf("warm-up %2ds handled=%d p50=%.2fms p99=%.2fms%n", s, handled.sum(),
-                        interval.getValueAtPercentile(50) / 1000.0, interval.getValueAtPercentile(99) / 1000.0);
+            if (turns != null) {
+                turns.run(warmupSeconds / turnSeconds / 2 * 2, handled::sum, () -> -1, () -> -1, false);
+            } else {
+                warmUp(handled, latency);
             }
             latency.getIntervalHistogram(); // the warm-up's latencies are not counted
             publishLatency.getIntervalHistogram();
             long handledBefore = handled.sum();
             long cpuBefore = processCpuNanos();
             long start = System.nanoTime();
-            long lastHandled = handledBefore;
-            for (int s = 1; s <= seconds; s++) {
-                LockSupport.parkNanos(start + s * 1_000_000_000L - System.nanoTime());
-                Histogram interval = latency.getIntervalHistogram();
-                total.add(interval);
-                long h = handled.sum();
-                System.out.printf("t=%2ds published=%d handled=%d jobs/s=%d p50=%.2fms p99=%.2fms errors=%d%n", s,
-                        published.sum(), h, h - lastHandled, interval.getValueAtPercentile(50) / 1000.0,
-                        interval.getValueAtPercentile(99) / 1000.0, errors.sum());
-                lastHandled = h;
+            Turns.Summary byTurn = null;
+            if (turns != null) {
+                List<Turns.Turn> measured = turns.run(seconds / turnSeconds / 2 * 2, handled::sum, BenchCommand::processCpuNanos,
+                        this::brokerCpuNanos, true);
+                total.add(latency.getIntervalHistogram());
+                byTurn = Turns.Summary.of(measured);
+                System.out.println(byTurn.describe("A (plain)", poisonRate > 0 ? "B (poison)" : "B (plain)"));
+            } else {
+                measure(start, published, handled, errors, latency, total);
             }
             long cpuDuringLoad = processCpuNanos() - cpuBefore;
             publishTotal.add(publishLatency.getIntervalHistogram());
@@ -261,6 +274,13 @@ final class BenchCommand implements Callable<Integer> {
                 if (cpuBefore >= 0 && handledDuringLoad > 0) {
                     o.put("bench_cpu_us_per_job", Math.round(cpuDuringLoad / 1e3 / handledDuringLoad * 10) / 10.0);
                 }
+                if (byTurn != null) {
+                    o.put("turn_pairs", byTurn.pairs());
+                    o.put("turns_a_jobs_per_sec", Math.round(byTurn.aJobsPerSec()));
+                    o.put("turns_b_jobs_per_sec", Math.round(byTurn.bJobsPerSec()));
+                    o.put("turns_b_over_a", byTurn.ratio());
+                    o.put("turns_b_over_a_median", byTurn.median());
+                }
                 System.out.println(new ObjectMapper().writeValueAsString(o));
             }
             if (ownQueue) {
@@ -271,6 +291,40 @@ final class BenchCommand implements Callable<Integer> {
             }
             return lost == 0 && errors.sum() == 0 ? 0 : 1;
         }
+    }
+
+    /** The warm-up: the same load, reported each second and not counted. */
+    private void warmUp(LongAdder handled, Recorder latency) {
+        long warmupStart = System.nanoTime();
+        for (int s = 1; s <= warmupSeconds; s++) {
+            LockSupport.parkNanos(warmupStart + s * 1_000_000_000L - System.nanoTime());
+            Histogram interval = latency.getIntervalHistogram();
+            System.out.printf("warm-up %2ds handled=%d p50=%.2fms p99=%.2fms%n", s, handled.sum(),
+                    interval.getValueAtPercentile(50) / 1000.0, interval.getValueAtPercentile(99) / 1000.0);
+        }
+    }
+
+    /** The measured seconds from {@code start}, a line each; their latencies go into {@code total}. */
+    private void measure(long start, LongAdder published, LongAdder handled, LongAdder errors, Recorder latency, Histogram total) {
+        long lastHandled = handled.sum();
+        for (int s = 1; s <= seconds; s++) {
+            LockSupport.parkNanos(start + s * 1_000_000_000L - System.nanoTime());
+            Histogram interval = latency.getIntervalHistogram();
+            total.add(interval);
+            long h = handled.sum();
+            System.out.printf("t=%2ds published=%d handled=%d jobs/s=%d p50=%.2fms p99=%.2fms errors=%d%n", s,
+                    published.sum(), h, h - lastHandled, interval.getValueAtPercentile(50) / 1000.0,
+                    interval.getValueAtPercentile(99) / 1000.0, errors.sum());
+            lastHandled = h;
+        }
+    }
+
+    /** CPU time of the {@code --broker-pid} process so far, or -1 if none was named or it cannot be read. */
+    private long brokerCpuNanos() {
+        if (brokerPid < 0) {
+            return -1;
+        }
+        return ProcessHandle.of(brokerPid).flatMap(p -> p.info().totalCpuDuration()).map(Duration::toNanos).orElse(-1L);
     }
 
     /** Waits for room in the backlog; false once the run is over. */
@@ -317,7 +371,8 @@ final class BenchCommand implements Callable<Integer> {
                 }
                 // {"t": <nanoTime>, "p": "xxx", "n": <job number>}: the handler reads the send time
                 // back and counts redeliveries by number; a poison job has "z" where the others have "p".
-                boolean poison = poisonEvery > 0 && n % poisonEvery == poisonEvery - 1;
+                Turns inTurns = turns;
+                boolean poison = poisonEvery > 0 && n % poisonEvery == poisonEvery - 1 && (inTurns == null || inTurns.inB());
                 String body = "{\"t\": " + System.nanoTime() + (poison ? ", " + POISON + ": \"" : ", \"p\": \"") + padding
                         + "\", \"n\": " + JOB_NUMBERS.getAndIncrement() + "}";
                 if (oneAtATime) {

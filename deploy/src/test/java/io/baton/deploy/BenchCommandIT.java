@@ -30,7 +30,7 @@ class BenchCommandIT {
         // Only the bench's own lines: log lines of other components (logback writes to
         // System.out too, e.g. a bookie of an earlier test class stopping) are not its output.
         String[] lines = captured.toString(StandardCharsets.UTF_8).lines()
-                .filter(l -> l.startsWith("t=") || l.startsWith("summary:") || l.startsWith("publish,") || l.startsWith("{"))
+                .filter(l -> l.startsWith("t=") || l.startsWith("turn") || l.startsWith("summary:") || l.startsWith("publish,") || l.startsWith("{"))
                 .toArray(String[]::new);
         return new Run(exit, lines);
     }
@@ -70,5 +70,31 @@ class BenchCommandIT {
             assertThat(result.path("bench_cpu_us_per_job").asDouble()).isPositive();
             assertThat(exit).isZero();
         }
+    }
+
+    @Test
+    void turnsCompareThePoisonLoadWithThePlainOneInOneRun() throws Exception {
+        try (LocalBroker broker = LocalBroker.start()) {
+            Run run = bench("bench", "--target", broker.address(), "--duration", "4", "--turns", "2", "--poison-rate", "0.1",
+                    "--max-attempts", "2", "--broker-pid", Long.toString(ProcessHandle.current().pid()), "--json");
+            assertThat(run.lines()).filteredOn(l -> l.startsWith("turn ")).extracting(l -> l.substring(9, 10))
+                    .containsExactly("A", "B");
+            assertThat(run.lines()).anySatisfy(l -> assertThat(l).startsWith("turns: 1 pairs; A (plain)"));
+            JsonNode result = new ObjectMapper().readTree(run.lines()[run.lines().length - 1]);
+            assertThat(result.path("turn_pairs").asInt()).isEqualTo(1);
+            assertThat(result.path("turns_a_jobs_per_sec").asLong()).isPositive();
+            assertThat(result.path("turns_b_jobs_per_sec").asLong()).isPositive();
+            assertThat(result.path("turns_b_over_a").asDouble()).isPositive();
+            // Poison jobs are sent in B turns only, and every one of them was dead-lettered.
+            assertThat(result.path("handler_failures").asLong()).isPositive();
+            assertThat(result.path("lost").asLong()).isZero();
+            assertThat(run.exit()).isZero();
+        }
+    }
+
+    @Test
+    void turnsNeedTwoOfThemAtLeastTwoSecondsLong() {
+        assertThat(bench("bench", "--target", "127.0.0.1:1", "--duration", "3", "--turns", "2").exit()).isEqualTo(2);
+        assertThat(bench("bench", "--target", "127.0.0.1:1", "--duration", "10", "--turns", "1").exit()).isEqualTo(2);
     }
 }
