@@ -70,6 +70,8 @@ public final class Worker {
     private final boolean extendLeases;
     /** Null: the queue's retry backoff decides. */
     private final Duration releaseBackoff;
+    /** How long releases with no ack to travel with wait for one ({@link #lingerReleases}). */
+    private final long releaseLingerMillis;
     private final String name;
 
     private final ThreadPoolExecutor handlers;
@@ -109,6 +111,7 @@ public final class Worker {
         this.grace = b.grace;
         this.extendLeases = b.extendLeases;
         this.releaseBackoff = b.releaseBackoff;
+        this.releaseLingerMillis = b.releaseLinger.toMillis();
         this.name = b.name;
         BlockingQueue<Runnable> waiting = new LinkedBlockingQueue<>();
         AtomicInteger n = new AtomicInteger();
@@ -131,6 +134,7 @@ public final class Worker {
         private Duration grace = Duration.ofSeconds(60);
         private boolean extendLeases = true;
         private Duration releaseBackoff;
+        private Duration releaseLinger = Duration.ofMillis(DEFAULT_RELEASE_LINGER_MILLIS);
         private String name = defaultName();
 
         private Builder(BatonClient client) {
@@ -188,6 +192,12 @@ public final class Worker {
             return this;
         }
 
+        /** How long releases wait for acks to travel with (see {@link Worker#lingerReleases}); for tests. */
+        Builder releaseLinger(Duration linger) {
+            this.releaseLinger = linger;
+            return this;
+        }
+
         /**
          * What this worker calls itself to the broker, shown to operators next to its stream (the
          * console's Workers page); 1-200 characters. Default: host name and process id.
@@ -229,6 +239,9 @@ public final class Worker {
             }
             if (releaseBackoff != null && releaseBackoff.isNegative()) {
                 throw new IllegalArgumentException("releaseBackoff must not be negative");
+            }
+            if (releaseLinger == null || releaseLinger.isNegative()) {
+                throw new IllegalArgumentException("releaseLinger must not be negative");
             }
             return new Worker(this);
         }
@@ -519,12 +532,57 @@ public final class Worker {
         flushScheduled = false;
         // Settle only on a live stream: what waits for the next one goes in forms every broker accepts.
         boolean settle = stream != null && live != null && live.acceptsSettle();
+        if (settle && pendingAcks.isEmpty() && !pendingReleases.isEmpty() && state == State.RUNNING && !releasesDue) {
+            lingerReleases();
+            return;
+        }
+        releasesDue = false;
         for (WorkRequest r : Settlements.requests(pendingAcks, pendingReleases, settle)) {
             send(r, true);
         }
         pendingAcks.clear();
         pendingReleases.clear();
         maybeFinishDrain();
+    }
+
+    /**
+     * Releases with no ack to travel with wait this long for one (see {@link #lingerReleases}).
+     * Nothing is owed to a failed job within milliseconds: its lease is held meanwhile.
+     */
+    static final long DEFAULT_RELEASE_LINGER_MILLIS = 10;
+    /** A timer will send the releases that wait for acks (guarded by "this"). */
+    private boolean releaseLingerScheduled;
+    /** The releases waited their linger: the next flush sends them with or without acks (guarded by "this"). */
+    private boolean releasesDue;
+
+    /**
+     * Lets releases that found no ack to go with wait up to {@link #releaseLingerMillis} for the
+     * next flush of acks, which carries them in its {@code Settle}. Why: alone, a release costs the
+     * broker a request, a slot command, an outcome, and the claim that refills its one credit,
+     * each for one job; in a settle it is one more record among the acks' and its credit comes
+     * back with theirs. Under load acks go out every millisecond or so, so a failed job's release
+     * almost never waits the whole linger; a lone worker's releases go out after it.
+     */
+    private void lingerReleases() {
+        if (releaseLingerScheduled) {
+            return;
+        }
+        releaseLingerScheduled = true;
+        try {
+            timers.schedule(this::releasesWaited, releaseLingerMillis, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            releaseLingerScheduled = false;
+            releasesDue = true;
+            flush(); // the timer thread is gone: send them now if the stream still is open
+        }
+    }
+
+    private synchronized void releasesWaited() {
+        releaseLingerScheduled = false;
+        if (!pendingReleases.isEmpty()) {
+            releasesDue = true;
+            flush();
+        }
     }
 
     /** A release's delay left to the queue's retry backoff. */

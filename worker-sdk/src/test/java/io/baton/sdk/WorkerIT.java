@@ -300,6 +300,41 @@ class WorkerIT {
     }
 
     @Test
+    void aReleaseWithNoAckToGoWithWaitsForTheNextAcksAndTravelsInTheirSettle() throws Exception {
+        String q = queue();
+        CountDownLatch failed = new CountDownLatch(1);
+        CountDownLatch retried = new CountDownLatch(1);
+        double settlesBefore = counter("baton.work.settles");
+        double releasesBefore = counter("baton.work.releases");
+        // A linger far longer than the test: job 0's release can reach the broker only with job 1's ack.
+        Worker w = Worker.builder(client).queue(q).concurrency(2).maxOutstanding(2).releaseBackoff(Duration.ZERO)
+                .releaseLinger(Duration.ofMinutes(10))
+                .handler(job -> {
+                    if (job.bodyJson().equals("0")) {
+                        if (job.attempt() == 1) {
+                            failed.countDown();
+                            throw new IllegalStateException("first try");
+                        }
+                        retried.countDown();
+                        return;
+                    }
+                    failed.await(); // then give job 0's failure time to be queued as a release
+                    Thread.sleep(1_000);
+                }).build();
+        workers.add(w);
+        w.start();
+        post(q, 0, 2);
+        assertThat(retried.await(30, TimeUnit.SECONDS)).as("job 0 retried long before its release's linger ran out").isTrue();
+        assertThat(counter("baton.work.settles") - settlesBefore).as("the release and the ack in one settle").isEqualTo(1);
+        assertThat(counter("baton.work.releases") - releasesBefore).isEqualTo(1);
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> client.stats(q).total() == 0);
+    }
+
+    private static double counter(String name) {
+        return local.broker().metrics().registry().get(name).counter().count();
+    }
+
+    @Test
     void aFailingHandlerGivesTheJobBackForAnotherAttempt() throws Exception {
         String q = queue();
         AtomicInteger attempts = new AtomicInteger();
