@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Where a poison load's extra CPU goes in the broker: one standalone, one `baton bench --turns`
+# with poison jobs in its B turns (as poison-turns.sh), and async-profiler (from Maven Central)
+# sampling the broker's CPU once a millisecond from the end of the warm-up. TurnProfile.java then
+# splits the samples by kind of turn and prints the CPU per handled job of each thread, and the
+# frames whose share grew most.
+# Figures: docs/BENCHMARKS.md, "Poison jobs, dead letters and the ledger".
+# Usage: [POISON_RATE=0.01] [MAX_ATTEMPTS=3] bench/grpc/profile-turns.sh [pairs of turns] [seconds per turn] [warm-up seconds] [frames]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+PAIRS=${1:-20}; TURN=${2:-4}; WARM=${3:-60}; TOP=${4:-60}
+BATON=${BATON:-$PWD/bin/baton}
+S=$(mktemp -d /tmp/baton-profile-turns.XXXXXX)
+AP=tools.profiler:async-profiler:3.0
+mvn -q dependency:get -Dartifact=$AP > /dev/null
+unzip -q -j ~/.m2/repository/tools/profiler/async-profiler/3.0/async-profiler-3.0.jar linux-x64/libasyncProfiler.so -d "$S"
+"$BATON" standalone --data-dir "$S/data" --grpc-port 17070 --http-port 18888 --metrics-port 19090 \
+  --zookeeper-port 12181 > "$S/log" 2>&1 &
+P=$!
+trap 'kill $P 2>/dev/null; wait $P 2>/dev/null || true; rm -rf "$S"' EXIT
+for _ in $(seq 120); do grep -q "standalone ready" "$S/log" && break; sleep 1; done
+# The broker JVM is a child of the launcher script.
+PID=$(pgrep -f "data-dir $S/data " | while read -r p; do [ "$(cat /proc/"$p"/comm)" = java ] && echo "$p"; done | head -1)
+(sleep "$WARM"; java bench/grpc/TurnProfile.java attach "$PID" "$S/libasyncProfiler.so" "start,event=cpu,interval=1ms,jfr,file=$S/cpu.jfr") &
+while IFS= read -r line; do
+  case "$line" in
+    "turn "*) echo "$(date +%s.%N) $(echo "$line" | awk '{print $3}') ${line##*jobs/s=}" >> "$S/turns" ;;
+    "turns:"*) echo "$line" ;;
+  esac
+done < <("$BATON" bench --target 127.0.0.1:17070 --turns "$TURN" --duration $((2 * PAIRS * TURN)) --warmup "$WARM" \
+  --broker-pid "$PID" --poison-rate "${POISON_RATE:-0.01}" --max-attempts "${MAX_ATTEMPTS:-3}" 2>/dev/null)
+java bench/grpc/TurnProfile.java attach "$PID" "$S/libasyncProfiler.so" stop
+java bench/grpc/TurnProfile.java split "$S/cpu.jfr" "$S/turns" "$TURN" "$TOP"
