@@ -11,12 +11,9 @@ ROUNDS=${1:-2}; SECS=${2:-15}; WARM=${3:-40}
 BATON=$PWD/bin/baton
 S=$(mktemp -d /tmp/baton-poison-cost.XXXXXX)
 TICK=$(getconf CLK_TCK)
-"$BATON" standalone --data-dir "$S/data" --grpc-port 17070 --http-port 18888 --metrics-port 19090 \
-  --zookeeper-port 12181 > "$S/log" 2>&1 &
-P=$!
-trap 'kill $P 2>/dev/null; wait $P 2>/dev/null || true; rm -rf "$S"' EXIT
-for _ in $(seq 120); do grep -q "standalone ready" "$S/log" && break; sleep 1; done
-PID=$(pgrep -f "data-dir $S/data " | while read -r p; do [ "$(cat /proc/"$p"/comm)" = java ] && echo "$p"; done | head -1)
+# shellcheck source=standalone.sh
+. bench/grpc/standalone.sh
+start_standalone "$S"
 scrape() {
   curl -s 127.0.0.1:19090/metrics | grep -v '_bucket' \
     | grep -E '^baton_(work|log_append|log_fsync|attempts_ended|messages_claimed)[a-z_]*(_total|_count)?(\{[^}]*\})? ' || true

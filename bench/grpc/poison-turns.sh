@@ -10,13 +10,9 @@ cd "$(dirname "$0")/../.."
 SERIES=${1:-1}; PAIRS=${2:-30}; TURN=${3:-4}; WARM=${4:-60}
 BATON=${BATON:-$PWD/bin/baton}
 S=$(mktemp -d /tmp/baton-poison-turns.XXXXXX)
-"$BATON" standalone --data-dir "$S/data" --grpc-port 17070 --http-port 18888 --metrics-port 19090 \
-  --zookeeper-port 12181 > "$S/log" 2>&1 &
-P=$!
-trap 'kill $P 2>/dev/null; wait $P 2>/dev/null || true; rm -rf "$S"' EXIT
-for _ in $(seq 120); do grep -q "standalone ready" "$S/log" && break; sleep 1; done
-# The broker JVM is a child of the launcher script.
-PID=$(pgrep -f "data-dir $S/data " | while read -r p; do [ "$(cat /proc/"$p"/comm)" = java ] && echo "$p"; done | head -1)
+# shellcheck source=standalone.sh
+. bench/grpc/standalone.sh
+start_standalone "$S"
 run() {
   "$BATON" bench --target 127.0.0.1:17070 --turns "$TURN" --duration $((2 * PAIRS * TURN)) --warmup "$WARM" \
     --broker-pid "$PID" --max-attempts "${MAX_ATTEMPTS:-3}" "$@" 2>/dev/null | grep '^turns:'

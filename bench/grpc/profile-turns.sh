@@ -14,13 +14,9 @@ S=$(mktemp -d /tmp/baton-profile-turns.XXXXXX)
 AP=tools.profiler:async-profiler:3.0
 mvn -q dependency:get -Dartifact=$AP > /dev/null
 unzip -q -j ~/.m2/repository/tools/profiler/async-profiler/3.0/async-profiler-3.0.jar linux-x64/libasyncProfiler.so -d "$S"
-"$BATON" standalone --data-dir "$S/data" --grpc-port 17070 --http-port 18888 --metrics-port 19090 \
-  --zookeeper-port 12181 > "$S/log" 2>&1 &
-P=$!
-trap 'kill $P 2>/dev/null; wait $P 2>/dev/null || true; rm -rf "$S"' EXIT
-for _ in $(seq 120); do grep -q "standalone ready" "$S/log" && break; sleep 1; done
-# The broker JVM is a child of the launcher script.
-PID=$(pgrep -f "data-dir $S/data " | while read -r p; do [ "$(cat /proc/"$p"/comm)" = java ] && echo "$p"; done | head -1)
+# shellcheck source=standalone.sh
+. bench/grpc/standalone.sh
+start_standalone "$S"
 (sleep "$WARM"; java bench/grpc/TurnProfile.java attach "$PID" "$S/libasyncProfiler.so" "start,event=cpu,interval=1ms,jfr,file=$S/cpu.jfr") &
 while IFS= read -r line; do
   case "$line" in
