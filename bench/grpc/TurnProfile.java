@@ -21,6 +21,8 @@ import jdk.jfr.consumer.RecordingFile;
  * <pre>
  * java TurnProfile.java attach PID LIBRARY OPTIONS        loads async-profiler into a running JVM with these options
  * java TurnProfile.java split RECORDING TURNS SECONDS N   CPU per handled job by thread, and the N frames whose share grew most
+ * java TurnProfile.java jit RECORDING TURNS SECONDS N     the JIT's compilations and deoptimizations by kind of turn (a JDK
+ *                                                         Flight Recorder recording), and the N most frequent of each
  * </pre>
  *
  * TURNS has a line per measured turn, as the bench printed it: "END KIND JOBS_PER_SEC", END the
@@ -38,11 +40,17 @@ public class TurnProfile {
             }
             return;
         }
-        split(Path.of(args[1]), Path.of(args[2]), Double.parseDouble(args[3]), Integer.parseInt(args[4]));
+        List<double[]> spans = new ArrayList<>();
+        double[] jobs = turns(Path.of(args[2]), Double.parseDouble(args[3]), spans);
+        if (args[0].equals("jit")) {
+            jit(Path.of(args[1]), spans, Integer.parseInt(args[4]));
+        } else {
+            split(Path.of(args[1]), spans, jobs, Integer.parseInt(args[4]));
+        }
     }
 
-    private static void split(Path recording, Path turnsFile, double turnSeconds, int top) throws Exception {
-        List<double[]> spans = new ArrayList<>(); // from, to, kind (0 A, 1 B)
+    /** Reads the turns file into {@code spans} (from, to, kind: 0 A, 1 B); returns the handled jobs counted in each kind. */
+    private static double[] turns(Path turnsFile, double turnSeconds, List<double[]> spans) throws java.io.IOException {
         double[] jobs = new double[2];
         for (String line : Files.readAllLines(turnsFile)) {
             String[] p = line.trim().split(" ");
@@ -51,25 +59,72 @@ public class TurnProfile {
             spans.add(new double[] {end - turnSeconds + 1, end, kind});
             jobs[kind] += Double.parseDouble(p[2]) * (turnSeconds - 1);
         }
+        return jobs;
+    }
+
+    /** The kind of turn whose counted part holds {@code t}, or -1. */
+    private static int kindAt(List<double[]> spans, Instant t) {
+        double at = t.getEpochSecond() + t.getNano() / 1e9;
+        for (double[] s : spans) {
+            if (at >= s[0] && at < s[1]) {
+                return (int) s[2];
+            }
+        }
+        return -1;
+    }
+
+    private static void jit(Path recording, List<double[]> spans, int top) throws Exception {
+        List<Map<String, Long>> compiled = List.of(new HashMap<>(), new HashMap<>());
+        List<Map<String, Long>> deoptimized = List.of(new HashMap<>(), new HashMap<>());
+        try (RecordingFile f = new RecordingFile(recording)) {
+            while (f.hasMoreEvents()) {
+                RecordedEvent e = f.readEvent();
+                String type = e.getEventType().getName();
+                boolean compilation = type.equals("jdk.Compilation");
+                if (!compilation && !type.equals("jdk.Deoptimization")) {
+                    continue;
+                }
+                int kind = kindAt(spans, e.getStartTime());
+                if (kind < 0) {
+                    continue;
+                }
+                jdk.jfr.consumer.RecordedMethod m = e.getValue("method");
+                String method = m == null ? "?" : m.getType().getName() + "." + m.getName();
+                if (compilation) {
+                    compiled.get(kind).merge(method + " (level " + e.getValue("compileLevel") + ")", 1L, Long::sum);
+                } else {
+                    deoptimized.get(kind).merge(method + " (" + e.getValue("reason") + ", " + e.getValue("action") + ")", 1L, Long::sum);
+                }
+            }
+        }
+        for (int kind = 0; kind < 2; kind++) {
+            String name = kind == 0 ? "A" : "B";
+            System.out.printf("%s turns: %d compilations, %d deoptimizations%n", name, total(compiled.get(kind)),
+                    total(deoptimized.get(kind)));
+            mostFrequent("  compiled", compiled.get(kind), top);
+            mostFrequent("  deoptimized", deoptimized.get(kind), top);
+        }
+    }
+
+    private static long total(Map<String, Long> counts) {
+        return counts.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    private static void mostFrequent(String what, Map<String, Long> counts, int top) {
+        counts.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(top)
+                .forEach(e -> System.out.printf("%s %3d %s%n", what, e.getValue(), e.getKey()));
+    }
+
+    private static void split(Path recording, List<double[]> spans, double[] jobs, int top) throws Exception {
         List<Map<String, Long>> byThread = List.of(new HashMap<>(), new HashMap<>());
         List<Map<String, Long>> byFrame = List.of(new HashMap<>(), new HashMap<>());
-        long interval = 0;
         try (RecordingFile f = new RecordingFile(recording)) {
-            Instant previous = null;
             while (f.hasMoreEvents()) {
                 RecordedEvent e = f.readEvent();
                 if (!e.getEventType().getName().equals("jdk.ExecutionSample")) {
                     continue;
                 }
-                Instant t = e.getStartTime();
-                double at = t.getEpochSecond() + t.getNano() / 1e9;
-                int kind = -1;
-                for (double[] s : spans) {
-                    if (at >= s[0] && at < s[1]) {
-                        kind = (int) s[2];
-                        break;
-                    }
-                }
+                int kind = kindAt(spans, e.getStartTime());
                 if (kind < 0) {
                     continue;
                 }

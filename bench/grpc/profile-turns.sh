@@ -3,9 +3,10 @@
 # with poison jobs in its B turns (as poison-turns.sh), and async-profiler (from Maven Central)
 # sampling the broker's CPU once a millisecond from the end of the warm-up. TurnProfile.java then
 # splits the samples by kind of turn and prints the CPU per handled job of each thread, and the
-# frames whose share grew most.
+# frames whose share grew most. JIT=1 records the JIT's compilations and deoptimizations instead
+# (a JDK Flight Recorder recording), counted by kind of turn.
 # Figures: docs/BENCHMARKS.md, "Poison jobs, dead letters and the ledger".
-# Usage: [POISON_RATE=0.01] [MAX_ATTEMPTS=3] bench/grpc/profile-turns.sh [pairs of turns] [seconds per turn] [warm-up seconds] [frames]
+# Usage: [JIT=1] [POISON_RATE=0.01] [MAX_ATTEMPTS=3] bench/grpc/profile-turns.sh [pairs of turns] [seconds per turn] [warm-up seconds] [frames]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PAIRS=${1:-20}; TURN=${2:-4}; WARM=${3:-60}; TOP=${4:-60}
@@ -17,7 +18,11 @@ unzip -q -j ~/.m2/repository/tools/profiler/async-profiler/3.0/async-profiler-3.
 # shellcheck source=standalone.sh
 . bench/grpc/standalone.sh
 start_standalone "$S"
-(sleep "$WARM"; java bench/grpc/TurnProfile.java attach "$PID" "$S/libasyncProfiler.so" "start,event=cpu,interval=1ms,jfr,file=$S/cpu.jfr") &
+if [ "${JIT:-0}" = 1 ]; then
+  (sleep "$WARM"; jcmd "$PID" JFR.start name=turns settings=profile filename="$S/jit.jfr" > /dev/null) &
+else
+  (sleep "$WARM"; java bench/grpc/TurnProfile.java attach "$PID" "$S/libasyncProfiler.so" "start,event=cpu,interval=1ms,jfr,file=$S/cpu.jfr") &
+fi
 while IFS= read -r line; do
   case "$line" in
     "turn "*) echo "$(date +%s.%N) $(echo "$line" | awk '{print $3}') ${line##*jobs/s=}" >> "$S/turns" ;;
@@ -25,5 +30,10 @@ while IFS= read -r line; do
   esac
 done < <("$BATON" bench --target 127.0.0.1:17070 --turns "$TURN" --duration $((2 * PAIRS * TURN)) --warmup "$WARM" \
   --broker-pid "$PID" --poison-rate "${POISON_RATE:-0.01}" --max-attempts "${MAX_ATTEMPTS:-3}" 2>/dev/null)
-java bench/grpc/TurnProfile.java attach "$PID" "$S/libasyncProfiler.so" stop
-java bench/grpc/TurnProfile.java split "$S/cpu.jfr" "$S/turns" "$TURN" "$TOP"
+if [ "${JIT:-0}" = 1 ]; then
+  jcmd "$PID" JFR.stop name=turns > /dev/null
+  java bench/grpc/TurnProfile.java jit "$S/jit.jfr" "$S/turns" "$TURN" "$TOP"
+else
+  java bench/grpc/TurnProfile.java attach "$PID" "$S/libasyncProfiler.so" stop
+  java bench/grpc/TurnProfile.java split "$S/cpu.jfr" "$S/turns" "$TURN" "$TOP"
+fi

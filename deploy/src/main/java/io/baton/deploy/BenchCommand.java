@@ -115,7 +115,7 @@ final class BenchCommand implements Callable<Integer> {
             + "handled job to report for each kind of turn.")
     long brokerPid;
 
-    /** Set while measuring in turns: whether the producers now send the poison load. */
+    /** With --turns (null otherwise): the producers ask it whether to send the poison load now. */
     private volatile Turns turns;
 
     @Override
