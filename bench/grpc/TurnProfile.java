@@ -144,11 +144,11 @@ public class TurnProfile {
             }
         }
         System.out.printf(Locale.ROOT, "handled jobs counted: A %.0f, B %.0f%n", jobs[0], jobs[1]);
-        print("threads (µs of CPU per handled job, at one sample per ms)", byThread, jobs, Integer.MAX_VALUE);
-        print("frames whose share grew most (inclusive)", byFrame, jobs, top);
+        print("threads (µs of CPU per handled job, at one sample per ms)", byThread, jobs, Integer.MAX_VALUE, true);
+        print("frames whose share grew most (inclusive)", byFrame, jobs, top, false);
     }
 
-    private static void print(String title, List<Map<String, Long>> counts, double[] jobs, int top) {
+    private static void print(String title, List<Map<String, Long>> counts, double[] jobs, int top, boolean withTotal) {
         Set<String> keys = new HashSet<>(counts.get(0).keySet());
         keys.addAll(counts.get(1).keySet());
         List<String> sorted = new ArrayList<>(keys);
@@ -165,7 +165,7 @@ public class TurnProfile {
                 System.out.printf(Locale.ROOT, "%9.3f %9.3f %+9.3f  %s%n", a, b, b - a, k);
             }
         }
-        if (top == Integer.MAX_VALUE) {
+        if (withTotal) {
             System.out.printf(Locale.ROOT, "%9.3f %9.3f %+9.3f  all%n", total[0], total[1], total[1] - total[0]);
         }
     }

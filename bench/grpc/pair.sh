@@ -93,8 +93,9 @@ metrics_port_of() { if [ "$1" = "$NAME_A" ] || [ "${SHARED:-0}" = 1 ]; then echo
 target() { echo "--target 127.0.0.1:$(port_of "$1") $(bench_args "$1")"; }
 launcher() { if [ "$1" = "$NAME_A" ]; then echo "$BATON_A"; else echo "$BATON_B"; fi; }
 
-# The broker JVMs are children of the launcher script; their CPU is read from /proc.
-jvm() { local dir=$1; if [ "${SHARED:-0}" = 1 ]; then dir=$NAME_A; fi; pgrep -f "data-dir $S/$dir " | while read -r p; do [ "$(cat /proc/"$p"/comm)" = java ] && echo "$p"; done | head -1; }
+# shellcheck source=standalone.sh
+. bench/grpc/standalone.sh
+jvm() { local dir=$1; if [ "${SHARED:-0}" = 1 ]; then dir=$NAME_A; fi; jvm_of "$S/$dir"; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 # One measured run: the broker's CPU is read at the end of the warm-up and of the last second.

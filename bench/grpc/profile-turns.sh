@@ -12,15 +12,14 @@ cd "$(dirname "$0")/../.."
 PAIRS=${1:-20}; TURN=${2:-4}; WARM=${3:-60}; TOP=${4:-60}
 BATON=${BATON:-$PWD/bin/baton}
 S=$(mktemp -d /tmp/baton-profile-turns.XXXXXX)
-AP=tools.profiler:async-profiler:3.0
-mvn -q dependency:get -Dartifact=$AP > /dev/null
-unzip -q -j ~/.m2/repository/tools/profiler/async-profiler/3.0/async-profiler-3.0.jar linux-x64/libasyncProfiler.so -d "$S"
 # shellcheck source=standalone.sh
 . bench/grpc/standalone.sh
 start_standalone "$S"
 if [ "${JIT:-0}" = 1 ]; then
   (sleep "$WARM"; jcmd "$PID" JFR.start name=turns settings=profile filename="$S/jit.jfr" > /dev/null) &
 else
+  mvn -q dependency:get -Dartifact=tools.profiler:async-profiler:3.0 > /dev/null
+  unzip -q -j ~/.m2/repository/tools/profiler/async-profiler/3.0/async-profiler-3.0.jar linux-x64/libasyncProfiler.so -d "$S"
   (sleep "$WARM"; java bench/grpc/TurnProfile.java attach "$PID" "$S/libasyncProfiler.so" "start,event=cpu,interval=1ms,jfr,file=$S/cpu.jfr") &
 fi
 while IFS= read -r line; do

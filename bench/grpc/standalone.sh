@@ -1,7 +1,13 @@
-# Sourced by scripts of this folder: start_standalone DIR starts one `baton standalone` ($BATON)
+# Sourced by scripts of this folder.
+
+# The JVM of the standalone whose data is in DIR (a child of the launcher script, whose CPU is read
+# from /proc).
+jvm_of() { pgrep -f "data-dir $1 " | while read -r p; do [ "$(cat /proc/"$p"/comm)" = java ] && echo "$p"; done | head -1; }
+
+# start_standalone DIR starts one `baton standalone` ($BATON)
 # with its data in DIR/data and its log in DIR/log, on the ports the benches use (gRPC 17070,
-# metrics 19090), waits until it is ready, and sets PID to its JVM (a child of the launcher
-# script, whose CPU is read from /proc). The EXIT trap stops it and removes DIR.
+# metrics 19090), waits until it is ready, and sets PID to its JVM. The EXIT trap stops it and
+# removes DIR.
 start_standalone() {
   local dir=$1
   "$BATON" standalone --data-dir "$dir/data" --grpc-port 17070 --http-port 18888 --metrics-port 19090 \
@@ -10,5 +16,5 @@ start_standalone() {
   # shellcheck disable=SC2064
   trap "kill $LAUNCHER 2>/dev/null; wait $LAUNCHER 2>/dev/null || true; rm -rf '$dir'" EXIT
   for _ in $(seq 120); do grep -q "standalone ready" "$dir/log" && break; sleep 1; done
-  PID=$(pgrep -f "data-dir $dir/data " | while read -r p; do [ "$(cat /proc/"$p"/comm)" = java ] && echo "$p"; done | head -1)
+  PID=$(jvm_of "$dir/data")
 }
