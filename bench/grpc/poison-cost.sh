@@ -9,11 +9,10 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROUNDS=${1:-2}; SECS=${2:-15}; WARM=${3:-40}
 BATON=$PWD/bin/baton
-S=$(mktemp -d /tmp/baton-poison-cost.XXXXXX)
 TICK=$(getconf CLK_TCK)
 # shellcheck source=standalone.sh
 . bench/grpc/standalone.sh
-start_standalone "$S"
+start_standalone poison-cost
 scrape() {
   curl -s 127.0.0.1:19090/metrics | grep -v '_bucket' \
     | grep -E '^baton_(work|log_append|log_fsync|attempts_ended|messages_claimed)[a-z_]*(_total|_count)?(\{[^}]*\})? ' || true

@@ -9,10 +9,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 SERIES=${1:-1}; PAIRS=${2:-30}; TURN=${3:-4}; WARM=${4:-60}
 BATON=${BATON:-$PWD/bin/baton}
-S=$(mktemp -d /tmp/baton-poison-turns.XXXXXX)
 # shellcheck source=standalone.sh
 . bench/grpc/standalone.sh
-start_standalone "$S"
+start_standalone poison-turns
 run() {
   "$BATON" bench --target 127.0.0.1:17070 --turns "$TURN" --duration $((2 * PAIRS * TURN)) --warmup "$WARM" \
     --broker-pid "$PID" --max-attempts "${MAX_ATTEMPTS:-3}" "$@" 2>/dev/null | grep '^turns:'

@@ -11,10 +11,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 PAIRS=${1:-20}; TURN=${2:-4}; WARM=${3:-60}; TOP=${4:-60}
 BATON=${BATON:-$PWD/bin/baton}
-S=$(mktemp -d /tmp/baton-profile-turns.XXXXXX)
 # shellcheck source=standalone.sh
 . bench/grpc/standalone.sh
-start_standalone "$S"
+start_standalone profile-turns
 if [ "${JIT:-0}" = 1 ]; then
   (sleep "$WARM"; jcmd "$PID" JFR.start name=turns settings=profile filename="$S/jit.jfr" > /dev/null) &
 else

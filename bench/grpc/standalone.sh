@@ -4,12 +4,13 @@
 # from /proc).
 jvm_of() { pgrep -f "data-dir $1 " | while read -r p; do [ "$(cat /proc/"$p"/comm)" = java ] && echo "$p"; done | head -1; }
 
-# start_standalone DIR starts one `baton standalone` ($BATON)
-# with its data in DIR/data and its log in DIR/log, on the ports the benches use (gRPC 17070,
+# start_standalone NAME makes a scratch folder S (/tmp/baton-NAME.XXXXXX) and starts one
+# `baton standalone` ($BATON) with its data in S/data and its log in S/log, on the ports the benches use (gRPC 17070,
 # metrics 19090), waits until it is ready, and sets PID to its JVM. The EXIT trap stops it and
-# removes DIR.
+# removes S.
 start_standalone() {
-  local dir=$1
+  S=$(mktemp -d "/tmp/baton-$1.XXXXXX")
+  local dir=$S
   "$BATON" standalone --data-dir "$dir/data" --grpc-port 17070 --http-port 18888 --metrics-port 19090 \
     --zookeeper-port 12181 > "$dir/log" 2>&1 &
   LAUNCHER=$!
