@@ -391,6 +391,42 @@ class WorkStreamIT {
     }
 
     @Test
+    void aSettleWhoseReleasesNameOtherClaimsThanItsAcksCountsEachKindsRefusalsToo() throws Exception {
+        // The broker decides such a settle as one slot command (the test above takes the other way).
+        String q = queue();
+        post(q, 4);
+        Stream s = streamWithJobs(q, 4, 60, 4);
+        List<Job> jobs = s.jobs();
+        Job lost = jobs.get(0);
+        client.releaseClaim(q, lost.getClaimId());
+        Claim other = client.claim(q, 1, 60, 60);
+        assertThat(other.messages()).extracting(Message::id).containsExactly(lost.getMessage().getId());
+        Job ended = jobs.get(3);
+        client.releaseClaim(q, ended.getClaimId());
+        // Acks: the lost one (refused) and the second. Releases: the third with its error, and the
+        // fourth, whose claim already ended (refused).
+        s.send(settle(List.of(lost, jobs.get(1)),
+                List.of(release(jobs.get(2)).toBuilder().setErrorClass("E").setErrorMessage("failed").build(), release(ended))));
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !s.outcomes().isEmpty());
+        assertThat(s.outcomes()).hasSize(1);
+        Outcome o = s.outcomes().get(0);
+        assertThat(o.getKind()).isEqualTo(Outcome.Kind.SETTLE);
+        assertThat(o.getOk()).isFalse();
+        assertThat(o.getRefused()).isOne();
+        assertThat(o.getReleasesRefused()).isOne();
+        assertThat(o.getError().getCode()).isEqualTo(io.baton.api.ErrorCode.CLAIM_CONFLICT.name());
+        // The third comes back with its ledger, and so does the fourth (given back by its claim's release).
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> s.jobs().size() == 6);
+        Job third = s.jobs().subList(4, 6).stream().filter(j -> j.getMessage().getId().equals(jobs.get(2).getMessage().getId()))
+                .findFirst().orElseThrow();
+        assertThat(third.getMessage().getAttempts()).isEqualTo(2);
+        assertThat(third.getMessage().getLedger(0).getErrorClass()).isEqualTo("E");
+        assertThat(third.getMessage().getLedger(0).getErrorMessage()).isEqualTo("failed");
+        assertThat(client.getMessage(q, lost.getMessage().getId()).claimId()).isEqualTo(other.id());
+        assertThat(client.stats(q).total()).isEqualTo(3); // the second is gone
+    }
+
+    @Test
     void aMalformedSettleEndsTheStreamAndNeitherItsAcksNorItsReleasesHappen() throws Exception {
         String q = queue();
         post(q, 2);

@@ -277,6 +277,8 @@ class WorkerIT {
         Map<String, AtomicInteger> failures = new ConcurrentHashMap<>();
         Map<String, AtomicInteger> successes = new ConcurrentHashMap<>();
         double settlesBefore = local.broker().metrics().registry().get("baton.work.settles").counter().count();
+        double[] batchesBefore = {counter("baton.work.claim.batches"), counter("baton.work.jobs.pushed"),
+                counter("baton.work.ack.batches"), counter("baton.work.acks")};
         // Every third job fails on its first attempt: the jobs that finish together are a mix.
         for (int w = 0; w < 2; w++) {
             Worker worker = Worker.builder(client).queue(q).concurrency(4).maxOutstanding(64).releaseBackoff(Duration.ZERO)
@@ -296,7 +298,15 @@ class WorkerIT {
         assertThat(successes.values()).allMatch(c -> c.get() == 1);
         assertThat(failures).hasSize((n + 2) / 3);
         assertThat(failures.values()).allMatch(c -> c.get() == 1);
-        assertThat(local.broker().metrics().registry().get("baton.work.settles").counter().count()).isGreaterThan(settlesBefore);
+        double settles = local.broker().metrics().registry().get("baton.work.settles").counter().count() - settlesBefore;
+        assertThat(settles).isPositive();
+        // Each job was pushed in some claim batch, and each ack travelled in an ack batch or a settle.
+        double claimBatches = counter("baton.work.claim.batches") - batchesBefore[0];
+        double pushed = counter("baton.work.jobs.pushed") - batchesBefore[1];
+        assertThat(pushed).isGreaterThanOrEqualTo(n + failures.size());
+        assertThat(claimBatches).isPositive().isLessThanOrEqualTo(pushed);
+        double ackRequests = counter("baton.work.ack.batches") - batchesBefore[2] + settles;
+        assertThat(ackRequests).isPositive().isLessThanOrEqualTo(counter("baton.work.acks") - batchesBefore[3] + failures.size());
     }
 
     @Test

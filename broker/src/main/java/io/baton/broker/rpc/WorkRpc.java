@@ -42,6 +42,8 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
     private final Counter releases;
     private final Counter acks;
     private final Counter settles;
+    private final Counter claimBatches;
+    private final Counter ackBatches;
 
     /** Work streams one broker serves at most, whoever opens them. */
     public static final int MAX_STREAMS = 10_000;
@@ -73,6 +75,13 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
         this.acks = Counter.builder("baton.work.acks").description("Jobs acknowledged by streaming workers").register(registry);
         this.settles = Counter.builder("baton.work.settles")
                 .description("Requests carrying a streaming worker's acks and releases together").register(registry);
+        // Jobs per batch (pushed / claim batches, acks / ack batches) say how well a load batches:
+        // each batch costs a slot command, a log append and a message on the stream.
+        this.claimBatches = Counter.builder("baton.work.claim.batches")
+                .description("Claims that found jobs for a streaming worker's free credits (each pushed in one event or a few)")
+                .register(registry);
+        this.ackBatches = Counter.builder("baton.work.ack.batches")
+                .description("Requests carrying only a streaming worker's acks").register(registry);
     }
 
     /** The service, with each call's remote address made known to its session: bind this, not the bare service. */
@@ -323,6 +332,7 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
             }
             credits -= claims.size();
             creditsOutstanding.addAndGet(-claims.size());
+            claimBatches.increment();
             pushed.increment(claims.size());
             jobsPushed += claims.size();
             out.onNext(WorkEvent.newBuilder().setJobs(batch).build());
@@ -344,6 +354,7 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
                 throw SlotCalls.invalid("An ack batch holds 1-" + Limits.WORK_BATCH_MAX + " acks.");
             }
             SlotCommand.AckMessages command = ackCommand(batch.getAcksList());
+            ackBatches.increment();
             CompletableFuture<SlotCommand.AckResult> done = acked(batch.getAcksList(), command);
             returnCredits(n);
             done.whenComplete((result, err) -> report(Outcome.newBuilder().setKind(Outcome.Kind.ACK)
@@ -375,13 +386,17 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
 
         /** Submits checked acks: their jobs are no longer held (the caller returns their credits). */
         private CompletableFuture<SlotCommand.AckResult> acked(List<io.baton.api.v1.Ack> list, SlotCommand.AckMessages command) {
+            forgetAcked(list);
+            return driver.submit(command);
+        }
+
+        /** Checked acks are about to be submitted: their jobs are no longer held. */
+        private void forgetAcked(List<io.baton.api.v1.Ack> list) {
             for (io.baton.api.v1.Ack a : list) {
                 held.remove(a.getClaimId());
             }
-            CompletableFuture<SlotCommand.AckResult> done = driver.submit(command);
             acks.increment(list.size());
             jobsAcked += list.size();
-            return done;
         }
 
         /** What went wrong with {@code n} acks, as the outcome reports it: null if nothing did. */
@@ -435,20 +450,26 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
 
         /** Submits checked releases: their jobs are no longer held (the caller returns their credits). */
         private CompletableFuture<Integer> released(List<io.baton.api.v1.Release> list, SlotCommand.ReleaseClaims command) {
+            forgetReleased(list);
+            return driver.submit(command);
+        }
+
+        /** Checked releases are about to be submitted: their jobs are no longer held. */
+        private void forgetReleased(List<io.baton.api.v1.Release> list) {
             for (io.baton.api.v1.Release r : list) {
                 held.remove(r.getClaimId());
             }
-            CompletableFuture<Integer> done = driver.submit(command);
             releases.increment(list.size());
             jobsReleased += list.size();
-            return done;
         }
 
         /**
-         * A worker's acks and releases of one turn: the ack batch, then the release batch, submitted
-         * one after the other (the slot decides them in that order), answered by one outcome. Both
-         * are checked before either is submitted, so a bad request changes nothing; their credits
-         * come back together, so the jobs that refill them are claimed in one batch.
+         * A worker's acks and releases of one turn, answered by one outcome: one slot command
+         * ({@link SlotCommand.Settle}: one pass through the slot and one wait for the log, where a
+         * turn that carries a failed job would otherwise pay two), or, when a release names a claim
+         * that an ack names, the ack batch and then the release batch, which the slot decides in
+         * that order. Everything is checked before anything is submitted, so a bad request changes
+         * nothing; the credits come back together, so the jobs that refill them are claimed in one batch.
          */
         private void settle(io.baton.api.v1.Settle s) {
             requireSubscribed();
@@ -461,16 +482,46 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
             SlotCommand.AckMessages ackCommand = a == 0 ? null : ackCommand(s.getAcksList());
             SlotCommand.ReleaseClaims releaseCommand = r == 0 ? null : releaseCommand(s.getReleasesList());
             settles.increment();
-            CompletableFuture<SlotCommand.AckResult> ackDone = ackCommand == null
-                    ? CompletableFuture.completedFuture(new SlotCommand.AckResult(0, 0)) : acked(s.getAcksList(), ackCommand);
-            CompletableFuture<Integer> releaseDone = releaseCommand == null
-                    ? CompletableFuture.completedFuture(0) : released(s.getReleasesList(), releaseCommand);
+            if (ackCommand != null && releaseCommand != null && sharesAClaim(ackCommand, releaseCommand)) {
+                CompletableFuture<SlotCommand.AckResult> ackDone = acked(s.getAcksList(), ackCommand);
+                CompletableFuture<Integer> releaseDone = released(s.getReleasesList(), releaseCommand);
+                returnCredits(a + r);
+                ackDone.whenComplete((ackResult, ackErr) -> releaseDone.whenComplete((refused, releaseErr) ->
+                        reportSettled(a, r, ackResult, refused, ackErr, releaseErr)));
+                return;
+            }
+            if (ackCommand != null) {
+                forgetAcked(s.getAcksList());
+            }
+            if (releaseCommand != null) {
+                forgetReleased(s.getReleasesList());
+            }
+            CompletableFuture<SlotCommand.SettleResult> done = driver.submit(new SlotCommand.Settle(ackCommand, releaseCommand));
             returnCredits(a + r);
-            ackDone.whenComplete((ackResult, ackErr) -> releaseDone.whenComplete((refused, releaseErr) -> {
-                Throwable err = ackError(a, ackResult, ackErr);
-                report(Outcome.newBuilder().setKind(Outcome.Kind.SETTLE).setRefused(ackResult == null ? a : ackResult.refused())
-                        .setReleasesRefused(refused == null ? r : refused), err != null ? err : releaseErr);
-            }));
+            done.whenComplete((result, err) -> reportSettled(a, r, result == null ? null : result.acks(),
+                    result == null ? null : result.releasesRefused(), err, null));
+        }
+
+        /** The outcome of a settle of {@code a} acks and {@code r} releases; null results where the slot did not answer. */
+        private void reportSettled(int a, int r, SlotCommand.AckResult ackResult, Integer releasesRefused, Throwable ackErr,
+                                   Throwable releaseErr) {
+            Throwable error = ackError(a, ackResult, ackErr);
+            if (error == null) {
+                error = releaseErr;
+            }
+            report(Outcome.newBuilder().setKind(Outcome.Kind.SETTLE).setRefused(ackResult == null ? a : ackResult.refused())
+                    .setReleasesRefused(releasesRefused == null ? r : releasesRefused), error);
+        }
+
+        private static boolean sharesAClaim(SlotCommand.AckMessages acks, SlotCommand.ReleaseClaims releases) {
+            for (SlotCommand.ReleaseClaims.Release rel : releases.releases()) {
+                for (long c : acks.claimSeqs()) {
+                    if (c == rel.claimSeq()) {
+                        return true;
+                    }
+                }
+            }
+            return false;
         }
 
         /** Release {@code i} of a request, checked: a bad one fails the stream (a client bug). */

@@ -281,6 +281,43 @@ public sealed interface SlotCommand<R> {
     }
 
     /**
+     * A worker's acks and releases of one turn, decided together: the same records as
+     * {@link AckMessages} followed by {@link ReleaseClaims}, in one pass through the slot and one
+     * wait for the log. Either part may be null, not both. The releases may not name a claim the
+     * acks name: deciding both against the state before either would then differ from deciding
+     * them one after the other (the acks may end that claim), so a caller with such a turn submits
+     * the two commands instead.
+     */
+    record Settle(AckMessages acks, ReleaseClaims releases) implements SlotCommand<SettleResult> {
+        public Settle {
+            if (acks == null && releases == null) {
+                throw new IllegalArgumentException("a settle needs acks or releases");
+            }
+            if (acks != null && releases != null
+                    && (!acks.project().equals(releases.project()) || !acks.queue().equals(releases.queue()))) {
+                throw new IllegalArgumentException("a settle's acks and releases are of one queue");
+            }
+        }
+
+        @Override
+        public String project() {
+            return acks != null ? acks.project() : releases.project();
+        }
+
+        @Override
+        public boolean issuesIds() {
+            return releases != null && releases.issuesIds();
+        }
+
+        public Decision<SettleResult> decide(SlotStateMachine sm, long now) {
+            return sm.settle(this, now);
+        }
+    }
+
+    /** What a {@link Settle} did: its acks as {@link AckResult}, and how many releases named a claim that had ended. */
+    record SettleResult(AckResult acks, int releasesRefused) {}
+
+    /**
      * The worker stream that received these claims closed. Claims no longer active are ignored;
      * the others remember it until renewed (see {@link AttemptOutcome#STREAM_CLOSED}).
      */

@@ -815,6 +815,36 @@ public final class SlotStateMachine {
         return records.isEmpty() ? Decision.read(refused) : new Decision<>(records, () -> refused);
     }
 
+    /**
+     * Both parts decided against the state before either: the same as deciding the acks, applying
+     * them, then deciding the releases, because no release names a claim an ack names (checked).
+     * An ack deletes only what its own claim holds, and a release reads only its claim, its
+     * messages' ledgers and the queue's policy, none of which the other claims' deletes change.
+     */
+    public Decision<SlotCommand.SettleResult> settle(SlotCommand.Settle c, long now) {
+        if (c.acks() != null && c.releases() != null) {
+            long[] acked = c.acks().claimSeqs();
+            for (SlotCommand.ReleaseClaims.Release r : c.releases().releases()) {
+                if (contains(acked, acked.length, r.claimSeq())) {
+                    throw SlotException.invalid("A settle may not release a claim that it acknowledges.");
+                }
+            }
+        }
+        Decision<AckResult> acks = c.acks() == null ? Decision.read(new AckResult(0, 0)) : ackMessages(c.acks(), now);
+        Decision<Integer> releases = c.releases() == null ? Decision.read(0) : releaseClaims(c.releases(), now);
+        List<SlotRecord> records;
+        if (acks.records().isEmpty()) {
+            records = releases.records();
+        } else if (releases.records().isEmpty()) {
+            records = acks.records();
+        } else {
+            records = new ArrayList<>(acks.records().size() + releases.records().size());
+            records.addAll(acks.records());
+            records.addAll(releases.records());
+        }
+        return new Decision<>(records, () -> new SlotCommand.SettleResult(acks.reply().get(), releases.reply().get()));
+    }
+
     private void checkReleaseDelay(long delayMillis) {
         if (delayMillis != ReleaseClaim.QUEUE_BACKOFF) {
             checkRange("The delay of a release in milliseconds", delayMillis, 0, limits.messageTtlMaxSeconds() * 1000L);
