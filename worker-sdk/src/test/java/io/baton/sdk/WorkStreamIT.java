@@ -355,22 +355,16 @@ class WorkStreamIT {
         return WorkRequest.newBuilder().setSettle(b).build();
     }
 
-    @Test
-    void aSettleAcksThenReleasesInOneOutcomeCountingEachKindsRefusals() throws Exception {
-        String q = queue();
-        post(q, 4);
-        Stream s = streamWithJobs(q, 4, 60, 4);
-        assertThat(io.baton.api.grpc.WorkStreamHeaders.acceptsSettle(s.headers.get())).isTrue();
-        List<Job> jobs = s.jobs();
-        Job lost = jobs.get(0);
-        client.releaseClaim(q, lost.getClaimId());
+    /** Gives {@code job}'s lease up behind the stream's back and lets another claim take its message. */
+    private static Claim claimedByAnother(String q, Job job) {
+        client.releaseClaim(q, job.getClaimId());
         Claim other = client.claim(q, 1, 60, 60);
-        assertThat(other.messages()).extracting(Message::id).containsExactly(lost.getMessage().getId());
-        // Acks: the lost one (refused) and the second. Releases: the third, the fourth with its
-        // error, and the second's claim, which its ack ends first (refused, as in a release batch
-        // sent after the ack batch).
-        s.send(settle(List.of(lost, jobs.get(1)), List.of(release(jobs.get(2)),
-                release(jobs.get(3)).toBuilder().setErrorClass("E").setErrorMessage("failed").build(), release(jobs.get(1)))));
+        assertThat(other.messages()).extracting(Message::id).containsExactly(job.getMessage().getId());
+        return other;
+    }
+
+    /** The stream's only outcome is a settle's that refused one ack (a claim conflict) and one release. */
+    private static void assertOneSettleRefusingAnAckAndARelease(Stream s) {
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !s.outcomes().isEmpty());
         assertThat(s.outcomes()).hasSize(1);
         Outcome o = s.outcomes().get(0);
@@ -379,12 +373,34 @@ class WorkStreamIT {
         assertThat(o.getRefused()).isOne();
         assertThat(o.getReleasesRefused()).isOne();
         assertThat(o.getError().getCode()).isEqualTo(io.baton.api.ErrorCode.CLAIM_CONFLICT.name());
+    }
+
+    /** {@code job}'s message as the stream received it again, after its first four jobs. */
+    private static Job pushedAgain(Stream s, Job job) {
+        return s.jobs().subList(4, s.jobs().size()).stream().filter(j -> j.getMessage().getId().equals(job.getMessage().getId()))
+                .findFirst().orElseThrow();
+    }
+
+    @Test
+    void aSettleAcksThenReleasesInOneOutcomeCountingEachKindsRefusals() throws Exception {
+        String q = queue();
+        post(q, 4);
+        Stream s = streamWithJobs(q, 4, 60, 4);
+        assertThat(io.baton.api.grpc.WorkStreamHeaders.acceptsSettle(s.headers.get())).isTrue();
+        List<Job> jobs = s.jobs();
+        Job lost = jobs.get(0);
+        Claim other = claimedByAnother(q, lost);
+        // Acks: the lost one (refused) and the second. Releases: the third, the fourth with its
+        // error, and the second's claim, which its ack ends first (refused, as in a release batch
+        // sent after the ack batch).
+        s.send(settle(List.of(lost, jobs.get(1)), List.of(release(jobs.get(2)),
+                release(jobs.get(3)).toBuilder().setErrorClass("E").setErrorMessage("failed").build(), release(jobs.get(1)))));
+        assertOneSettleRefusingAnAckAndARelease(s);
         // The released jobs come back under new claims, their ledgers saying why they came back.
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> s.jobs().size() == 6);
         assertThat(s.jobs().subList(4, 6)).extracting(j -> j.getMessage().getId())
                 .containsExactlyInAnyOrder(jobs.get(2).getMessage().getId(), jobs.get(3).getMessage().getId());
-        Job fourth = s.jobs().subList(4, 6).stream().filter(j -> j.getMessage().getId().equals(jobs.get(3).getMessage().getId()))
-                .findFirst().orElseThrow();
+        Job fourth = pushedAgain(s, jobs.get(3));
         assertThat(fourth.getMessage().getLedger(0).getErrorClass()).isEqualTo("E");
         assertThat(client.getMessage(q, lost.getMessage().getId()).claimId()).isEqualTo(other.id());
         assertThat(client.stats(q).total()).isEqualTo(3); // the second is gone
@@ -398,27 +414,17 @@ class WorkStreamIT {
         Stream s = streamWithJobs(q, 4, 60, 4);
         List<Job> jobs = s.jobs();
         Job lost = jobs.get(0);
-        client.releaseClaim(q, lost.getClaimId());
-        Claim other = client.claim(q, 1, 60, 60);
-        assertThat(other.messages()).extracting(Message::id).containsExactly(lost.getMessage().getId());
+        Claim other = claimedByAnother(q, lost);
         Job ended = jobs.get(3);
         client.releaseClaim(q, ended.getClaimId());
         // Acks: the lost one (refused) and the second. Releases: the third with its error, and the
         // fourth, whose claim already ended (refused).
         s.send(settle(List.of(lost, jobs.get(1)),
                 List.of(release(jobs.get(2)).toBuilder().setErrorClass("E").setErrorMessage("failed").build(), release(ended))));
-        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !s.outcomes().isEmpty());
-        assertThat(s.outcomes()).hasSize(1);
-        Outcome o = s.outcomes().get(0);
-        assertThat(o.getKind()).isEqualTo(Outcome.Kind.SETTLE);
-        assertThat(o.getOk()).isFalse();
-        assertThat(o.getRefused()).isOne();
-        assertThat(o.getReleasesRefused()).isOne();
-        assertThat(o.getError().getCode()).isEqualTo(io.baton.api.ErrorCode.CLAIM_CONFLICT.name());
+        assertOneSettleRefusingAnAckAndARelease(s);
         // The third comes back with its ledger, and so does the fourth (given back by its claim's release).
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> s.jobs().size() == 6);
-        Job third = s.jobs().subList(4, 6).stream().filter(j -> j.getMessage().getId().equals(jobs.get(2).getMessage().getId()))
-                .findFirst().orElseThrow();
+        Job third = pushedAgain(s, jobs.get(2));
         assertThat(third.getMessage().getAttempts()).isEqualTo(2);
         assertThat(third.getMessage().getLedger(0).getErrorClass()).isEqualTo("E");
         assertThat(third.getMessage().getLedger(0).getErrorMessage()).isEqualTo("failed");

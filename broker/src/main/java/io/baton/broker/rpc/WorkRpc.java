@@ -482,7 +482,7 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
             SlotCommand.AckMessages ackCommand = a == 0 ? null : ackCommand(s.getAcksList());
             SlotCommand.ReleaseClaims releaseCommand = r == 0 ? null : releaseCommand(s.getReleasesList());
             settles.increment();
-            if (ackCommand != null && releaseCommand != null && sharesAClaim(ackCommand, releaseCommand)) {
+            if (ackCommand != null && releaseCommand != null && SlotCommand.Settle.shareAClaim(ackCommand, releaseCommand)) {
                 CompletableFuture<SlotCommand.AckResult> ackDone = acked(s.getAcksList(), ackCommand);
                 CompletableFuture<Integer> releaseDone = released(s.getReleasesList(), releaseCommand);
                 returnCredits(a + r);
@@ -511,17 +511,6 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
             }
             report(Outcome.newBuilder().setKind(Outcome.Kind.SETTLE).setRefused(ackResult == null ? a : ackResult.refused())
                     .setReleasesRefused(releasesRefused == null ? r : releasesRefused), error);
-        }
-
-        private static boolean sharesAClaim(SlotCommand.AckMessages acks, SlotCommand.ReleaseClaims releases) {
-            for (SlotCommand.ReleaseClaims.Release rel : releases.releases()) {
-                for (long c : acks.claimSeqs()) {
-                    if (c == rel.claimSeq()) {
-                        return true;
-                    }
-                }
-            }
-            return false;
         }
 
         /** Release {@code i} of a request, checked: a bad one fails the stream (a client bug). */

@@ -299,6 +299,18 @@ public sealed interface SlotCommand<R> {
             }
         }
 
+        /** Whether a release names a claim that an ack names (such a pair may not be one {@code Settle}). */
+        public static boolean shareAClaim(AckMessages acks, ReleaseClaims releases) {
+            for (ReleaseClaims.Release r : releases.releases()) {
+                for (long c : acks.claimSeqs()) {
+                    if (c == r.claimSeq()) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        }
+
         @Override
         public String project() {
             return acks != null ? acks.project() : releases.project();

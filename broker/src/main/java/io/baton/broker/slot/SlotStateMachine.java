@@ -822,13 +822,8 @@ public final class SlotStateMachine {
      * messages' ledgers and the queue's policy, none of which the other claims' deletes change.
      */
     public Decision<SlotCommand.SettleResult> settle(SlotCommand.Settle c, long now) {
-        if (c.acks() != null && c.releases() != null) {
-            long[] acked = c.acks().claimSeqs();
-            for (SlotCommand.ReleaseClaims.Release r : c.releases().releases()) {
-                if (contains(acked, acked.length, r.claimSeq())) {
-                    throw SlotException.invalid("A settle may not release a claim that it acknowledges.");
-                }
-            }
+        if (c.acks() != null && c.releases() != null && SlotCommand.Settle.shareAClaim(c.acks(), c.releases())) {
+            throw SlotException.invalid("A settle may not release a claim that it acknowledges.");
         }
         Decision<AckResult> acks = c.acks() == null ? Decision.read(new AckResult(0, 0)) : ackMessages(c.acks(), now);
         Decision<Integer> releases = c.releases() == null ? Decision.read(0) : releaseClaims(c.releases(), now);
