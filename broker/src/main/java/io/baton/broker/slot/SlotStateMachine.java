@@ -819,7 +819,8 @@ public final class SlotStateMachine {
      * Both parts decided against the state before either: the same as deciding the acks, applying
      * them, then deciding the releases, because no release names a claim an ack names (checked).
      * An ack deletes only what its own claim holds, and a release reads only its claim, its
-     * messages' ledgers and the queue's policy, none of which the other claims' deletes change.
+     * messages' ledgers, the queue's policy and the next sequence number, none of which the other
+     * claims' deletes change ({@code SettleProperties} holds the two ways to the same records).
      */
     public Decision<SlotCommand.SettleResult> settle(SlotCommand.Settle c, long now) {
         if (c.acks() != null && c.releases() != null && SlotCommand.Settle.shareAClaim(c.acks(), c.releases())) {
