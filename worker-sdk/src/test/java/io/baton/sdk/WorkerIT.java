@@ -276,7 +276,7 @@ class WorkerIT {
         int n = 2_000;
         Map<String, AtomicInteger> failures = new ConcurrentHashMap<>();
         Map<String, AtomicInteger> successes = new ConcurrentHashMap<>();
-        double settlesBefore = local.broker().metrics().registry().get("baton.work.settles").counter().count();
+        double settlesBefore = counter("baton.work.settles");
         double[] batchesBefore = {counter("baton.work.claim.batches"), counter("baton.work.jobs.pushed"),
                 counter("baton.work.ack.batches"), counter("baton.work.acks")};
         // Every third job fails on its first attempt: the jobs that finish together are a mix.
@@ -298,7 +298,7 @@ class WorkerIT {
         assertThat(successes.values()).allMatch(c -> c.get() == 1);
         assertThat(failures).hasSize((n + 2) / 3);
         assertThat(failures.values()).allMatch(c -> c.get() == 1);
-        double settles = local.broker().metrics().registry().get("baton.work.settles").counter().count() - settlesBefore;
+        double settles = counter("baton.work.settles") - settlesBefore;
         assertThat(settles).isPositive();
         // Each job was pushed in some claim batch, and each ack travelled in an ack batch or a settle.
         double claimBatches = counter("baton.work.claim.batches") - batchesBefore[0];
