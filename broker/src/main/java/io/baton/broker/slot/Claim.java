@@ -26,6 +26,8 @@ final class Claim {
     boolean extended;
     /** Whether the stream that carried it closed, and no renewal came since. */
     boolean streamClosed;
+    /** Where it is in its queue's {@link ClaimTimers} (-1: not there); only that class sets it. */
+    int timerSlot = -1;
 
     Claim(long seq, long[] messages, long time, int ttlSeconds) {
         this(seq, messages, time, ttlSeconds, false);

@@ -1,18 +1,17 @@
 package io.baton.broker.slot;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
- * A queue's active claims and their expiry timers. An expired, released or emptied claim is
- * removed at once, so "in the table" is exactly "valid". Renewal pushes a new timer and leaves the
- * old one to be skipped when it comes up.
+ * A queue's active claims and their expiries. An expired, released or emptied claim is removed at
+ * once, timer included, so "in the table" is exactly "valid", and the table holds what is held:
+ * nothing of claims that ended.
  */
 final class ClaimTable {
-    private final Map<Long, Claim> active = new HashMap<>();
-    private final LongHeap timers = new LongHeap();
+    private final LongMap<Claim> active = new LongMap<>();
+    /** Every active claim and hold but the move holds, which never expire. */
+    private final ClaimTimers timers = new ClaimTimers();
     /** The move holds among them, by sequence: the mover reads these without walking every claim. */
     private final java.util.TreeMap<Long, Claim> moves = new java.util.TreeMap<>();
 
@@ -21,7 +20,7 @@ final class ClaimTable {
     }
 
     boolean isActive(long claimSeq) {
-        return claimSeq != 0 && active.containsKey(claimSeq);
+        return active.containsKey(claimSeq);
     }
 
     void add(Claim claim) {
@@ -29,20 +28,24 @@ final class ClaimTable {
         if (claim.move != null) {
             moves.put(claim.seq, claim); // never expires: no timer
         } else {
-            timers.push(claim.expiresAt, claim.seq);
+            timers.add(claim);
         }
     }
 
+    /** {@code claim}'s lease was renewed: its expiry moved. */
     void renewed(Claim claim) {
-        timers.push(claim.expiresAt, claim.seq);
+        timers.moved(claim);
     }
 
     void remove(long claimSeq) {
-        if (active.remove(claimSeq) != null && !moves.isEmpty()) {
-            moves.remove(claimSeq);
+        Claim c = active.remove(claimSeq);
+        if (c == null) {
+            return;
         }
-        if (active.isEmpty()) {
-            timers.clear();
+        if (c.move != null) {
+            moves.remove(claimSeq);
+        } else {
+            timers.remove(c);
         }
     }
 
@@ -51,19 +54,16 @@ final class ClaimTable {
         return moves.values();
     }
 
-    /** Removes and returns the claims whose expiry is at or before {@code now}, oldest expiry first. */
+    /** Removes and returns the claims whose expiry is at or before {@code now}, by expiry, then sequence. */
     List<Claim> takeExpired(long now) {
         List<Claim> expired = null;
-        while (!timers.isEmpty() && timers.peekKey() <= now) {
-            Claim c = active.get(timers.peekValue());
-            timers.pop();
-            if (c != null && c.expiresAt <= now) {
-                active.remove(c.seq);
-                if (expired == null) {
-                    expired = new ArrayList<>();
-                }
-                expired.add(c);
+        for (Claim c; (c = timers.first()) != null && c.expiresAt <= now; ) {
+            timers.remove(c);
+            active.remove(c.seq);
+            if (expired == null) {
+                expired = new ArrayList<>();
             }
+            expired.add(c);
         }
         return expired == null ? List.of() : expired;
     }
@@ -72,14 +72,20 @@ final class ClaimTable {
         return active.size();
     }
 
-    /** The earliest expiry any active claim may have (a renewed claim can make it early, never late). */
+    /** Claims and holds with an expiry (all but the move holds). */
+    int timed() {
+        return timers.size();
+    }
+
+    /** The earliest expiry of an active claim or hold (Long.MAX_VALUE: none expires). */
     long nextExpiry() {
-        return active.isEmpty() || timers.isEmpty() ? Long.MAX_VALUE : timers.peekKey();
+        Claim first = timers.first();
+        return first == null ? Long.MAX_VALUE : first.expiresAt;
     }
 
     /** Active claims in sequence order (for snapshots, which must be canonical). */
     List<Claim> sorted() {
-        List<Claim> all = new ArrayList<>(active.values());
+        List<Claim> all = active.values();
         all.sort((a, b) -> Long.compare(a.seq, b.seq));
         return all;
     }

@@ -55,7 +55,7 @@ final class QueueState {
     /** The policies the metadata sets (default delay, dead letters). */
     private QueuePolicy policy = QueuePolicy.NONE;
     /** Ended attempts by message sequence: only messages that were claimed and came back have one. */
-    private final java.util.HashMap<Long, Ledger> ledgers = new java.util.HashMap<>();
+    private final LongMap<Ledger> ledgers = new LongMap<>();
 
     QueueState(int slot, String project, String name, SlotUsage usage, ProjectUsage projectUsage, SlotCounters counters,
                Interner interner) {
@@ -454,7 +454,11 @@ final class QueueState {
 
     /** Ledgers by message sequence, sorted (for snapshots). */
     java.util.SortedMap<Long, Ledger> ledgers() {
-        return new java.util.TreeMap<>(ledgers);
+        java.util.SortedMap<Long, Ledger> out = new java.util.TreeMap<>();
+        for (long seq : ledgers.sortedKeys()) {
+            out.put(seq, ledgers.get(seq));
+        }
+        return out;
     }
 
     /** A ledger as a snapshot holds it. */
