@@ -24,7 +24,13 @@ final class ClaimTable {
     }
 
     void add(Claim claim) {
-        active.put(claim.seq, claim);
+        Claim was = active.put(claim.seq, claim);
+        if (was == claim) {
+            return;
+        }
+        if (was != null) {
+            untrack(was); // sequences are never reused, but a claim replaced must not expire in its successor's name
+        }
         if (claim.move != null) {
             moves.put(claim.seq, claim); // never expires: no timer
         } else {
@@ -39,11 +45,14 @@ final class ClaimTable {
 
     void remove(long claimSeq) {
         Claim c = active.remove(claimSeq);
-        if (c == null) {
-            return;
+        if (c != null) {
+            untrack(c);
         }
+    }
+
+    private void untrack(Claim c) {
         if (c.move != null) {
-            moves.remove(claimSeq);
+            moves.remove(c.seq);
         } else {
             timers.remove(c);
         }

@@ -49,4 +49,18 @@ class ClaimTableTest {
         assertThat(table.moveHolds()).isEmpty();
         assertThat(table.size()).isZero();
     }
+
+    @Test
+    void aClaimReplacedUnderItsSequenceExpiresOnlyAsItsSuccessor() {
+        ClaimTable table = new ClaimTable();
+        Claim first = new Claim(7, new long[] {1}, 0, 10);
+        Claim successor = new Claim(7, new long[] {1}, 0, 60);
+        table.add(first);
+        table.add(successor);
+        table.add(successor); // added twice: one timer
+        assertThat(table.timed()).isEqualTo(1);
+        assertThat(table.takeExpired(10_000)).isEmpty();
+        assertThat(table.get(7)).isSameAs(successor);
+        assertThat(table.takeExpired(60_000)).containsExactly(successor);
+    }
 }
