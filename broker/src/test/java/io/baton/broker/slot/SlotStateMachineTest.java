@@ -240,6 +240,22 @@ class SlotStateMachineTest {
     }
 
     @Test
+    void aClaimThatEndsTakesItsExpiryWithIt() {
+        List<Long> ids = f.post("q", ALICE, 600, 600);
+        long ackedExpires = f.now + 60_000;
+        ClaimView acked = f.run(new SlotCommand.ClaimEach(P, "q", 1, 60, 60)).get(0);
+        f.now += 1_000;
+        long laterExpires = f.now + 120_000;
+        ClaimView later = f.run(new SlotCommand.ClaimEach(P, "q", 1, 120, 60)).get(0);
+        assertThat(f.sm.nextClaimExpiry(P, "q")).isEqualTo(ackedExpires);
+        f.run(new SlotCommand.AckMessages(P, "q", new long[] {ids.get(0)}, new long[] {acked.claimSeq()}));
+        // Only the claim still held can free a message: a waiting worker is woken for it, not for the ended one.
+        assertThat(f.sm.nextClaimExpiry(P, "q")).isEqualTo(laterExpires);
+        f.run(new SlotCommand.ReleaseClaim(P, "q", later.claimSeq()));
+        assertThat(f.sm.nextClaimExpiry(P, "q")).isEqualTo(Long.MAX_VALUE);
+    }
+
+    @Test
     void claimEachRefusesOutOfRangeCountsAndLeasesAndChangesNothing() {
         f.post("q", ALICE, 600);
         assertThat(refusal(() -> f.run(new SlotCommand.ClaimEach(P, "q", 0, 60, 60)))).isEqualTo(ErrorCode.INVALID_ARGUMENT);
