@@ -68,14 +68,6 @@ final class ClaimTimers {
         }
     }
 
-    void clear() {
-        for (int i = 0; i < size; i++) {
-            heap[i].timerSlot = -1;
-            heap[i] = null;
-        }
-        size = 0;
-    }
-
     private static boolean before(Claim a, Claim b) {
         return a.expiresAt < b.expiresAt || a.expiresAt == b.expiresAt && a.seq < b.seq;
     }

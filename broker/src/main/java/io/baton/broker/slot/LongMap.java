@@ -24,10 +24,6 @@ final class LongMap<V> {
         return size;
     }
 
-    boolean isEmpty() {
-        return size == 0;
-    }
-
     /** Fibonacci hashing: the high bits of the product, which every bit of the key reaches. */
     static int slotOf(long key, int mask) {
         return (int) ((key * 0x9E3779B97F4A7C15L) >>> 32) & mask;

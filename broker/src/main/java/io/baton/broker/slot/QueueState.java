@@ -452,13 +452,11 @@ final class QueueState {
         return out;
     }
 
-    /** Ledgers by message sequence, sorted (for snapshots). */
-    java.util.SortedMap<Long, Ledger> ledgers() {
-        java.util.SortedMap<Long, Ledger> out = new java.util.TreeMap<>();
+    /** Visits the ledgers in message-sequence order (for snapshots, which must be canonical). */
+    void forEachLedger(java.util.function.BiConsumer<Long, Ledger> visit) {
         for (long seq : ledgers.sortedKeys()) {
-            out.put(seq, ledgers.get(seq));
+            visit.accept(seq, ledgers.get(seq));
         }
-        return out;
     }
 
     /** A ledger as a snapshot holds it. */

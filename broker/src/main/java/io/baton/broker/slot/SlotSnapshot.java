@@ -198,7 +198,7 @@ public final class SlotSnapshot {
                         c.move));
             }
             List<LedgerImage> ledgers = new ArrayList<>();
-            q.ledgers().forEach((seq, l) -> ledgers.add(new LedgerImage(seq, l.ended(), l.countedFrom(), l.silent(), l.recentShared())));
+            q.forEachLedger((seq, l) -> ledgers.add(new LedgerImage(seq, l.ended(), l.countedFrom(), l.silent(), l.recentShared())));
             return new QueueImage(q.project, q.name, q.metadata(), q.cursor(), q.messages.live(), q.messages.freeze(),
                     q.unplaced == null ? null : java.util.Map.copyOf(q.unplaced), claims, ledgers, q.origins());
         }
