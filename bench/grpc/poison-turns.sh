@@ -3,6 +3,10 @@
 # processes: one standalone and one `baton bench --turns` per series, whose producers send poison
 # jobs in its B turns only (A B B A ...). Each series is followed by the same run without poison
 # jobs (A against A: the method's own noise, on the same standalone), unless PLAIN=0.
+# BENCH_ARGS: more `baton bench` options (e.g. --queue NAME, which fixes the queues' slots).
+# TURNS=FILE: appends each turn's line (kind, jobs/s) to FILE, to compare parts of a series.
+# COUNTERS=1: reads the broker's work and log counters at the end of each turn and prints, by kind
+# of turn, how many requests, claim batches, appends and fsyncs the broker handled per ack.
 # Figures: docs/BENCHMARKS.md, "Poison jobs, dead letters and the ledger".
 # Usage: [PLAIN=0] [POISON_RATE=0.01] [MAX_ATTEMPTS=3] bench/grpc/poison-turns.sh [series] [pairs of turns] [seconds per turn] [warm-up seconds]
 set -euo pipefail
@@ -12,9 +16,38 @@ BATON=${BATON:-$PWD/bin/baton}
 # shellcheck source=standalone.sh
 . bench/grpc/standalone.sh
 start_standalone poison-turns
+scrape() {
+  curl -s 127.0.0.1:19090/metrics | grep -v '_bucket' \
+    | grep -E '^baton_(work_(acks|ack_batches|settles|claim_batches)_total|log_(append|fsync)_seconds_count)(\{[^}]*\})? ' || true
+}
+# Per kind of turn, the counters' growth over each turn (from the end of the one before) per ack.
+per_ack() {
+  awk '/^== / { if (kind != "") for (k in now) { if (k in last) grow[kind, k] += now[k] - last[k] }
+                for (k in now) last[k] = now[k]; delete now; kind = $4; next }
+       { name = $1; sub(/\{.*/, "", name); now[name] += $2 }
+       END { if (kind != "") for (k in now) if (k in last) grow[kind, k] += now[k] - last[k]
+             split("A B", kinds, " ")
+             for (i = 1; i <= 2; i++) { K = kinds[i]; a = grow[K, "baton_work_acks_total"]; if (a == 0) continue
+               printf "counters in %s turns, per ack: requests %.4f (ack batches %.4f, settles %.4f), claim batches %.4f, appends %.4f, fsyncs %.5f\n",
+                 K, (grow[K, "baton_work_ack_batches_total"] + grow[K, "baton_work_settles_total"]) / a,
+                 grow[K, "baton_work_ack_batches_total"] / a, grow[K, "baton_work_settles_total"] / a,
+                 grow[K, "baton_work_claim_batches_total"] / a, grow[K, "baton_log_append_seconds_count"] / a,
+                 grow[K, "baton_log_fsync_seconds_count"] / a } }' "$1"
+}
 run() {
+  : > "$S/counters"
+  # BENCH_ARGS is split into words on purpose: several options.
+  # shellcheck disable=SC2086
   "$BATON" bench --target 127.0.0.1:17070 --turns "$TURN" --duration $((2 * PAIRS * TURN)) --warmup "$WARM" \
-    --broker-pid "$PID" --max-attempts "${MAX_ATTEMPTS:-3}" "$@" 2>/dev/null | grep '^turns:'
+    --broker-pid "$PID" --max-attempts "${MAX_ATTEMPTS:-3}" "$@" ${BENCH_ARGS:-} 2>/dev/null | while IFS= read -r line; do
+      case "$line" in
+        "turn "*)
+          if [ -n "${TURNS:-}" ]; then echo "$line" >> "$TURNS"; fi
+          if [ "${COUNTERS:-0}" = 1 ]; then echo "== $line" >> "$S/counters"; scrape >> "$S/counters"; fi ;;
+        "turns:"*) echo "$line" ;;
+      esac
+    done
+  if [ "${COUNTERS:-0}" = 1 ]; then per_ack "$S/counters"; fi
 }
 for s in $(seq "$SERIES"); do
   echo "series $s, poison in B: $(run --poison-rate "${POISON_RATE:-0.01}")"
