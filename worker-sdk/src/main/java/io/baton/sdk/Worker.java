@@ -604,6 +604,7 @@ public final class Worker {
                 // The broker keeps 500 characters; sending more would only cost bandwidth.
                 r.setErrorMessage(message.length() > 500 ? message.substring(0, 500) : message);
             }
+            r.setDeadLetter(failure instanceof NonRetryableException);
         }
         pendingReleases.add(r.build());
         flushSoon();

@@ -110,6 +110,59 @@ class DeadLetterIT {
     }
 
     @Test
+    void aJobItsHandlerGivesUpOnGoesToTheDeadLetterQueueAfterOneRunWhateverTheClaimLimit() {
+        String q = queueWithDeadLetters(5);
+        Map<String, AtomicInteger> runs = new ConcurrentHashMap<>();
+        Set<String> done = ConcurrentHashMap.newKeySet();
+        worker(q, job -> {
+            int n = runs.computeIfAbsent(job.bodyJson(), k -> new AtomicInteger()).incrementAndGet();
+            int i = Integer.parseInt(job.bodyJson());
+            if (i % 10 == 0) {
+                throw new NonRetryableException("job " + i + " can never succeed", new IllegalArgumentException("bad"));
+            }
+            if (i % 10 == 5 && n < 3) {
+                throw new IllegalStateException("flaky"); // an ordinary failure: retried, then it succeeds
+            }
+            done.add(job.bodyJson());
+        });
+        post(q, 40);
+        Awaitility.await().atMost(Duration.ofSeconds(60)).ignoreException(NotFoundException.class)
+                .until(() -> client.stats(q + "-dlq").total() == 4 && client.stats(q).total() == 0);
+        assertThat(done).hasSize(36);
+        for (int i = 0; i < 40; i += 10) {
+            assertThat(runs.get(Integer.toString(i)).get()).as("runs of job %d, given up on", i).isEqualTo(1);
+            assertThat(runs.get(Integer.toString(i + 5)).get()).as("runs of job %d, flaky", i + 5).isEqualTo(3);
+        }
+        MessagePage dead = client.listMessages(q + "-dlq", null, 10, true, true);
+        assertThat(dead.messages()).hasSize(4).allSatisfy(m -> {
+            assertThat(m.attempts()).isEqualTo(1);
+            assertThat(m.ledger()).singleElement().satisfies(a -> {
+                assertThat(a.outcome()).isEqualTo(AttemptOutcome.RELEASED);
+                assertThat(a.errorClass()).isEqualTo(NonRetryableException.class.getName());
+                assertThat(a.errorMessage()).endsWith("can never succeed");
+            });
+        });
+    }
+
+    @Test
+    void aJobGivenUpOnInAQueueWithoutADeadLetterQueueIsRetriedNotDropped() {
+        String q = "jobs-" + UUID.randomUUID().toString().substring(0, 8);
+        client.createQueue(q);
+        AtomicInteger runs = new AtomicInteger();
+        Set<String> done = ConcurrentHashMap.newKeySet();
+        worker(q, job -> {
+            if (runs.incrementAndGet() < 3) {
+                throw new NonRetryableException("not now");
+            }
+            done.add(job.bodyJson());
+        });
+        post(q, 1);
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> done.size() == 1);
+        assertThat(runs.get()).isEqualTo(3);
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> client.stats(q).total() == 0);
+    }
+
+    @Test
     void redriveUnderLoadDuplicatesAndLosesNothing() {
         String q = queueWithDeadLetters(1);
         int n = 2_000;

@@ -422,8 +422,12 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
             releases.increment();
             jobsReleased++;
             held.remove(r.getClaimId());
-            answer(Outcome.Kind.RELEASE, r.getClaimId(), driver.submit(new SlotCommand.ReleaseClaim(queue.getProject(),
-                    queue.getName(), one.claimSeq(), one.delayMillis(), one.errorClass(), one.errorMessage())), true);
+            CompletableFuture<Boolean> done = one.deadLetter()
+                    ? driver.submit(new SlotCommand.ReleaseClaims(queue.getProject(), queue.getName(), List.of(one)))
+                            .thenApply(refused -> refused == 0)
+                    : driver.submit(new SlotCommand.ReleaseClaim(queue.getProject(), queue.getName(), one.claimSeq(),
+                            one.delayMillis(), one.errorClass(), one.errorMessage()));
+            answer(Outcome.Kind.RELEASE, r.getClaimId(), done, true);
         }
 
         private void release(io.baton.api.v1.Releases batch) {
@@ -524,7 +528,7 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
                 throw SlotCalls.invalid("A release's delay may not be negative.");
             }
             return new SlotCommand.ReleaseClaims.Release(claimSeq, r.hasDelayMs() ? r.getDelayMs() : SlotCommand.ReleaseClaim.QUEUE_BACKOFF,
-                    r.getErrorClass(), r.getErrorMessage());
+                    r.getErrorClass(), r.getErrorMessage(), r.getDeadLetter());
         }
 
         /** Reports the outcome on the stream once it is durable; a release hands the job's credit back. */

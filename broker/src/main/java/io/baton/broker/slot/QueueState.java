@@ -148,6 +148,22 @@ final class QueueState {
         return c == null || !c.client() ? null : c;
     }
 
+    /** The messages {@code c} (null: none) still holds, oldest first. */
+    long[] heldSeqs(Claim c) {
+        if (c == null) {
+            return new long[0];
+        }
+        long[] out = new long[c.messages.length];
+        int n = 0;
+        for (long s : c.messages) {
+            long i = messages.indexOf(s);
+            if (i >= 0 && messages.claim(i) == c.seq) {
+                out[n++] = s;
+            }
+        }
+        return n == out.length ? out : java.util.Arrays.copyOf(out, n);
+    }
+
     /**
      * Holds messages just posted until {@code delaySeconds} after {@code time}, under the delay
      * hold {@code holdSeq}.

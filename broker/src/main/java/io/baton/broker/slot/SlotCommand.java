@@ -263,8 +263,16 @@ public sealed interface SlotCommand<R> {
      * in {@link ReleaseClaim}. Replies how many named claims had already ended (nothing to give back).
      */
     record ReleaseClaims(String project, String queue, List<Release> releases) implements SlotCommand<Integer> {
-        /** One claim given back: see {@link ReleaseClaim} for the fields. */
-        public record Release(long claimSeq, long delayMillis, String errorClass, String errorMessage) {}
+        /**
+         * One claim given back: see {@link ReleaseClaim} for the fields. {@code deadLetter}: the
+         * worker says no attempt can succeed, so its messages go to the queue's dead-letter queue
+         * now (the delay is then ignored); a queue without one takes it as a plain release.
+         */
+        public record Release(long claimSeq, long delayMillis, String errorClass, String errorMessage, boolean deadLetter) {
+            public Release(long claimSeq, long delayMillis, String errorClass, String errorMessage) {
+                this(claimSeq, delayMillis, errorClass, errorMessage, false);
+            }
+        }
 
         public ReleaseClaims {
             releases = List.copyOf(releases);
@@ -272,7 +280,7 @@ public sealed interface SlotCommand<R> {
 
         @Override
         public boolean issuesIds() {
-            return releases.stream().anyMatch(r -> r.delayMillis() != 0);
+            return releases.stream().anyMatch(r -> r.delayMillis() != 0 || r.deadLetter()); // a wait's hold, or a move's
         }
 
         public Decision<Integer> decide(SlotStateMachine sm, long now) {

@@ -96,6 +96,72 @@ class DeadLetterTest {
                 .isEqualTo(SlotFixture.snapshot(f.sm));
     }
 
+    /** Releases claim {@code c} as a worker's handler that gave up on it does. */
+    private int giveUp(ClaimView c, long delayMillis) {
+        return f.run(new SlotCommand.ReleaseClaims(P, "jobs", List.of(
+                new SlotCommand.ReleaseClaims.Release(c.claimSeq(), delayMillis, "BadInput", "cannot parse", true))));
+    }
+
+    @Test
+    void aReleaseThatGivesUpSendsTheMessageToTheDeadLetterQueueAtOnceWithItsLedger() {
+        policy("{\"_max_claim_count\":5,\"_dead_letter_queue\":\"jobs-dlq\"}");
+        long job = f.post("jobs", ALICE, 3600).get(0);
+        long other = f.post("jobs", ALICE, 3600).get(0);
+        claimAndFail(); // one ordinary failure first: retried
+        ClaimView c = f.claim("jobs", 1, 60, 60);
+        assertThat(c.messages()).extracting(MessageView::seq).containsExactly(job);
+        // A delay asked with it is ignored: the job is not coming back.
+        assertThat(giveUp(c, 30_000)).isZero();
+        assertThat(f.sm.messageState(P, "jobs", job)).isEqualTo(MessageState.MOVING);
+        // Never claimable between the release and the move: the next claim takes the other message.
+        assertThat(f.claim("jobs", 10, 60, 60).messages()).extracting(MessageView::seq).containsExactly(other);
+
+        List<MoveBatch> moved = mover(1, true);
+        assertThat(moved).hasSize(1);
+        assertThat(moved.get(0).move()).isEqualTo(new Move("jobs-dlq", 0, false));
+        assertThat(f.sm.messageState(P, "jobs", job)).isNull();
+        assertThat(f.sm.counters().messagesDeadLettered).isEqualTo(1);
+        MessageView dead = f.run(new SlotCommand.ListMessages(P, "jobs-dlq", ALICE, -1, 20, true, true, true)).messages().get(0);
+        assertThat(dead.attempts()).isEqualTo(2);
+        assertThat(dead.ledger()).extracting(Attempt::outcome, Attempt::errorClass, Attempt::errorMessage).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(AttemptOutcome.RELEASED, "Poison", "always fails"),
+                org.assertj.core.groups.Tuple.tuple(AttemptOutcome.RELEASED, "BadInput", "cannot parse"));
+
+        assertThat(SlotFixture.snapshot(f.replayed())).isEqualTo(SlotFixture.snapshot(f.sm));
+        assertThat(SlotFixture.snapshot(SlotFixture.restore(SlotFixture.snapshot(f.sm), f.sm.limits())))
+                .isEqualTo(SlotFixture.snapshot(f.sm));
+    }
+
+    @Test
+    void aReleaseThatGivesUpOnAQueueWithoutADeadLetterQueueIsAnOrdinaryRelease() {
+        policy("{\"_max_claim_count\":5}"); // a limit but nowhere to send what exceeds it
+        long job = f.post("jobs", ALICE, 3600).get(0);
+        ClaimView c = f.claim("jobs", 1, 60, 60);
+        assertThat(giveUp(c, 0)).isZero();
+        assertThat(f.sm.messageState(P, "jobs", job)).isNotEqualTo(MessageState.MOVING);
+        // Claimable again at once, its attempt ended as released with the reason given.
+        ClaimView again = f.claim("jobs", 1, 60, 60);
+        assertThat(again.messages()).extracting(MessageView::seq).containsExactly(job);
+        assertThat(again.messages().get(0).ledger().get(0).errorClass()).isEqualTo("BadInput");
+        assertThat(f.run(new SlotCommand.PendingMoves(1_000))).isEmpty();
+        // A delay asked with it applies then, as for any release.
+        assertThat(giveUp(again, 60_000)).isZero();
+        assertThat(f.claim("jobs", 1, 60, 60).messages()).isEmpty();
+        assertThat(SlotFixture.snapshot(f.replayed())).isEqualTo(SlotFixture.snapshot(f.sm));
+    }
+
+    @Test
+    void aClaimGivenUpTwiceInOneBatchMovesOnceAndTheSecondIsRefused() {
+        policy("{\"_max_claim_count\":5,\"_dead_letter_queue\":\"jobs-dlq\"}");
+        f.post("jobs", ALICE, 3600);
+        ClaimView c = f.claim("jobs", 1, 60, 60);
+        SlotCommand.ReleaseClaims.Release r = new SlotCommand.ReleaseClaims.Release(c.claimSeq(), 0, "BadInput", null, true);
+        assertThat(f.run(new SlotCommand.ReleaseClaims(P, "jobs", List.of(r, r)))).isOne();
+        assertThat(mover(1, true)).singleElement().satisfies(b -> assertThat(b.messages()).hasSize(1));
+        assertThat(f.run(new SlotCommand.GetStats(P, "jobs-dlq")).total()).isOne();
+        assertThat(f.run(new SlotCommand.GetStats(P, "jobs")).total()).isZero();
+    }
+
     @Test
     void aCopyDeliveredAgainAfterTheRequestWindowIsStillTakenOnceWhileItLives() {
         policy("{\"_max_claim_count\":1,\"_dead_letter_queue\":\"jobs-dlq\"}");
