@@ -801,27 +801,27 @@ public final class SlotStateMachine {
         long holdSeq = nextSeq; // applying each record moves nextSeq past its hold, as issued here
         long[] seen = new long[c.releases().size()];
         int n = 0;
-        int released = 0;
         for (SlotCommand.ReleaseClaims.Release r : c.releases()) {
-            // A claim named twice is released once: the second is refused like any ended claim.
+            if (contains(seen, n, r.claimSeq())) {
+                continue; // a claim named twice is released once: the second is refused like any ended claim
+            }
             boolean deadLetter = r.deadLetter() && q != null && q.policy().deadLetterQueue() != null;
-            long[] moving = deadLetter && !contains(seen, n, r.claimSeq()) ? q.heldSeqs(q.clientClaim(r.claimSeq())) : null;
-            ClaimReleased rec = contains(seen, n, r.claimSeq()) ? null
-                    : released(q, r.claimSeq(), deadLetter ? 0 : r.delayMillis(), r.errorClass(), r.errorMessage(), holdSeq);
-            if (rec != null) {
-                seen[n++] = r.claimSeq();
-                records.add(rec);
-                released++;
-                holdSeq = Math.max(holdSeq, rec.holdSeq() + 1);
-                if (moving != null && moving.length > 0) {
-                    // Freed by the release, then held for the move in the same decision: never claimable between.
-                    QueuePolicy p = q.policy();
-                    records.add(new SlotRecord.MovesStarted(time, q.project, q.name, holdSeq++, moving,
-                            new Move(p.deadLetterQueue(), p.deadLetterTtl(), false)));
-                }
+            long[] moving = deadLetter ? q.heldSeqs(q.clientClaim(r.claimSeq())) : null;
+            ClaimReleased rec = released(q, r.claimSeq(), deadLetter ? 0 : r.delayMillis(), r.errorClass(), r.errorMessage(), holdSeq);
+            if (rec == null) {
+                continue;
+            }
+            seen[n++] = r.claimSeq();
+            records.add(rec);
+            holdSeq = Math.max(holdSeq, rec.holdSeq() + 1);
+            if (moving != null && moving.length > 0) {
+                // Freed by the release, then held for the move in the same decision: never claimable between.
+                QueuePolicy p = q.policy();
+                records.add(new SlotRecord.MovesStarted(time, q.project, q.name, holdSeq++, moving,
+                        new Move(p.deadLetterQueue(), p.deadLetterTtl(), false)));
             }
         }
-        int refused = c.releases().size() - released;
+        int refused = c.releases().size() - n;
         return records.isEmpty() ? Decision.read(refused) : new Decision<>(records, () -> refused);
     }
 
