@@ -10,6 +10,7 @@ import io.baton.api.v1.ClusterMap;
 import io.baton.sdk.BatonClient;
 import io.baton.sdk.BatonException;
 import io.baton.sdk.NewMessage;
+import io.baton.sdk.NonRetryableException;
 import io.baton.sdk.Worker;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -43,7 +44,9 @@ import org.junit.jupiter.api.Test;
  * whatever is left in a queue was handled already (its ack died with a broker; it returns after
  * its lease). Poison jobs go to a queue with {@code _max_claim_count} 3 and a dead-letter queue,
  * through the same faults: each lands in the dead-letter queue exactly once, after exactly three
- * claims, with a ledger that holds every handler run the test saw (never a fourth).
+ * claims, with a ledger that holds every handler run the test saw (never a fourth). Jobs whose
+ * handler gives up ({@code NonRetryableException}) go there too, exactly once each, after one run
+ * unless a fault lost the release that gave up (then after each run that did not count, up to three).
  *
  * <p>One round by default; {@code mvn -Pchaos verify} (or {@code -Dbaton.chaos.rounds=N}) runs
  * more, with minutes of load (docs/OPERATIONS.md).
@@ -55,6 +58,8 @@ class ClusterChaosIT {
     private static final String POISON = "poison";
     private static final String POISON_DLQ = "poison-dlq";
     private static final int MAX_CLAIMS = 3;
+    /** How the bodies of the poison queue's jobs that their handler gives up on begin. */
+    private static final String GIVE_UP = "{\"give_up\":";
 
     /** One handling of a job: when it started and ended (nanoTime). */
     private record Handling(long start, long end) {}
@@ -101,6 +106,9 @@ class ClusterChaosIT {
                 for (int w = 0; w < 2; w++) {
                     workers.add(Worker.builder(client).queue(POISON).concurrency(2).maxOutstanding(4).handler(job -> {
                         poisonRuns.computeIfAbsent(job.bodyJson(), k -> Collections.synchronizedList(new ArrayList<>())).add(job.claimId());
+                        if (job.bodyJson().startsWith(GIVE_UP)) {
+                            throw new NonRetryableException("given up");
+                        }
                         throw new IllegalStateException("poison");
                     }).build().start());
                 }
@@ -111,8 +119,8 @@ class ClusterChaosIT {
                         String q = QUEUES.get(i % QUEUES.size());
                         try {
                             acked.addAll(client.publish(q, List.of(new NewMessage(3600, "{\"i\":" + i + "}"))).ids());
-                            if (i % 20 == 0) {
-                                String body = "{\"poison\":" + i + "}";
+                            if (i % 20 == 0 || i % 40 == 10) {
+                                String body = (i % 20 == 0 ? "{\"poison\":" : GIVE_UP) + i + "}";
                                 client.publish(POISON, List.of(new NewMessage(3600, body)));
                                 poisonAcked.add(body);
                             }
@@ -231,12 +239,17 @@ class ClusterChaosIT {
      * Every acknowledged poison job is in the dead-letter queue exactly once, after exactly
      * {@link #MAX_CLAIMS} claims, and its ledger holds the claim of every handler run the test saw:
      * at most that many runs, and a claim without a run (pushed by a broker that died first) ended
-     * for a reason that says so. Returns a summary.
+     * for a reason that says so. A job given up on is there exactly once too, with the same ledger
+     * check; it moved as soon as a release that gave up on it was durable, so its ledger ends with
+     * that release, or (every such release lost with a broker) it reached the claim limit.
+     * Returns a summary.
      */
     private static String checkDeadLetters(BatonClient client, Set<String> acked, Map<String, List<String>> runs) {
         Map<String, Integer> copies = new java.util.HashMap<>();
         int exactlyMax = 0;
         int fewer = 0;
+        int givenUp = 0;
+        int givenUpAtOnce = 0;
         String marker = null;
         while (true) {
             var page = client.withClientId(UUID.randomUUID()).listMessages(POISON_DLQ, marker, 20, true, true);
@@ -245,8 +258,20 @@ class ClusterChaosIT {
             }
             for (var m : page.messages()) {
                 copies.merge(m.bodyJson(), 1, Integer::sum);
-                assertThat(m.attempts()).as("claims of %s", m.bodyJson()).isEqualTo(MAX_CLAIMS);
                 List<String> seen = runs.getOrDefault(m.bodyJson(), List.of());
+                if (m.bodyJson().startsWith(GIVE_UP)) {
+                    var last = m.ledger().get(m.ledger().size() - 1);
+                    boolean gaveUp = last.outcome() == io.baton.sdk.AttemptOutcome.RELEASED
+                            && NonRetryableException.class.getName().equals(last.errorClass());
+                    assertThat(gaveUp || m.attempts() == MAX_CLAIMS).as("%s moved by its give-up or its claim limit", m.bodyJson())
+                            .isTrue();
+                    if (m.attempts() == 1 && gaveUp) {
+                        givenUpAtOnce++;
+                    }
+                    givenUp++;
+                } else {
+                    assertThat(m.attempts()).as("claims of %s", m.bodyJson()).isEqualTo(MAX_CLAIMS);
+                }
                 Set<String> ledgerClaims = new HashSet<>();
                 for (io.baton.sdk.Attempt a : m.ledger()) {
                     ledgerClaims.add(a.claimId());
@@ -259,7 +284,9 @@ class ClusterChaosIT {
                 }
                 assertThat(ledgerClaims).as("ledger of %s holds every handler run", m.bodyJson()).containsAll(seen);
                 assertThat(seen.size()).as("handler runs of %s", m.bodyJson()).isLessThanOrEqualTo(MAX_CLAIMS);
-                if (seen.size() == MAX_CLAIMS) {
+                if (m.bodyJson().startsWith(GIVE_UP)) {
+                    continue;
+                } else if (seen.size() == MAX_CLAIMS) {
                     exactlyMax++;
                 } else {
                     fewer++;
@@ -270,7 +297,8 @@ class ClusterChaosIT {
         assertThat(copies.keySet()).as("dead-lettered poison jobs").containsAll(acked);
         assertThat(copies.values()).as("copies of each dead-lettered job").allMatch(n -> n == 1);
         return String.format("poison jobs %d: dead-lettered once each, %d after exactly %d handler runs, %d after fewer "
-                + "(a claim pushed by a broker that died before delivering it)", acked.size(), exactlyMax, MAX_CLAIMS, fewer);
+                + "(a claim pushed by a broker that died before delivering it), %d given up on (%d after their first run)",
+                acked.size(), exactlyMax, MAX_CLAIMS, fewer, givenUp, givenUpAtOnce);
     }
 
     private static void awaitMore(Set<String> acked, int more) {
