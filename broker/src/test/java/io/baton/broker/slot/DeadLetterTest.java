@@ -151,6 +151,19 @@ class DeadLetterTest {
     }
 
     @Test
+    void givingUpNeedsOnlyTheDeadLetterQueueNotAClaimLimit() {
+        policy("{\"_dead_letter_queue\":\"jobs-dlq\"}");
+        long job = f.post("jobs", ALICE, 3600).get(0);
+        claimAndFail();
+        claimAndFail(); // no claim limit: ordinary failures come back, however many
+        assertThat(giveUp(f.claim("jobs", 1, 60, 60), 0)).isZero();
+        assertThat(f.sm.messageState(P, "jobs", job)).isEqualTo(MessageState.MOVING);
+        mover(1, true);
+        assertThat(f.run(new SlotCommand.ListMessages(P, "jobs-dlq", ALICE, -1, 20, true, true, true)).messages())
+                .singleElement().satisfies(m -> assertThat(m.attempts()).isEqualTo(3));
+    }
+
+    @Test
     void aClaimGivenUpTwiceInOneBatchMovesOnceAndTheSecondIsRefused() {
         policy("{\"_max_claim_count\":5,\"_dead_letter_queue\":\"jobs-dlq\"}");
         f.post("jobs", ALICE, 3600);
