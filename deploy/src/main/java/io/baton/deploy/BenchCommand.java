@@ -95,6 +95,10 @@ final class BenchCommand implements Callable<Integer> {
             + "they are retried until --max-attempts, then dead-lettered to QUEUE-dlq (default: ${DEFAULT-VALUE}).")
     double poisonRate;
 
+    @Option(names = "--poison-burst", defaultValue = "1", description = "With --poison-rate: poison jobs come this many in a "
+            + "row, as often as keeps the rate (default: ${DEFAULT-VALUE}: spread evenly).")
+    int poisonBurst;
+
     @Option(names = "--max-attempts", defaultValue = "3", description = "With --poison-rate: the queue's _max_claim_count "
             + "(default: ${DEFAULT-VALUE}).")
     int maxAttempts;
@@ -121,7 +125,7 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (producers < 1 || workers < 1 || concurrency < 1 || size < 16 || seconds < 1 || warmupSeconds < 0 || rate < 0 || queueCount < 1
-                || queueCount > workers || maxBacklog < 0 || !(poisonRate >= 0 && poisonRate <= 0.5) || maxAttempts < 1
+                || queueCount > workers || maxBacklog < 0 || !(poisonRate >= 0 && poisonRate <= 0.5) || maxAttempts < 1 || poisonBurst < 1
                 || (turnSeconds != 0 && (turnSeconds < 2 || seconds < 2 * turnSeconds))) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
                     "invalid load shape (and --queues must be 1..--workers; --turns at least 2 s, and --duration at least two turns)");
@@ -351,7 +355,8 @@ final class BenchCommand implements Callable<Integer> {
     private void produce(BatonClient client, List<String> queues, String padding, AtomicBoolean running, Semaphore backlog,
                          LongAdder published, LongAdder errors, Recorder publishLatency) {
         long perProducer = rate == 0 ? 0 : Math.max(1, rate / producers);
-        long poisonEvery = poisonRate > 0 ? Math.max(2, Math.round(1 / poisonRate)) : 0;
+        // Of every poisonEvery * poisonBurst jobs, the last poisonBurst are poison.
+        long poisonEvery = poisonRate > 0 ? Math.max(2, Math.round(1 / poisonRate)) * poisonBurst : 0;
         long intervalNanos = perProducer == 0 ? 0 : 1_000_000_000L / perProducer;
         long next = System.nanoTime();
         // One job at a time publishes through the client itself: no producer then (a null resource is skipped).
@@ -372,7 +377,7 @@ final class BenchCommand implements Callable<Integer> {
                 // {"t": <nanoTime>, "p": "xxx", "n": <job number>}: the handler reads the send time
                 // back and counts redeliveries by number; a poison job has "z" where the others have "p".
                 Turns inTurns = turns;
-                boolean poison = poisonEvery > 0 && n % poisonEvery == poisonEvery - 1 && (inTurns == null || inTurns.inB());
+                boolean poison = poisonEvery > 0 && n % poisonEvery >= poisonEvery - poisonBurst && (inTurns == null || inTurns.inB());
                 String body = "{\"t\": " + System.nanoTime() + (poison ? ", " + POISON + ": \"" : ", \"p\": \"") + padding
                         + "\", \"n\": " + JOB_NUMBERS.getAndIncrement() + "}";
                 if (oneAtATime) {

@@ -1279,7 +1279,7 @@ public final class SlotStateMachine {
     public long[] heldBy(String project, String queue, long claimSeq) {
         QueueState q = find(project, queue);
         Claim c = q == null ? null : q.claims.get(claimSeq);
-        return c == null ? new long[0] : q.heldBy(c, time).stream().mapToLong(MessageView::seq).toArray();
+        return q == null ? new long[0] : q.heldSeqs(c);
     }
 
     // ---------------------------------------------------------------- snapshots
