@@ -76,7 +76,7 @@ class BenchCommandIT {
     void turnsCompareThePoisonLoadWithThePlainOneInOneRun() throws Exception {
         try (LocalBroker broker = LocalBroker.start()) {
             Run run = bench("bench", "--target", broker.address(), "--duration", "4", "--turns", "2", "--poison-rate", "0.1",
-                    "--max-attempts", "2", "--broker-pid", Long.toString(ProcessHandle.current().pid()), "--json");
+                    "--poison-burst", "3", "--max-attempts", "2", "--broker-pid", Long.toString(ProcessHandle.current().pid()), "--json");
             assertThat(run.lines()).filteredOn(l -> l.startsWith("turn ")).extracting(l -> l.substring(9, 10))
                     .containsExactly("A", "B");
             assertThat(run.lines()).anySatisfy(l -> assertThat(l).startsWith("turns: 1 pairs; A (plain)"));
@@ -96,5 +96,6 @@ class BenchCommandIT {
     void turnsNeedTwoOfThemAtLeastTwoSecondsLong() {
         assertThat(bench("bench", "--target", "127.0.0.1:1", "--duration", "3", "--turns", "2").exit()).isEqualTo(2);
         assertThat(bench("bench", "--target", "127.0.0.1:1", "--duration", "10", "--turns", "1").exit()).isEqualTo(2);
+        assertThat(bench("bench", "--target", "127.0.0.1:1", "--poison-rate", "0.1", "--poison-burst", "0").exit()).isEqualTo(2);
     }
 }
