@@ -295,6 +295,22 @@ class WorkStreamIT {
     }
 
     @Test
+    void aLoneReleaseThatGivesUpMovesItsJobToTheDeadLetterQueueAndIsAnsweredOk() throws Exception {
+        String q = queue();
+        client.setMetadata(q, "{\"_max_claim_count\": 5, \"_dead_letter_queue\": \"" + q + "-dlq\"}");
+        post(q, 1);
+        Stream s = streamWithJobs(q, 1, 60, 1);
+        Job job = s.jobs().get(0);
+        s.send(WorkRequest.newBuilder().setRelease(Release.newBuilder().setClaimId(job.getClaimId())
+                .setErrorClass("BadInput").setDeadLetter(true)).build());
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> s.outcomes().stream().anyMatch(o -> o.getKind() == Outcome.Kind.RELEASE));
+        assertThat(s.outcomes().stream().filter(o -> o.getKind() == Outcome.Kind.RELEASE).findFirst().orElseThrow().getOk()).isTrue();
+        Awaitility.await().atMost(Duration.ofSeconds(10)).ignoreException(NotFoundException.class)
+                .until(() -> client.stats(q + "-dlq").total() == 1 && client.stats(q).total() == 0);
+        assertThat(s.jobs()).hasSize(1); // not pushed again
+    }
+
+    @Test
     void aCompactSubscriptionGetsEachClaimIdOnceAndOnlyTheAttemptsThatEnded() throws Exception {
         String q = queue();
         post(q, 1);

@@ -422,12 +422,9 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
             releases.increment();
             jobsReleased++;
             held.remove(r.getClaimId());
-            CompletableFuture<Boolean> done = one.deadLetter()
-                    ? driver.submit(new SlotCommand.ReleaseClaims(queue.getProject(), queue.getName(), List.of(one)))
-                            .thenApply(refused -> refused == 0)
-                    : driver.submit(new SlotCommand.ReleaseClaim(queue.getProject(), queue.getName(), one.claimSeq(),
-                            one.delayMillis(), one.errorClass(), one.errorMessage()));
-            answer(Outcome.Kind.RELEASE, r.getClaimId(), done, true);
+            // A batch of one: the same decision as a lone release, and it carries every field of the request.
+            answer(Outcome.Kind.RELEASE, r.getClaimId(), driver.submit(new SlotCommand.ReleaseClaims(queue.getProject(),
+                    queue.getName(), List.of(one))).thenApply(refused -> refused == 0), true);
         }
 
         private void release(io.baton.api.v1.Releases batch) {

@@ -806,7 +806,6 @@ public final class SlotStateMachine {
                 continue; // a claim named twice is released once: the second is refused like any ended claim
             }
             boolean deadLetter = r.deadLetter() && q != null && q.policy().deadLetterQueue() != null;
-            long[] moving = deadLetter ? q.heldSeqs(q.clientClaim(r.claimSeq())) : null;
             ClaimReleased rec = released(q, r.claimSeq(), deadLetter ? 0 : r.delayMillis(), r.errorClass(), r.errorMessage(), holdSeq);
             if (rec == null) {
                 continue;
@@ -814,6 +813,8 @@ public final class SlotStateMachine {
             seen[n++] = r.claimSeq();
             records.add(rec);
             holdSeq = Math.max(holdSeq, rec.holdSeq() + 1);
+            // Read before any record applies (a decision changes nothing), so the claim still holds them.
+            long[] moving = deadLetter ? q.heldSeqs(q.clientClaim(r.claimSeq())) : null;
             if (moving != null && moving.length > 0) {
                 // Freed by the release, then held for the move in the same decision: never claimable between.
                 QueuePolicy p = q.policy();
