@@ -21,7 +21,7 @@ public enum MessageState {
             case MOVING -> EnumSet.of(MOVING, DELETED, EXPIRED);
             // CLAIMED -> CLAIMED: renewed, or re-claimed by a new claim after the old one ended.
             // CLAIMED -> DELAYED: released with a retry delay.
-            // CLAIMED -> MOVING: its worker gave up on it (a release to the dead-letter queue).
+            // CLAIMED -> MOVING: released after its last allowed claim, or its worker gave up on it.
             case CLAIMED -> EnumSet.of(CLAIMED, FREE, DELAYED, MOVING, DELETED, EXPIRED);
             case DELETED -> EnumSet.of(DELETED);
             case EXPIRED -> EnumSet.of(EXPIRED);

@@ -165,6 +165,30 @@ final class QueueState {
     }
 
     /**
+     * The messages {@code c} still holds whose attempt, once {@code c} is released, is the last
+     * their claim limit allows: the ones a claim would find over the limit and move instead. Empty
+     * where the queue has no dead-letter queue.
+     */
+    long[] spentBy(Claim c) {
+        if (!policy.deadLetters()) {
+            return new long[0];
+        }
+        long[] out = new long[c.messages.length];
+        int n = 0;
+        for (long s : c.messages) {
+            long i = messages.indexOf(s);
+            if (i >= 0 && messages.claim(i) == c.seq) {
+                Ledger l = ledgers.get(s);
+                // A release ends the attempt as released: one more counted, no more silent.
+                if (policy.overLimit((l == null ? 0 : l.counted()) + 1, l == null ? 0 : l.silent())) {
+                    out[n++] = s;
+                }
+            }
+        }
+        return n == out.length ? out : java.util.Arrays.copyOf(out, n);
+    }
+
+    /**
      * Holds messages just posted until {@code delaySeconds} after {@code time}, under the delay
      * hold {@code holdSeq}.
      */

@@ -247,10 +247,13 @@ public sealed interface SlotCommand<R> {
             this(project, queue, claimSeq, 0, null, null);
         }
 
-        /** A release that may wait (a delay, or the queue's backoff) issues its wait's hold. */
+        /**
+         * A release may issue a hold: its wait's (a delay, or the queue's backoff), or a move's (the
+         * attempt that ends was the last the queue allows).
+         */
         @Override
         public boolean issuesIds() {
-            return delayMillis != 0;
+            return true;
         }
 
         public Decision<Boolean> decide(SlotStateMachine sm, long now) {
@@ -278,9 +281,10 @@ public sealed interface SlotCommand<R> {
             releases = List.copyOf(releases);
         }
 
+        /** As {@link ReleaseClaim#issuesIds}. */
         @Override
         public boolean issuesIds() {
-            return releases.stream().anyMatch(r -> r.delayMillis() != 0 || r.deadLetter()); // a wait's hold, or a move's
+            return true;
         }
 
         public Decision<Integer> decide(SlotStateMachine sm, long now) {

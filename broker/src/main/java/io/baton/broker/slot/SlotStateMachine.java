@@ -786,8 +786,9 @@ public final class SlotStateMachine {
         checkName(c.project(), c.queue());
         checkReleaseDelay(c.delayMillis());
         QueueState q = queueAt(c.project(), c.queue(), now);
-        ClaimReleased r = released(q, c.claimSeq(), c.delayMillis(), c.errorClass(), c.errorMessage(), nextSeq);
-        return r == null ? Decision.read(false) : Decision.write(r, true);
+        List<SlotRecord> records = new ArrayList<>(2);
+        return release(records, q, c.claimSeq(), c.delayMillis(), false, c.errorClass(), c.errorMessage(), nextSeq) < 0
+                ? Decision.read(false) : new Decision<>(records, () -> true);
     }
 
     public Decision<Integer> releaseClaims(SlotCommand.ReleaseClaims c, long now) {
@@ -805,22 +806,12 @@ public final class SlotStateMachine {
             if (contains(seen, n, r.claimSeq())) {
                 continue; // a claim named twice is released once: the second is refused like any ended claim
             }
-            boolean deadLetter = r.deadLetter() && q != null && q.policy().deadLetterQueue() != null;
-            ClaimReleased rec = released(q, r.claimSeq(), deadLetter ? 0 : r.delayMillis(), r.errorClass(), r.errorMessage(), holdSeq);
-            if (rec == null) {
+            long next = release(records, q, r.claimSeq(), r.delayMillis(), r.deadLetter(), r.errorClass(), r.errorMessage(), holdSeq);
+            if (next < 0) {
                 continue;
             }
             seen[n++] = r.claimSeq();
-            records.add(rec);
-            holdSeq = Math.max(holdSeq, rec.holdSeq() + 1);
-            // Read before any record applies (a decision changes nothing), so the claim still holds them.
-            long[] moving = deadLetter ? q.heldSeqs(q.clientClaim(r.claimSeq())) : null;
-            if (moving != null && moving.length > 0) {
-                // Freed by the release, then held for the move in the same decision: never claimable between.
-                QueuePolicy p = q.policy();
-                records.add(new SlotRecord.MovesStarted(time, q.project, q.name, holdSeq++, moving,
-                        new Move(p.deadLetterQueue(), p.deadLetterTtl(), false)));
-            }
+            holdSeq = next;
         }
         int refused = c.releases().size() - n;
         return records.isEmpty() ? Decision.read(refused) : new Decision<>(records, () -> refused);
@@ -859,21 +850,43 @@ public final class SlotStateMachine {
     }
 
     /**
-     * The record that gives claim {@code claimSeq} of {@code q} back after {@code delayMillis}
-     * ({@link ReleaseClaim#QUEUE_BACKOFF}: the queue's retry policy decides), waiting under hold
-     * {@code holdSeq} if it waits at all; null if no such claim is active.
+     * Adds to {@code records} what gives claim {@code claimSeq} of {@code q} back after
+     * {@code delayMillis} ({@link ReleaseClaim#QUEUE_BACKOFF}: the queue's retry policy decides),
+     * waiting under hold {@code holdSeq} if it waits at all: its {@link ClaimReleased}, then, in the
+     * same decision, {@link SlotRecord.MovesStarted} for the messages that go to the dead-letter
+     * queue at once rather than wait for a claim to find them over their limit: all it holds if
+     * the worker gave up ({@code giveUp}, where the queue has a dead-letter queue), else those
+     * whose attempt now ending is the last the queue allows. Freed by the release and held for the
+     * move by the same decision, they are never claimable between, and nothing waits a backoff to
+     * be moved. Returns the next hold sequence free, or -1 if no such claim is active (nothing added).
      */
-    private ClaimReleased released(QueueState q, long claimSeq, long delayMillis, String errorClass, String errorMessage,
-                                   long holdSeq) {
+    private long release(List<SlotRecord> records, QueueState q, long claimSeq, long delayMillis, boolean giveUp,
+                         String errorClass, String errorMessage, long holdSeq) {
         Claim claim = q == null ? null : q.clientClaim(claimSeq);
         if (claim == null) {
-            return null;
+            return -1;
         }
+        QueuePolicy p = q.policy();
+        // Read before any record applies (a decision changes nothing), so the claim still holds them.
+        long[] moving = giveUp && p.deadLetterQueue() != null ? q.heldSeqs(claim) : q.spentBy(claim);
         long delay = delayMillis != ReleaseClaim.QUEUE_BACKOFF ? delayMillis
-                : q.policy().retryDelay(q.attemptOf(claim), claim.seq ^ ((long) slot << 48));
+                : p.retryDelay(q.attemptOf(claim), claim.seq ^ ((long) slot << 48));
+        if (moving.length > 0 && delay > 0) {
+            if (moving.length == q.heldSeqs(claim).length) {
+                delay = 0; // all of it moves: nothing waits
+            } else {
+                moving = new long[0]; // the rest waits, and these with it, to be moved by the claim that finds them
+            }
+        }
         boolean waits = delay > 0;
-        return new ClaimReleased(time, q.project, q.name, claim.seq, waits ? holdSeq : 0, waits ? time + delay : 0,
-                Attempt.cut(errorClass, Attempt.ERROR_CLASS_MAX), Attempt.cut(errorMessage, Attempt.ERROR_MESSAGE_MAX));
+        records.add(new ClaimReleased(time, q.project, q.name, claim.seq, waits ? holdSeq : 0, waits ? time + delay : 0,
+                Attempt.cut(errorClass, Attempt.ERROR_CLASS_MAX), Attempt.cut(errorMessage, Attempt.ERROR_MESSAGE_MAX)));
+        long next = waits ? holdSeq + 1 : holdSeq;
+        if (moving.length > 0) {
+            records.add(new SlotRecord.MovesStarted(time, q.project, q.name, next++, moving,
+                    new Move(p.deadLetterQueue(), p.deadLetterTtl(), false)));
+        }
+        return next;
     }
 
     public Decision<Boolean> markStreamClosed(SlotCommand.MarkStreamClosed c, long now) {

@@ -75,7 +75,7 @@ class MessageMoverTest {
         return slots.route(SlotHash.slotOf(P, queue, SLOTS)).submit(c).get(30, TimeUnit.SECONDS);
     }
 
-    /** Posts {@code n} messages and gives each one failed attempt; the next claim dead-letters them. */
+    /** Posts {@code n} messages and gives each its one allowed attempt, which fails: its release dead-letters it. */
     private void poison(int n) throws Exception {
         for (int from = 0; from < n; from += 20) {
             List<NewMessage> batch = new ArrayList<>();
@@ -161,8 +161,8 @@ class MessageMoverTest {
     @Test
     void manySmallHoldsMoveInFewCopies() throws Exception {
         post(150, 30);
-        // Each claim takes the next message, which fails, and dead-letters the one before: 150
-        // holds of one message.
+        // Each claim takes the next message, which fails: its release dead-letters it, 150 holds of
+        // one message.
         for (int i = 0; i <= 150; i++) {
             List<Views.ClaimView> got = run(source, new SlotCommand.ClaimEach(P, source, 1, 60, 60));
             assertThat(got).hasSize(i < 150 ? 1 : 0);
@@ -181,20 +181,22 @@ class MessageMoverTest {
 
     @Test
     void aHoldTooBigForOneCopyIsSplitAndLeavesOnlyOnceAllOfItArrived() throws Exception {
-        post(30, 200_000); // one hold of 30 messages, 6 MB: more than one copy may carry
-        for (Views.ClaimView c : run(source, new SlotCommand.ClaimEach(P, source, 30, 60, 60))) {
-            run(source, new SlotCommand.ReleaseClaim(P, source, c.claimSeq(), 0, "Boom", null));
-        }
-        assertThat(run(source, new SlotCommand.ClaimEach(P, source, 30, 60, 60))).isEmpty();
+        post(20, 250_000);
+        // One claim of all 20, released after its last allowed attempt: one hold of 20 messages,
+        // 5 MB, more than one copy may carry.
+        Views.ClaimView all = run(source, new SlotCommand.CreateClaim(P, source, 20, 60, 60));
+        assertThat(all.messages()).hasSize(20);
+        run(source, new SlotCommand.ReleaseClaim(P, source, all.claimSeq(), 0, "Boom", null));
+        assertThat(run(source, new SlotCommand.ClaimEach(P, source, 20, 60, 60))).isEmpty();
         List<Integer> copies = new ArrayList<>();
         // The second part is refused once: the pass starts again, and the first part, sent again,
         // is taken once.
         MessageMover mover = countingMover(copies, 2);
         mover.wake(SlotHash.slotOf(P, source, SLOTS));
         Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> run(source, new SlotCommand.GetStats(P, source)).total() == 0);
-        assertThat(run(deadLetters, new SlotCommand.GetStats(P, deadLetters)).total()).isEqualTo(30);
-        assertThat(copies).hasSize(4).allSatisfy(n -> assertThat(n).isLessThan(30));
-        assertThat(copies.get(0) + copies.get(1)).isEqualTo(30);
+        assertThat(run(deadLetters, new SlotCommand.GetStats(P, deadLetters)).total()).isEqualTo(20);
+        assertThat(copies).hasSize(4).allSatisfy(n -> assertThat(n).isLessThan(20));
+        assertThat(copies.get(0) + copies.get(1)).isEqualTo(20);
         mover.close();
     }
 }

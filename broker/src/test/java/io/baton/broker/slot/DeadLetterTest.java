@@ -61,10 +61,12 @@ class DeadLetterTest {
         policy("{\"_max_claim_count\":2,\"_dead_letter_queue\":\"jobs-dlq\",\"_dead_letter_queue_messages_ttl\":7200}");
         long poison = f.post("jobs", ALICE, 3600).get(0);
         assertThat(claimAndFail().messages()).hasSize(1);
+        assertThat(f.sm.messageState(P, "jobs", poison)).isEqualTo(MessageState.FREE);
+        // The second attempt is the last allowed: its release moves the message at once, and a
+        // third claim finds nothing.
         assertThat(claimAndFail().messages()).hasSize(1);
-        // The third claim would exceed the limit: the message moves instead, and nothing is claimed.
-        assertThat(claimAndFail().messages()).isEmpty();
         assertThat(f.sm.messageState(P, "jobs", poison)).isEqualTo(MessageState.MOVING);
+        assertThat(claimAndFail().messages()).isEmpty();
         assertThat(f.run(new SlotCommand.GetStats(P, "jobs")).free()).isZero();
 
         // A copy delivered twice (the mover retried) is taken once; then the original goes.
@@ -176,6 +178,55 @@ class DeadLetterTest {
     }
 
     @Test
+    void theLastAllowedAttemptMovesOnItsReleaseWithoutWaitingItsBackoff() {
+        policy("{\"_max_claim_count\":2,\"_dead_letter_queue\":\"jobs-dlq\",\"_retry_backoff_initial_ms\":60000}");
+        long job = f.post("jobs", ALICE, 3600).get(0);
+        ClaimView first = f.claim("jobs", 1, 60, 60);
+        f.run(new SlotCommand.ReleaseClaims(P, "jobs", List.of(new SlotCommand.ReleaseClaims.Release(first.claimSeq(),
+                SlotCommand.ReleaseClaim.QUEUE_BACKOFF, "Poison", "always fails"))));
+        assertThat(f.sm.messageState(P, "jobs", job)).isEqualTo(MessageState.DELAYED); // an ordinary retry waits its backoff
+        f.advanceSeconds(61);
+        ClaimView last = f.claim("jobs", 1, 60, 60);
+        assertThat(last.messages()).extracting(MessageView::seq).containsExactly(job);
+        f.run(new SlotCommand.ReleaseClaims(P, "jobs", List.of(new SlotCommand.ReleaseClaims.Release(last.claimSeq(),
+                SlotCommand.ReleaseClaim.QUEUE_BACKOFF, "Poison", "still fails"))));
+        // No attempt is left, so nothing waits: the message is on its way, no backoff and no claim later.
+        assertThat(f.sm.messageState(P, "jobs", job)).isEqualTo(MessageState.MOVING);
+        assertThat(mover(1, true)).singleElement().satisfies(b -> assertThat(b.messages()).hasSize(1));
+        MessageView dead = f.run(new SlotCommand.ListMessages(P, "jobs-dlq", ALICE, -1, 20, true, true, true)).messages().get(0);
+        assertThat(dead.attempts()).isEqualTo(2);
+        assertThat(dead.ledger()).extracting(Attempt::errorMessage).containsExactly("always fails", "still fails");
+        assertThat(SlotFixture.snapshot(f.replayed())).isEqualTo(SlotFixture.snapshot(f.sm));
+    }
+
+    @Test
+    void aClaimOfSeveralMovesItsSpentMessagesOnReleaseAndFreesTheRest() {
+        policy("{\"_max_claim_count\":2,\"_dead_letter_queue\":\"jobs-dlq\"}");
+        long spent = f.post("jobs", ALICE, 3600).get(0);
+        ClaimView once = f.claim("jobs", 1, 60, 60);
+        f.run(new SlotCommand.ReleaseClaim(P, "jobs", once.claimSeq())); // v1's DELETE of a claim: one attempt used
+        long fresh = f.post("jobs", ALICE, 3600).get(0);
+        ClaimView both = f.claim("jobs", 2, 60, 60);
+        assertThat(both.messages()).extracting(MessageView::seq).containsExactly(spent, fresh);
+        assertThat(f.run(new SlotCommand.ReleaseClaim(P, "jobs", both.claimSeq()))).isTrue();
+        assertThat(f.sm.messageState(P, "jobs", spent)).isEqualTo(MessageState.MOVING);
+        assertThat(f.sm.messageState(P, "jobs", fresh)).isEqualTo(MessageState.FREE);
+
+        // With a delay, a claim whose messages are not all spent waits whole: the spent one moves
+        // when a claim finds it over its limit, the other is claimed.
+        long other = f.post("jobs", ALICE, 3600).get(0);
+        ClaimView c = f.claim("jobs", 2, 60, 60);
+        assertThat(c.messages()).extracting(MessageView::seq).containsExactly(fresh, other); // fresh's last attempt
+        f.run(new SlotCommand.ReleaseClaims(P, "jobs", List.of(new SlotCommand.ReleaseClaims.Release(c.claimSeq(), 30_000, null, null))));
+        assertThat(f.sm.messageState(P, "jobs", fresh)).isEqualTo(MessageState.DELAYED);
+        assertThat(f.sm.messageState(P, "jobs", other)).isEqualTo(MessageState.DELAYED);
+        f.advanceSeconds(31);
+        assertThat(f.claim("jobs", 2, 60, 60).messages()).extracting(MessageView::seq).containsExactly(other);
+        assertThat(f.sm.messageState(P, "jobs", fresh)).isEqualTo(MessageState.MOVING);
+        assertThat(SlotFixture.snapshot(f.replayed())).isEqualTo(SlotFixture.snapshot(f.sm));
+    }
+
+    @Test
     void aCopyDeliveredAgainAfterTheRequestWindowIsStillTakenOnceWhileItLives() {
         policy("{\"_max_claim_count\":1,\"_dead_letter_queue\":\"jobs-dlq\"}");
         f.post("jobs", ALICE, 86_400);
@@ -205,8 +256,10 @@ class DeadLetterTest {
     void otherMessagesAreClaimedPastOneThatMoves() {
         policy("{\"_max_claim_count\":1,\"_dead_letter_queue\":\"jobs-dlq\"}");
         List<Long> seqs = f.post("jobs", ALICE, 3600, 3600, 3600);
-        ClaimView first = f.claim("jobs", 1, 60, 60);
-        f.run(new SlotCommand.ReleaseClaim(P, "jobs", first.claimSeq()));
+        f.claim("jobs", 1, 60, 60);
+        f.advanceSeconds(61); // its lease runs out: free again, over its limit, until a claim finds it
+        f.sm.advanceTo(f.now);
+        assertThat(f.sm.messageState(P, "jobs", seqs.get(0))).isEqualTo(MessageState.FREE);
         ClaimView c = f.claim("jobs", 2, 60, 60);
         assertThat(c.messages()).extracting(MessageView::seq).containsExactly(seqs.get(1), seqs.get(2));
         assertThat(f.sm.messageState(P, "jobs", seqs.get(0))).isEqualTo(MessageState.MOVING);
