@@ -118,6 +118,7 @@ public class TurnProfile {
     private static void split(Path recording, List<double[]> spans, double[] jobs, int top) throws Exception {
         List<Map<String, Long>> byThread = List.of(new HashMap<>(), new HashMap<>());
         List<Map<String, Long>> byFrame = List.of(new HashMap<>(), new HashMap<>());
+        List<Map<String, Long>> byLeaf = List.of(new HashMap<>(), new HashMap<>());
         try (RecordingFile f = new RecordingFile(recording)) {
             while (f.hasMoreEvents()) {
                 RecordedEvent e = f.readEvent();
@@ -132,6 +133,11 @@ public class TurnProfile {
                 String thread = th == null ? "?" : (th.getJavaName() != null ? th.getJavaName() : th.getOSName()).replaceAll("\\d+", "N");
                 byThread.get(kind).merge(thread, 1L, Long::sum);
                 RecordedStackTrace st = e.getStackTrace();
+                if (st != null && !st.getFrames().isEmpty()) {
+                    RecordedFrame leaf = st.getFrames().get(0);
+                    byLeaf.get(kind).merge(thread + " " + (leaf.getMethod() == null ? "?"
+                            : leaf.getMethod().getType().getName() + "." + leaf.getMethod().getName()), 1L, Long::sum);
+                }
                 if (st != null) {
                     Set<String> seen = new HashSet<>();
                     for (RecordedFrame fr : st.getFrames()) {
@@ -146,6 +152,7 @@ public class TurnProfile {
         System.out.printf(Locale.ROOT, "handled jobs counted: A %.0f, B %.0f%n", jobs[0], jobs[1]);
         print("threads (µs of CPU per handled job, at one sample per ms)", byThread, jobs, Integer.MAX_VALUE, true);
         print("frames whose share grew most (inclusive)", byFrame, jobs, top, false);
+        print("frames whose own share grew most (self)", byLeaf, jobs, top, false);
     }
 
     private static void print(String title, List<Map<String, Long>> counts, double[] jobs, int top, boolean withTotal) {

@@ -3,10 +3,10 @@
 # with poison jobs in its B turns (as poison-turns.sh), and async-profiler (from Maven Central)
 # sampling the broker's CPU once a millisecond from the end of the warm-up. TurnProfile.java then
 # splits the samples by kind of turn and prints the CPU per handled job of each thread, and the
-# frames whose share grew most. JIT=1 records the JIT's compilations and deoptimizations instead
+# frames whose share grew most (inclusive and self). JIT=1 records the JIT's compilations and deoptimizations instead
 # (a JDK Flight Recorder recording), counted by kind of turn.
 # Figures: docs/BENCHMARKS.md, "Poison jobs, dead letters and the ledger".
-# Usage: [JIT=1] [POISON_RATE=0.01] [MAX_ATTEMPTS=3] bench/grpc/profile-turns.sh [pairs of turns] [seconds per turn] [warm-up seconds] [frames]
+# Usage: [JIT=1] [KEEP=DIR] [POISON_RATE=0.01] [MAX_ATTEMPTS=3] bench/grpc/profile-turns.sh [pairs of turns] [seconds per turn] [warm-up seconds] [frames]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PAIRS=${1:-20}; TURN=${2:-4}; WARM=${3:-60}; TOP=${4:-60}
@@ -35,3 +35,5 @@ else
   java bench/grpc/TurnProfile.java attach "$PID" "$S/libasyncProfiler.so" stop
   java bench/grpc/TurnProfile.java split "$S/cpu.jfr" "$S/turns" "$TURN" "$TOP"
 fi
+# KEEP=DIR keeps the recording and the turns file, to split again (TurnProfile.java split ...).
+if [ -n "${KEEP:-}" ]; then mkdir -p "$KEEP"; cp "$S"/*.jfr "$S/turns" "$KEEP"/; fi

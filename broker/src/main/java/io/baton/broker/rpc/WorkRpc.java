@@ -482,7 +482,8 @@ public final class WorkRpc extends WorkServiceGrpc.WorkServiceImplBase {
             }
             SlotCommand.AckMessages ackCommand = a == 0 ? null : ackCommand(s.getAcksList());
             SlotCommand.ReleaseClaims releaseCommand = r == 0 ? null : releaseCommand(s.getReleasesList());
-            settles.increment();
+            // Counted by what it carries, not its form: SDKs send acks alone in a settle too.
+            (r == 0 ? ackBatches : settles).increment();
             if (ackCommand != null && releaseCommand != null && SlotCommand.Settle.shareAClaim(ackCommand, releaseCommand)) {
                 CompletableFuture<SlotCommand.AckResult> ackDone = acked(s.getAcksList(), ackCommand);
                 CompletableFuture<Integer> releaseDone = released(s.getReleasesList(), releaseCommand);
