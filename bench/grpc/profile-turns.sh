@@ -3,8 +3,8 @@
 # with poison jobs in its B turns (as poison-turns.sh), and async-profiler (from Maven Central)
 # sampling the broker's CPU once a millisecond from the end of the warm-up. TurnProfile.java then
 # splits the samples by kind of turn and prints the CPU per handled job of each thread, and the
-# frames whose share grew most (inclusive and self). JIT=1 records the JIT's compilations and deoptimizations instead
-# (a JDK Flight Recorder recording), counted by kind of turn.
+# frames whose share grew most (inclusive and self). JIT=1 records the JIT's compilations and
+# deoptimizations instead (a JDK Flight Recorder recording), counted by kind of turn.
 # Figures: docs/BENCHMARKS.md, "Poison jobs, dead letters and the ledger".
 # Usage: [JIT=1] [KEEP=DIR] [POISON_RATE=0.01] [MAX_ATTEMPTS=3] bench/grpc/profile-turns.sh [pairs of turns] [seconds per turn] [warm-up seconds] [frames]
 set -euo pipefail

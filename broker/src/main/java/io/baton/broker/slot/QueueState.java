@@ -173,16 +173,13 @@ final class QueueState {
         if (!policy.deadLetters()) {
             return new long[0];
         }
-        long[] out = new long[c.messages.length];
+        long[] out = heldSeqs(c);
         int n = 0;
-        for (long s : c.messages) {
-            long i = messages.indexOf(s);
-            if (i >= 0 && messages.claim(i) == c.seq) {
-                Ledger l = ledgers.get(s);
-                // A release ends the attempt as released: one more counted, no more silent.
-                if (policy.overLimit((l == null ? 0 : l.counted()) + 1, l == null ? 0 : l.silent())) {
-                    out[n++] = s;
-                }
+        for (long s : out) {
+            Ledger l = ledgers.get(s);
+            // A release ends the attempt as released: one more counted, no more silent.
+            if (policy.overLimit((l == null ? 0 : l.counted()) + 1, l == null ? 0 : l.silent())) {
+                out[n++] = s;
             }
         }
         return n == out.length ? out : java.util.Arrays.copyOf(out, n);

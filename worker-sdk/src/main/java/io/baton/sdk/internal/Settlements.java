@@ -19,8 +19,8 @@ import java.util.List;
  *
  * <p>Why acks alone go in a {@code Settle} too: then the broker handles a worker's acks by one code
  * path whether or not a failed job rides along. Where failed jobs are rare, a second path that
- * only they take runs cold (out of the caches, the branch predictors and the JIT's profile of the
- * usual one) every time one comes, and costs the broker several times its share.
+ * only they take would run seldom, and cold: out of the caches, the branch predictors and the
+ * JIT's profile of the usual one.
  */
 public final class Settlements {
     private Settlements() {}
