@@ -165,17 +165,17 @@ final class QueueState {
     }
 
     /**
-     * The messages {@code c} still holds whose attempt, once {@code c} is released, is the last
-     * their claim limit allows: the ones a claim would find over the limit and move instead. Empty
-     * where the queue has no dead-letter queue.
+     * Of {@code held}, the messages a claim holds, those whose attempt, once the claim is released,
+     * is the last their claim limit allows: the ones a claim would find over the limit and move
+     * instead. Empty where the queue has no dead-letter queue.
      */
-    long[] spentBy(Claim c) {
+    long[] spentAmong(long[] held) {
         if (!policy.deadLetters()) {
             return new long[0];
         }
-        long[] out = heldSeqs(c);
+        long[] out = new long[held.length];
         int n = 0;
-        for (long s : out) {
+        for (long s : held) {
             Ledger l = ledgers.get(s);
             // A release ends the attempt as released: one more counted, no more silent.
             if (policy.overLimit((l == null ? 0 : l.counted()) + 1, l == null ? 0 : l.silent())) {

@@ -868,11 +868,12 @@ public final class SlotStateMachine {
         }
         QueuePolicy p = q.policy();
         // Read before any record applies (a decision changes nothing), so the claim still holds them.
-        long[] moving = giveUp && p.deadLetterQueue() != null ? q.heldSeqs(claim) : q.spentBy(claim);
+        long[] held = q.heldSeqs(claim);
+        long[] moving = giveUp && p.deadLetterQueue() != null ? held : q.spentAmong(held);
         long delay = delayMillis != ReleaseClaim.QUEUE_BACKOFF ? delayMillis
                 : p.retryDelay(q.attemptOf(claim), claim.seq ^ ((long) slot << 48));
         if (moving.length > 0 && delay > 0) {
-            if (moving.length == q.heldSeqs(claim).length) {
+            if (moving.length == held.length) {
                 delay = 0; // all of it moves: nothing waits
             } else {
                 moving = new long[0]; // the rest waits, and these with it, to be moved by the claim that finds them
