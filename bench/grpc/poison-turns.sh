@@ -5,8 +5,9 @@
 # jobs (A against A: the method's own noise, on the same standalone), unless PLAIN=0.
 # BENCH_ARGS: more `baton bench` options (e.g. --queue NAME, which fixes the queues' slots).
 # TURNS=FILE: appends each turn's line (kind, jobs/s) to FILE, to compare parts of a series.
-# COUNTERS=1: reads the broker's work and log counters at the end of each turn and prints, by kind
-# of turn, how many requests, claim batches, appends and fsyncs the broker handled per ack.
+# COUNTERS=1: reads the broker's work and log counters, and both processes' read and write system
+# calls (from /proc), at the end of each turn and prints, by kind of turn, how many requests,
+# pushes, claim batches, appends, fsyncs and system calls there were per ack.
 # Figures: docs/BENCHMARKS.md, "Poison jobs, dead letters and the ledger".
 # Usage: [PLAIN=0] [POISON_RATE=0.01] [MAX_ATTEMPTS=3] bench/grpc/poison-turns.sh [series] [pairs of turns] [seconds per turn] [warm-up seconds]
 set -euo pipefail
@@ -18,7 +19,14 @@ BATON=${BATON:-$PWD/bin/baton}
 start_standalone poison-turns
 scrape() {
   curl -s 127.0.0.1:19090/metrics | grep -v '_bucket' \
-    | grep -E '^baton_(work_(acks|ack_batches|settles|claim_batches)_total|log_(append|fsync)_seconds_count)(\{[^}]*\})? ' || true
+    | grep -E '^baton_(work_(acks|ack_batches|settles|claim_batches|jobs_pushed)_total|log_(append|fsync)_seconds_count)(\{[^}]*\})? ' || true
+  proc_counters broker "$PID"
+  proc_counters bench "$(pgrep -f 'baton.* bench --target' | while read -r p; do [ "$(cat /proc/"$p"/comm)" = java ] && echo "$p"; done | head -1)"
+}
+# A process's read and write system calls (read/write/readv/writev, as /proc/PID/io counts them), as counter lines.
+proc_counters() {
+  [ -n "$2" ] && [ -r "/proc/$2/io" ] || return 0
+  awk -v who="$1" '/^syscr/ { print "proc_" who "_syscr " $2 } /^syscw/ { print "proc_" who "_syscw " $2 }' "/proc/$2/io"
 }
 # Per kind of turn, the counters' growth over each turn (from the end of the one before) per ack.
 per_ack() {
@@ -28,11 +36,15 @@ per_ack() {
        END { if (kind != "") for (k in now) if (k in last) grow[kind, k] += now[k] - last[k]
              split("A B", kinds, " ")
              for (i = 1; i <= 2; i++) { K = kinds[i]; a = grow[K, "baton_work_acks_total"]; if (a == 0) continue
-               printf "counters in %s turns, per ack: requests %.4f (ack batches %.4f, settles %.4f), claim batches %.4f, appends %.4f, fsyncs %.5f\n",
+               printf "counters in %s turns, per ack: requests %.4f (ack batches %.4f, settles %.4f), pushes %.4f, claim batches %.4f, appends %.4f, fsyncs %.5f\n",
                  K, (grow[K, "baton_work_ack_batches_total"] + grow[K, "baton_work_settles_total"]) / a,
                  grow[K, "baton_work_ack_batches_total"] / a, grow[K, "baton_work_settles_total"] / a,
+                 grow[K, "baton_work_jobs_pushed_total"] / a,
                  grow[K, "baton_work_claim_batches_total"] / a, grow[K, "baton_log_append_seconds_count"] / a,
-                 grow[K, "baton_log_fsync_seconds_count"] / a } }' "$1"
+                 grow[K, "baton_log_fsync_seconds_count"] / a
+               printf "  system calls in %s turns, per ack: broker reads %.3f, writes %.3f; load generator reads %.3f, writes %.3f\n",
+                 K, grow[K, "proc_broker_syscr"] / a, grow[K, "proc_broker_syscw"] / a,
+                 grow[K, "proc_bench_syscr"] / a, grow[K, "proc_bench_syscw"] / a } }' "$1"
 }
 run() {
   : > "$S/counters"
