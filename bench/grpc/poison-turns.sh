@@ -5,9 +5,9 @@
 # jobs (A against A: the method's own noise, on the same standalone), unless PLAIN=0.
 # BENCH_ARGS: more `baton bench` options (e.g. --queue NAME, which fixes the queues' slots).
 # TURNS=FILE: appends each turn's line (kind, jobs/s) to FILE, to compare parts of a series.
-# COUNTERS=1: reads the broker's work and log counters, and both processes' read and write system
-# calls (from /proc), at the end of each turn and prints, by kind of turn, how many requests,
-# pushes, claim batches, appends, fsyncs and system calls there were per ack.
+# COUNTERS=1: reads the broker's work and log counters, both processes' read and write system calls
+# and the broker's bytes to disk (from /proc) at the end of each turn and prints, by kind of turn,
+# how many requests, pushes, claim batches, appends, fsyncs, system calls and bytes there were per ack.
 # Figures: docs/BENCHMARKS.md, "Poison jobs, dead letters and the ledger".
 # Usage: [PLAIN=0] [POISON_RATE=0.01] [MAX_ATTEMPTS=3] bench/grpc/poison-turns.sh [series] [pairs of turns] [seconds per turn] [warm-up seconds]
 set -euo pipefail
@@ -23,10 +23,12 @@ scrape() {
   proc_counters broker "$PID"
   proc_counters bench "$(pgrep -f 'baton.* bench --target' | while read -r p; do [ "$(cat /proc/"$p"/comm)" = java ] && echo "$p"; done | head -1)"
 }
-# A process's read and write system calls (read/write/readv/writev, as /proc/PID/io counts them), as counter lines.
+# A process's read and write system calls (read/write/readv/writev, as /proc/PID/io counts them) and
+# the bytes it sent to the storage layer (write_bytes: pages it dirtied), as counter lines.
 proc_counters() {
   [ -n "$2" ] && [ -r "/proc/$2/io" ] || return 0
-  awk -v who="$1" '/^syscr/ { print "proc_" who "_syscr " $2 } /^syscw/ { print "proc_" who "_syscw " $2 }' "/proc/$2/io"
+  awk -v who="$1" '/^syscr/ { print "proc_" who "_syscr " $2 } /^syscw/ { print "proc_" who "_syscw " $2 }
+                   /^write_bytes/ { print "proc_" who "_disk " $2 }' "/proc/$2/io"
 }
 # Per kind of turn, the counters' growth over each turn (from the end of the one before) per ack.
 per_ack() {
@@ -42,9 +44,9 @@ per_ack() {
                  grow[K, "baton_work_jobs_pushed_total"] / a,
                  grow[K, "baton_work_claim_batches_total"] / a, grow[K, "baton_log_append_seconds_count"] / a,
                  grow[K, "baton_log_fsync_seconds_count"] / a
-               printf "  system calls in %s turns, per ack: broker reads %.3f, writes %.3f; load generator reads %.3f, writes %.3f\n",
+               printf "  system calls in %s turns, per ack: broker reads %.3f, writes %.3f; load generator reads %.3f, writes %.3f; bytes the broker sent to its disk per ack: %.0f\n",
                  K, grow[K, "proc_broker_syscr"] / a, grow[K, "proc_broker_syscw"] / a,
-                 grow[K, "proc_bench_syscr"] / a, grow[K, "proc_bench_syscw"] / a } }' "$1"
+                 grow[K, "proc_bench_syscr"] / a, grow[K, "proc_bench_syscw"] / a, grow[K, "proc_broker_disk"] / a } }' "$1"
 }
 run() {
   : > "$S/counters"
