@@ -21,7 +21,9 @@ scrape() {
   curl -s 127.0.0.1:19090/metrics | grep -v '_bucket' \
     | grep -E '^baton_(work_(acks|ack_batches|settles|claim_batches|jobs_pushed)_total|log_(append|fsync)_seconds_count)(\{[^}]*\})? ' || true
   proc_counters broker "$PID"
-  proc_counters bench "$(pgrep -f 'baton.* bench --target' | while read -r p; do [ "$(cat /proc/"$p"/comm)" = java ] && echo "$p"; done | head -1)"
+  # Looked up once per run (scrape runs in the loop that reads the run's turns).
+  BENCH_PID=${BENCH_PID:-$(java_matching 'baton.* bench --target')}
+  proc_counters bench "$BENCH_PID"
 }
 # A process's read and write system calls (read/write/readv/writev, as /proc/PID/io counts them) and
 # the bytes it sent to the storage layer (write_bytes: pages it dirtied), as counter lines.
@@ -50,6 +52,7 @@ per_ack() {
 }
 run() {
   : > "$S/counters"
+  BENCH_PID=
   # BENCH_ARGS is split into words on purpose: several options.
   # shellcheck disable=SC2086
   "$BATON" bench --target 127.0.0.1:17070 --turns "$TURN" --duration $((2 * PAIRS * TURN)) --warmup "$WARM" \

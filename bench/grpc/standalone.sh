@@ -1,8 +1,11 @@
 # Sourced by scripts of this folder.
 
+# The JVM whose command line matches PATTERN (pgrep -f), not the launcher script that started it.
+java_matching() { pgrep -f "$1" | while read -r p; do [ "$(cat /proc/"$p"/comm)" = java ] && echo "$p"; done | head -1; }
+
 # The JVM of the standalone whose data is in DIR (a child of the launcher script, whose CPU is read
 # from /proc).
-jvm_of() { pgrep -f "data-dir $1 " | while read -r p; do [ "$(cat /proc/"$p"/comm)" = java ] && echo "$p"; done | head -1; }
+jvm_of() { java_matching "data-dir $1 "; }
 
 # start_standalone NAME makes a scratch folder S (/tmp/baton-NAME.XXXXXX) and starts one
 # `baton standalone` ($BATON) with its data in S/data and its log in S/log, on the ports the benches use (gRPC 17070,
