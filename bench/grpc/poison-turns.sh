@@ -31,6 +31,21 @@ proc_counters() {
   [ -n "$2" ] && [ -r "/proc/$2/io" ] || return 0
   awk -v who="$1" '/^syscr/ { print "proc_" who "_syscr " $2 } /^syscw/ { print "proc_" who "_syscw " $2 }
                    /^write_bytes/ { print "proc_" who "_disk " $2 }' "/proc/$2/io"
+  thread_ticks "$1" "$2"
+}
+# A process's CPU in clock ticks: all of it, and its garbage collector's and JIT compilers' threads
+# (by their names, which the JVM gives them), as counter lines.
+thread_ticks() {
+  awk -v who="$1" '{ rest = $0; sub(/^[^(]*\(/, "", rest); match(rest, /.*\) /)
+         name = substr(rest, 1, RLENGTH - 2); split(substr(rest, RLENGTH + 1), f, " "); t = f[12] + f[13]
+         if (FILENAME ~ /task/) { if (name ~ /^(GC Thread|G1 |VM Thread)/) gc += t; else if (name ~ /Compiler/) jit += t }
+         else all += t }
+       END { print "proc_" who "_cpu " all; print "proc_" who "_gc " gc + 0; print "proc_" who "_jit " jit + 0 }' \
+    "/proc/$2/stat" /proc/"$2"/task/*/stat 2>/dev/null || true
+  # Context switches (a thread put to sleep or preempted) by kind of thread, digits dropped from the names.
+  awk -v who="$1" '/^Name:/ { name = $2; for (i = 3; i <= NF; i++) name = name "_" $i; gsub(/[0-9]+/, "N", name) }
+       /^(voluntary|nonvoluntary)_ctxt_switches:/ { cs[name] += $2 }
+       END { for (n in cs) print "proc_" who "_cs_" n " " cs[n] }' /proc/"$2"/task/*/status 2>/dev/null || true
 }
 # Per kind of turn, the counters' growth over each turn (from the end of the one before) per ack.
 per_ack() {
@@ -48,7 +63,17 @@ per_ack() {
                  grow[K, "baton_log_fsync_seconds_count"] / a
                printf "  system calls in %s turns, per ack: broker reads %.3f, writes %.3f; load generator reads %.3f, writes %.3f; bytes the broker sent to its disk per ack: %.0f\n",
                  K, grow[K, "proc_broker_syscr"] / a, grow[K, "proc_broker_syscw"] / a,
-                 grow[K, "proc_bench_syscr"] / a, grow[K, "proc_bench_syscw"] / a, grow[K, "proc_broker_disk"] / a } }' "$1"
+                 grow[K, "proc_bench_syscr"] / a, grow[K, "proc_bench_syscw"] / a, grow[K, "proc_broker_disk"] / a
+               hz = 100; us = 1000000 / hz / a
+               printf "  CPU in %s turns, us per ack: broker %.2f (garbage collector %.2f, JIT %.2f); load generator %.2f (garbage collector %.2f, JIT %.2f)\n",
+                 K, grow[K, "proc_broker_cpu"] * us, grow[K, "proc_broker_gc"] * us, grow[K, "proc_broker_jit"] * us,
+                 grow[K, "proc_bench_cpu"] * us, grow[K, "proc_bench_gc"] * us, grow[K, "proc_bench_jit"] * us }
+             printf "  context switches per 1,000 acks by thread:%10s %10s\n", "A", "B"
+             for (key in grow) { split(key, kk, SUBSEP); if (kk[2] ~ /^proc_.*_cs_/) names[kk[2]] = 1 }
+             for (n in names) { a = grow["A", "baton_work_acks_total"]; b = grow["B", "baton_work_acks_total"]
+               if (a > 0 && b > 0 && (grow["A", n] / a > 0.0005 || grow["B", n] / b > 0.0005)) {
+                 label = n; sub(/^proc_/, "", label); sub(/_cs_/, " ", label)
+                 printf "    %-40s %10.2f %10.2f\n", label, 1000 * grow["A", n] / a, 1000 * grow["B", n] / b } } }' "$1"
 }
 run() {
   : > "$S/counters"

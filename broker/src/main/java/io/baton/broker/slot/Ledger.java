@@ -11,15 +11,29 @@ import java.util.List;
  */
 final class Ledger {
     static final int KEPT = 10;
+    /** No attempt ended yet: what the first ended attempt is added to. */
+    static final Ledger NONE = new Ledger(0, 0, 0, new Attempt[0]);
 
     /** Attempts that ended. */
-    private int ended;
+    private final int ended;
     /** Attempts that had ended when the message came into its queue (moved): not counted against its claim limit. */
-    private int countedFrom;
+    private final int countedFrom;
     /** Attempts since it came into its queue whose lease ran out with no extension ever. */
-    private int silent;
+    private final int silent;
     /** The latest ended attempts, oldest first. Never changed once set: snapshots share it. */
-    private Attempt[] recent = new Attempt[0];
+    private final Attempt[] recent;
+
+    /**
+     * Immutable, so that a snapshot shares it with the live queue (its message block holds it):
+     * an attempt that ends makes a new ledger ({@link #plus}), which the block, copied first if a
+     * snapshot holds it, keeps instead.
+     */
+    private Ledger(int ended, int countedFrom, int silent, Attempt[] recent) {
+        this.ended = ended;
+        this.countedFrom = countedFrom;
+        this.silent = silent;
+        this.recent = recent;
+    }
 
     int ended() {
         return ended;
@@ -38,15 +52,12 @@ final class Ledger {
         return ended - countedFrom;
     }
 
-    void add(Attempt a) {
-        ended++;
-        if (a.outcome() == AttemptOutcome.LEASE_EXPIRED_SILENT) {
-            silent++;
-        }
+    /** This ledger with attempt {@code a} ended too. */
+    Ledger plus(Attempt a) {
         Attempt[] next = recent.length < KEPT ? Arrays.copyOf(recent, recent.length + 1)
                 : Arrays.copyOfRange(recent, 1, KEPT + 1);
         next[next.length - 1] = a;
-        recent = next;
+        return new Ledger(ended + 1, countedFrom, silent + (a.outcome() == AttemptOutcome.LEASE_EXPIRED_SILENT ? 1 : 0), next);
     }
 
     List<Attempt> recent() {
@@ -60,21 +71,36 @@ final class Ledger {
 
     /** A ledger as a snapshot holds it. */
     static Ledger restore(int ended, int countedFrom, int silent, Attempt[] recent) {
-        Ledger l = new Ledger();
-        l.ended = ended;
-        l.countedFrom = countedFrom;
-        l.silent = silent;
-        l.recent = recent;
-        return l;
+        return new Ledger(ended, countedFrom, silent, recent);
     }
 
     /**
-     * Approximate heap bytes, with what keeping it costs around it (for the memory budget): the
-     * map's node, boxed key and table slot, this object, its array and attempts, and the message's
-     * entry in its queue's returned heap, as HeapPerMessageBench measures them. Error strings are
-     * shared between attempts ({@link Interner}) and not counted here.
+     * Approximate heap bytes (for the memory budget): this object, its array and its attempts, the
+     * slot of its block's column, and the message's entry in its queue's returned heap, as
+     * HeapPerMessageBench measures them. Error strings are shared between attempts and messages
+     * ({@link Interner}) and not counted here.
      */
     long heapBytes() {
-        return 128 + 24 + 16 + 72L * recent.length;
+        return HEAP_BASE + HEAP_PER_ATTEMPT * recent.length;
+    }
+
+    static final long HEAP_BASE = 85;
+    static final long HEAP_PER_ATTEMPT = 60;
+
+    /**
+     * About the bytes a snapshot writes for it (for the checkpoint policy, which must not take a
+     * queue of failed messages for one of plain ones: the ledger outweighs the message's index
+     * entry many times over).
+     */
+    long snapshotBytes() {
+        long bytes = 21;
+        for (Attempt a : recent) {
+            bytes += 39 + length(a.errorClass()) + length(a.errorMessage());
+        }
+        return bytes;
+    }
+
+    private static int length(String s) {
+        return s == null ? 0 : s.length();
     }
 }

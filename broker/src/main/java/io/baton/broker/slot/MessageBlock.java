@@ -11,6 +11,13 @@ import java.util.Arrays;
  * claim column exists only once a message of the block has been claimed, so a backlog nobody
  * works on pays nothing for it.
  *
+ * <p>A message that came back from a claim keeps its ended attempts ({@link Ledger}) here, and one
+ * moved here from another queue its {@link Origin}: two columns that exist only once a message of
+ * the block has one, as values that never change (a new attempt replaces the ledger). Kept in the
+ * block rather than in maps by sequence so that a snapshot takes them with the block, by reference:
+ * a dead-letter queue of a million messages, each with its ledger and origin, used to be copied
+ * message by message on the slot thread at every checkpoint.
+ *
  * <p>Copy on write: a snapshot keeps blocks as they were by {@link #freeze freezing} them; the
  * table copies a frozen block before changing it, so the snapshot's writer reads a block no
  * thread changes any more. {@link #minExpiry} is the exception: a hint the writer never reads.
@@ -43,6 +50,10 @@ final class MessageBlock {
     private int[] addr;
     private long[] wideAddr;
     private int[] len;
+    /** Null until a message of the block has ended attempts. */
+    private Ledger[] ledgers;
+    /** Null until a message was moved into the block from another queue. */
+    private Origin[] origins;
 
     int size;
     /** The first entry that may be live: entries before it are dead. */
@@ -274,8 +285,45 @@ final class MessageBlock {
         len[i] = lengthAndFlags;
     }
 
+    /** Entry {@code i}'s ended attempts, or null (never came back from a claim). */
+    Ledger ledger(int i) {
+        return ledgers == null ? null : ledgers[i];
+    }
+
+    /** Where entry {@code i} was moved from, or null (posted here). */
+    Origin origin(int i) {
+        return origins == null ? null : origins[i];
+    }
+
+    /** Whether any entry of the block ever had an origin (a block without one is skipped at once). */
+    boolean hasOrigins() {
+        return origins != null;
+    }
+
+    void setLedger(int i, Ledger l) {
+        if (ledgers == null) {
+            if (l == null) {
+                return;
+            }
+            ledgers = new Ledger[capacity()];
+        }
+        ledgers[i] = l;
+    }
+
+    void setOrigin(int i, Origin o) {
+        if (origins == null) {
+            if (o == null) {
+                return;
+            }
+            origins = new Origin[capacity()];
+        }
+        origins[i] = o;
+    }
+
     /** Marks entry {@code i} dead and moves {@link #start} past leading dead entries. */
     void kill(int i) {
+        setLedger(i, null);
+        setOrigin(i, null);
         len[i] |= DEAD;
         live--;
         while (start < size && !isLive(start)) {
@@ -300,6 +348,8 @@ final class MessageBlock {
         b.addr = addr == null ? null : Arrays.copyOf(addr, capacity);
         b.wideAddr = wideAddr == null ? null : Arrays.copyOf(wideAddr, capacity);
         b.len = Arrays.copyOf(len, capacity);
+        b.ledgers = ledgers == null ? null : Arrays.copyOf(ledgers, capacity);
+        b.origins = origins == null ? null : Arrays.copyOf(origins, capacity);
         b.size = size;
         b.start = start;
         b.live = live;
@@ -334,6 +384,8 @@ final class MessageBlock {
             if (from.isLive(i)) {
                 append(from.seq(i), from.postedAt(i), from.expiresAt(i), from.ttl(i), from.clientHi(i), from.clientLo(i),
                         from.claim(i), from.bodyAddr(i), from.len[i]);
+                setLedger(size - 1, from.ledger(i));
+                setOrigin(size - 1, from.origin(i));
             }
         }
         return true;
@@ -352,6 +404,7 @@ final class MessageBlock {
     long heapBytes() {
         long perEntry = 4 + 4 + (wideExpires != null ? 8 : 4) + 4 + 1 + (claim != null ? 8 : 0)
                 + (wideAddr != null ? 8 : 4) + 4;
-        return 96 + 8 * 16 + perEntry * capacity() + 8L * clients.length;
+        return 96 + 8 * 16 + perEntry * capacity() + 8L * clients.length
+                + (ledgers != null ? 16 + 4L * capacity() : 0) + (origins != null ? 16 + 4L * capacity() : 0);
     }
 }

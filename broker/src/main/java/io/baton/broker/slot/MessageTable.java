@@ -199,7 +199,45 @@ final class MessageTable {
         return block(p).checked(off(p));
     }
 
+    /** Entry {@code p}'s ended attempts, or null. */
+    Ledger ledger(long p) {
+        return block(p).ledger(off(p));
+    }
+
+    /** Where entry {@code p} was moved from, or null. */
+    Origin origin(long p) {
+        return block(p).origin(off(p));
+    }
+
+    /**
+     * The first position at or after {@code p} of a live entry that was moved here (has an
+     * origin), or {@link #end}; blocks that never held one are skipped whole.
+     */
+    long nextMovedIn(long p) {
+        while (p != end()) {
+            int b = (int) (p >>> 32);
+            MessageBlock k = blocks[b];
+            if (k.hasOrigins()) {
+                for (int o = Math.max(off(p), k.start); o < k.size; o++) {
+                    if (k.isLive(o) && k.origin(o) != null) {
+                        return pos(b, o);
+                    }
+                }
+            }
+            p = b + 1 < count ? pos(b + 1, blocks[b + 1].start) : end();
+        }
+        return p;
+    }
+
     // ------------------------------------------------------------------ changes
+
+    void setLedger(long p, Ledger l) {
+        writable((int) (p >>> 32)).setLedger(off(p), l);
+    }
+
+    void setOrigin(long p, Origin o) {
+        writable((int) (p >>> 32)).setOrigin(off(p), o);
+    }
 
     /** Appends a message; its sequence must exceed every sequence already in the table. */
     void append(long s, long posted, long expires, int ttlSeconds, long hi, long lo, long address, int length, boolean checked) {

@@ -42,20 +42,14 @@ final class QueueState {
     private long delayed;
     /** Live messages held by a move hold: being copied to another queue. */
     private long moving;
-    /** Where messages moved here came from, by sequence, in order (only moved messages have one). */
-    private final java.util.TreeMap<Long, Origin> origins = new java.util.TreeMap<>();
-    /** The live messages moved here, by (origin slot, origin sequence): a copy that arrives twice is taken once. */
-    private final java.util.HashMap<OriginKey, Long> byOrigin = new java.util.HashMap<>();
-
-    private record OriginKey(int slot, long seq) {
-        static OriginKey of(Origin o) {
-            return new OriginKey(o.slot(), o.seq());
-        }
-    }
+    /**
+     * The live messages moved here, as their sequences where they came from, by the slot they came
+     * from: a copy that arrives twice is taken once. (Each message's {@link Origin} itself is in its
+     * message block.)
+     */
+    private final java.util.HashMap<Integer, LongMap<Boolean>> movedFrom = new java.util.HashMap<>();
     /** The policies the metadata sets (default delay, dead letters). */
     private QueuePolicy policy = QueuePolicy.NONE;
-    /** Ended attempts by message sequence: only messages that were claimed and came back have one. */
-    private final LongMap<Ledger> ledgers = new LongMap<>();
 
     QueueState(int slot, String project, String name, SlotUsage usage, ProjectUsage projectUsage, SlotCounters counters,
                Interner interner) {
@@ -98,8 +92,11 @@ final class QueueState {
         usage.metadataBytes -= metadata.length;
         counted(-messages.live(), -messages.liveBodyBytes());
         projectUsage.queuesChanged(-1);
-        for (Ledger l : ledgers.values()) {
-            usage.ledgerBytes -= l.heapBytes();
+        for (long p = messages.first(); p != messages.end(); p = messages.next(p)) {
+            if (messages.isLive(p)) {
+                forgetLedger(messages.ledger(p));
+                forgetOrigin(messages.origin(p));
+            }
         }
     }
 
@@ -176,7 +173,8 @@ final class QueueState {
         long[] out = new long[held.length];
         int n = 0;
         for (long s : held) {
-            Ledger l = ledgers.get(s);
+            long i = messages.indexOf(s);
+            Ledger l = i < 0 ? null : messages.ledger(i);
             // A release ends the attempt as released: one more counted, no more silent.
             if (policy.overLimit((l == null ? 0 : l.counted()) + 1, l == null ? 0 : l.silent())) {
                 out[n++] = s;
@@ -287,7 +285,7 @@ final class QueueState {
                     } else {
                         // claim(i) keeps naming the expired claim: a late delete through it is still honoured (spec 2.9).
                         claimed--;
-                        attemptEnded(s, c, c.expiresAt, outcome, null, null);
+                        attemptEnded(i, c, c.expiresAt, outcome, null, null);
                     }
                     freed(s);
                 }
@@ -342,15 +340,8 @@ final class QueueState {
         if (unplaced != null && unplaced.remove(messages.seq(i)) != null && unplaced.isEmpty()) {
             unplaced = null;
         }
-        long seq = messages.seq(i);
-        Ledger gone = ledgers.remove(seq);
-        if (gone != null) {
-            usage.ledgerBytes -= gone.heapBytes();
-        }
-        Origin o = origins.remove(seq);
-        if (o != null) {
-            byOrigin.remove(OriginKey.of(o));
-        }
+        forgetLedger(messages.ledger(i));
+        forgetOrigin(messages.origin(i));
         messages.kill(i);
     }
 
@@ -387,22 +378,38 @@ final class QueueState {
 
     /** Whether the message {@code o} names is here already (moved here before, and still live). */
     boolean holdsCopyOf(Origin o) {
-        return byOrigin.containsKey(OriginKey.of(o));
+        LongMap<Boolean> seqs = movedFrom.get(o.slot());
+        return seqs != null && seqs.containsKey(o.seq());
     }
 
     /** Where entry {@code i} came from, if it was moved here; else null. */
     Origin origin(long i) {
-        return origins.get(messages.seq(i));
+        return messages.origin(i);
     }
 
-    /** The moved-in messages' sequences, oldest first (live: an origin goes with its message). */
-    java.util.NavigableSet<Long> movedIn() {
-        return origins.navigableKeySet();
-    }
+    /**
+     * The moved-in messages' sequences, oldest first (live: an origin goes with its message), read
+     * from the table as they are iterated: nothing may change the queue meanwhile.
+     */
+    Iterable<Long> movedIn() {
+        return () -> new java.util.Iterator<>() {
+            private long p = messages.nextMovedIn(messages.first());
 
-    /** Origins by sequence, sorted (a copy, for snapshots). */
-    java.util.SortedMap<Long, Origin> origins() {
-        return new java.util.TreeMap<>(origins);
+            @Override
+            public boolean hasNext() {
+                return p != messages.end();
+            }
+
+            @Override
+            public Long next() {
+                if (!hasNext()) {
+                    throw new java.util.NoSuchElementException();
+                }
+                long seq = messages.seq(p);
+                p = messages.nextMovedIn(messages.next(p));
+                return seq;
+            }
+        };
     }
 
     /** Message {@code seq}, just appended, was moved here from {@code o}, with its ledger. */
@@ -414,10 +421,69 @@ final class QueueState {
         }
     }
 
-    /** An origin as a snapshot holds it. */
+    /** An origin as a snapshot holds it, for live message {@code seq}. */
     void restoreOrigin(long seq, Origin o) {
-        origins.put(seq, o);
-        byOrigin.put(OriginKey.of(o), seq);
+        long i = liveEntry(seq, "origin");
+        String queue = interner.intern(o.queue());
+        Origin kept = queue == o.queue() ? o : new Origin(o.slot(), queue, o.seq(), o.postedAt(), o.ttlSeconds());
+        forgetOrigin(messages.origin(i));
+        messages.setOrigin(i, kept);
+        movedFrom.computeIfAbsent(kept.slot(), k -> new LongMap<>()).put(kept.seq(), Boolean.TRUE);
+        usage.originBytes += ORIGIN_HEAP_BYTES;
+        usage.notesSnapshotBytes += originSnapshotBytes(kept);
+    }
+
+    /**
+     * Heap an origin costs (for the memory budget): the record, its slot in the block's column and
+     * its entry in {@link #movedFrom}, as HeapPerMessageBench measures them; the queue's name is
+     * shared ({@link Interner}).
+     */
+    static final long ORIGIN_HEAP_BYTES = 76;
+
+    /** About the bytes a snapshot writes for origin {@code o}: its message's sequence and the origin. */
+    private static long originSnapshotBytes(Origin o) {
+        return 34 + o.queue().length();
+    }
+
+    /** A message with origin {@code o} (null: none) goes. */
+    private void forgetOrigin(Origin o) {
+        if (o == null) {
+            return;
+        }
+        LongMap<Boolean> seqs = movedFrom.get(o.slot());
+        if (seqs != null) {
+            seqs.remove(o.seq());
+            if (seqs.size() == 0) {
+                movedFrom.remove(o.slot());
+            }
+        }
+        usage.originBytes -= ORIGIN_HEAP_BYTES;
+        usage.notesSnapshotBytes -= originSnapshotBytes(o);
+    }
+
+    /** A message with ledger {@code l} (null: none) goes, or gets another ledger. */
+    private void forgetLedger(Ledger l) {
+        if (l != null) {
+            usage.ledgerBytes -= l.heapBytes();
+            usage.notesSnapshotBytes -= l.snapshotBytes();
+        }
+    }
+
+    /** Gives message {@code i} ledger {@code l} instead of the one it had. */
+    private void setLedger(long i, Ledger l) {
+        forgetLedger(messages.ledger(i));
+        messages.setLedger(i, l);
+        usage.ledgerBytes += l.heapBytes();
+        usage.notesSnapshotBytes += l.snapshotBytes();
+    }
+
+    /** The position of live message {@code seq}, which a record or snapshot gives {@code what}. */
+    private long liveEntry(long seq, String what) {
+        long i = messages.indexOf(seq);
+        if (i < 0) {
+            throw new IllegalStateException("an " + what + " for message " + seq + ", which is not in queue " + name);
+        }
+        return i;
     }
 
     /** The number of the attempt client claim {@code c} is (of its first message still held; 1 for a first claim). */
@@ -436,45 +502,41 @@ final class QueueState {
         if (!policy.deadLetters()) {
             return false;
         }
-        Ledger l = ledgers.get(messages.seq(i));
+        Ledger l = messages.ledger(i);
         return l != null && policy.overLimit(l.counted(), l.silent());
     }
 
     /** Entry {@code i}'s ledger as held: (ended, latest ended attempts), for a move's copy. */
     int endedAttempts(long i) {
-        Ledger l = ledgers.get(messages.seq(i));
+        Ledger l = messages.ledger(i);
         return l == null ? 0 : l.ended();
     }
 
     List<Attempt> endedLedger(long i) {
-        Ledger l = ledgers.get(messages.seq(i));
+        Ledger l = messages.ledger(i);
         return l == null ? List.of() : l.recent();
     }
 
-    /** Attempt {@code c} at message {@code seq} ended at {@code at}: into the message's ledger. */
-    private void attemptEnded(long seq, Claim c, long at, AttemptOutcome outcome, String errorClass, String errorMessage) {
-        Ledger l = ledgers.get(seq);
+    /** Attempt {@code c} at live entry {@code i} ended at {@code at}: into the message's ledger. */
+    private void attemptEnded(long i, Claim c, long at, AttemptOutcome outcome, String errorClass, String errorMessage) {
+        Ledger l = messages.ledger(i);
         if (l == null) {
-            l = new Ledger();
-            ledgers.put(seq, l);
-        } else {
-            usage.ledgerBytes -= l.heapBytes();
+            l = Ledger.NONE;
         }
-        l.add(new Attempt(l.ended() + 1, slot, c.seq, c.createdAt, at, outcome, interner.intern(errorClass),
-                interner.intern(errorMessage)));
-        usage.ledgerBytes += l.heapBytes();
+        setLedger(i, l.plus(new Attempt(l.ended() + 1, slot, c.seq, c.createdAt, at, outcome, interner.intern(errorClass),
+                interner.intern(errorMessage))));
         counters.attemptEnded(outcome);
     }
 
     /** Attempts entry {@code i} received: ended ones, and the one running if a claim holds it. */
     int attempts(long i) {
-        Ledger l = ledgers.get(messages.seq(i));
+        Ledger l = messages.ledger(i);
         return (l == null ? 0 : l.ended()) + (isClaimed(i) ? 1 : 0);
     }
 
     /** Entry {@code i}'s attempts, oldest first: the latest ended ones kept, then the running one. */
     List<Attempt> ledger(long i) {
-        Ledger l = ledgers.get(messages.seq(i));
+        Ledger l = messages.ledger(i);
         if (!isClaimed(i)) {
             return l == null ? List.of() : l.recent();
         }
@@ -489,21 +551,13 @@ final class QueueState {
         return out;
     }
 
-    /** Visits the ledgers in message-sequence order (for snapshots, which must be canonical). */
-    void forEachLedger(java.util.function.BiConsumer<Long, Ledger> visit) {
-        for (long seq : ledgers.sortedKeys()) {
-            visit.accept(seq, ledgers.get(seq));
-        }
-    }
-
-    /** A ledger as a snapshot holds it. */
+    /** A ledger as a snapshot holds it, for live message {@code seq}. */
     void restoreLedger(long seq, int ended, int countedFrom, int silent, Attempt[] recent) {
+        long i = liveEntry(seq, "attempt ledger");
         for (int k = 0; k < recent.length; k++) {
             recent[k] = interner.intern(recent[k]);
         }
-        Ledger l = Ledger.restore(ended, countedFrom, silent, recent);
-        ledgers.put(seq, l);
-        usage.ledgerBytes += l.heapBytes();
+        setLedger(i, Ledger.restore(ended, countedFrom, silent, recent));
     }
 
     /**
@@ -645,7 +699,7 @@ final class QueueState {
             if (i >= 0 && messages.claim(i) == c.seq) {
                 messages.setClaim(i, 0);
                 claimed--;
-                attemptEnded(s, c, time, AttemptOutcome.RELEASED, errorClass, errorMessage);
+                attemptEnded(i, c, time, AttemptOutcome.RELEASED, errorClass, errorMessage);
                 if (waiting != null) {
                     waiting[n++] = s;
                 } else {
@@ -729,15 +783,28 @@ final class QueueState {
     /** Approximate heap bytes of the indexes and columns (bodies excluded). */
     long overheadBytes() {
         long bytes = messages.heapBytes() + returned.heapBytes();
-        return bytes + ledgerBytes();
+        long[] notes = noteBytes();
+        return bytes + notes[0] + notes[1];
     }
 
-    /** The heap of this queue's ledgers, counted afresh. */
-    long ledgerBytes() {
-        long bytes = 0;
-        for (Ledger l : ledgers.values()) {
-            bytes += l.heapBytes();
+    /** This queue's ledgers' heap, its origins' heap and the bytes a snapshot writes for both, counted afresh. */
+    long[] noteBytes() {
+        long[] out = new long[3];
+        for (long p = messages.first(); p != messages.end(); p = messages.next(p)) {
+            if (!messages.isLive(p)) {
+                continue;
+            }
+            Ledger l = messages.ledger(p);
+            if (l != null) {
+                out[0] += l.heapBytes();
+                out[2] += l.snapshotBytes();
+            }
+            Origin o = messages.origin(p);
+            if (o != null) {
+                out[1] += ORIGIN_HEAP_BYTES;
+                out[2] += originSnapshotBytes(o);
+            }
         }
-        return bytes;
+        return out;
     }
 }

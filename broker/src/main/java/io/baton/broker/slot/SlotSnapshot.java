@@ -65,7 +65,8 @@ public final class SlotSnapshot {
                 queues.add(QueueImage.of(q));
             }
         }
-        return new Image(sm.slot(), sm.nextSeq(), sm.time(), sm.openedAt(), sm.requestIds().copy(), queues);
+        return new Image(sm.slot(), sm.nextSeq(), sm.time(), sm.openedAt(), sm.requestIds().copy(), queues,
+                sm.usage().notesSnapshotBytes);
     }
 
     /** A slot's state as of one moment, detached from the live state machine. */
@@ -78,14 +79,15 @@ public final class SlotSnapshot {
         private final List<QueueImage> queues;
         private final long sizeEstimate;
 
-        private Image(int slot, long nextSeq, long time, long openedAt, RequestIdWindows requestIds, List<QueueImage> queues) {
+        private Image(int slot, long nextSeq, long time, long openedAt, RequestIdWindows requestIds, List<QueueImage> queues,
+                      long notesBytes) {
             this.slot = slot;
             this.nextSeq = nextSeq;
             this.time = time;
             this.openedAt = openedAt;
             this.requestIds = requestIds;
             this.queues = queues;
-            long bytes = 28 + requestIds.snapshotBytes();
+            long bytes = 28 + requestIds.snapshotBytes() + notesBytes;
             for (QueueImage q : queues) {
                 bytes += q.sizeEstimate();
             }
@@ -181,13 +183,12 @@ public final class SlotSnapshot {
     private record ClaimImage(long seq, int flags, long createdAt, long renewedAt, long expiresAt, int ttlSeconds, int held,
                               long[] messages, Move move) {}
 
-    /** A message's ledger as of the capture (its array is never changed once set, so it is shared). */
-    private record LedgerImage(long seq, int ended, int countedFrom, int silent, Attempt[] recent) {}
-
-    /** One queue as of the capture: its message blocks frozen (copy on write), claims and ledgers as values. */
+    /**
+     * One queue as of the capture: its message blocks frozen (copy on write; with them the messages'
+     * ledgers and origins, which never change once set), claims as values.
+     */
     private record QueueImage(String project, String name, byte[] metadata, long cursor, int live,
-                              MessageBlock[] blocks, java.util.Map<Long, byte[]> unplaced, List<ClaimImage> claims,
-                              List<LedgerImage> ledgers, java.util.SortedMap<Long, Origin> origins) {
+                              MessageBlock[] blocks, java.util.Map<Long, byte[]> unplaced, List<ClaimImage> claims) {
         static QueueImage of(QueueState q) {
             List<ClaimImage> claims = new ArrayList<>();
             for (Claim c : q.claims.sorted()) {
@@ -197,10 +198,8 @@ public final class SlotSnapshot {
                 claims.add(new ClaimImage(c.seq, flags, c.createdAt, c.renewedAt, c.expiresAt, c.ttlSeconds, c.held, c.messages,
                         c.move));
             }
-            List<LedgerImage> ledgers = new ArrayList<>();
-            q.forEachLedger((seq, l) -> ledgers.add(new LedgerImage(seq, l.ended(), l.countedFrom(), l.silent(), l.recentShared())));
             return new QueueImage(q.project, q.name, q.metadata(), q.cursor(), q.messages.live(), q.messages.freeze(),
-                    q.unplaced == null ? null : java.util.Map.copyOf(q.unplaced), claims, ledgers, q.origins());
+                    q.unplaced == null ? null : java.util.Map.copyOf(q.unplaced), claims);
         }
 
         long sizeEstimate() {
@@ -208,10 +207,7 @@ public final class SlotSnapshot {
             for (ClaimImage c : claims) {
                 bytes += 48 + 8L * c.messages().length;
             }
-            for (LedgerImage l : ledgers) {
-                bytes += 16 + 40L * l.recent().length;
-            }
-            return bytes;
+            return bytes; // ledgers and origins: the image counts them for the whole slot
         }
 
         void writeTo(DataOutput out, LiveBodies liveBodies) throws IOException {
@@ -300,21 +296,43 @@ public final class SlotSnapshot {
                     out.writeInt(c.move().ttlSeconds());
                 }
             }
-            out.writeInt(ledgers.size());
-            for (LedgerImage l : ledgers) {
-                out.writeLong(l.seq());
-                out.writeInt(l.ended());
-                out.writeInt(l.countedFrom());
-                out.writeInt(l.silent());
-                out.writeByte(l.recent().length);
-                for (Attempt a : l.recent()) {
-                    RecordCodec.writeAttempt(out, a);
+            // Ledgers, then origins, each in message-sequence order (the blocks' order).
+            int ledgers = 0;
+            int origins = 0;
+            for (MessageBlock b : blocks) {
+                for (int i = b.start; i < b.size; i++) {
+                    if (b.isLive(i)) {
+                        ledgers += b.ledger(i) != null ? 1 : 0;
+                        origins += b.origin(i) != null ? 1 : 0;
+                    }
                 }
             }
-            out.writeInt(origins.size());
-            for (java.util.Map.Entry<Long, Origin> e : origins.entrySet()) {
-                out.writeLong(e.getKey());
-                writeOrigin(out, e.getValue());
+            out.writeInt(ledgers);
+            for (MessageBlock b : blocks) {
+                for (int i = b.start; i < b.size; i++) {
+                    Ledger l = b.isLive(i) ? b.ledger(i) : null;
+                    if (l == null) {
+                        continue;
+                    }
+                    out.writeLong(b.seq(i));
+                    out.writeInt(l.ended());
+                    out.writeInt(l.countedFrom());
+                    out.writeInt(l.silent());
+                    out.writeByte(l.recentShared().length);
+                    for (Attempt a : l.recentShared()) {
+                        RecordCodec.writeAttempt(out, a);
+                    }
+                }
+            }
+            out.writeInt(origins);
+            for (MessageBlock b : blocks) {
+                for (int i = b.start; b.hasOrigins() && i < b.size; i++) {
+                    Origin o = b.isLive(i) ? b.origin(i) : null;
+                    if (o != null) {
+                        out.writeLong(b.seq(i));
+                        writeOrigin(out, o);
+                    }
+                }
             }
         }
     }

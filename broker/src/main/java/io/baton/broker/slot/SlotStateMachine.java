@@ -617,7 +617,7 @@ public final class SlotStateMachine {
         List<MovedMessage> fresh = new ArrayList<>(c.messages().size());
         long bytes = 0;
         for (MovedMessage m : c.messages()) {
-            if (m.body() == null || m.body().length == 0 || m.ttlSeconds() < 1 || m.origin() == null) {
+            if (m.body() == null || m.body().length == 0 || m.ttlSeconds() < 1 || m.origin() == null || m.origin().seq() < 1) {
                 throw SlotException.invalid("A moved message needs a body, a TTL and its origin.");
             }
             if (q == null || !q.holdsCopyOf(m.origin())) {
@@ -672,8 +672,8 @@ public final class SlotStateMachine {
             throw SlotException.notFound("Queue " + c.queue() + " does not exist.");
         }
         // Free messages moved here, grouped by the queue they go back to (one hold per queue): those
-        // named, or else the moved-in ones oldest first (never a walk over messages posted here).
-        java.util.Collection<Long> candidates;
+        // named, or else the moved-in ones oldest first (blocks of messages posted here are skipped whole).
+        Iterable<Long> candidates;
         if (c.seqs().length > 0) {
             java.util.TreeSet<Long> named = new java.util.TreeSet<>();
             for (long s : c.seqs()) {
@@ -1207,12 +1207,14 @@ public final class SlotStateMachine {
 
     /**
      * Bytes a snapshot of this slot would roughly take: a per-message index entry (bodies stay in
-     * the log), queues and their metadata, and the request-id window. O(1).
+     * the log), the ledgers and origins of the messages that have them, queues and their metadata,
+     * and the request-id window. O(1).
      */
     public long liveBytesEstimate() {
         // The request-id window counts: at 100,000 entries it can outweigh every queue together, and
         // leaving it out made a drained slot checkpoint megabytes every megabyte of log.
-        return 64 + requestIds.snapshotBytes() + 20L * usage.messages + 128L * usage.queues + usage.metadataBytes;
+        return 64 + requestIds.snapshotBytes() + 20L * usage.messages + 128L * usage.queues + usage.metadataBytes
+                + usage.notesSnapshotBytes;
     }
 
     /** Approximate heap held by indexes and columns, bodies excluded (for the memory benchmark). */
@@ -1254,15 +1256,22 @@ public final class SlotStateMachine {
         return new long[] {messages, bytes, queues, metadata};
     }
 
-    /** The heap of every ledger counted afresh, and as the running tally has it (for invariant checks). */
-    public long[] ledgerBytes() {
-        long bytes = 0;
+    /**
+     * What the messages' ledgers and origins cost, counted afresh and as the running tallies have
+     * them (for invariant checks): ledger heap, origin heap and their snapshot bytes, each as
+     * (fresh count, tally).
+     */
+    public long[] noteBytes() {
+        long[] fresh = new long[3];
         for (TreeMap<String, QueueState> byName : projects.values()) {
             for (QueueState q : byName.values()) {
-                bytes += q.ledgerBytes();
+                long[] n = q.noteBytes();
+                for (int k = 0; k < 3; k++) {
+                    fresh[k] += n[k];
+                }
             }
         }
-        return new long[] {bytes, usage.ledgerBytes};
+        return new long[] {fresh[0], usage.ledgerBytes, fresh[1], usage.originBytes, fresh[2], usage.notesSnapshotBytes};
     }
 
     /**

@@ -56,6 +56,82 @@ class DeadLetterTest {
         return batches;
     }
 
+    /** {@code n} dead letters moved into {@code queue} from slot 5, each with three failed attempts. */
+    private void deadLetters(String queue, int n) {
+        for (int batch = 0; batch * 50 < n; batch++) {
+            List<MovedMessage> copies = new java.util.ArrayList<>();
+            for (int k = 0; k < 50 && batch * 50 + k < n; k++) {
+                long seq = batch * 50L + k + 1;
+                List<Attempt> ledger = new java.util.ArrayList<>();
+                for (int a = 1; a <= 3; a++) {
+                    // Decoded from a record: equal strings, not the same objects.
+                    ledger.add(new Attempt(a, 5, seq * 10 + a, 1_000L * a, 1_000L * a + 5, AttemptOutcome.RELEASED,
+                            new String("java.lang.IllegalStateException"), "attempt " + a + " failed"));
+                }
+                copies.add(new MovedMessage(600, ("\"job " + seq + "\"").getBytes(StandardCharsets.UTF_8),
+                        new Origin(5, new String("jobs"), seq, 1_000, 600), 3, ledger));
+            }
+            f.run(new SlotCommand.AcceptMoved(P, queue, "move-5-" + batch, copies));
+        }
+    }
+
+    /** Claims {@code n} of {@code queue}'s free messages, 20 at a time; then deletes them, or else releases them failed. */
+    private void claimThen(String queue, int n, boolean delete) {
+        for (int done = 0; done < n; done += 20) {
+            ClaimView c = f.claim(queue, Math.min(20, n - done), 60, 60);
+            if (delete) {
+                f.run(new SlotCommand.DeleteMessages(P, queue, c.messages().stream().mapToLong(MessageView::seq).toArray()));
+            } else {
+                f.run(new SlotCommand.ReleaseClaim(P, queue, c.claimSeq(), 0, "Again", "failed in the dead-letter queue too"));
+            }
+        }
+    }
+
+    @Test
+    void theCheckpointPolicyAndTheMemoryBudgetCountADeadLettersLedgerAndOrigin() {
+        long heapBefore = f.sm.heapEstimate();
+        deadLetters("jobs-dlq", 2_000);
+        // The policy compares the log's growth with this estimate: at 20 bytes a message it took a
+        // dead-letter queue's snapshot for a twentieth of what it is, and cut it that much too often.
+        int snapshot = SlotFixture.snapshot(f.sm).length;
+        assertThat(snapshot).isGreaterThan(2_000 * 150);
+        assertThat(f.sm.liveBytesEstimate()).isBetween((long) snapshot * 9 / 10, (long) snapshot * 2);
+        // The memory budget counts each dead letter's origin and ledger beside its index entry.
+        assertThat(f.sm.heapEstimate() - heapBefore).isGreaterThanOrEqualTo(2_000L
+                * (SlotUsage.PER_MESSAGE + QueueState.ORIGIN_HEAP_BYTES + Ledger.HEAP_BASE + 3 * Ledger.HEAP_PER_ATTEMPT));
+        long[] notes = f.sm.noteBytes();
+        assertThat(new long[] {notes[1], notes[3], notes[5]}).containsExactly(notes[0], notes[2], notes[4]);
+        // Gone with their messages, and with their queue.
+        claimThen("jobs-dlq", 1_000, true);
+        notes = f.sm.noteBytes();
+        assertThat(new long[] {notes[1], notes[3], notes[5]}).containsExactly(notes[0], notes[2], notes[4]);
+        assertThat(notes[3]).isEqualTo(1_000 * QueueState.ORIGIN_HEAP_BYTES);
+        f.run(new SlotCommand.DeleteQueue(P, "jobs-dlq"));
+        assertThat(f.sm.noteBytes()).containsExactly(0, 0, 0, 0, 0, 0);
+    }
+
+    @Test
+    void aSnapshotTakesTheLedgersAndOriginsWithTheBlocksAndKeepsThemAsTheyWere() throws Exception {
+        deadLetters("jobs-dlq", 1_500);
+        byte[] atOnce = SlotFixture.snapshot(f.sm);
+        SlotSnapshot.Image image = SlotSnapshot.capture(f.sm);
+        // After the capture: half the dead letters claimed and released (a new ledger each), a
+        // third deleted, more moved in; the image still writes the state it captured.
+        claimThen("jobs-dlq", 760, false);
+        claimThen("jobs-dlq", 500, true);
+        deadLetters("more-dlq", 100);
+        java.io.ByteArrayOutputStream later = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(later)) {
+            image.writeTo(out, SlotSnapshot.LiveBodies.NONE);
+        }
+        assertThat(later.toByteArray()).isEqualTo(atOnce);
+        // A slot restored from it holds the same ledgers, origins and de-duplication of copies.
+        SlotStateMachine restored = SlotSnapshot.read(new java.io.DataInputStream(new java.io.ByteArrayInputStream(atOnce)),
+                SlotLimits.v1());
+        assertThat(SlotFixture.snapshot(restored)).isEqualTo(atOnce);
+        assertThat(restored.noteBytes()[5]).isEqualTo(restored.noteBytes()[4]).isGreaterThan(1_500L * 150);
+    }
+
     @Test
     void aMessageClaimedAsOftenAsAllowedGoesToTheDeadLetterQueueWithItsLedger() {
         policy("{\"_max_claim_count\":2,\"_dead_letter_queue\":\"jobs-dlq\",\"_dead_letter_queue_messages_ttl\":7200}");

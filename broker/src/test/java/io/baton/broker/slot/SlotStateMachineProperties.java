@@ -595,8 +595,10 @@ class SlotStateMachineProperties {
             assertThat(new long[] {u.messages, u.bodyBytes, u.queues, u.metadataBytes}).as("usage")
                     .containsExactly(sm.recountUsage());
             assertThat(sm.projectUsageTallies()).as("usage by project").isEqualTo(sm.recountProjectUsage());
-            long[] ledgers = sm.ledgerBytes();
-            assertThat(ledgers[1]).as("ledger heap tally").isEqualTo(ledgers[0]);
+            long[] notes = sm.noteBytes();
+            assertThat(notes[1]).as("ledger heap tally").isEqualTo(notes[0]);
+            assertThat(notes[3]).as("origin heap tally").isEqualTo(notes[2]);
+            assertThat(notes[5]).as("ledger and origin snapshot bytes tally").isEqualTo(notes[4]);
             // The model's view: a claim is valid until its expiry unless released; no live message may
             // be in two valid claims at once, and the slot must agree on who holds it.
             Map<Long, Long> modelHolder = new HashMap<>();
