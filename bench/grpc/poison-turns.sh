@@ -5,9 +5,11 @@
 # jobs (A against A: the method's own noise, on the same standalone), unless PLAIN=0.
 # BENCH_ARGS: more `baton bench` options (e.g. --queue NAME, which fixes the queues' slots).
 # TURNS=FILE: appends each turn's line (kind, jobs/s) to FILE, to compare parts of a series.
-# COUNTERS=1: reads the broker's work and log counters, both processes' read and write system calls
-# and the broker's bytes to disk (from /proc) at the end of each turn and prints, by kind of turn,
-# how many requests, pushes, claim batches, appends, fsyncs, system calls and bytes there were per ack.
+# COUNTERS=1: reads the broker's work and log counters, both processes' read and write system calls,
+# the broker's bytes to disk, both processes' CPU (all of it, and their garbage collectors' and JIT
+# compilers' threads) and their threads' context switches (from /proc) at the end of each turn and
+# prints, by kind of turn, how many requests, pushes, claim batches, appends, fsyncs, system calls,
+# bytes, microseconds of CPU and context switches there were per ack.
 # Figures: docs/BENCHMARKS.md, "Poison jobs, dead letters and the ledger".
 # Usage: [PLAIN=0] [POISON_RATE=0.01] [MAX_ATTEMPTS=3] bench/grpc/poison-turns.sh [series] [pairs of turns] [seconds per turn] [warm-up seconds]
 set -euo pipefail
