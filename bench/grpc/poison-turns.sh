@@ -33,11 +33,11 @@ proc_counters() {
   [ -n "$2" ] && [ -r "/proc/$2/io" ] || return 0
   awk -v who="$1" '/^syscr/ { print "proc_" who "_syscr " $2 } /^syscw/ { print "proc_" who "_syscw " $2 }
                    /^write_bytes/ { print "proc_" who "_disk " $2 }' "/proc/$2/io"
-  thread_ticks "$1" "$2"
+  thread_counters "$1" "$2"
 }
-# A process's CPU in clock ticks: all of it, and its garbage collector's and JIT compilers' threads
-# (by their names, which the JVM gives them), as counter lines.
-thread_ticks() {
+# A process's CPU in clock ticks (all of it, and its garbage collector's and JIT compilers' threads,
+# by the names the JVM gives them) and its threads' context switches, as counter lines.
+thread_counters() {
   awk -v who="$1" '{ rest = $0; sub(/^[^(]*\(/, "", rest); match(rest, /.*\) /)
          name = substr(rest, 1, RLENGTH - 2); split(substr(rest, RLENGTH + 1), f, " "); t = f[12] + f[13]
          if (FILENAME ~ /task/) { if (name ~ /^(GC Thread|G1 |VM Thread)/) gc += t; else if (name ~ /Compiler/) jit += t }
@@ -51,7 +51,7 @@ thread_ticks() {
 }
 # Per kind of turn, the counters' growth over each turn (from the end of the one before) per ack.
 per_ack() {
-  awk '/^== / { if (kind != "") for (k in now) { if (k in last) grow[kind, k] += now[k] - last[k] }
+  awk -v hz="$(getconf CLK_TCK)" '/^== / { if (kind != "") for (k in now) { if (k in last) grow[kind, k] += now[k] - last[k] }
                 for (k in now) last[k] = now[k]; delete now; kind = $4; next }
        { name = $1; sub(/\{.*/, "", name); now[name] += $2 }
        END { if (kind != "") for (k in now) if (k in last) grow[kind, k] += now[k] - last[k]
@@ -66,7 +66,7 @@ per_ack() {
                printf "  system calls in %s turns, per ack: broker reads %.3f, writes %.3f; load generator reads %.3f, writes %.3f; bytes the broker sent to its disk per ack: %.0f\n",
                  K, grow[K, "proc_broker_syscr"] / a, grow[K, "proc_broker_syscw"] / a,
                  grow[K, "proc_bench_syscr"] / a, grow[K, "proc_bench_syscw"] / a, grow[K, "proc_broker_disk"] / a
-               hz = 100; us = 1000000 / hz / a
+               us = 1000000 / hz / a
                printf "  CPU in %s turns, us per ack: broker %.2f (garbage collector %.2f, JIT %.2f); load generator %.2f (garbage collector %.2f, JIT %.2f)\n",
                  K, grow[K, "proc_broker_cpu"] * us, grow[K, "proc_broker_gc"] * us, grow[K, "proc_broker_jit"] * us,
                  grow[K, "proc_bench_cpu"] * us, grow[K, "proc_bench_gc"] * us, grow[K, "proc_bench_jit"] * us }

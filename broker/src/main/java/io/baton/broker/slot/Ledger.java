@@ -22,6 +22,8 @@ final class Ledger {
     private final int silent;
     /** The latest ended attempts, oldest first. Never changed once set: snapshots share it. */
     private final Attempt[] recent;
+    /** {@link #snapshotBytes}, counted once: the slot adds and subtracts it at every ended attempt. */
+    private final int snapshotBytes;
 
     /**
      * Immutable, so that a snapshot shares it with the live queue (its message block holds it):
@@ -33,6 +35,11 @@ final class Ledger {
         this.countedFrom = countedFrom;
         this.silent = silent;
         this.recent = recent;
+        int bytes = 21;
+        for (Attempt a : recent) {
+            bytes += 39 + length(a.errorClass()) + length(a.errorMessage());
+        }
+        this.snapshotBytes = bytes;
     }
 
     int ended() {
@@ -93,11 +100,7 @@ final class Ledger {
      * entry many times over).
      */
     long snapshotBytes() {
-        long bytes = 21;
-        for (Attempt a : recent) {
-            bytes += 39 + length(a.errorClass()) + length(a.errorMessage());
-        }
-        return bytes;
+        return snapshotBytes;
     }
 
     private static int length(String s) {
