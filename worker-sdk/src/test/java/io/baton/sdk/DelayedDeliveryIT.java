@@ -101,11 +101,15 @@ class DelayedDeliveryIT {
         }
 
         long[] late = new long[JOBS];
+        List<Long> lateAfterTheBurst = new ArrayList<>();
         List<String> before = new ArrayList<>();
         for (int i = 0; i < JOBS; i++) {
             assertThat(storedAt.get(i)).as("job %d stored after the test sent it", i).isGreaterThanOrEqualTo(sentAt[i]);
             long due = storedAt.get(i) + 1000L * delaySeconds[i];
             late[i] = handledAt.get(i) - due;
+            if (delaySeconds[i] >= 5) {
+                lateAfterTheBurst.add(late[i]);
+            }
             if (late[i] < 0) {
                 before.add("job " + i + " (delay " + delaySeconds[i] + " s) came " + -late[i] + " ms early");
             }
@@ -114,6 +118,11 @@ class DelayedDeliveryIT {
         System.out.printf("delayed delivery, %d jobs with delays of 1-%d s (seed %d): lateness p50 %d ms, p99 %d ms, "
                         + "p99.9 %d ms, max %d ms after each was due%n", JOBS, MAX_DELAY_SECONDS, seed,
                 late[JOBS / 2], late[JOBS * 99 / 100], late[JOBS * 999 / 1000], late[JOBS - 1]);
+        // Those due once the burst of posts is long over, on a warmed-up broker: the timers alone.
+        java.util.Collections.sort(lateAfterTheBurst);
+        int n = lateAfterTheBurst.size();
+        System.out.printf("delayed delivery, the %d with delays of 5 s or more: lateness p50 %d ms, p99 %d ms, max %d ms%n",
+                n, lateAfterTheBurst.get(n / 2), lateAfterTheBurst.get(n * 99 / 100), lateAfterTheBurst.get(n - 1));
         assertThat(before).as("seed %d", seed).isEmpty();
         assertThat(twice.get()).as("jobs handled twice").isZero();
         assertThat(client.stats(q).delayed()).isZero();
