@@ -16,6 +16,8 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * Delayed delivery at scale, end to end: 10,000 jobs posted at once with random delays of 1 s to a
@@ -27,7 +29,11 @@ import org.junit.jupiter.api.Test;
  * same host clock as the handler's. A job handled before {@code createdAt} plus its delay came
  * early. So that this does not rest on {@code createdAt} alone, each must also be no earlier than
  * the test's clock reading taken before its post was sent.
+ *
+ * <p>It runs beside the module's other test classes (junit-platform.properties), since it mostly
+ * waits; it has a broker of its own, and its checks do not depend on timing.
  */
+@Execution(ExecutionMode.CONCURRENT)
 class DelayedDeliveryIT {
     private static final int JOBS = 10_000;
     private static final int MAX_DELAY_SECONDS = 60;
