@@ -130,6 +130,18 @@ public abstract sealed class ArrayDataOutput implements DataOutput permits Buffe
             throw new UTFDataFormatException("encoded string too long: " + encoded + " bytes");
         }
         writeShort((int) encoded);
+        if (encoded == n) { // one byte a character (names, ids, error classes): one room check for all
+            if (buf.length - pos < n) {
+                room(n);
+            }
+            if (buf.length - pos >= n) {
+                for (int i = 0; i < n; i++) {
+                    buf[pos + i] = (byte) s.charAt(i);
+                }
+                pos += n;
+                return;
+            }
+        }
         for (int i = 0; i < n; i++) {
             char c = s.charAt(i);
             if (c != 0 && c < 0x80) {
