@@ -4,9 +4,10 @@
 # sampling the broker's CPU once a millisecond from the end of the warm-up. TurnProfile.java then
 # splits the samples by kind of turn and prints the CPU per handled job of each thread, and the
 # frames whose share grew most (inclusive and self). JIT=1 records the JIT's compilations and
-# deoptimizations instead (a JDK Flight Recorder recording), counted by kind of turn.
+# deoptimizations instead (a JDK Flight Recorder recording), counted by kind of turn. WHO=bench
+# profiles the load generator (the SDK's producers and workers) instead of the broker.
 # Figures: docs/BENCHMARKS.md, "Poison jobs, dead letters and the ledger".
-# Usage: [JIT=1] [KEEP=DIR] [POISON_RATE=0.01] [MAX_ATTEMPTS=3] bench/grpc/profile-turns.sh [pairs of turns] [seconds per turn] [warm-up seconds] [frames]
+# Usage: [JIT=1] [WHO=bench] [KEEP=DIR] [POISON_RATE=0.01] [MAX_ATTEMPTS=3] bench/grpc/profile-turns.sh [pairs of turns] [seconds per turn] [warm-up seconds] [frames]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PAIRS=${1:-20}; TURN=${2:-4}; WARM=${3:-60}; TOP=${4:-60}
@@ -14,12 +15,16 @@ BATON=${BATON:-$PWD/bin/baton}
 # shellcheck source=standalone.sh
 . bench/grpc/standalone.sh
 start_standalone profile-turns
+# The JVM profiled: the broker, or the load generator once it runs (WHO=bench).
+profiled() { if [ "${WHO:-broker}" = bench ]; then java_matching 'baton.* bench --target'; else echo "$PID"; fi; }
 if [ "${JIT:-0}" = 1 ]; then
-  (sleep "$WARM"; jcmd "$PID" JFR.start name=turns settings=profile filename="$S/jit.jfr" > /dev/null) &
+  (sleep "$WARM"; jcmd "$(profiled)" JFR.start name=turns settings=profile filename="$S/jit.jfr" > /dev/null) &
 else
   mvn -q dependency:get -Dartifact=tools.profiler:async-profiler:3.0 > /dev/null
   unzip -q -j ~/.m2/repository/tools/profiler/async-profiler/3.0/async-profiler-3.0.jar linux-x64/libasyncProfiler.so -d "$S"
-  (sleep "$WARM"; java bench/grpc/TurnProfile.java attach "$PID" "$S/libasyncProfiler.so" "start,event=cpu,interval=1ms,jfr,file=$S/cpu.jfr") &
+  # The load generator exits when its turns end, so its profile stops itself (timeout) just before.
+  until_end=""; if [ "${WHO:-broker}" = bench ]; then until_end=",timeout=$((2 * PAIRS * TURN - 1))"; fi
+  (sleep "$WARM"; java bench/grpc/TurnProfile.java attach "$(profiled)" "$S/libasyncProfiler.so" "start,event=cpu,interval=1ms,jfr,file=$S/cpu.jfr$until_end") &
 fi
 while IFS= read -r line; do
   case "$line" in
@@ -32,7 +37,7 @@ if [ "${JIT:-0}" = 1 ]; then
   jcmd "$PID" JFR.stop name=turns > /dev/null
   java bench/grpc/TurnProfile.java jit "$S/jit.jfr" "$S/turns" "$TURN" "$TOP"
 else
-  java bench/grpc/TurnProfile.java attach "$PID" "$S/libasyncProfiler.so" stop
+  if [ "${WHO:-broker}" != bench ]; then java bench/grpc/TurnProfile.java attach "$PID" "$S/libasyncProfiler.so" stop; fi
   java bench/grpc/TurnProfile.java split "$S/cpu.jfr" "$S/turns" "$TURN" "$TOP"
 fi
 # KEEP=DIR keeps the recording and the turns file, to split again (TurnProfile.java split ...).
