@@ -423,10 +423,7 @@ final class QueueState {
 
     /** An origin as a snapshot holds it, for live message {@code seq}. */
     void restoreOrigin(long seq, Origin o) {
-        long i = messages.indexOf(seq);
-        if (i < 0) {
-            return; // never written for a message not held (see restoreLedger)
-        }
+        long i = liveEntry(seq, "origin");
         String queue = interner.intern(o.queue());
         Origin kept = queue == o.queue() ? o : new Origin(o.slot(), queue, o.seq(), o.postedAt(), o.ttlSeconds());
         forgetOrigin(messages.origin(i));
@@ -478,6 +475,20 @@ final class QueueState {
         messages.setLedger(i, l);
         usage.ledgerBytes += l.heapBytes();
         usage.notesSnapshotBytes += l.snapshotBytes();
+    }
+
+    /**
+     * The position of live message {@code seq}, which a record or snapshot gives {@code what}. A
+     * snapshot writes a message's ledger and origin with the message, and a record names only
+     * messages it appended, so one that names a message not held is damaged: the restore or
+     * replay fails loudly rather than keep a slot whose notes and messages disagree.
+     */
+    private long liveEntry(long seq, String what) {
+        long i = messages.indexOf(seq);
+        if (i < 0) {
+            throw new IllegalStateException("an " + what + " for message " + seq + ", which is not in queue " + name);
+        }
+        return i;
     }
 
     /** The number of the attempt client claim {@code c} is (of its first message still held; 1 for a first claim). */
@@ -545,16 +556,9 @@ final class QueueState {
         return out;
     }
 
-    /**
-     * A ledger as a snapshot holds it, for live message {@code seq}. A snapshot only ever holds
-     * ledgers and origins of the messages it holds (a message's go with it); one that named
-     * another would describe no message, so there would be nothing to keep.
-     */
+    /** A ledger as a snapshot holds it, for live message {@code seq}. */
     void restoreLedger(long seq, int ended, int countedFrom, int silent, Attempt[] recent) {
-        long i = messages.indexOf(seq);
-        if (i < 0) {
-            return;
-        }
+        long i = liveEntry(seq, "attempt ledger");
         for (int k = 0; k < recent.length; k++) {
             recent[k] = interner.intern(recent[k]);
         }

@@ -3,6 +3,7 @@ package io.baton.broker.slot;
 import static io.baton.broker.slot.SlotFixture.ALICE;
 import static io.baton.broker.slot.SlotFixture.P;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.baton.api.ErrorCode;
 import io.baton.broker.slot.Views.ClaimView;
@@ -440,5 +441,16 @@ class DeadLetterTest {
             }
         }
         assertThat(new String(f.run(new SlotCommand.GetMetadata(P, "jobs")), StandardCharsets.UTF_8)).isEqualTo("{}");
+    }
+
+    @Test
+    void aSnapshotsLedgerOrOriginForAMessageItDoesNotHoldFailsTheRestoreLoudly() {
+        // A snapshot writes a message's notes with the message: notes for one it does not hold mean
+        // a damaged snapshot, which must not restore into a slot whose notes and messages disagree.
+        QueueState q = f.sm.newQueue(P, "restored");
+        assertThatThrownBy(() -> q.restoreLedger(42, 1, 1, 0, new Attempt[0]))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("message 42");
+        assertThatThrownBy(() -> q.restoreOrigin(42, new Origin(3, "jobs", 7, 0, 60)))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("message 42");
     }
 }
