@@ -8,7 +8,8 @@
 # COUNTERS=1: reads the broker's work and log counters, both processes' read and write system calls,
 # the broker's bytes to disk, both processes' CPU (all of it, and their garbage collectors' and JIT
 # compilers' threads) and their threads' context switches (from /proc) at the end of each turn and
-# prints, by kind of turn, how many requests, pushes, claim batches, appends, fsyncs, system calls,
+# prints, by kind of turn, the journal's average fsync, append-to-durable time and records per group
+# commit, how many requests, pushes, claim batches, appends, fsyncs, system calls,
 # bytes, microseconds of CPU and context switches there were per ack.
 # Figures: docs/BENCHMARKS.md, "Poison jobs, dead letters and the ledger".
 # Usage: [PLAIN=0] [POISON_RATE=0.01] [MAX_ATTEMPTS=3] bench/grpc/poison-turns.sh [series] [pairs of turns] [seconds per turn] [warm-up seconds]
@@ -21,7 +22,7 @@ BATON=${BATON:-$PWD/bin/baton}
 start_standalone poison-turns
 scrape() {
   curl -s 127.0.0.1:19090/metrics | grep -v '_bucket' \
-    | grep -E '^baton_(work_(acks|ack_batches|settles|claim_batches|jobs_pushed)_total|log_(append|fsync)_seconds_count)(\{[^}]*\})? ' || true
+    | grep -E '^baton_(work_(acks|ack_batches|settles|claim_batches|jobs_pushed)_total|log_(append|fsync)_seconds_(count|sum)|log_group_commit_records_(count|sum))(\{[^}]*\})? ' || true
   proc_counters broker "$PID"
   # Looked up once per run (scrape runs in the loop that reads the run's turns).
   BENCH_PID=${BENCH_PID:-$(java_matching 'baton.* bench --target')}
@@ -54,6 +55,7 @@ per_ack() {
   awk -v hz="$(getconf CLK_TCK)" '/^== / { if (kind != "") for (k in now) { if (k in last) grow[kind, k] += now[k] - last[k] }
                 for (k in now) last[k] = now[k]; delete now; kind = $4; next }
        { name = $1; sub(/\{.*/, "", name); now[name] += $2 }
+       function ratio(x, y) { return y > 0 ? x / y : 0 }
        END { if (kind != "") for (k in now) if (k in last) grow[kind, k] += now[k] - last[k]
              split("A B", kinds, " ")
              for (i = 1; i <= 2; i++) { K = kinds[i]; a = grow[K, "baton_work_acks_total"]; if (a == 0) continue
@@ -63,6 +65,10 @@ per_ack() {
                  grow[K, "baton_work_jobs_pushed_total"] / a,
                  grow[K, "baton_work_claim_batches_total"] / a, grow[K, "baton_log_append_seconds_count"] / a,
                  grow[K, "baton_log_fsync_seconds_count"] / a
+               printf "  journal in %s turns: fsync %.3f ms on average, append to durable %.3f ms, %.1f records per group commit\n",
+                 K, 1000 * ratio(grow[K, "baton_log_fsync_seconds_sum"], grow[K, "baton_log_fsync_seconds_count"]),
+                 1000 * ratio(grow[K, "baton_log_append_seconds_sum"], grow[K, "baton_log_append_seconds_count"]),
+                 ratio(grow[K, "baton_log_group_commit_records_sum"], grow[K, "baton_log_group_commit_records_count"])
                printf "  system calls in %s turns, per ack: broker reads %.3f, writes %.3f; load generator reads %.3f, writes %.3f; bytes the broker sent to its disk per ack: %.0f\n",
                  K, grow[K, "proc_broker_syscr"] / a, grow[K, "proc_broker_syscw"] / a,
                  grow[K, "proc_bench_syscr"] / a, grow[K, "proc_bench_syscw"] / a, grow[K, "proc_broker_disk"] / a
