@@ -185,7 +185,7 @@ public final class Broker implements AutoCloseable {
         moverTimer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("message-mover"));
         mover = new MessageMover(slots, (target, c) -> moveTo(slots, target, c), moverTimer);
         host.onMovesPending(mover::wake);
-        host.onRetryDelay(metrics::recordRetryDelay);
+        host.observe(metrics.slotObserver());
 
         health = new BrokerHealth(config.brokerId(), zk.getZookeeperClient()::isConnected,
                 assignments::latest, host, logs::storageProblem);

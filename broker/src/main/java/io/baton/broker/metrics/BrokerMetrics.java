@@ -110,8 +110,25 @@ public final class BrokerMetrics {
             .description("How long jobs released by a failed handler wait before they are free again (queue retry backoff or the worker's)")
             .publishPercentileHistogram().minimumExpectedValue(1.0).maximumExpectedValue(3_600_000.0).register(registry);
 
-    public void recordRetryDelay(long millis) {
-        retryDelays.record(millis);
+    private final Timer wakeLateness = Timer.builder("baton.work.wake.lateness")
+            .description("How long after a lease ran out or a delayed or backed-off message fell due the workers waiting "
+                    + "for it were woken on its slot's thread (the claim they then make is timed by baton.log.append)")
+            .publishPercentileHistogram().minimumExpectedValue(java.time.Duration.ofMillis(1))
+            .maximumExpectedValue(java.time.Duration.ofMinutes(1)).register(registry);
+
+    /** Records what the slots decide and how late they wake their workers. */
+    public io.baton.broker.runtime.SlotObserver slotObserver() {
+        return new io.baton.broker.runtime.SlotObserver() {
+            @Override
+            public void retryDelay(long millis) {
+                retryDelays.record(millis);
+            }
+
+            @Override
+            public void wakeLateness(long millis) {
+                wakeLateness.record(Math.max(0, millis), TimeUnit.MILLISECONDS);
+            }
+        };
     }
 
     /** Queues named by the per-queue delayed gauge at most (the rest are in the broker's total). */

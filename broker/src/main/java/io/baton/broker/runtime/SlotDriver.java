@@ -117,7 +117,7 @@ public final class SlotDriver {
         this.sm = new SlotStateMachine(slot, limits);
         this.checkpoints = new Checkpointer(slot, slotLog, thread, checkpoints, executors.checkpointWriters, this::compact);
         this.waiters = new WorkWaiters(thread, executors.wakeTimers, clock,
-                () -> sm.advanceTo(Math.max(clock.millis(), sm.time())));
+                () -> sm.advanceTo(Math.max(clock.millis(), sm.time())), ms -> observer.wakeLateness(ms));
     }
 
     public int slot() {
@@ -148,11 +148,11 @@ public final class SlotDriver {
         this.onMovesPending = listener;
     }
 
-    /** Told each retry delay (ms) a release decided here, for the metrics (slot thread). */
-    private volatile java.util.function.LongConsumer onRetryDelay = ms -> { };
+    /** Told the retry delays decided and the wake-ups' lateness here, for the metrics (slot thread). */
+    private volatile SlotObserver observer = SlotObserver.NONE;
 
-    void onRetryDelay(java.util.function.LongConsumer listener) {
-        this.onRetryDelay = listener;
+    void observe(SlotObserver observer) {
+        this.observer = observer;
     }
 
     /** Replays the log into a fresh state machine, then serves. Runs on the slot thread. */
@@ -418,7 +418,7 @@ public final class SlotDriver {
                 durable = appendApplied(r);
                 movesStarted |= r instanceof SlotRecord.MovesStarted;
                 if (r instanceof SlotRecord.ClaimReleased rel && rel.retryAt() > rel.time()) {
-                    onRetryDelay.accept(rel.retryAt() - rel.time());
+                    observer.retryDelay(rel.retryAt() - rel.time());
                 }
                 SlotRecord.InQueue frees = r.freesMessagesIn();
                 if (frees != null) {

@@ -108,11 +108,11 @@ public final class SlotHost implements AutoCloseable {
     }
 
     private volatile java.util.function.IntConsumer movesPending = s -> { };
-    private volatile java.util.function.LongConsumer retryDelays = ms -> { };
+    private volatile SlotObserver observer = SlotObserver.NONE;
 
-    /** Tells {@code listener} each retry delay (ms) a release decided (slot threads). */
-    public void onRetryDelay(java.util.function.LongConsumer listener) {
-        this.retryDelays = listener;
+    /** Tells {@code observer} what the slots opened from now on decide and how late they wake their workers (slot threads). */
+    public void observe(SlotObserver observer) {
+        this.observer = observer;
     }
 
     /** Tells {@code listener} a slot's number when it holds messages to move to another queue (any thread). */
@@ -144,7 +144,7 @@ public final class SlotHost implements AutoCloseable {
                 durableLatencyNanos, resources);
         driver.onFailed(d -> failed(slot, d.failure()));
         driver.onMovesPending(movesPending);
-        driver.onRetryDelay(retryDelays);
+        driver.observe(observer);
         slots.put(driver);
         opening(t0);
         return driver.recover().whenComplete((v, e) -> {

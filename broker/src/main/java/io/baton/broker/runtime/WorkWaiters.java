@@ -26,6 +26,8 @@ final class WorkWaiters {
     private final Clock clock;
     /** Run before waiters are: applies expiries due by now, so woken claims find the messages. */
     private final Runnable beforeWake;
+    /** Told how many ms after its expiry a timer woke a queue's waiters (see {@link SlotObserver#wakeLateness}). */
+    private final java.util.function.LongConsumer wakeLateness;
 
     private final Map<String, Set<Runnable>> waiters = new HashMap<>();
     /** When each queue's pending claim-expiry wake-up fires (epoch ms). */
@@ -40,11 +42,13 @@ final class WorkWaiters {
      */
     private Thread wakingOn;
 
-    WorkWaiters(SlotLane thread, ScheduledExecutorService timers, Clock clock, Runnable beforeWake) {
+    WorkWaiters(SlotLane thread, ScheduledExecutorService timers, Clock clock, Runnable beforeWake,
+                java.util.function.LongConsumer wakeLateness) {
         this.thread = thread;
         this.timers = timers;
         this.clock = clock;
         this.beforeWake = beforeWake;
+        this.wakeLateness = wakeLateness;
     }
 
     /** Whether the calling thread is running waiters right now (any thread may ask). */
@@ -69,7 +73,12 @@ final class WorkWaiters {
                 try {
                     thread.execute(() -> {
                         timerAt.remove(key, nextExpiry);
-                        wake(key);
+                        if (waiters.containsKey(key)) {
+                            // Only a wake-up someone waited for: a timer that finds its waiters gone
+                            // (woken by a post or a release meanwhile) kept nobody waiting.
+                            wakeLateness.accept(clock.millis() - nextExpiry);
+                            wake(key);
+                        }
                     });
                 } catch (RejectedExecutionException e) {
                     // shutting down

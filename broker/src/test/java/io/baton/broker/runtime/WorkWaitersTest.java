@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -20,7 +21,8 @@ class WorkWaitersTest {
     private final SlotLane lane = new SlotLane("waiters-lane");
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
     private final AtomicInteger advances = new AtomicInteger();
-    private final WorkWaiters waiters = new WorkWaiters(lane, timers, Clock.systemUTC(), advances::incrementAndGet);
+    private final List<Long> lateness = new CopyOnWriteArrayList<>();
+    private final WorkWaiters waiters = new WorkWaiters(lane, timers, Clock.systemUTC(), advances::incrementAndGet, lateness::add);
     private final List<String> ran = new CopyOnWriteArrayList<>();
 
     @AfterEach
@@ -91,6 +93,45 @@ class WorkWaitersTest {
         onLane(w -> w.await("p", "q", () -> ran.add("expired"), at));
         await().atMost(Duration.ofSeconds(10)).until(() -> ran.contains("expired"));
         assertThat(System.currentTimeMillis()).isGreaterThanOrEqualTo(at);
+    }
+
+    @Test
+    void aTimersWakeTellsHowLateItRanIncludingTheTimeTheSlotThreadWasBusy() throws Exception {
+        long at = System.currentTimeMillis() + 100;
+        onLane(w -> w.await("p", "q", () -> ran.add("due"), at));
+        // The slot thread is busy from before the expiry until 300 ms after it: the wake-up waits behind.
+        CountDownLatch busy = new CountDownLatch(1);
+        lane.execute(() -> {
+            busy.countDown();
+            sleepUntil(at + 300);
+        });
+        busy.await(10, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(10)).until(() -> ran.contains("due"));
+        assertThat(lateness).hasSize(1);
+        assertThat(lateness.get(0)).isBetween(290L, System.currentTimeMillis() - at);
+    }
+
+    @Test
+    void aTimerWhoseWaitersWereWokenMeanwhileTellsNoLateness() throws Exception {
+        long at = System.currentTimeMillis() + 100;
+        onLane(w -> {
+            w.await("p", "q", () -> ran.add("woken"), at);
+            w.wake("p", "q"); // a post freed a message before the expiry
+        });
+        sleepUntil(at + 200);
+        onLane(w -> { }); // the timer's task, queued on the lane by now, has run
+        assertThat(ran).containsExactly("woken");
+        assertThat(lateness).isEmpty();
+    }
+
+    private static void sleepUntil(long epochMillis) {
+        try {
+            for (long left; (left = epochMillis - System.currentTimeMillis()) > 0; ) {
+                Thread.sleep(left);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Test
