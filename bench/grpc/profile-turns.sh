@@ -18,16 +18,17 @@ start_standalone profile-turns
 # The JVM profiled: the broker, or the load generator once it runs (WHO=bench). The load generator
 # exits when its turns end, so a recording of it stops itself just before (a duration), not by a
 # stop command after.
-profiled() { if [ "${WHO:-broker}" = bench ]; then java_matching 'baton.* bench --target'; else echo "$PID"; fi; }
+WHO=${WHO:-broker}
+profiled() { if [ "$WHO" = bench ]; then java_matching 'baton.* bench --target'; else echo "$PID"; fi; }
 MEASURED=$((2 * PAIRS * TURN - 1))
 if [ "${JIT:-0}" = 1 ]; then
-  for_bench=""; if [ "${WHO:-broker}" = bench ]; then for_bench="duration=${MEASURED}s"; fi
+  for_bench=""; if [ "$WHO" = bench ]; then for_bench="duration=${MEASURED}s"; fi
   # shellcheck disable=SC2086
   (sleep "$WARM"; jcmd "$(profiled)" JFR.start name=turns settings=profile filename="$S/jit.jfr" $for_bench > /dev/null) &
 else
   mvn -q dependency:get -Dartifact=tools.profiler:async-profiler:3.0 > /dev/null
   unzip -q -j ~/.m2/repository/tools/profiler/async-profiler/3.0/async-profiler-3.0.jar linux-x64/libasyncProfiler.so -d "$S"
-  until_end=""; if [ "${WHO:-broker}" = bench ]; then until_end=",timeout=$MEASURED"; fi
+  until_end=""; if [ "$WHO" = bench ]; then until_end=",timeout=$MEASURED"; fi
   (sleep "$WARM"; java bench/grpc/TurnProfile.java attach "$(profiled)" "$S/libasyncProfiler.so" "start,event=cpu,interval=1ms,jfr,file=$S/cpu.jfr$until_end") &
 fi
 while IFS= read -r line; do
@@ -38,10 +39,10 @@ while IFS= read -r line; do
 done < <("$BATON" bench --target 127.0.0.1:17070 --turns "$TURN" --duration $((2 * PAIRS * TURN)) --warmup "$WARM" \
   --broker-pid "$PID" --poison-rate "${POISON_RATE:-0.01}" --max-attempts "${MAX_ATTEMPTS:-3}" 2>/dev/null)
 if [ "${JIT:-0}" = 1 ]; then
-  if [ "${WHO:-broker}" != bench ]; then jcmd "$PID" JFR.stop name=turns > /dev/null; fi
+  if [ "$WHO" != bench ]; then jcmd "$PID" JFR.stop name=turns > /dev/null; fi
   java bench/grpc/TurnProfile.java jit "$S/jit.jfr" "$S/turns" "$TURN" "$TOP"
 else
-  if [ "${WHO:-broker}" != bench ]; then java bench/grpc/TurnProfile.java attach "$PID" "$S/libasyncProfiler.so" stop; fi
+  if [ "$WHO" != bench ]; then java bench/grpc/TurnProfile.java attach "$PID" "$S/libasyncProfiler.so" stop; fi
   java bench/grpc/TurnProfile.java split "$S/cpu.jfr" "$S/turns" "$TURN" "$TOP"
 fi
 # KEEP=DIR keeps the recording and the turns file, to split again (TurnProfile.java split ...).

@@ -478,10 +478,10 @@ final class QueueState {
     }
 
     /**
-     * The position of live message {@code seq}, which a record or snapshot gives {@code what}. A
-     * snapshot writes a message's ledger and origin with the message, and a record names only
-     * messages it appended, so one that names a message not held is damaged: the restore or
-     * replay fails loudly rather than keep a slot whose notes and messages disagree.
+     * The position of live message {@code seq}, to which a snapshot being restored gives
+     * {@code what}. A snapshot writes a message's ledger and origin with the message, so one that
+     * names a message it does not hold is damaged: the restore fails loudly rather than keep a
+     * slot whose notes and messages disagree.
      */
     private long liveEntry(long seq, String what) {
         long i = messages.indexOf(seq);
