@@ -63,7 +63,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--worker-concurrency", defaultValue = "2", description = "Handler threads per worker (default: ${DEFAULT-VALUE}).")
     int concurrency;
 
-    @Option(names = "--max-outstanding", defaultValue = "64", description = "Jobs each worker may hold (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-outstanding", defaultValue = "128", description = "Jobs each worker may hold: the credits it gives the broker "
+            + "(default: ${DEFAULT-VALUE}, past which more bought nothing measurable; bench/grpc/credits.sh).")
     int maxOutstanding;
 
     @Option(names = "--size", defaultValue = "256", description = "Job body size in bytes (default: ${DEFAULT-VALUE}).")
