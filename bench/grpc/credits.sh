@@ -16,7 +16,8 @@ start_standalone credits
 "$BATON" bench --target 127.0.0.1:17070 --duration 20 --warmup 40 > /dev/null # the broker's JIT warm-up
 run() {
   local vm="$S/vmstat"
-  # vmstat's samples while the measured part runs (after the warm-up), one a second.
+  # vmstat's samples, one a second, over about the measured part: timed from the load generator's
+  # launch, so they start and end the second or two its JVM takes to start early.
   (sleep "$WARM"; vmstat 1 "$SECS" > "$vm") &
   local sampler=$!
   local line
