@@ -10,7 +10,8 @@
 # compilers' threads) and their threads' context switches (from /proc) at the end of each turn and
 # prints, by kind of turn, the journal's average fsync, append-to-durable time and records per group
 # commit, how many requests, pushes, claim batches, appends, fsyncs, system calls,
-# bytes, microseconds of CPU and context switches there were per ack.
+# bytes, microseconds of CPU and context switches there were per ack, and each process's CPU per
+# second in the B turns against the A turns.
 # Figures: docs/BENCHMARKS.md, "Poison jobs, dead letters and the ledger".
 # Usage: [PLAIN=0] [POISON_RATE=0.01] [MAX_ATTEMPTS=3] bench/grpc/poison-turns.sh [series] [pairs of turns] [seconds per turn] [warm-up seconds]
 set -euo pipefail
@@ -52,11 +53,12 @@ thread_counters() {
 }
 # Per kind of turn, the counters' growth over each turn (from the end of the one before) per ack.
 per_ack() {
-  awk -v hz="$(getconf CLK_TCK)" '/^== / { if (kind != "") for (k in now) { if (k in last) grow[kind, k] += now[k] - last[k] }
+  awk -v hz="$(getconf CLK_TCK)" '/^== / { if (kind != "") { for (k in now) { if (k in last) grow[kind, k] += now[k] - last[k] }
+                  if (counted) turns[kind]++; counted = 1 }
                 for (k in now) last[k] = now[k]; delete now; kind = $4; next }
        { name = $1; sub(/\{.*/, "", name); now[name] += $2 }
        function ratio(x, y) { return y > 0 ? x / y : 0 }
-       END { if (kind != "") for (k in now) if (k in last) grow[kind, k] += now[k] - last[k]
+       END { if (kind != "") { for (k in now) if (k in last) grow[kind, k] += now[k] - last[k]; if (counted) turns[kind]++ }
              split("A B", kinds, " ")
              for (i = 1; i <= 2; i++) { K = kinds[i]; a = grow[K, "baton_work_acks_total"]; if (a == 0) continue
                printf "counters in %s turns, per ack: requests %.4f (ack batches %.4f, settles %.4f), pushes %.4f, claim batches %.4f, appends %.4f, fsyncs %.5f\n",
@@ -76,6 +78,12 @@ per_ack() {
                printf "  CPU in %s turns, us per ack: broker %.2f (garbage collector %.2f, JIT %.2f); load generator %.2f (garbage collector %.2f, JIT %.2f)\n",
                  K, grow[K, "proc_broker_cpu"] * us, grow[K, "proc_broker_gc"] * us, grow[K, "proc_broker_jit"] * us,
                  grow[K, "proc_bench_cpu"] * us, grow[K, "proc_bench_gc"] * us, grow[K, "proc_bench_jit"] * us }
+             # The turns are of one length, so CPU per turn compares CPU per second. Where both kinds
+             # of turn burn the same CPU per second, CPU per job mirrors the rate and explains nothing.
+             if (turns["A"] > 0 && turns["B"] > 0 && grow["A", "proc_broker_cpu"] > 0 && grow["A", "proc_bench_cpu"] > 0)
+               printf "  CPU per second, B turns against A: broker %.3fx, load generator %.3fx\n",
+                 grow["B", "proc_broker_cpu"] / turns["B"] / (grow["A", "proc_broker_cpu"] / turns["A"]),
+                 grow["B", "proc_bench_cpu"] / turns["B"] / (grow["A", "proc_bench_cpu"] / turns["A"])
              printf "  context switches per 1,000 acks by thread:%10s %10s\n", "A", "B"
              for (key in grow) { split(key, kk, SUBSEP); if (kk[2] ~ /^proc_.*_cs_/) names[kk[2]] = 1 }
              for (n in names) { a = grow["A", "baton_work_acks_total"]; b = grow["B", "baton_work_acks_total"]
